@@ -1,0 +1,47 @@
+# SRDH — the README's two commands are `make up` and `make test`.
+# Everything they need is installed here; nothing is expected on the machine but
+# Python 3.11, make and the package registries.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+# uv is taken from PATH, or bootstrapped into .tools/ on first use.
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+export UV_LINK_MODE ?= copy
+export SRDH_HOME ?= $(CURDIR)/.srdh
+RESIDENTS ?= 20000
+SEED ?= 42
+LANDING ?=
+
+.PHONY: help install install-pipeline install-bi up test lint benchmark clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check 'uv==0.13.9'
+
+install: install-pipeline install-bi ## install both environments from their lock files
+
+install-pipeline: $(UV) ## the pipeline environment (.venv): Airflow, dbt, Splink, GX, DuckDB
+	$(UV) sync --frozen
+
+install-bi: $(UV) ## the BI environment (dashboards/.venv): Superset + duckdb-engine
+	cd dashboards && $(UV) sync --frozen
+
+up: install ## generate a demo state (unless LANDING=dir), run the pipeline, serve the UIs
+	./scripts/up.sh "$(LANDING)" "$(RESIDENTS)" "$(SEED)"
+
+test: install ## run the whole test suite
+	$(UV) run --frozen pytest
+
+lint: install-pipeline ## ruff over the Python code
+	$(UV) run --frozen ruff check .
+
+benchmark: install-pipeline ## run the benchmarks and rewrite BENCHMARKS.md
+	$(UV) run --frozen python benchmarks/run_all.py
+
+clean: ## remove generated state (.srdh/); keeps the environments
+	rm -rf .srdh

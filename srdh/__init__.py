@@ -1,0 +1,2 @@
+"""SRDH: State Residents Data Hub."""
+__version__ = "0.1.0"
