@@ -27,6 +27,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """SRDH — State Residents Data Hub."""
+
+
 def _register_commands() -> None:
     """Import every ``srdh.commands.*`` module; each calls ``register(app)``."""
     for mod in sorted(pkgutil.iter_modules(srdh.commands.__path__), key=lambda m: m.name):
