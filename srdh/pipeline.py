@@ -1,0 +1,34 @@
+"""The pipeline's steps as plain functions: the `srdh` CLI and the Airflow DAGs both call these.
+
+Each step opens the warehouse itself and serialises its own writes (DuckDB has one
+writer). Steps are idempotent: rerunning one for the same inputs changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from srdh.paths import Home
+
+
+def ingest(home: str | Path | None, landing: str | Path, feeds: list[str] | None = None) -> Any:
+    """Load every delivery under ``landing`` (or only ``feeds``) into the warehouse."""
+    from ingest.load import load_landing
+
+    return load_landing(landing=Path(landing), home=Home.at(home), feeds=feeds)
+
+
+def match(home: str | Path | None, run_date: dt.date | None = None) -> Any:
+    """Link every departmental source to KYR, de-duplicate, and write the matching tables."""
+    from matching.api import run_matching
+
+    return run_matching(home=Home.at(home), run_date=run_date or dt.date.today())
+
+
+def publish(home: str | Path | None) -> Path:
+    """Publish the read-only serving copy that Superset reads (atomic swap)."""
+    from warehouse.publish import publish_serving_copy
+
+    return publish_serving_copy(Home.at(home))
