@@ -1,0 +1,133 @@
+"""Typed matching settings, read from ``matching/config.yaml``.
+
+Everything tunable about matching lives in that YAML file: the backend, the two
+thresholds per source, the dedupe threshold and the training / prediction knobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG_PATH = PACKAGE_DIR / "config.yaml"
+MODELS_DIR = PACKAGE_DIR / "models"
+REPO_ROOT = PACKAGE_DIR.parent
+REGISTRY_DIR = REPO_ROOT / "ingest" / "sources"
+
+STATUSES = ("seeded", "review", "unmatched")
+
+
+@dataclass(frozen=True)
+class SourceThresholds:
+    """Decision thresholds for one source's records against KYR."""
+
+    seed_threshold: float = 0.99
+    review_threshold: float = 0.30
+    min_margin_weight: float = 3.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.review_threshold <= self.seed_threshold <= 1.0:
+            raise ValueError(
+                f"need 0 <= review_threshold ({self.review_threshold}) <= "
+                f"seed_threshold ({self.seed_threshold}) <= 1"
+            )
+        if self.min_margin_weight < 0:
+            raise ValueError("min_margin_weight must be >= 0")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    u_max_pairs: float = 5e6
+    em_max_pairs: float = 2e6
+    expected_match_rate: float = 0.95
+    expected_duplicate_rate: float = 0.03
+
+
+@dataclass(frozen=True)
+class PredictionSettings:
+    min_keep_probability: float = 0.01
+    chunks: int = 1
+    duckdb_threads: int | None = None
+    duckdb_memory_limit: str | None = None
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    threshold: float = 0.99
+    include_feeds: str = "departments"
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    backend: str = "duckdb"
+    random_seed: int = 42
+    defaults: SourceThresholds = field(default_factory=SourceThresholds)
+    sources: dict[str, SourceThresholds] = field(default_factory=dict)
+    extra_linked_feeds: tuple[str, ...] = ("crs_death",)
+    fallback_departments: tuple[str, ...] = (
+        "food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship",
+    )
+    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
+    prediction: PredictionSettings = field(default_factory=PredictionSettings)
+    models_dir: Path = MODELS_DIR
+
+    def thresholds(self, source: str) -> SourceThresholds:
+        return self.sources.get(source, self.defaults)
+
+    def with_thresholds(self, source: str, **kw: float) -> MatchSettings:
+        new = dict(self.sources)
+        new[source] = replace(self.thresholds(source), **kw)
+        return replace(self, sources=new)
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("duckdb", "spark"):
+            raise ValueError(f"backend must be 'duckdb' or 'spark', not {self.backend!r}")
+
+
+def _thresholds(raw: dict[str, Any] | None, base: SourceThresholds) -> SourceThresholds:
+    raw = raw or {}
+    unknown = set(raw) - {"seed_threshold", "review_threshold", "min_margin_weight"}
+    if unknown:
+        raise ValueError(f"unknown threshold keys: {sorted(unknown)}")
+    return replace(base, **{k: float(v) for k, v in raw.items()})
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSettings:
+    """Read the YAML config (default ``matching/config.yaml``) into ``MatchSettings``."""
+    import yaml
+
+    p = Path(path) if path else CONFIG_PATH
+    raw: dict[str, Any] = yaml.safe_load(p.read_text()) if p.exists() else {}
+    raw = raw or {}
+    defaults = _thresholds(raw.get("defaults"), SourceThresholds())
+    sources = {
+        name: _thresholds(v, defaults) for name, v in (raw.get("sources") or {}).items()
+    }
+    tr = raw.get("training") or {}
+    pr = raw.get("prediction") or {}
+    dd = raw.get("dedupe") or {}
+    settings = MatchSettings(
+        backend=str(raw.get("backend", "duckdb")),
+        random_seed=int(raw.get("random_seed", 42)),
+        defaults=defaults,
+        sources=sources,
+        extra_linked_feeds=tuple(raw.get("extra_linked_feeds", ["crs_death"])),
+        fallback_departments=tuple(
+            raw.get("fallback_departments", MatchSettings.fallback_departments)
+        ),
+        dedupe=DedupeSettings(
+            threshold=float(dd.get("threshold", 0.99)),
+            include_feeds=str(dd.get("include_feeds", "departments")),
+        ),
+        training=TrainingSettings(**{k: float(v) for k, v in tr.items()}),
+        prediction=PredictionSettings(
+            min_keep_probability=float(pr.get("min_keep_probability", 0.01)),
+            chunks=int(pr.get("chunks", 1) or 1),
+            duckdb_threads=pr.get("duckdb_threads"),
+            duckdb_memory_limit=pr.get("duckdb_memory_limit"),
+        ),
+    )
+    return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `make up`: generate a demo state (unless a landing folder is given), run the whole
+# pipeline through a real Airflow, then serve the Airflow UI and Superset on localhost.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LANDING="${1:-}"
+RESIDENTS="${2:-20000}"
+SEED="${3:-42}"
+export SRDH_HOME="${SRDH_HOME:-$PWD/.srdh}"
+UV="${UV:-$(command -v uv || echo "$PWD/.tools/bin/uv")}"
+srdh() { "$UV" run --frozen srdh "$@"; }
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "SRDH home: $SRDH_HOME"
+mkdir -p "$SRDH_HOME"
+srdh vault init-key --home "$SRDH_HOME"
+
+if [ -z "$LANDING" ]; then
+  LANDING="$SRDH_HOME/landing"
+  if [ -f "$LANDING/.generated" ] && [ "$(cat "$LANDING/.generated")" = "$RESIDENTS/$SEED" ]; then
+    step "Demo state already generated ($RESIDENTS residents, seed $SEED) in $LANDING"
+  else
+    step "Generating a demo state: $RESIDENTS residents, seed $SEED"
+    rm -rf "$LANDING" "$SRDH_HOME/truth"
+    srdh generate --residents "$RESIDENTS" --seed "$SEED" --out "$LANDING" --truth "$SRDH_HOME/truth"
+    echo "$RESIDENTS/$SEED" > "$LANDING/.generated"
+  fi
+fi
+export SRDH_LANDING="$LANDING"
+
+step "Running the pipeline through Airflow (landing: $LANDING)"
+srdh airflow up --home "$SRDH_HOME" --landing "$LANDING"
+
+step "Starting Superset"
+dashboards/.venv/bin/python -m srdh_superset up --home "$SRDH_HOME"
+
+step "SRDH is up"
+srdh airflow status --home "$SRDH_HOME" || true
+dashboards/.venv/bin/python -m srdh_superset status --home "$SRDH_HOME" || true
+cat <<MSG
+
+Outputs:
+  deliveries      $SRDH_HOME/deliveries/<source>/<run_date>/
+  warehouse       $SRDH_HOME/warehouse/srdh.duckdb   (serving copy: $SRDH_HOME/serving/srdh.duckdb)
+  data docs (GX)  $SRDH_HOME/gx/data_docs/index.html
+Stop everything with: make down
+MSG
