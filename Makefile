@@ -10,11 +10,12 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 export UV_LINK_MODE ?= copy
 export SRDH_HOME ?= $(CURDIR)/.srdh
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RESIDENTS ?= 20000
 SEED ?= 42
 LANDING ?=
 
-.PHONY: help install install-pipeline install-bi up test lint benchmark clean
+.PHONY: help install install-pipeline install-bi install-browser up down test lint benchmark clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -23,7 +24,7 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check 'uv==0.13.9'
 
-install: install-pipeline install-bi ## install both environments from their lock files
+install: install-pipeline install-bi install-browser ## install both environments and the test browser
 
 install-pipeline: $(UV) ## the pipeline environment (.venv): Airflow, dbt, Splink, GX, DuckDB
 	$(UV) sync --frozen
@@ -31,8 +32,16 @@ install-pipeline: $(UV) ## the pipeline environment (.venv): Airflow, dbt, Splin
 install-bi: $(UV) ## the BI environment (dashboards/.venv): Superset + duckdb-engine
 	cd dashboards && $(UV) sync --frozen
 
+install-browser: ## Debian's Chromium for the dashboard rendering tests (skipped when present)
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	else $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-noto-core >/dev/null; fi
+
 up: install ## generate a demo state (unless LANDING=dir), run the pipeline, serve the UIs
 	./scripts/up.sh "$(LANDING)" "$(RESIDENTS)" "$(SEED)"
+
+down: ## stop Airflow and Superset started by `make up`
+	-$(UV) run --frozen srdh airflow stop
+	-cd dashboards && .venv/bin/python -m srdh_superset stop --home "$(SRDH_HOME)"
 
 test: install ## run the whole test suite
 	$(UV) run --frozen pytest
