@@ -66,6 +66,7 @@ class MatchSettings:
     defaults: SourceThresholds = field(default_factory=SourceThresholds)
     sources: dict[str, SourceThresholds] = field(default_factory=dict)
     extra_linked_feeds: tuple[str, ...] = ("crs_death",)
+    departments: tuple[str, ...] | None = None  # None: from the feed registry
     fallback_departments: tuple[str, ...] = (
         "food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship",
     )
@@ -115,6 +116,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
         defaults=defaults,
         sources=sources,
         extra_linked_feeds=tuple(raw.get("extra_linked_feeds", ["crs_death"])),
+        departments=tuple(raw["departments"]) if raw.get("departments") else None,
         fallback_departments=tuple(
             raw.get("fallback_departments", MatchSettings.fallback_departments)
         ),

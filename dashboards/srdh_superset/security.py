@@ -1,0 +1,145 @@
+"""Apply ``dashboards/security.yaml``: roles, dataset grants and row-level security.
+
+Runs inside a Superset app context (``bootstrap``). Idempotent: every role named in
+the file gets exactly the permissions the file implies; every RLS filter whose name
+starts with ``srdh:`` is replaced by the file's. A stale ``Dept - ``/``District - ``
+role (no longer in the file) is stripped of all permissions, never left unfiltered.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+RLS_PREFIX = "srdh:"
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def districts_from_serving(spec: dict[str, Any], serving_path: Path) -> list[str]:
+    table = spec.get("from_table")
+    if not table or not serving_path.exists():
+        return []
+    import duckdb
+
+    schema, name = table.split(".", 1)
+    con = duckdb.connect(str(serving_path), read_only=True)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_schema=? and table_name=?",
+            [schema, name]).fetchone()[0]
+        if not exists:
+            return []
+        col = spec.get("column", "district")
+        rows = con.execute(
+            f'select distinct "{col}" from "{schema}"."{name}" where "{col}" is not null order by 1'
+        ).fetchall()
+        return [r[0] for r in rows]
+    finally:
+        con.close()
+
+
+def desired_roles(security: dict[str, Any], serving_path: Path) -> list[dict[str, Any]]:
+    """Plain description of every role and its RLS filters (no Superset needed)."""
+    roles: list[dict[str, Any]] = []
+    a = security["analyst"]
+    roles.append({"name": a["role"], "all_datasets": bool(a.get("all_datasets")),
+                  "sql_lab": bool(a.get("sql_lab")), "datasets": [], "rls": []})
+    scheme_ds = security.get("scheme_datasets", [])
+    district_ds = security.get("district_datasets", [])
+
+    d = security["departments"]
+    for dept in d["list"]:
+        schemes = ", ".join(_quote(s) for s in dept["schemes"])
+        roles.append({
+            "name": f"{d['role_prefix']}{dept['name']}", "all_datasets": False, "sql_lab": False,
+            "datasets": list(d["datasets"]),
+            "rls": [{"name": f"{RLS_PREFIX}dept:{dept['key']}:{ds}", "table": ds,
+                     "clause": f"scheme_code IN ({schemes})", "group_key": "department"}
+                    for ds in scheme_ds if ds in d["datasets"]],
+        })
+
+    dist = security["districts"]
+    names = list(dict.fromkeys(list(dist.get("list", []))
+                               + districts_from_serving(dist, serving_path)))
+    for district in names:
+        roles.append({
+            "name": f"{dist['role_prefix']}{district}", "all_datasets": False, "sql_lab": False,
+            "datasets": list(dist["datasets"]),
+            "rls": [{"name": f"{RLS_PREFIX}district:{district}:{ds}", "table": ds,
+                     "clause": f"district = {_quote(district)}", "group_key": "district"}
+                    for ds in district_ds if ds in dist["datasets"]],
+        })
+    return roles
+
+
+def apply_security(security: dict[str, Any], serving_path: Path) -> dict[str, int]:
+    """Create/update roles and RLS filters. Call inside an app context; caller commits."""
+    from superset import db, security_manager as sm
+    from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
+    from superset.utils.core import RowLevelSecurityFilterType
+
+    roles = desired_roles(security, serving_path)
+    base = sm.find_role(security.get("base_role", "Gamma"))
+    base_perms = list(base.permissions) if base else []
+    sql_lab = sm.find_role("sql_lab")
+    sql_lab_perms = list(sql_lab.permissions) if sql_lab else []
+
+    tables: dict[str, SqlaTable] = {}
+    for t in db.session.query(SqlaTable).all():
+        tables[f"{t.schema}.{t.table_name}"] = t
+
+    def pv(permission: str, view: str):
+        found = sm.find_permission_view_menu(permission, view)
+        if found is None:
+            sm.add_permission_view_menu(permission, view)
+            found = sm.find_permission_view_menu(permission, view)
+        return found
+
+    wanted_rls: set[str] = set()
+    for spec in roles:
+        role = sm.find_role(spec["name"]) or sm.add_role(spec["name"])
+        perms = list(base_perms)
+        if spec["all_datasets"]:
+            perms += [pv("all_datasource_access", "all_datasource_access"),
+                      pv("all_database_access", "all_database_access")]
+        if spec["sql_lab"]:
+            perms += sql_lab_perms
+        for ds in spec["datasets"]:
+            if ds not in tables:
+                raise KeyError(f"security.yaml names dataset {ds!r}, which is not imported")
+            perms.append(pv("datasource_access", tables[ds].get_perm()))
+        role.permissions = list(dict.fromkeys(perms))
+
+        for f in spec["rls"]:
+            wanted_rls.add(f["name"])
+            rls = (db.session.query(RowLevelSecurityFilter).filter_by(name=f["name"]).first()
+                   or RowLevelSecurityFilter(name=f["name"]))
+            rls.filter_type = RowLevelSecurityFilterType.REGULAR.value
+            rls.description = f"SRDH security.yaml: {spec['name']}"
+            rls.clause = f["clause"]
+            rls.group_key = f["group_key"]
+            rls.tables = [tables[f["table"]]]
+            rls.roles = [role]
+            db.session.add(rls)
+
+    stale = 0
+    for rls in db.session.query(RowLevelSecurityFilter).all():
+        if rls.name.startswith(RLS_PREFIX) and rls.name not in wanted_rls:
+            db.session.delete(rls)
+            stale += 1
+
+    prefixes = (security["departments"]["role_prefix"], security["districts"]["role_prefix"])
+    names = {r["name"] for r in roles}
+    stripped = 0
+    for role in sm.get_all_roles():
+        if role.name.startswith(prefixes) and role.name not in names:
+            role.permissions = []  # never leave a scoped role without its RLS filter
+            stripped += 1
+    db.session.flush()
+    return {"roles": len(roles), "rls_filters": len(wanted_rls), "stale_rls_removed": stale,
+            "stale_roles_stripped": stripped}

@@ -1,0 +1,90 @@
+-- Rule WIDOW_NO_PENSION: a living woman aged 18 or more whose husband is dead - her
+-- care-of is W/O and either a CRS death record of that name exists in her district, or
+-- her husband in the household is recorded dead - and who is on no widow pension (IGNWPS).
+with
+
+profile as (
+
+    select * from {{ ref('int_resident_profile') }}
+
+),
+
+deaths as (
+
+    select * from {{ ref('stg_std__crs_death') }}
+
+),
+
+women as (
+
+    select *
+    from profile
+    where
+        gender = 'F'
+        and age_years >= 18
+        and not is_deceased
+        and not on_widow_pension
+
+),
+
+husband_in_crs as (
+
+    select distinct women.resident_id
+    from women
+    inner join deaths
+        on
+            women.relative_name_std = deaths.name_std
+            and women.district_std = deaths.district_std
+    where
+        women.relation_type = 'W/O'
+        and coalesce(deaths.gender, 'M') = 'M'
+        and deaths.date_of_death <= {{ as_of_date() }}
+
+),
+
+husband_in_household as (
+
+    select distinct women.resident_id
+    from women
+    inner join profile as husband
+        on
+            women.household_id = husband.household_id
+            and women.resident_id <> husband.resident_id
+    where
+        husband.is_deceased
+        and husband.gender = 'M'
+        and (
+            (women.relation_to_head = 'WIFE' and husband.is_head)
+            or (women.is_head and husband.relation_to_head = 'HUSBAND')
+            or (women.relation_type = 'W/O' and women.relative_name_std = husband.name_std)
+        )
+
+),
+
+gaps as (
+
+    select
+        'WIDOW_NO_PENSION' as rule_id,
+        women.resident_id,
+        women.household_id,
+        women.district_std as district,
+        women.block_std as block,
+        'IGNWPS' as suggested_scheme_code,
+        'widow aged ' || women.age_years || ' (husband '
+        || case
+            when husband_in_crs.resident_id is not null then 'has a CRS death record'
+            else 'recorded dead in the household'
+        end
+        || ') and on no widow pension' as reason
+    from women
+    left join husband_in_crs
+        on women.resident_id = husband_in_crs.resident_id
+    left join husband_in_household
+        on women.resident_id = husband_in_household.resident_id
+    where
+        husband_in_crs.resident_id is not null
+        or husband_in_household.resident_id is not null
+
+)
+
+select * from gaps

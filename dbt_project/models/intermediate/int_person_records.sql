@@ -1,0 +1,111 @@
+-- Every current person record (KYR, departments, deaths) with its SRDH resident id,
+-- delivery date, completeness and its survivorship rank within the resident.
+{%- set common = ['source_record_id', 'batch_id', 'batch_date', 'name_std', 'first_name',
+                  'last_name', 'relative_name_std', 'relation_type', 'gender', 'dob',
+                  'birth_year', 'district_std', 'block_std', 'village_std', 'village_code',
+                  'mobile'] %}
+{%- set feeds = {
+    'uid_kyr': 'stg_std__uid_kyr',
+    'food_pds': 'stg_std__food_pds',
+    'sw_pension': 'stg_std__sw_pension',
+    'rd_mgnrega': 'stg_std__rd_mgnrega',
+    'edu_scholarship': 'stg_std__edu_scholarship',
+    'crs_death': 'stg_std__crs_death'
+} %}
+
+with
+
+{% for feed, model in feeds.items() %}
+{{ feed }} as (
+
+    select * from {{ ref(model) }}
+
+),
+
+{% endfor %}
+residents as (
+
+    select * from {{ ref('stg_matching__residents') }}
+
+),
+
+batches as (
+
+    select * from {{ ref('stg_meta__batches') }}
+
+),
+
+unioned as (
+
+    {%- for feed in feeds %}
+    select
+        '{{ feed }}' as source,
+        {{ common | join(',\n        ') }}
+    from {{ feed }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+joined as (
+
+    select
+        residents.resident_id,
+        unioned.source,
+        unioned.source_record_id,
+        unioned.batch_id,
+        coalesce(batches.batch_date, unioned.batch_date) as batch_date,
+        unioned.name_std,
+        unioned.first_name,
+        unioned.last_name,
+        unioned.relative_name_std,
+        unioned.relation_type,
+        unioned.gender,
+        unioned.dob,
+        unioned.birth_year,
+        unioned.district_std,
+        unioned.block_std,
+        unioned.village_std,
+        unioned.village_code,
+        unioned.mobile,
+        unioned.source = 'uid_kyr' as is_kyr,
+        (unioned.name_std is not null)::int
+        + (unioned.gender is not null)::int
+        + (unioned.dob is not null)::int
+        + (unioned.birth_year is not null)::int
+        + (unioned.relative_name_std is not null)::int
+        + (unioned.village_code is not null)::int
+        + (unioned.district_std is not null)::int
+        + (unioned.mobile is not null)::int as completeness
+    from unioned
+    inner join residents
+        on
+            unioned.source = residents.source
+            and unioned.source_record_id = residents.source_record_id
+    left join batches
+        on unioned.batch_id = batches.batch_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- survivorship order: KYR first, then the most recent delivery, then the most complete
+        row_number() over (
+            partition by resident_id
+            order by
+                is_kyr desc,
+                batch_date desc nulls last,
+                completeness desc,
+                batch_id desc nulls last,
+                source asc,
+                source_record_id asc
+        ) as record_rank
+    from joined
+
+)
+
+select * from ranked

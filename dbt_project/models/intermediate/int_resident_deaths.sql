@@ -1,0 +1,30 @@
+-- Residents with a civil-registration death record linked to them (earliest death date).
+with
+
+records as (
+
+    select * from {{ ref('int_person_records') }}
+
+),
+
+deaths as (
+
+    select * from {{ ref('stg_std__crs_death') }}
+
+),
+
+linked as (
+
+    select
+        records.resident_id,
+        min(deaths.date_of_death) as date_of_death,
+        arg_min(deaths.registration_no, deaths.date_of_death) as death_registration_no
+    from records
+    inner join deaths
+        on records.source_record_id = deaths.source_record_id
+    where records.source = 'crs_death'
+    group by records.resident_id
+
+)
+
+select * from linked

@@ -1,0 +1,76 @@
+-- One row per resident with what the inclusion rules look at: age, household, ration-card
+-- category, whether deceased, and which kinds of benefit they already receive.
+with
+
+residents as (
+
+    select * from {{ ref('int_resident_survivorship') }}
+
+),
+
+deaths as (
+
+    select * from {{ ref('int_resident_deaths') }}
+
+),
+
+households as (
+
+    select * from {{ ref('int_household_members') }}
+
+),
+
+enrolments as (
+
+    select * from {{ ref('int_scheme_enrolments') }}
+
+),
+
+benefits as (
+
+    select
+        resident_id,
+        count(*) as active_enrolments,
+        bool_or(benefit_type = 'old_age_pension') as on_old_age_pension,
+        bool_or(benefit_type = 'widow_pension') as on_widow_pension,
+        bool_or(benefit_type = 'scholarship') as on_scholarship
+    from enrolments
+    where is_active and resident_id is not null
+    group by resident_id
+
+),
+
+final as (
+
+    select
+        residents.resident_id,
+        residents.name_std,
+        residents.gender,
+        residents.relative_name_std,
+        residents.relation_type,
+        residents.district_std,
+        residents.block_std,
+        residents.has_kyr,
+        {{ age_years('residents.dob', 'residents.birth_year') }} as age_years,
+        households.household_id,
+        households.household_source,
+        households.card_type,
+        households.is_head,
+        households.relation_to_head,
+        deaths.date_of_death,
+        deaths.resident_id is not null as is_deceased,
+        coalesce(benefits.active_enrolments, 0) as active_enrolments,
+        coalesce(benefits.on_old_age_pension, false) as on_old_age_pension,
+        coalesce(benefits.on_widow_pension, false) as on_widow_pension,
+        coalesce(benefits.on_scholarship, false) as on_scholarship
+    from residents
+    left join deaths
+        on residents.resident_id = deaths.resident_id
+    left join households
+        on residents.resident_id = households.resident_id
+    left join benefits
+        on residents.resident_id = benefits.resident_id
+
+)
+
+select * from final

@@ -1,0 +1,134 @@
+-- One row per beneficiary record (a person on a scheme's list), with the monthly amount,
+-- seeding status and the leakage flags.
+with
+
+enrolments as (
+
+    select * from {{ ref('int_scheme_enrolments') }}
+
+),
+
+residents as (
+
+    select * from {{ ref('int_resident_survivorship') }}
+
+),
+
+seeding as (
+
+    select * from {{ ref('stg_matching__seeding') }}
+
+),
+
+duplicates as (
+
+    select * from {{ ref('stg_matching__duplicates') }}
+
+),
+
+preseeded as (
+
+    select * from {{ ref('stg_matching__preseeded_disagreements') }}
+
+),
+
+deaths as (
+
+    select * from {{ ref('int_resident_deaths') }}
+
+),
+
+joined as (
+
+    select
+        enrolments.*,
+        coalesce(enrolments.district_std, residents.district_std, 'UNRESOLVED') as district,
+        coalesce(enrolments.block_std, residents.block_std, 'UNRESOLVED') as block,
+        date_trunc('month', coalesce(enrolments.batch_date, {{ as_of_date() }}))::date
+            as payment_period_start,
+        coalesce(seeding.match_status, 'unmatched') as match_status,
+        seeding.match_reason,
+        seeding.match_probability,
+        duplicates.duplicate_group,
+        preseeded.disagreement_reason as preseeded_disagreement_reason,
+        deaths.date_of_death
+    from enrolments
+    left join residents
+        on enrolments.resident_id = residents.resident_id
+    left join seeding
+        on
+            enrolments.source = seeding.source
+            and enrolments.source_record_id = seeding.source_record_id
+    left join duplicates
+        on
+            enrolments.source = duplicates.source
+            and enrolments.source_record_id = duplicates.source_record_id
+    left join preseeded
+        on
+            enrolments.source = preseeded.source
+            and enrolments.source_record_id = preseeded.source_record_id
+    left join deaths
+        on enrolments.resident_id = deaths.resident_id
+
+),
+
+flagged as (
+
+    select
+        *,
+        match_status = 'seeded' as is_uid_seeded,
+        duplicate_group is not null as is_duplicate,
+        -- within a duplicate group one record is kept (active first, then lowest id);
+        -- the others are the duplicates whose payments are at risk
+        duplicate_group is not null
+        and row_number() over (
+            partition by source, duplicate_group
+            order by is_active desc, source_record_id asc
+        ) > 1 as is_duplicate_extra,
+        match_status = 'unmatched' as is_ghost,
+        is_active and date_of_death < payment_period_start as is_deceased_active,
+        preseeded_disagreement_reason is not null as is_preseeded_uid_disagrees
+    from joined
+
+),
+
+final as (
+
+    select
+        enrolment_id,
+        source,
+        source_record_id,
+        batch_id,
+        batch_date,
+        payment_period_start,
+        scheme_code,
+        scheme_name,
+        department,
+        benefit_type,
+        resident_id,
+        household_id,
+        district,
+        block,
+        village_code,
+        scheme_status,
+        is_active,
+        monthly_amount_inr,
+        amount_basis,
+        match_status,
+        match_reason,
+        match_probability,
+        is_uid_seeded,
+        has_preseeded_uid,
+        duplicate_group,
+        is_duplicate,
+        coalesce(is_duplicate_extra, false) as is_duplicate_extra,
+        is_ghost,
+        date_of_death,
+        coalesce(is_deceased_active, false) as is_deceased_active,
+        is_preseeded_uid_disagrees,
+        preseeded_disagreement_reason
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,68 @@
+-- Beneficiaries, UID seeding and leakage by scheme, district and block (active records).
+-- A record at risk for several causes counts once in rupees_month_at_risk_total.
+with
+
+enrolments as (
+
+    select * from {{ ref('fct_scheme_enrolment') }}
+    where is_active
+
+),
+
+aggregated as (
+
+    select
+        scheme_code,
+        department,
+        district,
+        block,
+        count(*) as beneficiaries,
+        count(*) filter (where is_uid_seeded) as uid_seeded,
+        count(*) filter (where match_status = 'review') as in_review,
+        count(*) filter (where is_duplicate_extra) as duplicates,
+        count(*) filter (where is_ghost) as ghosts,
+        count(*) filter (where is_deceased_active) as deceased_active,
+        count(*) filter (where is_preseeded_uid_disagrees) as preseeded_uid_disagrees,
+        sum(monthly_amount_inr) as rupees_month_total,
+        coalesce(sum(monthly_amount_inr) filter (where is_duplicate_extra), 0)
+            as rupees_month_at_risk_duplicates,
+        coalesce(sum(monthly_amount_inr) filter (where is_ghost), 0)
+            as rupees_month_at_risk_ghosts,
+        coalesce(sum(monthly_amount_inr) filter (where is_deceased_active), 0)
+            as rupees_month_at_risk_deceased,
+        coalesce(
+            sum(monthly_amount_inr) filter (
+                where is_duplicate_extra or is_ghost or is_deceased_active
+            ),
+            0
+        ) as rupees_month_at_risk_total
+    from enrolments
+    group by scheme_code, department, district, block
+
+),
+
+final as (
+
+    select
+        scheme_code,
+        department,
+        district,
+        block,
+        beneficiaries,
+        uid_seeded,
+        round(uid_seeded / nullif(beneficiaries, 0), 4) as uid_seeded_share,
+        in_review,
+        duplicates,
+        ghosts,
+        deceased_active,
+        preseeded_uid_disagrees,
+        rupees_month_total,
+        rupees_month_at_risk_duplicates,
+        rupees_month_at_risk_ghosts,
+        rupees_month_at_risk_deceased,
+        rupees_month_at_risk_total
+    from aggregated
+
+)
+
+select * from final

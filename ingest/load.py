@@ -1,0 +1,412 @@
+"""Batch orchestration: one delivery folder ``<landing>/<feed>/<date>/`` is one batch.
+
+For each batch, in one DuckDB transaction: stage the new files (a file already loaded,
+under any name, in any batch, is skipped by its sha256), validate every row in SQL,
+tokenise and vault the UIDs, copy KYR photographs, insert good rows into
+``raw.<feed>`` and problems into ``quarantine.rows``, record the batch and files in
+``meta``. A refusal (unreadable file) rolls the batch back and is recorded; other
+batches and feeds go on. After loading, ``std`` tables of changed feeds are rebuilt
+from ``raw`` and each loaded batch is checked with its Great Expectations suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ingest import quarantine
+from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
+from ingest.registry import Source, load_registry
+from ingest.tokens import Keys, init_key, tokens_for
+from ingest.validate import MASK_MACRO, q, rules, value
+from ingest.vault import Vault
+from srdh.paths import Home
+from srdh.uid import verhoeff_valid_many
+
+DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FEED_ORDER = ["lgd_villages", "uid_kyr"]  # the village master first: places resolve against it
+
+META_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS std;
+CREATE TABLE IF NOT EXISTS meta.runs (
+    run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
+    landing VARCHAR, summary JSON);
+CREATE TABLE IF NOT EXISTS meta.batches (
+    batch_id VARCHAR, feed VARCHAR, delivery_date DATE, run_id VARCHAR, status VARCHAR,
+    reason VARCHAR, files INTEGER, files_skipped INTEGER, rows_read BIGINT,
+    rows_loaded BIGINT, rows_quarantined BIGINT, uids_vaulted BIGINT,
+    started_at TIMESTAMP, finished_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS meta.files (
+    file_sha256 VARCHAR PRIMARY KEY, feed VARCHAR, batch_id VARCHAR, file_name VARCHAR,
+    rows BIGINT, bytes BIGINT, ignored_columns VARCHAR, run_id VARCHAR, loaded_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS meta.gx_results (
+    batch_id VARCHAR, feed VARCHAR, suite VARCHAR, run_id VARCHAR, success BOOLEAN,
+    evaluated INTEGER, successful INTEGER, failed JSON, docs_path VARCHAR, run_at TIMESTAMP);
+"""
+
+
+@dataclass
+class BatchResult:
+    feed: str
+    batch_id: str
+    status: str  # loaded | refused | unchanged
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    files: int = 0
+    files_skipped: int = 0
+    uids_vaulted: int = 0
+    reason: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    landing: str
+    batches: list[BatchResult] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    gx_docs: str | None = None
+    gx_failures: list[str] = field(default_factory=list)
+    std_rebuilt: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def refused(self) -> list[BatchResult]:
+        return [b for b in self.batches if b.status == "refused"]
+
+
+def connect(home: Home) -> duckdb.DuckDBPyConnection:
+    home.ensure()
+    con = duckdb.connect(str(home.warehouse))
+    con.execute(META_DDL)
+    con.execute(quarantine.DDL)
+    con.execute(MASK_MACRO)
+    return con
+
+
+def discover(landing: Path, reg: dict[str, Source], feeds: list[str] | None):
+    """(batches to consider, missing expected feeds, unknown feed folders)."""
+    batches: list[tuple[Source, Path]] = []
+    unknown: list[str] = []
+    present = set()
+    if landing.is_dir():
+        for d in sorted(p for p in landing.iterdir() if p.is_dir()):
+            if feeds and d.name not in feeds:
+                continue
+            src = reg.get(d.name)
+            if src is None:
+                unknown.append(d.name)
+                continue
+            dates = sorted(p for p in d.iterdir() if p.is_dir() and DATE_DIR.match(p.name))
+            if any(_csv_files(p) for p in dates):
+                present.add(d.name)
+            batches += [(src, p) for p in dates]
+    wanted = feeds or [f for f, s in reg.items() if s.expected]
+    missing = sorted(f for f in wanted if f in reg and f not in present)
+    order = {f: i for i, f in enumerate(FEED_ORDER)}
+    batches.sort(key=lambda b: (order.get(b[0].feed, len(order)), b[0].feed, b[1].name))
+    return batches, missing, unknown
+
+
+def _csv_files(d: Path) -> list[Path]:
+    return sorted(p for p in d.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, src: Source) -> None:
+    cols = [(c, "VARCHAR") for c in src.raw_columns()]
+    if src.uid_field is not None:
+        cols.append(("uid_valid", "BOOLEAN"))
+    cols += [("_batch_id", "VARCHAR"), ("_file_name", "VARCHAR"), ("_file_sha256", "VARCHAR"),
+             ("_source_row", "BIGINT")]
+    table = f"raw.{src.feed}"
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} ("
+                + ", ".join(f"{q(c)} {t}" for c, t in cols) + ")")
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema='raw' "
+        "AND table_name=?", [src.feed]).fetchall()}
+    for c, t in cols:
+        if c not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {q(c)} {t}")
+
+
+def _test_pause(batch_id: str) -> None:
+    """Test hook: pause inside the batch transaction so a test can kill -9 the process."""
+    pause = os.environ.get("SRDH_INGEST_TEST_PAUSE")
+    if pause:
+        marker = os.environ.get("SRDH_INGEST_TEST_MARKER")
+        if marker:
+            Path(marker).write_text(batch_id)
+        time.sleep(float(pause))
+
+
+def _prepare_uids(con, src: Source, keys: Keys) -> tuple[list[str], list[str]]:
+    """Tokenise the batch's distinct UIDs into the ``_uidmap`` view. Returns the
+    (tokens, uids) to vault."""
+    f = src.uid_field
+    if f is None:
+        con.register("_uidmap", pa.table({"_uid_norm": pa.array([], pa.string())}))
+        return [], []
+    norms = con.execute(
+        f"SELECT DISTINCT regexp_replace({q(f.name)}, '[\\s\\-]', '', 'g') AS n FROM _stage "
+        f"WHERE {value(f.name)} IS NOT NULL").fetch_arrow_table().column(0).to_pylist()
+    norms = [str(x) for x in norms if x is not None and str(x) != ""]
+    digits = [n for n in norms if n.isdigit() and n.isascii()]
+    valid = {}
+    twelve = [n for n in digits if len(n) == 12 and n[0] in "23456789"]
+    if twelve:
+        arr = np.frombuffer("".join(twelve).encode("ascii"), dtype=np.uint8).reshape(-1, 12) - 48
+        valid = dict(zip(twelve, verhoeff_valid_many(arr).tolist(), strict=True))
+    tokens = tokens_for(digits, keys.mac)
+    ok = [valid.get(n, False) for n in digits]
+    con.register("_uidmap", pa.table({
+        "_uid_norm": pa.array(digits, pa.string()),
+        "_uid_token": pa.array(tokens, pa.string()),
+        "_uid_last4": pa.array([n[-4:] for n in digits], pa.string()),
+        "_uid_valid": pa.array(ok, pa.bool_()),
+    }))
+    if f.strict:  # KYR: only valid numbers enter the vault
+        keep = [i for i, v in enumerate(ok) if v]
+        return [tokens[i] for i in keep], [digits[i] for i in keep]
+    return tokens, digits
+
+
+def _copy_photos(con, src: Source, home: Home, dirs: dict[str, Path]) -> None:
+    """Copy KYR photographs into the photo store as <token>.jpg; map path and sha256."""
+    pf = src.photo_field
+    if pf is None:
+        return
+    rows = con.execute(
+        f"SELECT DISTINCT _file_name, {value(pf.name)} AS p, _uid_token FROM _checked "
+        f"WHERE NOT _bad AND {value(pf.name)} IS NOT NULL AND _uid_token IS NOT NULL").fetchall()
+    fn, pn, paths, shas = [], [], [], []
+    home.photos.mkdir(parents=True, exist_ok=True)
+    for file_name, photo, token in rows:
+        source = dirs[file_name] / "photos" / Path(photo).name
+        if not source.is_file():
+            continue
+        data = source.read_bytes()
+        dest = home.photos / f"{token}{source.suffix.lower() or '.jpg'}"
+        if not dest.exists() or dest.stat().st_size != len(data):
+            dest.write_bytes(data)
+        fn.append(file_name)
+        pn.append(photo)
+        paths.append(str(dest.relative_to(home.root)))
+        shas.append(hashlib.sha256(data).hexdigest())
+    con.register("_photomap", pa.table({
+        "_file_name": pa.array(fn, pa.string()), "_photo": pa.array(pn, pa.string()),
+        "_photo_path": pa.array(paths, pa.string()), "_photo_sha": pa.array(shas, pa.string())}))
+
+
+def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: Path,
+               run_id: str) -> BatchResult:
+    batch_id = f"{src.feed}/{folder.name}"
+    res = BatchResult(src.feed, batch_id, "unchanged")
+    t0 = time.perf_counter()
+    started = datetime.now()
+    files = _csv_files(folder)
+    try:
+        checks: list[FileCheck] = [inspect_file(p, src) for p in files]
+    except Refusal as r:
+        return _refuse(con, res, r, run_id, started, len(files))
+    known = {r[0] for r in con.execute("SELECT file_sha256 FROM meta.files").fetchall()}
+    new: list[FileCheck] = []
+    for c in checks:
+        if c.sha256 in known:
+            continue
+        known.add(c.sha256)
+        new.append(c)
+    res.files, res.files_skipped = len(new), len(checks) - len(new)
+    if not new:
+        res.seconds = time.perf_counter() - t0
+        return res
+    ensure_raw_table(con, src)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        cols = ", ".join(f"{q(f)} VARCHAR" for f in src.fields)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({cols}, _file_name VARCHAR, "
+                    "_file_sha256 VARCHAR, _source_row BIGINT)")
+        per_file = {}
+        for c in new:
+            per_file[c.sha256] = stage_file(con, c, src, "_stage")
+        res.rows_read = sum(per_file.values())
+        to_vault = _prepare_uids(con, src, keys)
+        uid = src.uid_field
+        join = ""
+        if uid is not None:
+            join = (f"LEFT JOIN _uidmap m ON m._uid_norm = regexp_replace(s.{q(uid.name)}, "
+                    "'[\\s\\-]', '', 'g')")
+        checks_sql = rules(src)
+        reasons = "[" + ", ".join(sql for _, sql in checks_sql) + "]" if checks_sql else "[]"
+        uid_cols = ("m._uid_norm, m._uid_token, m._uid_last4, m._uid_valid" if uid is not None
+                    else "NULL::VARCHAR AS _uid_norm, NULL::VARCHAR AS _uid_token")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _checked AS
+            SELECT *, list_aggregate(_reasons, 'count') > 0 AS _bad FROM (
+                SELECT *, CAST({reasons} AS VARCHAR[]) AS _reasons FROM (
+                    SELECT s.*, {uid_cols} FROM _stage s {join}))""")
+        res.uids_vaulted = vault.store(*to_vault, batch_id=batch_id)
+        dirs = {c.path.name: c.path.parent for c in new}
+        _copy_photos(con, src, home, dirs)
+        _insert_raw(con, src, batch_id)
+        res.rows_quarantined = quarantine.insert(con, src, batch_id, "_checked",
+                                                 [c for c, _ in checks_sql])
+        res.rows_loaded = res.rows_read - res.rows_quarantined
+        for c in new:
+            con.execute("INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                        [c.sha256, src.feed, batch_id, c.path.name, per_file[c.sha256], c.size,
+                         ", ".join(c.ignored) or None, run_id])
+        res.status = "loaded"
+        res.seconds = time.perf_counter() - t0
+        _record(con, res, run_id, started)
+        _test_pause(batch_id)
+        con.execute("COMMIT")
+    except Refusal as r:
+        con.execute("ROLLBACK")
+        return _refuse(con, res, r, run_id, started, len(files))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for v in ("_uidmap", "_photomap"):
+            try:
+                con.unregister(v)
+            except Exception:
+                pass
+        con.execute("DROP TABLE IF EXISTS _stage")
+        con.execute("DROP TABLE IF EXISTS _checked")
+    return res
+
+
+def _insert_raw(con, src: Source, batch_id: str) -> None:
+    sel = []
+    for f in src.fields.values():
+        if f.type == "uid":
+            sel += ["_uid_token AS uid_token", "_uid_last4 AS uid_last4", "_uid_valid AS uid_valid"]
+        elif f.type == "photo":
+            sel += [f"srdh_mask_uids({q(f.name)}) AS {q(f.name)}", "p._photo_path AS photo_path",
+                    "p._photo_sha AS photo_sha256"]
+        else:
+            sel.append(q(f.name))
+    photo_join = ""
+    if src.photo_field is not None:
+        photo_join = (f"LEFT JOIN _photomap p ON p._file_name = c._file_name AND "
+                      f"p._photo = {value(src.photo_field.name, 'c')}")
+    con.execute(f"""
+        INSERT INTO raw.{src.feed} BY NAME
+        SELECT {', '.join(sel)}, ? AS _batch_id, c._file_name, c._file_sha256, c._source_row
+        FROM _checked c {photo_join} WHERE NOT c._bad
+        ORDER BY c._file_name, c._source_row""", [batch_id])
+
+
+def _record(con, res: BatchResult, run_id: str, started: datetime) -> None:
+    date = res.batch_id.split("/", 1)[1]
+    con.execute("INSERT INTO meta.batches VALUES (?, ?, try_strptime(?, '%Y-%m-%d')::DATE, ?, ?,"
+                " ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [res.batch_id, res.feed, date, run_id, res.status, res.reason, res.files,
+                 res.files_skipped, res.rows_read, res.rows_loaded, res.rows_quarantined,
+                 res.uids_vaulted, started])
+
+
+def _refuse(con, res: BatchResult, r: Refusal, run_id: str, started: datetime,
+            nfiles: int) -> BatchResult:
+    res.status, res.reason = "refused", str(r)
+    res.files = nfiles
+    res.rows_loaded = res.rows_quarantined = 0
+    _record(con, res, run_id, started)
+    return res
+
+
+def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home | None = None,
+           feeds: list[str] | None = None, sources: str | os.PathLike[str] | None = None,
+           gx: bool = True, echo=print) -> RunSummary:
+    """Load everything that arrived under ``landing`` into the home's warehouse."""
+    t0 = time.perf_counter()
+    home = home if isinstance(home, Home) else Home.at(home)
+    landing = Path(landing).expanduser().resolve()
+    reg = load_registry(sources)
+    if feeds:
+        bad = [f for f in feeds if f not in reg]
+        if bad:
+            raise ValueError(f"unknown feed(s): {', '.join(bad)}; known: {', '.join(sorted(reg))}")
+    home.ensure()
+    key_path, created = init_key(home) if not os.environ.get("SRDH_VAULT_KEY") else (None, False)
+    if created:
+        echo(f"created a local demo vault key at {key_path} (mode 0600)")
+    keys = Keys.for_home(home)
+    run = RunSummary(run_id=datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6],
+                     landing=str(landing))
+    batches, run.missing, run.unknown = discover(landing, reg, feeds)
+    con = connect(home)
+    started = datetime.now()
+    changed: set[str] = set()
+    try:
+        with Vault(home, keys) as vault:
+            for src, folder in batches:
+                res = load_batch(con, vault, keys, home, src, folder, run.run_id)
+                run.batches.append(res)
+                if res.status == "loaded":
+                    changed.add(src.feed)
+        from ingest.standardise import build_std
+
+        run.std_rebuilt = build_std(con, reg, changed, home)
+        if gx:
+            loaded = [b for b in run.batches if b.status == "loaded" and b.rows_loaded > 0]
+            if loaded:
+                from ingest.quality import validate_batches
+
+                run.gx_docs, run.gx_failures = validate_batches(con, reg, loaded, home, run.run_id)
+        run.seconds = time.perf_counter() - t0
+        con.execute("INSERT INTO meta.runs VALUES (?, ?, now(), ?, ?)",
+                    [run.run_id, started, str(landing), json.dumps(run.as_dict(), default=str)])
+    finally:
+        con.close()
+    print_summary(run, echo)
+    return run
+
+
+def print_summary(run: RunSummary, echo=print) -> None:
+    echo(f"ingest run {run.run_id} from {run.landing}")
+    if run.batches:
+        echo(f"  {'batch':<34} {'status':<10} {'read':>9} {'loaded':>9} {'quarant.':>9} "
+             f"{'files':>5} {'dup':>4}")
+        for b in run.batches:
+            echo(f"  {b.batch_id:<34} {b.status:<10} {b.rows_read:>9} {b.rows_loaded:>9} "
+                 f"{b.rows_quarantined:>9} {b.files:>5} {b.files_skipped:>4}")
+    for b in run.refused:
+        echo(f"  REFUSED {b.batch_id}: {b.reason}")
+    tot = sum(b.rows_loaded for b in run.batches)
+    qn = sum(b.rows_quarantined for b in run.batches)
+    echo(f"  total: {tot} rows loaded, {qn} quarantined, {len(run.refused)} batch(es) refused")
+    if run.missing:
+        echo("  MISSING (expected, not in landing): " + ", ".join(run.missing))
+    if run.unknown:
+        echo("  unknown feed folders (no source YAML): " + ", ".join(run.unknown))
+    if run.gx_failures:
+        echo("  Great Expectations failures: " + "; ".join(run.gx_failures))
+    if run.gx_docs:
+        echo(f"  Data Docs: {run.gx_docs}")
+
+
+def load_landing(landing: str | os.PathLike[str], home: Home | str | None = None,
+                 feeds: list[str] | None = None, gx: bool = True) -> RunSummary:
+    """The pipeline step (``srdh.pipeline.ingest``): :func:`ingest` with keyword names."""
+    return ingest(landing, home=home, feeds=feeds, gx=gx)

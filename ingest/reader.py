@@ -1,0 +1,146 @@
+"""Reading delivered files: sniffing, refusal with file and line, staging into DuckDB.
+
+A file is refused as a whole (and with it its batch) when it is not UTF-8, uses another
+delimiter than a comma, lacks a required column, or is truncated (an unterminated quote,
+a last line cut short). The refusal names the file and the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingest.registry import Source, normalise_header
+
+CHUNK = 8 << 20
+
+
+class Refusal(Exception):
+    """A whole-batch refusal: the file cannot be read as the feed's layout."""
+
+    def __init__(self, file: str, line: int | None, reason: str):
+        self.file, self.line, self.reason = file, line, reason
+        where = f"{file}, line {line}" if line else file
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class FileCheck:
+    path: Path
+    sha256: str
+    size: int
+    headers: list[str]
+    columns: dict[str, int]  # canonical field -> 0-based position in the file
+    ignored: list[str] = field(default_factory=list)  # headers the feed does not know
+
+
+def _first_line(path: Path) -> str:
+    with open(path, "rb") as fh:
+        raw = fh.readline(1 << 20)
+    return raw.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
+
+
+def inspect_file(path: Path, src: Source) -> FileCheck:
+    """Hash the file, check it is UTF-8 and that its header fits the feed; or refuse it."""
+    name = path.name
+    sha = hashlib.sha256()
+    dec = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    lines_before = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+            try:
+                dec.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line = lines_before + chunk.count(b"\n", 0, exc.start) + 1
+                raise Refusal(name, line, f"the file is not UTF-8 text (byte 0x{chunk[exc.start]:02x}"
+                              " cannot be decoded); ask the sender to export as UTF-8") from None
+            lines_before += chunk.count(b"\n")
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise Refusal(name, lines_before + 1, "the file is not UTF-8 text (it ends inside"
+                          " a multi-byte character: truncated?)") from None
+    if size == 0:
+        raise Refusal(name, None, "the file is empty (no header row)")
+    header_line = _first_line(path)
+    headers = next(csv.reader([header_line]), [])
+    if len(headers) <= 1 or len(headers) < len(src.required_fields):
+        for delim, label in ((";", "semicolon ';'"), ("\t", "tab"), ("|", "pipe '|'")):
+            if delim in header_line:
+                raise Refusal(name, 1, f"wrong delimiter: the header is separated by {label};"
+                              " the feed must be comma-separated")
+    norm = [normalise_header(h) for h in headers]
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    lookup = {h: f.name for f in src.fields.values() for h in f.headers_norm}
+    for i, h in enumerate(norm):
+        canon = lookup.get(h)
+        if canon is None:
+            if h:
+                ignored.append(headers[i].strip())
+            continue
+        if canon in columns:
+            raise Refusal(name, 1, f"column '{headers[i].strip()}' appears twice in the header")
+        columns[canon] = i
+    missing = [f.name for f in src.required_fields if f.name not in columns]
+    if missing:
+        raise Refusal(name, 1, "missing required column(s): " + ", ".join(missing)
+                      + f" (header has: {', '.join(h.strip() for h in headers)})")
+    return FileCheck(path, sha.hexdigest(), size, headers, columns, ignored)
+
+
+_LINE_RE = re.compile(r"CSV Error on Line:\s*(\d+)")
+_COLS_RE = re.compile(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)")
+
+
+def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
+    msg = str(exc)
+    m = _LINE_RE.search(msg)
+    line = int(m.group(1)) if m else None
+    if "unterminated quote" in msg:
+        reason = "a quoted value is never closed (the file is truncated or has a stray quote)"
+    elif (c := _COLS_RE.search(msg)) is not None:
+        exp, found = int(c.group(1)), int(c.group(2))
+        if found < exp:
+            reason = (f"expected {exp} fields, found {found} (the line is cut short: truncated"
+                      " file, or not comma-separated)")
+        else:
+            reason = f"expected {exp} fields, found {found} (an unquoted comma, or a wrong delimiter)"
+    elif "unicode" in msg.lower() or "utf" in msg.lower():
+        reason = "the file is not UTF-8 text"
+    else:  # never echo DuckDB's "Original Line": it may hold a UID
+        reason = "the file cannot be read as CSV: " + msg.split("\n", 1)[0][:200]
+    return Refusal(name, line, reason)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table: str) -> int:
+    """Append the file's rows to ``table`` (canonical text columns + _file_name,
+    _file_sha256, _source_row). Returns the number of data rows."""
+    n = len(fc.headers)
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+    path = str(fc.path).replace("'", "''")
+    try:
+        con.execute("DROP TABLE IF EXISTS _file")
+        con.execute(
+            f"CREATE TEMP TABLE _file AS SELECT * FROM read_csv('{path}', auto_detect=false,"
+            f" header=false, skip=1, delim=',', quote='\"', escape='\"', strict_mode=true,"
+            f" null_padding=false, columns={cols}, encoding='utf-8')")
+    except duckdb.Error as exc:
+        raise _duckdb_refusal(fc.path.name, exc) from None
+    sel = [f'c{i} AS "{canon}"' for canon, i in fc.columns.items()]
+    con.execute(
+        f"INSERT INTO {table} BY NAME SELECT {', '.join(sel)}, ? AS _file_name,"
+        " ? AS _file_sha256, rowid - (SELECT min(rowid) FROM _file) + 1 AS _source_row FROM _file",
+        [fc.path.name, fc.sha256])
+    rows = con.execute("SELECT count(*) FROM _file").fetchone()[0]
+    con.execute("DROP TABLE _file")
+    return rows

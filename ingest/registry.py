@@ -1,0 +1,216 @@
+"""Feed registry: one YAML file per feed under ``ingest/sources/`` (or ``$SRDH_SOURCES``).
+
+Onboarding a department with its own layout is one new YAML file, no code. The YAML
+says which header carries which canonical field, which fields are required, how values
+map to codes, which date formats are used, which column is the record id, which column
+holds a UID (to be vaulted), and which fields feed the person-record standardisation.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_SOURCES_DIR = Path(__file__).parent / "sources"
+
+FieldType = Literal["text", "int", "float", "date", "datetime", "code", "uid", "photo"]
+
+
+class FieldSpec(BaseModel):
+    """One canonical field of a feed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    header: list[str] = Field(default_factory=list)  # accepted header names (default: name)
+    required: bool = False
+    type: FieldType = "text"
+    formats: list[str] = Field(default_factory=list)  # strptime formats for date/datetime
+    values: dict[str, str] = Field(default_factory=dict)  # raw value -> canonical (any case)
+    allowed: list[str] = Field(default_factory=list)  # canonical codes allowed (type code)
+    min: float | None = None
+    max: float | None = None
+    strict: bool = False  # for type uid: an invalid number quarantines the row (KYR)
+    past_only: bool = True  # for dates: a date after today is impossible
+    earliest: str = "1880-01-01"  # for dates: anything before is impossible
+
+    @field_validator("header", mode="before")
+    @classmethod
+    def _listify(cls, v):
+        if v is None:
+            return []
+        return [v] if isinstance(v, str) else list(v)
+
+    @property
+    def headers_norm(self) -> list[str]:
+        return [normalise_header(h) for h in (self.header or [self.name])]
+
+    @property
+    def year_only_formats(self) -> list[str]:
+        return [f for f in self.formats if "%d" not in f and "%m" not in f]
+
+
+class PersonSpec(BaseModel):
+    """Which canonical fields feed the ``std`` person-record contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    relative_name: str | None = None
+    care_of: str | None = None  # a `co` line with a relation prefix (KYR)
+    gender: str | None = None
+    dob: str | None = None
+    age: str | None = None
+    age_reference: str = "batch_date"  # a date field, or batch_date (the delivery folder date)
+    uid: str | None = None
+    mobile: str | None = None
+    household_ref: str | None = None
+
+
+class PlaceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    district: str | None = None
+    block: str | None = None
+    village: str | None = None
+
+
+class AmountSpec(BaseModel):
+    """Monthly amount in rupees: a column, a column divided by N, or a value per code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str | None = None
+    divide_by: float = 1
+    by_value_of: str | None = None
+    values: dict[str, float] = Field(default_factory=dict)
+    fixed: float | None = None
+
+
+class SchemeSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code_column: str | None = None
+    fixed_code: str | None = None
+    monthly_amount: AmountSpec | None = None
+    status_column: str | None = None
+
+
+class Source(BaseModel):
+    """A feed: its layout, rules and role in the register."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    feed: str
+    title: str = ""
+    kind: Literal["person", "reference", "event"] = "event"
+    department: str | None = None
+    record_id: str
+    unique_record_id: bool = True  # a record id may appear once per batch
+    history: Literal["latest", "kyr"] = "latest"  # kyr: versions with valid_from/valid_to
+    order_by: str | None = None  # field giving the version order (KYR last_updated)
+    action: str | None = None  # field with A/U/D (KYR)
+    fields: dict[str, FieldSpec]
+    person: PersonSpec | None = None
+    places: PlaceSpec | None = None
+    scheme: SchemeSpec | None = None
+    std_extra: list[str] = Field(default_factory=list)  # canonical fields carried into std
+    expected: bool = True  # listed as MISSING when a landing folder lacks it
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _fields(cls, v):
+        out = {}
+        for name, spec in (v or {}).items():
+            spec = dict(spec or {})
+            spec["name"] = name
+            out[name] = spec
+        return out
+
+    @model_validator(mode="after")
+    def _check(self):
+        known = set(self.fields)
+        refs = [self.record_id, self.order_by, self.action, *self.std_extra]
+        for part in (self.person, self.places):
+            if part is not None:
+                refs += [v for k, v in part.model_dump().items() if k != "age_reference"]
+        if self.person and self.person.age_reference != "batch_date":
+            refs.append(self.person.age_reference)
+        if self.scheme:
+            refs += [self.scheme.code_column, self.scheme.status_column]
+            if self.scheme.monthly_amount:
+                refs += [self.scheme.monthly_amount.column, self.scheme.monthly_amount.by_value_of]
+        missing = sorted({r for r in refs if r and r not in known})
+        if missing:
+            raise ValueError(f"feed {self.feed}: unknown fields referenced: {missing}")
+        if self.kind == "person" and self.person is None:
+            raise ValueError(f"feed {self.feed}: a person feed needs a `person:` section")
+        for f in self.fields.values():
+            if f.type in ("date", "datetime") and not f.formats:
+                raise ValueError(f"feed {self.feed}: field {f.name} needs `formats`")
+        return self
+
+    @cached_property
+    def uid_field(self) -> FieldSpec | None:
+        uids = [f for f in self.fields.values() if f.type == "uid"]
+        if len(uids) > 1:
+            raise ValueError(f"feed {self.feed}: at most one uid column is supported")
+        return uids[0] if uids else None
+
+    @cached_property
+    def photo_field(self) -> FieldSpec | None:
+        photos = [f for f in self.fields.values() if f.type == "photo"]
+        return photos[0] if photos else None
+
+    @property
+    def required_fields(self) -> list[FieldSpec]:
+        return [f for f in self.fields.values() if f.required]
+
+    def raw_columns(self) -> list[str]:
+        """Text columns of ``raw.<feed>`` (UID column replaced by token, last 4, validity)."""
+        cols: list[str] = []
+        for f in self.fields.values():
+            if f.type == "uid":
+                cols += ["uid_token", "uid_last4"]
+            elif f.type == "photo":
+                cols += [f.name, "photo_path", "photo_sha256"]
+            else:
+                cols.append(f.name)
+        return cols
+
+
+def normalise_header(h: str) -> str:
+    return " ".join(str(h).replace("\ufeff", "").strip().lower().split())
+
+
+def sources_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    return Path(path or os.environ.get("SRDH_SOURCES") or DEFAULT_SOURCES_DIR)
+
+
+def load_source(path: Path) -> Source:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    try:
+        return Source.model_validate(data)
+    except Exception as exc:  # name the file in the error
+        raise ValueError(f"{path}: {exc}") from exc
+
+
+def load_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Source]:
+    """All feeds, keyed by feed name. With ``$SRDH_SOURCES`` or ``path``, that directory
+    is read *in addition to* the built-in sources (a same-named feed overrides)."""
+    dirs = [DEFAULT_SOURCES_DIR]
+    extra = sources_dir(path)
+    if extra.resolve() != DEFAULT_SOURCES_DIR.resolve():
+        dirs.append(extra)
+    reg: dict[str, Source] = {}
+    for d in dirs:
+        for p in sorted(Path(d).glob("*.y*ml")):
+            src = load_source(p)
+            reg[src.feed] = src
+    return reg

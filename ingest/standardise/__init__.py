@@ -1,0 +1,259 @@
+"""Standardisation: ``std.<feed>`` rebuilt from ``raw.<feed>`` (deterministically).
+
+New columns sit beside the raw values; raw is never overwritten. Person feeds follow the
+contract in docs/CONVENTIONS.md (see :data:`PERSON_COLUMNS`), then feed-specific columns.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from ingest.registry import Source
+from ingest.standardise import names, places
+from ingest.standardise.contacts import mobile_sql
+from ingest.standardise.dates import DOB_SELECT, dob_columns
+from ingest.validate import MASK_MACRO, parsed, q, value
+from srdh.paths import Home
+
+PERSON_COLUMNS = [
+    "source", "source_record_id", "batch_id", "source_row", "name_raw", "name_std", "honorific",
+    "first_name", "middle_name", "last_name", "name_key", "first_name_key", "last_name_key",
+    "relative_name_std", "relative_name_key", "relation_type", "gender", "dob", "dob_precision",
+    "birth_year", "birth_year_min", "birth_year_max", "district_std", "block_std", "village_std",
+    "village_code", "mobile", "uid_token", "uid_last4", "uid_valid", "household_ref",
+]
+
+
+def _setup(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(MASK_MACRO)
+    for m in names.macros():
+        con.execute(m)
+    con.execute(places.NORM_MACRO)
+
+
+def build_std(con: duckdb.DuckDBPyConnection, reg: dict[str, Source], changed: set[str],
+              home: Home | None = None) -> list[str]:
+    """Rebuild std for the changed feeds (all feeds with places when the master changed)."""
+    _setup(con)
+    todo = set(changed)
+    if "lgd_villages" in changed:
+        todo |= {f for f, s in reg.items() if s.places is not None}
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema='raw'").fetchall()}
+    order = sorted(todo & have, key=lambda f: (f != "lgd_villages", f))
+    try:
+        for feed in order:
+            build_feed(con, reg[feed])
+            if feed == "lgd_villages":
+                places.drop_prepared(con)
+    finally:
+        places.drop_prepared(con)
+    return order
+
+
+def _latest(src: Source) -> str:
+    """raw rows to standardise: every version for KYR, else the latest per record id."""
+    batch_date = "try_strptime(split_part(_batch_id, '/', 2), '%Y-%m-%d')"
+    if src.history == "kyr":
+        return f"SELECT *, {batch_date} AS _bdate FROM raw.{src.feed}"
+    rid = value(src.record_id)
+    return (f"SELECT *, {batch_date} AS _bdate FROM raw.{src.feed} QUALIFY row_number() OVER "
+            f"(PARTITION BY {rid} ORDER BY {batch_date} DESC, _batch_id DESC, _file_name DESC,"
+            " _source_row DESC) = 1")
+
+
+def _extras(src: Source, alias: str = "r", skip: set[str] | None = None) -> list[str]:
+    out = []
+    for name in src.std_extra:
+        if skip and name in skip:
+            continue
+        out.append(f"{parsed(src.fields[name], alias)} AS {q(name)}")
+    return out
+
+
+def _scheme(src: Source) -> list[str]:
+    s = src.scheme
+    if s is None:
+        return []
+    cols = []
+    if s.code_column:
+        cols.append(f"upper({value(s.code_column, 'r')}) AS scheme_code")
+    else:
+        cols.append(f"'{s.fixed_code}' AS scheme_code")
+    a = s.monthly_amount
+    if a is not None:
+        if a.column:
+            expr = f"try_cast({value(a.column, 'r')} AS DOUBLE) / {a.divide_by}"
+        elif a.by_value_of:
+            whens = " ".join(f"WHEN '{k}' THEN {v}" for k, v in a.values.items())
+            expr = f"CASE {parsed(src.fields[a.by_value_of], 'r')} {whens} END"
+        else:
+            expr = str(a.fixed)
+        cols.append(f"CAST(round({expr}) AS INTEGER) AS monthly_amount_inr")
+    if s.status_column:
+        cols.append(f"{parsed(src.fields[s.status_column], 'r')} AS status")
+    return cols
+
+
+def _place_join(con, src: Source, base: str) -> str:
+    """Resolve the feed's distinct places into _places; return the join clause."""
+    p = src.places
+    d = value(p.district, "r") if p.district else "NULL"
+    b = value(p.block, "r") if p.block else "NULL"
+    v = value(p.village, "r") if p.village else "NULL"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _combos AS SELECT DISTINCT {d} AS d, {b} AS b, "
+                f"{v} AS v FROM {base} r")
+    places.resolve(con, "_combos", "_places")
+    return (f"LEFT JOIN _places pl ON pl.d IS NOT DISTINCT FROM {d} AND "
+            f"pl.b IS NOT DISTINCT FROM {b} AND pl.v IS NOT DISTINCT FROM {v}")
+
+
+def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
+    if src.kind != "person":
+        _build_plain(con, src)
+        return
+    p = src.person
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS SELECT row_number() OVER "
+                f"(ORDER BY _batch_id, _file_name, _source_row) AS _rid, * FROM ({_latest(src)})")
+    name_u = f"upper(trim(r.{q(p.name)}))"
+    rel_in_name = f"regexp_extract({name_u}, '{names.RELATION_IN_NAME}', ['n', 'rel', 'rn'])"
+    relative_src = "NULL"
+    rel_type_src = "NULL"
+    if p.care_of:
+        co = f"regexp_extract(upper(trim(r.{q(p.care_of)})), '{names.RELATION_AT_START}', " \
+             "['rel', 'rn'])"
+        relative_src = f"coalesce(nullif({co}.rn, ''), r.{q(p.care_of)})"
+        rel_type_src = f"nullif({co}.rel, '')"
+    elif p.relative_name:
+        rn = value(p.relative_name, "r")
+        rs = f"regexp_extract(upper({rn}), '{names.RELATION_AT_START}', ['rel', 'rn'])"
+        relative_src = f"coalesce(nullif({rs}.rn, ''), {rn})"
+        rel_type_src = f"nullif({rs}.rel, '')"
+    dob = dob_columns(src)
+    uid_cols = ("r.uid_token, r.uid_last4, "
+                + ("true" if (src.uid_field and src.uid_field.strict) else "r.uid_valid")
+                + " AS uid_valid") if src.uid_field else \
+        "NULL::VARCHAR AS uid_token, NULL::VARCHAR AS uid_last4, NULL::BOOLEAN AS uid_valid"
+    rid = "r.uid_token" if src.history == "kyr" else value(src.record_id, "r")
+    place_join = _place_join(con, src, "_base") if src.places else ""
+    pl = ("pl.district_std, pl.block_std, pl.village_std, pl.village_code" if src.places else
+          "NULL::VARCHAR AS district_std, NULL::VARCHAR AS block_std, "
+          "NULL::VARCHAR AS village_std, NULL::VARCHAR AS village_code")
+    gender = parsed(src.fields[p.gender], "r") if p.gender else "NULL::VARCHAR"
+    mobile = mobile_sql(value(p.mobile, "r")) if p.mobile else "NULL::VARCHAR"
+    hh = value(p.household_ref, "r") if p.household_ref else "NULL::VARCHAR"
+    skip = {"uid"} if src.uid_field else set()
+    extras = _scheme(src) + _extras(src, "r", skip)
+    if src.photo_field:
+        extras += ["r.photo_path", "r.photo_sha256"]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _s1 AS
+        SELECT r._rid, '{src.feed}' AS source, {rid} AS source_record_id, r._batch_id AS batch_id,
+               r._source_row AS source_row, r.{q(p.name)} AS name_raw,
+               CASE WHEN {rel_in_name}.rel <> '' THEN {rel_in_name}.n ELSE {name_u} END AS _n,
+               CASE WHEN {rel_in_name}.rel <> '' THEN {rel_in_name}.rn
+                    ELSE upper({relative_src}) END AS _rn,
+               CASE WHEN {rel_in_name}.rel <> '' THEN {rel_in_name}.rel || '/O'
+                    ELSE {rel_type_src} || '/O' END AS relation_type,
+               {gender} AS gender, {', '.join(f'{e} AS {k}' for k, e in dob.items())},
+               {pl}, {mobile} AS mobile, {uid_cols}, {hh} AS household_ref,
+               r._bdate{''.join(', ' + e for e in extras)}
+        FROM _base r {place_join}""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _s2 AS
+        SELECT *, srdh_honorific(srdh_clean_name(_n)) AS honorific,
+               srdh_strip_honorific(srdh_clean_name(_n)) AS name_std,
+               srdh_strip_honorific(srdh_clean_name(_rn)) AS relative_name_std
+        FROM _s1""")
+    _name_keys(con)
+    dob_cols = {"dob", "dob_precision", "birth_year", "birth_year_min", "birth_year_max"}
+    cols = [c for c in PERSON_COLUMNS if c not in dob_cols or c == "dob"]
+    select = ", ".join(DOB_SELECT if c == "dob" else c for c in cols)
+    extra_names = [e.rsplit(" AS ", 1)[-1] if " AS " in e else e.split(".", 1)[-1]
+                   for e in extras]
+    tail = (", " + ", ".join(extra_names)) if extra_names else ""
+    final = f"""
+        SELECT {select}{tail}, s._bdate AS batch_date
+        FROM (SELECT s.*, string_split(s.name_std, ' ') AS _t FROM _s2 s) s
+        LEFT JOIN _keys k USING (_rid)
+        CROSS JOIN LATERAL (SELECT _t[1] AS first_name,
+            CASE WHEN len(_t) > 2 THEN array_to_string(_t[2:len(_t) - 1], ' ') END AS middle_name,
+            CASE WHEN len(_t) > 1 THEN _t[len(_t)] END AS last_name)
+    """
+    if src.history == "kyr":
+        _build_kyr(con, src, final)
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE std.{src.feed} AS {final} "
+                    "ORDER BY batch_id, source_row")
+    for t in ("_base", "_s1", "_s2", "_keys", "_combos", "_places"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _name_keys(con) -> None:
+    """Phonetic keys: computed in Python once per distinct token, joined back in SQL."""
+    toks = con.execute("""
+        SELECT DISTINCT t FROM (
+            SELECT unnest(string_split(name_std, ' ')) AS t FROM _s2
+            UNION ALL SELECT unnest(string_split(relative_name_std, ' ')) FROM _s2)
+        WHERE t IS NOT NULL AND t <> ''""").fetch_arrow_table().column(0).to_pylist()
+    con.register("_tok", pa.table({"t": pa.array(toks, pa.string()),
+                                   "k": pa.array(names.phonetic_keys(toks), pa.string())}))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _keys AS
+        WITH n AS (
+            SELECT _rid, unnest(string_split(name_std, ' ')) AS t,
+                   unnest(range(1, len(string_split(name_std, ' ')) + 1)) AS i
+            FROM _s2 WHERE name_std IS NOT NULL),
+        nk AS (
+            SELECT n._rid, string_agg(coalesce(k, n.t), ' ' ORDER BY i) AS name_key,
+                   arg_min(coalesce(k, n.t), i) AS first_name_key,
+                   CASE WHEN max(i) > 1 THEN arg_max(coalesce(k, n.t), i) END AS last_name_key
+            FROM n LEFT JOIN _tok ON _tok.t = n.t GROUP BY n._rid),
+        r AS (
+            SELECT _rid, unnest(string_split(relative_name_std, ' ')) AS t,
+                   unnest(range(1, len(string_split(relative_name_std, ' ')) + 1)) AS i
+            FROM _s2 WHERE relative_name_std IS NOT NULL),
+        rk AS (
+            SELECT r._rid, string_agg(coalesce(k, r.t), ' ' ORDER BY i) AS relative_name_key
+            FROM r LEFT JOIN _tok ON _tok.t = r.t GROUP BY r._rid)
+        SELECT _s2._rid, nk.name_key, nk.first_name_key, nk.last_name_key, rk.relative_name_key
+        FROM _s2 LEFT JOIN nk USING (_rid) LEFT JOIN rk USING (_rid)""")
+    con.unregister("_tok")
+
+
+def _build_kyr(con, src: Source, final: str) -> None:
+    """KYR history: every version with valid_from/valid_to; current = latest, not deactivated."""
+    ob, act = q(src.order_by), q(src.action)
+    win = (f"OVER (PARTITION BY source_record_id ORDER BY {ob}, batch_date, batch_id, "
+           "source_row)")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE std.uid_kyr_history AS
+        SELECT * EXCLUDE ({act}), coalesce({act}, 'A') AS action,
+               {ob} AS valid_from, lead({ob}) {win} AS valid_to,
+               row_number() {win.replace('ORDER BY', 'ORDER BY')} = count(*) OVER
+                   (PARTITION BY source_record_id) AS is_current,
+               coalesce({act}, 'A') <> 'D' AS active
+        FROM ({final})
+        ORDER BY source_record_id, valid_from, batch_id, source_row""")
+    con.execute("""
+        CREATE OR REPLACE TABLE std.uid_kyr AS
+        SELECT * EXCLUDE (valid_to, is_current, active) FROM std.uid_kyr_history
+        WHERE is_current AND active ORDER BY batch_id, source_row""")
+
+
+def _build_plain(con, src: Source) -> None:
+    """Reference and event feeds: typed columns, latest version per record id."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS {_latest(src)}")
+    place_join = _place_join(con, src, "_base") if src.places else ""
+    pl = (", pl.district_std, pl.block_std, pl.village_std, pl.village_code"
+          if src.places else "")
+    extras = _extras(src, "r")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE std.{src.feed} AS
+        SELECT '{src.feed}' AS source, {value(src.record_id, 'r')} AS source_record_id,
+               r._batch_id AS batch_id, r._source_row AS source_row,
+               {', '.join(extras)}{pl}, r._bdate AS batch_date
+        FROM _base r {place_join} ORDER BY batch_id, source_row""")
+    for t in ("_base", "_combos", "_places"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -1,0 +1,175 @@
+"""Places: district, block and village names resolved to the village master's current names.
+
+Resolution works on the distinct (district, block, village) spellings of a feed, in SQL:
+
+1. normalise (upper case, punctuation to spaces) and map through the alias table
+   ``reference/place_aliases.csv`` (alias, canonical, kind): both the delivered name and
+   the master's name are reduced to their alias key, so the table works whatever
+   spelling the master uses;
+2. district: exact key match, else the best Jaro-Winkler match >= 0.88;
+3. district splits (``reference/district_splits.csv``: child, parent, year): a record
+   still carrying a parent district's name is moved to the child district whose blocks
+   (else villages) contain the record's block (village);
+4. block within the district: exact key, else best Jaro-Winkler >= 0.88;
+5. village within the block (or the district when no block is given): exact, else best
+   Jaro-Winkler >= 0.90; a name found in several places of the district stays unresolved.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+
+REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+DISTRICT_JW = 0.88
+BLOCK_JW = 0.88
+VILLAGE_JW = 0.90
+
+NORM_MACRO = ("CREATE OR REPLACE TEMP MACRO srdh_place_norm(s) AS nullif(trim(regexp_replace("
+              "upper(s), '[^A-Z0-9]+', ' ', 'g')), '')")
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(NORM_MACRO)
+    aliases = str(REFERENCE / "place_aliases.csv").replace("'", "''")
+    splits = str(REFERENCE / "district_splits.csv").replace("'", "''")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _alias AS
+        SELECT DISTINCT srdh_place_norm(alias) AS n, srdh_place_norm(canonical) AS k,
+               lower(trim(kind)) AS kind
+        FROM read_csv('{aliases}', header=true, all_varchar=true)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _splits_raw AS
+        SELECT child, parent, CAST(year AS INTEGER) AS year
+        FROM read_csv('{splits}', header=true, all_varchar=true)""")
+
+
+def _key(expr: str, kind: str) -> str:
+    n = f"srdh_place_norm({expr})"
+    return (f"coalesce((SELECT any_value(k) FROM _alias a WHERE a.n = {n} "
+            f"AND a.kind = '{kind}'), {n})")
+
+
+def prepared(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                            "AND table_name = '_mv'").fetchone()[0])
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """The master's places and the split history as temp tables (once per rebuild)."""
+    _load_reference(con)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _mv AS
+        SELECT village_code, village_name, block_name, district_name,
+               {_key('district_name', 'district')} AS dk, {_key('block_name', 'block')} AS bk,
+               srdh_place_norm(village_name) AS vn
+        FROM std.lgd_villages WHERE village_code IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE _md AS
+            SELECT DISTINCT district_name AS name, dk FROM _mv;
+        CREATE OR REPLACE TEMP TABLE _mb AS
+            SELECT DISTINCT district_name, block_name, bk FROM _mv;
+        -- split history: ancestor (as an alias key, whatever its spelling) -> master child
+        CREATE OR REPLACE TEMP TABLE _split AS
+        WITH RECURSIVE s AS (
+            SELECT {_key('r.parent', 'district')} AS parent_k, c.name AS child, c.dk AS child_k
+            FROM _splits_raw r JOIN _md c ON c.dk = {_key('r.child', 'district')}),
+        closure(ancestor_k, child, child_k) AS (
+            SELECT parent_k, child, child_k FROM s
+            UNION
+            SELECT c.ancestor_k, s.child, s.child_k FROM closure c JOIN s ON s.parent_k = c.child_k)
+        SELECT ancestor_k, child FROM closure;
+    """)
+
+
+def drop_prepared(con: duckdb.DuckDBPyConnection) -> None:
+    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
+    """``combos`` has columns d, b, v (raw text); creates ``out`` with d, b, v,
+    district_std, block_std, village_std, village_code."""
+    has_master = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema='std' "
+        "AND table_name='lgd_villages'").fetchone()[0]
+    if not has_master:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS SELECT d, b, v,
+            NULL::VARCHAR AS district_std, NULL::VARCHAR AS block_std,
+            NULL::VARCHAR AS village_std, NULL::VARCHAR AS village_code FROM {combos}""")
+        return
+    if not prepared(con):
+        prepare(con)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _p0 AS
+        SELECT d, b, v, {_key('d', 'district')} AS dk, {_key('b', 'block')} AS bk,
+               srdh_place_norm(v) AS vn FROM {combos};
+        -- district: exact key, else fuzzy
+        CREATE OR REPLACE TEMP TABLE _p1 AS
+        SELECT p.*, coalesce(
+            (SELECT any_value(name) FROM _md WHERE _md.dk = p.dk),
+            (SELECT arg_max(name, jaro_winkler_similarity(p.dk, _md.dk)) FROM _md
+             WHERE jaro_winkler_similarity(p.dk, _md.dk) >= {DISTRICT_JW})) AS d1
+        FROM _p0 p;
+        -- split: a parent's name moves to the (descendant) district holding the block/village
+        CREATE OR REPLACE TEMP TABLE _p2 AS
+        WITH cand AS (
+            SELECT p.d, p.b, p.v, x.district AS dc FROM _p1 p,
+            LATERAL (SELECT p.d1 AS district UNION SELECT child FROM _split
+                     WHERE ancestor_k = p.dk) x
+            WHERE x.district IS NOT NULL),
+        byblock AS (
+            SELECT c.d, c.b, c.v, min(c.dc) AS dd, count(DISTINCT c.dc) AS nd
+            FROM cand c JOIN _p1 p ON p.d IS NOT DISTINCT FROM c.d
+                AND p.b IS NOT DISTINCT FROM c.b AND p.v IS NOT DISTINCT FROM c.v
+            JOIN _mb ON _mb.district_name = c.dc AND _mb.bk = p.bk
+            GROUP BY ALL),
+        byvillage AS (
+            SELECT c.d, c.b, c.v, min(c.dc) AS dd, count(DISTINCT c.dc) AS nd
+            FROM cand c JOIN _p1 p ON p.d IS NOT DISTINCT FROM c.d
+                AND p.b IS NOT DISTINCT FROM c.b AND p.v IS NOT DISTINCT FROM c.v
+            JOIN _mv ON _mv.district_name = c.dc AND _mv.vn = p.vn
+            GROUP BY ALL)
+        SELECT p.*, coalesce(
+            CASE WHEN bb.nd = 1 THEN bb.dd END,
+            CASE WHEN bb.nd IS NULL AND bv.nd = 1 THEN bv.dd END, p.d1) AS district_std
+        FROM _p1 p
+        LEFT JOIN byblock bb ON p.d IS NOT DISTINCT FROM bb.d AND p.b IS NOT DISTINCT FROM bb.b
+            AND p.v IS NOT DISTINCT FROM bb.v
+        LEFT JOIN byvillage bv ON p.d IS NOT DISTINCT FROM bv.d
+            AND p.b IS NOT DISTINCT FROM bv.b AND p.v IS NOT DISTINCT FROM bv.v;
+        -- block within the district
+        CREATE OR REPLACE TEMP TABLE _p3 AS
+        SELECT p.*, CASE WHEN p.bk IS NOT NULL THEN coalesce(
+            (SELECT any_value(block_name) FROM _mb
+             WHERE _mb.district_name = p.district_std AND _mb.bk = p.bk),
+            (SELECT arg_max(block_name, jaro_winkler_similarity(p.bk, _mb.bk)) FROM _mb
+             WHERE _mb.district_name = p.district_std
+               AND jaro_winkler_similarity(p.bk, _mb.bk) >= {BLOCK_JW})) END AS block_std
+        FROM _p2 p;
+        -- village within the block (or district)
+        CREATE OR REPLACE TEMP TABLE _p4 AS
+        WITH scope AS (
+            SELECT p.d, p.b, p.v, p.vn, _mv.village_code, _mv.village_name, _mv.vn AS mvn
+            FROM _p3 p JOIN _mv ON _mv.district_name = p.district_std
+             AND (p.block_std IS NULL OR _mv.block_name = p.block_std)
+            WHERE p.vn IS NOT NULL),
+        exact AS (
+            SELECT d, b, v, min(village_code) AS code, count(*) AS n FROM scope
+            WHERE vn = mvn GROUP BY ALL),
+        fuzzy AS (
+            SELECT d, b, v, arg_max(village_code, jaro_winkler_similarity(vn, mvn)) AS code,
+                   max(jaro_winkler_similarity(vn, mvn)) AS s FROM scope GROUP BY ALL)
+        SELECT p.*, CASE WHEN e.n = 1 THEN e.code
+                         WHEN e.n IS NULL AND f.s >= {VILLAGE_JW} THEN f.code END AS vcode
+        FROM _p3 p
+        LEFT JOIN exact e ON p.d IS NOT DISTINCT FROM e.d AND p.b IS NOT DISTINCT FROM e.b
+            AND p.v IS NOT DISTINCT FROM e.v
+        LEFT JOIN fuzzy f ON p.d IS NOT DISTINCT FROM f.d AND p.b IS NOT DISTINCT FROM f.b
+            AND p.v IS NOT DISTINCT FROM f.v;
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT p.d, p.b, p.v, p.district_std,
+               coalesce(p.block_std, CASE WHEN p.vcode IS NOT NULL THEN mv.block_name END)
+                   AS block_std,
+               mv.village_name AS village_std, p.vcode AS village_code
+        FROM _p4 p LEFT JOIN _mv mv ON mv.village_code = p.vcode;
+    """)

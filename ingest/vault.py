@@ -1,0 +1,123 @@
+"""The UID vault (UIDAI Aadhaar Data Vault): raw UIDs exist here only, encrypted.
+
+Its own DuckDB file (``Home.vault``). Each UID is encrypted with AES-256-GCM under a
+fresh random 96-bit nonce, with its token as associated data (a ciphertext cannot be
+moved to another token). Writes are idempotent: the token is the primary key.
+Every reveal is logged (who, when, purpose, token) in ``access_log``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ingest.tokens import Keys
+from srdh.paths import Home
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS uids (
+    uid_token   VARCHAR PRIMARY KEY,
+    nonce       BLOB NOT NULL,
+    ciphertext  BLOB NOT NULL,
+    key_id      VARCHAR NOT NULL,
+    first_batch VARCHAR,
+    created_at  TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_log (
+    accessed_at TIMESTAMP NOT NULL,
+    by_whom   VARCHAR NOT NULL,
+    purpose   VARCHAR NOT NULL,
+    uid_token VARCHAR NOT NULL,
+    outcome   VARCHAR NOT NULL
+);
+"""
+
+
+class Vault:
+    def __init__(self, home: Home, keys: Keys):
+        self.home = home
+        self.keys = keys
+        home.vault_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(home.vault_dir, 0o700)
+        self.con = duckdb.connect(str(home.vault))
+        self.con.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def store(self, tokens: list[str], uids: list[str], batch_id: str | None = None) -> int:
+        """Encrypt and store the UIDs whose token is not in the vault yet. Returns how many."""
+        if not tokens:
+            return 0
+        self.con.register("_incoming", pa.table({"uid_token": tokens}))
+        known = {r[0] for r in self.con.execute(
+            "SELECT u.uid_token FROM uids u JOIN _incoming i USING (uid_token)").fetchall()}
+        self.con.unregister("_incoming")
+        aes = AESGCM(self.keys.enc)
+        new_t, nonces, cts = [], [], []
+        seen = set(known)
+        for t, u in zip(tokens, uids, strict=True):
+            if t in seen:
+                continue
+            seen.add(t)
+            nonce = os.urandom(12)
+            new_t.append(t)
+            nonces.append(nonce)
+            cts.append(aes.encrypt(nonce, u.encode("ascii", "replace"), t.encode()))
+        if not new_t:
+            return 0
+        tbl = pa.table({"uid_token": new_t, "nonce": pa.array(nonces, pa.binary()),
+                        "ciphertext": pa.array(cts, pa.binary())})
+        self.con.register("_new", tbl)
+        self.con.execute(
+            "INSERT OR IGNORE INTO uids SELECT uid_token, nonce, ciphertext, ?, ?, now() FROM _new",
+            [self.keys.key_id, batch_id])
+        self.con.unregister("_new")
+        return len(new_t)
+
+    def count(self) -> int:
+        return self.con.execute("SELECT count(*) FROM uids").fetchone()[0]
+
+    def reveal(self, token: str, purpose: str, by: str) -> str | None:
+        """Decrypt one UID for a stated purpose; the access is logged whatever the outcome."""
+        if not purpose.strip() or not by.strip():
+            raise ValueError("a reveal needs a purpose and who asks")
+        row = self.con.execute("SELECT nonce, ciphertext FROM uids WHERE uid_token = ?",
+                               [token]).fetchone()
+        outcome = "revealed" if row else "not_found"
+        uid = None
+        if row:
+            uid = AESGCM(self.keys.enc).decrypt(bytes(row[0]), bytes(row[1]), token.encode()).decode()
+        self.con.execute("INSERT INTO access_log VALUES (?, ?, ?, ?, ?)",
+                         [datetime.now(), by, purpose, token, outcome])
+        return uid
+
+    def reveal_many(self, tokens: list[str], purpose: str, by: str) -> dict[str, str]:
+        """Decrypt many UIDs for one stated purpose (one log line per token)."""
+        if not purpose.strip() or not by.strip():
+            raise ValueError("a reveal needs a purpose and who asks")
+        self.con.register("_want", pa.table({"uid_token": pa.array(list(tokens), pa.string())}))
+        rows = self.con.execute("SELECT u.uid_token, u.nonce, u.ciphertext FROM uids u "
+                                "JOIN _want w USING (uid_token)").fetchall()
+        self.con.unregister("_want")
+        aes = AESGCM(self.keys.enc)
+        out = {t: aes.decrypt(bytes(n), bytes(c), t.encode()).decode() for t, n, c in rows}
+        now = datetime.now()
+        log = pa.table({"uid_token": pa.array(list(tokens), pa.string())})
+        self.con.register("_log", log)
+        self.con.execute(
+            "INSERT INTO access_log SELECT ?, ?, ?, uid_token, CASE WHEN uid_token IN "
+            "(SELECT uid_token FROM uids) THEN 'revealed' ELSE 'not_found' END FROM _log",
+            [now, by, purpose])
+        self.con.unregister("_log")
+        return out

@@ -1,0 +1,48 @@
+"""The public API of ``matching``: plain functions the CLI and the DAGs call.
+
+* ``run_matching(home, run_date)`` - seed every linked feed against KYR, dedupe,
+  cluster, write ``matching.*`` and the deliveries (trains a model only if missing);
+* ``train_models(home)`` - retrain every model and save it under ``matching/models/``;
+* ``run_evaluation(home, truth_dir)`` - accuracy against truth and the two baselines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from matching.settings import MatchSettings, load_settings
+
+__all__ = ["run_matching", "train_models", "run_evaluation", "load_settings", "MatchSettings"]
+
+
+def _home(home):
+    from srdh.paths import Home
+
+    return home if isinstance(home, Home) else Home.at(home)
+
+
+def run_matching(home=None, run_date: dt.date | str | None = None,
+                 settings: MatchSettings | None = None, retrain: bool = False,
+                 deliver_files: bool = True, resolve=None):
+    from matching import pipeline
+
+    if isinstance(run_date, dt.date):
+        run_date = run_date.isoformat()
+    return pipeline.run_matching(_home(home).root, settings=settings, retrain=retrain,
+                                 run_date=run_date, deliver_files=deliver_files,
+                                 resolve=resolve)
+
+
+def train_models(home=None, settings: MatchSettings | None = None) -> list[str]:
+    from matching import pipeline
+
+    return pipeline.train_models(_home(home).root, settings)
+
+
+def run_evaluation(home=None, truth_dir: str | Path | None = None, baselines: bool = True,
+                   rerun: bool = False, settings: MatchSettings | None = None, token_fn=None):
+    from matching import evaluate
+
+    return evaluate.run_evaluation(_home(home).root, truth_dir, baselines=baselines,
+                                   rerun=rerun, settings=settings, token_fn=token_fn)

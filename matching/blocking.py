@@ -1,0 +1,48 @@
+"""Blocking rules: which record pairs are scored at all.
+
+All rules are equality conjunctions (``block_on``), which every Splink backend
+runs as hash joins. The union of the rules sets the number of pairs, and so the
+run time; see matching/README.md for measured pair counts and blocking recall.
+"""
+
+from __future__ import annotations
+
+from splink import block_on
+
+# Seeding: a departmental record against KYR.
+SEED_PREDICTION_RULES = (
+    ("uid_token",),                       # pre-seeded token (valid ones only)
+    ("name_key", "district_std"),
+    ("first_name_key", "village_code"),
+    ("last_name_key", "relative_name_key", "block_std"),
+    ("mobile",),
+    ("first_name_key", "last_name_key", "birth_year"),
+    ("name_key", "gender", "birth_year"),
+)
+
+# Dedupe: records of departmental sources among themselves.
+DEDUPE_PREDICTION_RULES = (
+    ("uid_token",),
+    ("name_key", "district_std"),
+    ("first_name_key", "village_code"),
+    ("last_name_key", "relative_name_key", "block_std"),
+    ("mobile",),
+    ("first_name_key", "last_name_key", "birth_year"),
+)
+
+# Expectation maximisation: each rule leaves the comparisons it blocks on
+# untrained in that session, so together they train every comparison.
+EM_TRAINING_RULES = (
+    ("name_key", "birth_year"),                          # trains location, relative, ...
+    ("village_code", "birth_year"),                      # trains name
+    ("first_name_key", "last_name_key", "district_std"),  # trains birth
+)
+
+
+def _usable(rule: tuple[str, ...], columns: set[str]) -> bool:
+    return all(c in columns for c in rule)
+
+
+def rules(spec: tuple[tuple[str, ...], ...], columns: set[str]) -> list:
+    """``block_on`` creators for the rules whose columns are all usable."""
+    return [block_on(*r) for r in spec if _usable(r, columns)]

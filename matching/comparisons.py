@@ -1,0 +1,133 @@
+"""Splink comparisons for SRDH person records.
+
+Every level is built from Splink's comparison-level library (rendered per SQL
+dialect by Splink) or is a plain ANSI expression marked ``base_dialect_str="duckdb"``
+so Splink/sqlglot can translate it for the Spark backend. No DuckDB-only
+functions appear here. Missing values always fall in a null level: no evidence,
+not a mismatch. Jaro-Winkler is used for fuzzy strings (Damerau-Levenshtein costs
+~30x more per comparison).
+"""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+
+BASE = "duckdb"  # dialect the custom expressions below are written in
+
+
+def _custom(sql: str, label: str) -> cll.CustomLevel:
+    return cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=BASE)
+
+
+def name_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="full name: exact, phonetic, fuzzy, token-wise",
+        comparison_levels=[
+            cll.NullLevel("name_std"),
+            cll.ExactMatchLevel("name_std"),
+            cll.ExactMatchLevel("name_key"),
+            cll.JaroWinklerLevel("name_std", 0.94),
+            cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
+            cll.ColumnsReversedLevel("first_name_key", "last_name_key"),
+            cll.JaroWinklerLevel("name_std", 0.85),
+            cll.ExactMatchLevel("first_name_key"),
+            cll.JaroWinklerLevel("name_std", 0.70),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def relative_name_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="relative_name",
+        comparison_description="father/husband name vs KYR care-of",
+        comparison_levels=[
+            cll.NullLevel("relative_name_std"),
+            cll.ExactMatchLevel("relative_name_key"),
+            cll.JaroWinklerLevel("relative_name_std", 0.92),
+            cll.JaroWinklerLevel("relative_name_std", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def birth_comparison() -> cl.CustomComparison:
+    """Date of birth against a year estimate with an uncertainty range."""
+    return cl.CustomComparison(
+        output_column_name="birth",
+        comparison_description="dob / birth year with uncertainty (birth_year_min/max)",
+        comparison_levels=[
+            cll.NullLevel("birth_year"),
+            cll.ExactMatchLevel("dob"),
+            _custom("birth_year_l = birth_year_r", "same birth year"),
+            _custom(
+                "birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",
+                "birth-year ranges overlap",
+            ),
+            _custom("abs(birth_year_l - birth_year_r) <= 2", "birth years within 2"),
+            _custom("abs(birth_year_l - birth_year_r) <= 5", "birth years within 5"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def gender_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="gender",
+        comparison_levels=[cll.NullLevel("gender"), cll.ExactMatchLevel("gender"), cll.ElseLevel()],
+    )
+
+
+def location_comparison() -> cl.CustomComparison:
+    null_sql = " AND ".join(
+        f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("district_std", "block_std", "village_code")
+    )
+    return cl.CustomComparison(
+        output_column_name="location",
+        comparison_description="village (LGD code) / block / district",
+        comparison_levels=[
+            _custom(null_sql, "no location on one side").configure(is_null_level=True),
+            cll.ExactMatchLevel("village_code"),
+            cll.ExactMatchLevel("block_std"),
+            cll.ExactMatchLevel("district_std"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def mobile_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="mobile",
+        comparison_levels=[cll.NullLevel("mobile"), cll.ExactMatchLevel("mobile"), cll.ElseLevel()],
+    )
+
+
+def uid_token_comparison() -> cl.CustomComparison:
+    """Pre-seeded UID token: evidence to verify, never trusted. Only valid tokens
+    (uid_valid) reach this column; see ``matching.inputs``."""
+    return cl.CustomComparison(
+        output_column_name="uid_token",
+        comparison_levels=[
+            cll.NullLevel("uid_token"),
+            cll.ExactMatchLevel("uid_token"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+# Comparison name -> (builder, input columns it needs on both sides)
+COMPARISONS = {
+    "name": (name_comparison, ("name_std",)),
+    "relative_name": (relative_name_comparison, ("relative_name_std",)),
+    "birth": (birth_comparison, ("birth_year",)),
+    "gender": (gender_comparison, ("gender",)),
+    "location": (location_comparison, ("district_std",)),
+    "mobile": (mobile_comparison, ("mobile",)),
+    "uid_token": (uid_token_comparison, ("uid_token",)),
+}
+
+
+def build_comparisons(names: list[str]) -> list[cl.CustomComparison]:
+    return [COMPARISONS[n][0]() for n in names]

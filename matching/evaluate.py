@@ -1,0 +1,263 @@
+"""``srdh evaluate --truth DIR``: SRDH matching against the generator's truth and two baselines.
+
+Per source:
+
+* seeding precision - over ``seeded`` records, share whose UID is the true one;
+* seeding recall - over truth-matchable records (a real resident, not a ghost,
+  whose UID is in current KYR), share seeded with the true UID;
+* review share, unmatched share;
+* duplicate pairs within the source (records sharing a ``resident_id``) against
+  true pairs (records of the same person): precision, recall, F1.
+
+The truth holds raw (synthetic) UIDs; they are turned into tokens with the
+vault's token function in memory and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from matching.inputs import WH
+
+log = logging.getLogger(__name__)
+
+TARGETS = {"precision": 0.995, "recall": 0.97, "duplicate_f1": 0.95}
+
+
+# --------------------------------------------------------------------- truth
+def _parquets(truth_dir: Path) -> list[Path]:
+    return sorted(Path(truth_dir).rglob("*.parquet"))
+
+
+def _find(truth_dir: Path, needed: set[str]) -> pd.DataFrame | None:
+    import pyarrow.parquet as pq
+
+    for p in _parquets(truth_dir):
+        cols = set(pq.read_schema(p).names)
+        if needed <= cols:
+            return pd.read_parquet(p)
+    return None
+
+
+def load_truth(truth_dir: str | Path, token_fn) -> pd.DataFrame:
+    """``source, source_record_id, person, true_token`` for every departmental record.
+
+    ``person`` identifies the real person (ghosts get their own key, so they are
+    nobody's duplicate); ``true_token`` is the token of the person's UID or None.
+    """
+    truth_dir = Path(truth_dir)
+    recs = _find(truth_dir, {"source", "source_record_id", "resident_key"})
+    if recs is not None and "uid" in recs.columns:
+        res = recs[["resident_key", "uid"]]
+    else:
+        res = _find(truth_dir, {"resident_key", "uid"})
+    if recs is None or res is None:
+        raise FileNotFoundError(
+            f"{truth_dir}: need a truth table with source, source_record_id, resident_key "
+            "and one with resident_key, uid (see srdh/generator/README.md)")
+    recs = recs.copy()
+    recs["source_record_id"] = recs["source_record_id"].astype(str)
+    ghost = recs["is_ghost"].astype(bool) if "is_ghost" in recs else recs["resident_key"].isna()
+    rk = pd.to_numeric(recs["resident_key"], errors="coerce")
+    ghost = ghost | rk.isna() | (rk <= 0)
+    recs["person"] = np.where(ghost, "ghost:" + recs["source"] + ":" + recs["source_record_id"],
+                              "r:" + rk.fillna(-1).astype("int64").astype(str))
+    res = res[["resident_key", "uid"]].dropna().drop_duplicates("resident_key").copy()
+    res["uid"] = res["uid"].astype(str).str.replace(r"\D", "", regex=True)
+    res = res[res["uid"].str.len() == 12]
+    res["true_token"] = token_fn(res["uid"].tolist())
+    res["resident_key"] = pd.to_numeric(res["resident_key"], errors="coerce")
+    recs["resident_key"] = rk
+    out = recs.merge(res[["resident_key", "true_token"]], on="resident_key", how="left")
+    out.loc[ghost.to_numpy(), "true_token"] = None
+    return out[["source", "source_record_id", "person", "true_token"]]
+
+
+def vault_token_fn(home):
+    from ingest.tokens import Keys, tokens_for
+
+    mac = Keys.for_home(home).mac
+    return lambda uids: tokens_for(uids, mac)
+
+
+# ------------------------------------------------------------------- metrics
+def _pairs(sizes: pd.Series) -> int:
+    s = sizes.to_numpy(dtype=np.int64)
+    return int((s * (s - 1) // 2).sum())
+
+
+def duplicate_metrics(df: pd.DataFrame) -> dict[str, float]:
+    """``df``: one source's records with ``resident_id`` (predicted) and ``person`` (truth)."""
+    pred = _pairs(df.groupby("resident_id").size())
+    true = _pairs(df.groupby("person").size())
+    tp = _pairs(df.groupby(["resident_id", "person"]).size())
+    p = tp / pred if pred else 1.0
+    r = tp / true if true else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"duplicate_pairs_predicted": pred, "duplicate_pairs_true": true,
+            "duplicate_pairs_correct": tp, "duplicate_precision": p,
+            "duplicate_recall": r, "duplicate_f1": f1}
+
+
+def seeding_metrics(df: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, float]:
+    """``df``: one source's records with predictions and truth columns."""
+    n = len(df)
+    seeded = df["match_status"] == "seeded"
+    correct = seeded & (df["uid_token"] == df["true_token"])
+    matchable = df["true_token"].notna() & df["true_token"].isin(kyr_tokens)
+    n_seeded = int(seeded.sum())
+    return {
+        "records": n,
+        "matchable": int(matchable.sum()),
+        "seeded": n_seeded,
+        "seeded_correct": int(correct.sum()),
+        "precision": float(correct.sum() / n_seeded) if n_seeded else 1.0,
+        "recall": float((correct & matchable).sum() / matchable.sum()) if matchable.any() else 1.0,
+        "review_share": float((df["match_status"] == "review").mean()) if n else 0.0,
+        "unmatched_share": float((df["match_status"] == "unmatched").mean()) if n else 0.0,
+    }
+
+
+def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, dict]:
+    pred = pred.copy()
+    pred["source_record_id"] = pred["source_record_id"].astype(str)
+    df = pred.merge(truth, on=["source", "source_record_id"], how="left")
+    missing = df["person"].isna()
+    if missing.any():
+        log.warning("%d predicted records have no truth row", int(missing.sum()))
+        df = df[~missing]
+    out = {}
+    for source, g in df.groupby("source", sort=True):
+        out[source] = {**seeding_metrics(g, kyr_tokens), **duplicate_metrics(g)}
+    return out
+
+
+def threshold_curve(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
+                    thresholds=(0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999),
+                    margin: float | None = None) -> dict[str, list[dict]]:
+    """Precision/recall if the seed threshold were t (from ``matching.seeding``)."""
+    df = seeding.merge(truth, on=["source", "source_record_id"], how="inner")
+    curves: dict[str, list[dict]] = {}
+    for source, g in df.groupby("source", sort=True):
+        pts = []
+        gap = (g["match_weight"] - g["runner_up_weight"]).fillna(np.inf)
+        ok = g["reason"] != "uid_conflict"
+        if margin is not None:
+            ok &= gap >= margin
+        matchable = g["true_token"].notna() & g["true_token"].isin(kyr_tokens)
+        for t in thresholds:
+            s = ok & (g["match_probability"].fillna(0) >= t)
+            correct = s & (g["candidate_uid_token"] == g["true_token"])
+            pts.append({"threshold": t,
+                        "precision": float(correct.sum() / s.sum()) if s.any() else 1.0,
+                        "recall": float((correct & matchable).sum() / max(matchable.sum(), 1)),
+                        "seeded": int(s.sum())})
+        curves[source] = pts
+    return curves
+
+
+# -------------------------------------------------------------------- runner
+def run_evaluation(home=None, truth_dir=None, baselines: bool = True, rerun: bool = False,
+                   settings=None, token_fn=None, out_path: Path | None = None) -> dict:
+    """Evaluate SRDH (running ``srdh match`` first if needed) and the baselines."""
+    from matching import baselines as bl
+    from matching import pipeline
+    from matching.settings import load_settings
+    from srdh.paths import Home
+
+    h = Home.at(home)
+    settings = settings or load_settings()
+    truth_dir = Path(truth_dir) if truth_dir else h.truth
+    token_fn = token_fn or vault_token_fn(h)
+    truth = load_truth(truth_dir, token_fn)
+    report: dict = {"home": str(h.root), "truth": str(truth_dir), "targets": TARGETS,
+                    "systems": {}, "timings": {}}
+
+    import duckdb
+
+    need_run = rerun
+    if not need_run:
+        con = duckdb.connect(str(h.warehouse), read_only=True)
+        try:
+            need_run = not con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'matching' AND table_name = 'seeding'").fetchall()[0][0]
+        finally:
+            con.close()
+    if need_run:
+        t0 = time.time()
+        pipeline.run_matching(h, settings, deliver_files=False)
+        report["timings"]["srdh_match"] = time.time() - t0
+
+    ws = pipeline.open_inputs(h.warehouse, settings)
+    con = ws.con
+    kyr_tokens = set(con.execute(f"SELECT unique_id FROM {ws.kyr.table}").df()["unique_id"])
+    seeding = con.execute(f"SELECT * FROM {WH}.matching.seeding").df()
+    seeding["source_record_id"] = seeding["source_record_id"].astype(str)
+    report["systems"]["srdh"] = score(seeding, truth, kyr_tokens)
+    report["threshold_curves"] = threshold_curve(seeding, truth, kyr_tokens)
+    report["preseeded_disagreements"] = {
+        k: int(v) for k, v in con.execute(
+            f"SELECT source || ':' || reason, count(*) FROM {WH}.matching.preseeded_disagreements "
+            "GROUP BY 1").fetchall()}
+    if baselines:
+        t0 = time.time()
+        report["systems"]["exact"] = score(bl.exact_baseline(con, ws.kyr, ws.linked), truth,
+                                           kyr_tokens)
+        report["timings"]["baseline_exact"] = time.time() - t0
+        t0 = time.time()
+        tut_t: dict[str, float] = {}
+        report["systems"]["splink_tutorial"] = score(
+            bl.splink_tutorial_baseline(con, ws.kyr, ws.linked, tut_t), truth, kyr_tokens)
+        report["timings"]["baseline_splink_tutorial"] = time.time() - t0
+        report["timings"]["baseline_splink_tutorial_parts"] = tut_t
+    con.close()
+    report["targets_met"] = targets_met(report["systems"]["srdh"])
+    out_path = Path(out_path) if out_path else h.root / "reports" / "evaluation.json"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=2, default=float) + "\n")
+    tmp.replace(out_path)
+    report["path"] = str(out_path)
+    return report
+
+
+def targets_met(srdh: dict[str, dict]) -> dict[str, bool]:
+    out = {}
+    for source, m in srdh.items():
+        ok = m["precision"] >= TARGETS["precision"] and m["recall"] >= TARGETS["recall"]
+        if source != "crs_death" and m["duplicate_pairs_true"] > 0:
+            ok = ok and m["duplicate_f1"] >= TARGETS["duplicate_f1"]
+        out[source] = bool(ok)
+    return out
+
+
+def format_table(report: dict) -> str:
+    lines = []
+    hdr = (f"{'source':<16} {'system':<16} {'prec':>7} {'recall':>7} {'review':>7} "
+           f"{'unmatch':>7} {'dupP':>6} {'dupR':>6} {'dupF1':>6}")
+    lines.append(hdr)
+    lines.append("-" * len(hdr))
+    systems = report["systems"]
+    sources = sorted(systems.get("srdh", {}))
+    for s in sources:
+        for name, res in systems.items():
+            m = res.get(s)
+            if not m:
+                continue
+            lines.append(
+                f"{s:<16} {name:<16} {m['precision']:>7.2%} {m['recall']:>7.2%} "
+                f"{m['review_share']:>7.2%} {m['unmatched_share']:>7.2%} "
+                f"{m['duplicate_precision']:>6.3f} {m['duplicate_recall']:>6.3f} "
+                f"{m['duplicate_f1']:>6.3f}")
+    met = report.get("targets_met", {})
+    lines.append("")
+    lines.append("targets (precision >= 99.5%, recall >= 97%, duplicate F1 >= 0.95): "
+                 + ", ".join(f"{k}={'met' if v else 'MISSED'}" for k, v in met.items()))
+    return "\n".join(lines)

@@ -1,0 +1,198 @@
+"""The one place that reads ``std.<feed>`` person records for matching.
+
+It turns each feed's standardised table (contract in docs/CONVENTIONS.md) into a
+Splink-ready table ``inp_<feed>`` in the matching workspace (an in-memory DuckDB
+with the warehouse attached as ``wh``). If the ingest's columns change, adapt
+``_column_sql`` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from matching.settings import REGISTRY_DIR, MatchSettings
+
+log = logging.getLogger(__name__)
+
+KYR = "uid_kyr"
+WH = "wh"  # catalog alias of the attached warehouse
+
+# Splink input column -> (type, expression over the std table, or None = same name)
+SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "unique_id": ("VARCHAR", "source_record_id"),
+    "name_std": ("VARCHAR", None),
+    "first_name": ("VARCHAR", None),
+    "last_name": ("VARCHAR", None),
+    "name_key": ("VARCHAR", None),
+    "first_name_key": ("VARCHAR", None),
+    "last_name_key": ("VARCHAR", None),
+    "relative_name_std": ("VARCHAR", None),
+    "relative_name_key": ("VARCHAR", None),
+    "gender": ("VARCHAR", None),
+    "dob": ("DATE", None),
+    "birth_year": ("INTEGER", None),
+    "birth_year_min": ("INTEGER", None),
+    "birth_year_max": ("INTEGER", None),
+    "district_std": ("VARCHAR", None),
+    "block_std": ("VARCHAR", None),
+    "village_code": ("VARCHAR", "coalesce(village_code, village_std)"),
+    "mobile": ("VARCHAR", None),
+    # pre-seeded tokens are evidence only when the number passed Verhoeff
+    "uid_token": ("VARCHAR", "CASE WHEN coalesce(uid_valid, false) THEN uid_token END"),
+}
+
+INPUT_COLUMNS = tuple(SPLINK_COLUMNS)
+
+
+@dataclass
+class FeedTable:
+    feed: str
+    table: str          # physical table in the workspace
+    rows: int
+    usable: frozenset[str]  # columns with at least one non-null value
+
+
+def open_workspace(warehouse: str | Path, settings: MatchSettings | None = None,
+                   read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """In-memory DuckDB for Splink's work tables, with the warehouse attached as ``wh``."""
+    con = duckdb.connect(":memory:")
+    if settings is not None:
+        if settings.prediction.duckdb_threads:
+            con.execute(f"SET threads = {int(settings.prediction.duckdb_threads)}")
+        if settings.prediction.duckdb_memory_limit:
+            con.execute(f"SET memory_limit = '{settings.prediction.duckdb_memory_limit}'")
+    mode = " (READ_ONLY)" if read_only else ""
+    con.execute(f"ATTACH '{Path(warehouse)}' AS {WH}{mode}")
+    return con
+
+
+def std_feeds(con: duckdb.DuckDBPyConnection, catalog: str = WH) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = ? AND table_schema = 'std'",
+        [catalog],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _registry_departments(registry_dir: Path) -> list[str] | None:
+    """Person feeds configured with a department in the ingest's feed registry."""
+    try:
+        from ingest.registry import load_registry
+
+        reg = load_registry(registry_dir if registry_dir != REGISTRY_DIR else None)
+    except Exception as exc:  # registry missing or broken: caller falls back to config
+        log.warning("feed registry not readable (%s); using fallback_departments", exc)
+        return None
+    found = [s.feed for s in reg.values()
+             if getattr(s, "kind", None) == "person" and getattr(s, "department", None)
+             and s.feed != KYR]
+    return found or None
+
+
+def department_feeds(con: duckdb.DuckDBPyConnection, settings: MatchSettings,
+                     registry_dir: Path = REGISTRY_DIR, catalog: str = WH) -> list[str]:
+    """Departmental person feeds that have a ``std`` table, from the feed registry."""
+    available = std_feeds(con, catalog)
+    if settings.departments is not None:
+        names = list(settings.departments)
+    else:
+        reg = _registry_departments(registry_dir)
+        names = reg if reg is not None else list(settings.fallback_departments)
+    extra = set(settings.extra_linked_feeds) | {KYR}
+    return [n for n in dict.fromkeys(names) if n in available and n not in extra
+            and _is_person_table(con, n, catalog)]
+
+
+def linked_feeds(con: duckdb.DuckDBPyConnection, settings: MatchSettings,
+                 registry_dir: Path = REGISTRY_DIR, catalog: str = WH) -> list[str]:
+    """Every feed seeded against KYR: departments plus e.g. ``crs_death``."""
+    available = std_feeds(con, catalog)
+    feeds = department_feeds(con, settings, registry_dir, catalog)
+    feeds += [f for f in settings.extra_linked_feeds if f in available and f not in feeds]
+    return feeds
+
+
+def _std_columns(con: duckdb.DuckDBPyConnection, feed: str, catalog: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_catalog = ? AND table_schema = 'std' AND table_name = ?",
+        [catalog, feed],
+    ).fetchall()
+    return {r[0].lower() for r in rows}
+
+
+def _is_person_table(con: duckdb.DuckDBPyConnection, feed: str, catalog: str) -> bool:
+    cols = _std_columns(con, feed, catalog)
+    return {"source_record_id", "name_std"} <= cols
+
+
+def _column_sql(col: str, typ: str, present: set[str]) -> str:
+    """SQL for one Splink input column; NULL when the std table lacks its source."""
+    if col == "village_code":
+        parts = [c for c in ("village_code", "village_std") if c in present]
+        expr = f"coalesce({', '.join(parts)})" if parts else ""
+    elif col == "uid_token":
+        if "uid_token" not in present:
+            expr = ""
+        elif "uid_valid" in present:
+            expr = "CASE WHEN coalesce(uid_valid, false) THEN uid_token END"
+        else:
+            expr = "uid_token"
+    else:
+        expr = col if col in present else ""
+    if not expr:
+        return f"CAST(NULL AS {typ}) AS {col}"
+    cast_expr = f"CAST({expr} AS {typ})"
+    if typ == "VARCHAR":
+        cast_expr = f"nullif(trim({cast_expr}), '')"
+    return f"{cast_expr} AS {col}"
+
+
+def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH) -> str:
+    present = _std_columns(con, feed, catalog)
+    if not present:
+        raise ValueError(f"no table std.{feed} in the warehouse")
+    if feed == KYR and "source_record_id" not in present:
+        id_expr = "uid_token"
+    else:
+        id_expr = "source_record_id"
+    cols = []
+    for col, (typ, _expr) in SPLINK_COLUMNS.items():
+        if col == "unique_id":
+            cols.append(f"CAST({id_expr} AS VARCHAR) AS unique_id")
+        else:
+            cols.append(_column_sql(col, typ, present))
+    order = [c for c in ("batch_id", "source_row") if c in present]
+    order_sql = ", ".join(f"{c} DESC" for c in order) or "1"
+    return (
+        f"SELECT {', '.join(cols)} FROM ("
+        f"  SELECT *, row_number() OVER (PARTITION BY {id_expr} ORDER BY {order_sql}) AS _rn"
+        f"  FROM {catalog}.std.{feed}) WHERE _rn = 1 AND {id_expr} IS NOT NULL"
+    )
+
+
+def load_feed(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH) -> FeedTable:
+    """Materialise ``inp_<feed>`` (one row per source record) in the workspace."""
+    table = f"inp_{feed}"
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {feed_select_sql(con, feed, catalog)}")
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count({c})" for c in INPUT_COLUMNS) + f" FROM {table}"
+    ).fetchall()[0]
+    usable = frozenset(c for c, n in zip(INPUT_COLUMNS, counts, strict=True) if n > 0)
+    return FeedTable(feed, table, int(rows), usable)
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, feed: str, df) -> FeedTable:
+    """Same as ``load_feed`` for an in-memory std-shaped DataFrame (tests, benchmarks)."""
+    con.register("_tmp_std", df)
+    con.execute("CREATE SCHEMA IF NOT EXISTS std")
+    con.execute(f"CREATE OR REPLACE TABLE std.{feed} AS SELECT * FROM _tmp_std")
+    con.unregister("_tmp_std")
+    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+    return load_feed(con, feed, catalog)

@@ -1,0 +1,248 @@
+"""The matching run: seed every linked feed against KYR, dedupe, cluster, store, deliver.
+
+``run_matching(home)`` is the plain function behind ``srdh match`` (and any DAG).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matching import dedupe, inputs, predict, seed, train
+from matching.inputs import KYR, WH
+from matching.settings import MatchSettings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MatchResult:
+    run_date: str
+    sources: list[str]
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    duplicates: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    trained: list[str] = field(default_factory=list)
+    deliveries: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Workspace:
+    """The in-memory DuckDB with the inputs loaded."""
+
+    con: object
+    kyr: inputs.FeedTable
+    linked: list[inputs.FeedTable]
+    departments: list[inputs.FeedTable]
+
+
+def open_inputs(warehouse: str | Path, settings: MatchSettings) -> Workspace:
+    con = inputs.open_workspace(warehouse, settings)
+    kyr = inputs.load_feed(con, KYR)
+    linked_names = inputs.linked_feeds(con, settings)
+    dept_names = set(inputs.department_feeds(con, settings))
+    linked = [inputs.load_feed(con, f) for f in linked_names]
+    depts = [f for f in linked if f.feed in dept_names]
+    if settings.dedupe.include_feeds == "all_linked":
+        depts = list(linked)
+    return Workspace(con, kyr, linked, depts)
+
+
+def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False
+                  ) -> tuple[dict[str, dict], dict | None, list[str]]:
+    """Load saved models; train those missing (or all with ``retrain``)."""
+    trained: list[str] = []
+    seed_models: dict[str, dict] = {}
+    for f in ws.linked:
+        path = train.model_path(settings, f"seed_{f.feed}")
+        model = None if retrain else train.load_model(path)
+        if model is None:
+            log.info("training seed model for %s", f.feed)
+            model = train.train_seed_model(ws.con, ws.kyr, f, settings)
+            trained.append(f"seed_{f.feed}")
+        seed_models[f.feed] = model
+    dedupe_model = None
+    if ws.departments:
+        path = train.model_path(settings, "dedupe")
+        dedupe_model = None if retrain else train.load_model(path)
+        if dedupe_model is None:
+            log.info("training dedupe model")
+            dedupe_model = train.train_dedupe_model(ws.con, ws.departments, settings)
+            trained.append("dedupe")
+    return seed_models, dedupe_model, trained
+
+
+def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[str, dict],
+                    dedupe_model: dict | None, timings: dict[str, float]) -> list[str]:
+    """Everything up to the ``seed_<feed>``, ``residents`` and ``duplicates`` tables."""
+    con = ws.con
+    prov_tables = []
+    for f in ws.linked:
+        pred_table, secs = predict.predict_seed(con, ws.kyr, f, seed_models[f.feed], settings)
+        timings[f"predict_seed_{f.feed}"] = secs
+        prov_tables.append(seed.provisional(con, f.feed, pred_table, f.table,
+                                            settings.thresholds(f.feed)))
+    t0 = time.time()
+    if dedupe_model is not None and ws.departments:
+        _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
+        timings["predict_dedupe"] = secs
+    else:
+        con.execute("CREATE OR REPLACE TABLE pred_dedupe (source_l VARCHAR, record_l VARCHAR, "
+                    "source_r VARCHAR, record_r VARCHAR, match_weight DOUBLE, "
+                    "match_probability DOUBLE)")
+    dedupe.build_edges(con, settings, prov_tables)
+    dd_table = dedupe.dedupe_clusters(con, settings, ws.departments) if ws.departments else None
+    seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", dd_table) for f in ws.linked]
+    dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables)
+    dedupe.within_source_duplicates(con)
+    timings["dedupe_cluster_resolve"] = time.time() - t0
+    return seed_tables
+
+
+def seeding_sql(seed_tables: list[str]) -> str:
+    return " UNION ALL ".join(
+        f"SELECT s.*, r.resident_id FROM {t} s LEFT JOIN residents r "
+        f"ON r.source = s.source AND r.record_id = s.source_record_id" for t in seed_tables
+    )
+
+
+def preseeded_sql(ws: Workspace) -> str:
+    """Pre-seeded UIDs (department records carrying a UID) that KYR does not confirm."""
+    parts = []
+    for f in ws.linked:
+        cols = inputs._std_columns(ws.con, f.feed, WH)
+        if "uid_token" not in cols:
+            continue
+        valid = "coalesce(s.uid_valid, false)" if "uid_valid" in cols else "true"
+        last4 = "s.uid_last4" if "uid_last4" in cols else "CAST(NULL AS VARCHAR)"
+        parts.append(f"""
+        SELECT '{f.feed}' AS source, s.source_record_id,
+               s.uid_token AS preseeded_uid_token, {last4} AS preseeded_uid_last4,
+               {valid} AS uid_valid, k.unique_id IS NOT NULL AS token_in_kyr,
+               jaro_winkler_similarity(i.name_std, k.name_std) AS name_similarity,
+               i.gender = k.gender AS gender_agrees,
+               (i.birth_year_min <= k.birth_year_max AND k.birth_year_min <= i.birth_year_max)
+                   AS birth_year_agrees,
+               (i.district_std = k.district_std) AS district_agrees,
+               sd.match_status, sd.uid_token AS seeded_uid_token,
+               CASE WHEN NOT {valid} THEN 'invalid_checksum'
+                    WHEN k.unique_id IS NULL THEN 'not_in_kyr'
+                    WHEN sd.match_status = 'seeded' AND sd.uid_token <> s.uid_token
+                         THEN 'seeded_to_other_resident'
+                    WHEN jaro_winkler_similarity(i.name_std, k.name_std) < 0.85
+                         OR NOT coalesce(i.gender = k.gender, true)
+                         OR NOT coalesce(i.birth_year_min <= k.birth_year_max
+                                         AND k.birth_year_min <= i.birth_year_max, true)
+                         THEN 'demographics_disagree'
+               END AS reason
+        FROM (SELECT DISTINCT ON (source_record_id) * FROM {WH}.std.{f.feed}
+              WHERE uid_token IS NOT NULL) s
+        JOIN {f.table} i ON i.unique_id = s.source_record_id
+        LEFT JOIN {ws.kyr.table} k ON k.unique_id = s.uid_token
+        LEFT JOIN seed_{f.feed} sd ON sd.source_record_id = s.source_record_id""")
+    if not parts:
+        return ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_record_id, "
+                "NULL::VARCHAR AS preseeded_uid_token, NULL::VARCHAR AS reason WHERE false")
+    return ("SELECT * FROM (" + " UNION ALL ".join(parts) + ") WHERE reason IS NOT NULL")
+
+
+def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
+                  run_date: str, settings: MatchSettings) -> None:
+    """Write the ``matching`` schema into the warehouse (tokens only, never raw UIDs)."""
+    con = ws.con
+    con.execute(f"CREATE OR REPLACE TABLE _seeding AS {seeding_sql(seed_tables)}")
+    con.execute(f"CREATE OR REPLACE TABLE _preseeded AS {preseeded_sql(ws)}")
+    review_floor = min([settings.thresholds(f.feed).review_threshold for f in ws.linked]
+                       or [0.0])
+    cand = " UNION ALL ".join(
+        f"SELECT '{f.feed}' AS source, record_id AS source_record_id, kyr_token AS uid_token, "
+        f"match_weight, match_probability FROM pred_seed_{f.feed} "
+        f"WHERE match_probability >= {review_floor}" for f in ws.linked)
+    con.execute(f"CREATE OR REPLACE TABLE _candidates AS {cand}" if cand else
+                "CREATE OR REPLACE TABLE _candidates AS SELECT 1 AS x WHERE false")
+    con.execute(f"DETACH {WH}")
+    con.execute(f"ATTACH '{Path(warehouse)}' AS {WH}")
+    try:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {WH}.matching")
+        tables = {
+            "seeding": "SELECT *, CAST(? AS DATE) AS run_date FROM _seeding",
+            "seed_candidates": "SELECT * FROM _candidates",
+            "dedupe_pairs": f"SELECT * FROM pred_dedupe WHERE match_probability >= "
+                            f"{settings.dedupe.threshold}",
+            "residents": "SELECT * FROM residents",
+            "duplicates": "SELECT * FROM duplicates",
+            "preseeded_disagreements": "SELECT * FROM _preseeded",
+        }
+        for name, sql in tables.items():
+            params = [run_date] if "?" in sql else []
+            con.execute(f"CREATE OR REPLACE TABLE {WH}.matching.{name} AS {sql}", params)
+        con.execute(f"""CREATE TABLE IF NOT EXISTS {WH}.matching.runs (
+            run_date DATE, finished_at TIMESTAMP, summary JSON)""")
+    finally:
+        pass
+
+
+def _counts(con, seed_tables: list[str]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for t in seed_tables:
+        rows = con.execute(f"SELECT match_status, count(*) FROM {t} GROUP BY 1").fetchall()
+        out[t.removeprefix("seed_")] = {k: int(v) for k, v in rows}
+    return out
+
+
+def run_matching(home: str | Path | None = None, settings: MatchSettings | None = None,
+                 retrain: bool = False, run_date: str | None = None,
+                 deliver_files: bool = True, resolve=None) -> MatchResult:
+    """Seed, dedupe, store ``matching.*`` and write deliveries for one SRDH home."""
+    from matching import deliver
+    from srdh.paths import Home
+
+    h = Home.at(home)
+    settings = settings or load_settings()
+    run_date = run_date or dt.date.today().isoformat()
+    timings: dict[str, float] = {}
+    t_all = time.time()
+    t0 = time.time()
+    ws = open_inputs(h.warehouse, settings)
+    timings["load_inputs"] = time.time() - t0
+    t0 = time.time()
+    seed_models, dedupe_model, trained = ensure_models(ws, settings, retrain)
+    timings["training"] = time.time() - t0
+    seed_tables = match_workspace(ws, settings, seed_models, dedupe_model, timings)
+    t0 = time.time()
+    store_results(ws, h.warehouse, seed_tables, run_date, settings)
+    timings["store"] = time.time() - t0
+    result = MatchResult(run_date=run_date, sources=[f.feed for f in ws.linked],
+                         counts=_counts(ws.con, seed_tables), trained=trained)
+    result.duplicates = {k: int(v) for k, v in ws.con.execute(
+        "SELECT source, count(*) FROM duplicates GROUP BY 1").fetchall()}
+    if deliver_files:
+        t0 = time.time()
+        result.deliveries = deliver.write_deliveries(ws.con, h, result.sources, run_date,
+                                                     resolve=resolve)
+        timings["deliver"] = time.time() - t0
+    timings["total"] = time.time() - t_all
+    result.timings = timings
+    ws.con.execute(f"INSERT INTO {WH}.matching.runs VALUES (CAST(? AS DATE), now(), ?)",
+                   [run_date, json.dumps({"counts": result.counts, "timings": timings,
+                                          "trained": trained})])
+    ws.con.close()
+    return result
+
+
+def train_models(home: str | Path | None = None, settings: MatchSettings | None = None
+                 ) -> list[str]:
+    """Retrain every model from the home's warehouse and save them under matching/models/."""
+    from srdh.paths import Home
+
+    settings = settings or load_settings()
+    ws = open_inputs(Home.at(home).warehouse, settings)
+    try:
+        _, _, trained = ensure_models(ws, settings, retrain=True)
+    finally:
+        ws.con.close()
+    return trained

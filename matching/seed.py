@@ -1,0 +1,110 @@
+"""UID seeding decisions: single best link per source record, with conflict rules.
+
+For each source record the best-scoring KYR candidate is taken. Its status:
+
+* ``seeded``    - probability >= seed threshold and clearly ahead of the
+  runner-up (match-weight margin >= ``min_margin_weight``);
+* ``review``    - probability >= review threshold but not seeded (including
+  ambiguous best candidates and lost UID conflicts);
+* ``unmatched`` - no candidate at or above the review threshold.
+
+Conflict rule: one UID goes to at most one *person* per source. Several records
+of one source may keep the same UID only when they are duplicates of each other
+(same within-source dedupe cluster); otherwise the best-scoring record keeps it
+and the others go to ``review`` with reason ``uid_conflict``.
+"""
+
+from __future__ import annotations
+
+from matching.settings import SourceThresholds
+
+SEED_COLUMNS = ("source", "source_record_id", "uid_token", "candidate_uid_token",
+                "match_probability", "match_weight", "runner_up_weight", "match_status",
+                "reason")
+
+
+def provisional(con, source: str, pred_table: str, inp_table: str,
+                th: SourceThresholds) -> str:
+    """Status per record before conflict resolution -> table ``prov_<source>``."""
+    out = f"prov_{source}"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {out} AS
+        WITH ranked AS (
+            SELECT record_id, kyr_token, match_weight, match_probability,
+                   row_number() OVER (PARTITION BY record_id
+                                      ORDER BY match_weight DESC, kyr_token) AS rk
+            FROM {pred_table}
+        ),
+        best AS (
+            SELECT b.record_id, b.kyr_token, b.match_weight, b.match_probability,
+                   s.match_weight AS runner_up_weight
+            FROM ranked b LEFT JOIN ranked s ON s.record_id = b.record_id AND s.rk = 2
+            WHERE b.rk = 1
+        )
+        SELECT '{source}' AS source, i.unique_id AS source_record_id,
+               best.kyr_token AS candidate_uid_token,
+               best.match_probability, best.match_weight, best.runner_up_weight,
+               CASE
+                 WHEN best.match_probability IS NULL
+                      OR best.match_probability < {th.review_threshold} THEN 'unmatched'
+                 WHEN best.match_probability >= {th.seed_threshold}
+                      AND (best.runner_up_weight IS NULL
+                           OR best.match_weight - best.runner_up_weight
+                              >= {th.min_margin_weight}) THEN 'seeded'
+                 ELSE 'review' END AS match_status,
+               CASE
+                 WHEN best.match_probability IS NULL THEN 'no_candidate'
+                 WHEN best.match_probability < {th.review_threshold} THEN 'below_review'
+                 WHEN best.match_probability >= {th.seed_threshold}
+                      AND best.runner_up_weight IS NOT NULL
+                      AND best.match_weight - best.runner_up_weight
+                          < {th.min_margin_weight} THEN 'ambiguous'
+                 WHEN best.match_probability < {th.seed_threshold} THEN 'below_seed'
+                 ELSE 'best_link' END AS reason
+        FROM {inp_table} i LEFT JOIN best ON best.record_id = i.unique_id
+    """)
+    return out
+
+
+def resolve(con, source: str, prov_table: str, dedupe_table: str | None = None) -> str:
+    """Apply the conflict rule -> table ``seed_<source>`` with ``SEED_COLUMNS``.
+
+    ``dedupe_table`` has ``source, record_id, dedupe_cluster`` for departmental
+    records (clusters built from direct record-to-record evidence only).
+    """
+    out = f"seed_{source}"
+    if dedupe_table:
+        dd_join = (f"LEFT JOIN {dedupe_table} d ON d.source = p.source "
+                   f"AND d.record_id = p.source_record_id")
+        dd_col = "d.dedupe_cluster"
+    else:
+        dd_join, dd_col = "", "CAST(NULL AS VARCHAR)"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {out} AS
+        WITH s AS (
+            SELECT p.*, {dd_col} AS dcl,
+                   first_value(p.source_record_id) OVER w AS winner,
+                   first_value({dd_col}) OVER w AS winner_dcl
+            FROM {prov_table} p {dd_join}
+            WHERE p.match_status = 'seeded'
+            WINDOW w AS (PARTITION BY p.candidate_uid_token
+                         ORDER BY p.match_weight DESC, p.source_record_id)
+        ),
+        decided AS (
+            SELECT source_record_id,
+                   (source_record_id = winner OR (dcl IS NOT NULL AND dcl = winner_dcl))
+                       AS keeps
+            FROM s
+        )
+        SELECT p.source, p.source_record_id,
+               CASE WHEN p.match_status = 'seeded' AND d.keeps
+                    THEN p.candidate_uid_token END AS uid_token,
+               p.candidate_uid_token, p.match_probability, p.match_weight,
+               p.runner_up_weight,
+               CASE WHEN p.match_status = 'seeded' AND NOT d.keeps THEN 'review'
+                    ELSE p.match_status END AS match_status,
+               CASE WHEN p.match_status = 'seeded' AND NOT d.keeps THEN 'uid_conflict'
+                    ELSE p.reason END AS reason
+        FROM {prov_table} p LEFT JOIN decided d USING (source_record_id)
+    """)
+    return out

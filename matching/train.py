@@ -1,0 +1,178 @@
+"""Unsupervised training of the SRDH Splink models, and their JSON files.
+
+Two kinds of model, saved under ``matching/models/`` (committed):
+
+* ``seed_<source>.json`` - a department (or ``crs_death``) against KYR, link_only;
+* ``dedupe.json`` - departmental records among themselves, link_and_dedupe.
+
+Training: u by random sampling, then expectation maximisation over several
+blocking rules (no labels). ``probability_two_random_records_match`` is set from
+the table sizes at prediction time, so one model serves states of any size.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from matching import blocking
+from matching.comparisons import COMPARISONS, build_comparisons
+from matching.settings import MatchSettings
+
+log = logging.getLogger(__name__)
+
+SEED_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "mobile", "uid_token")
+DEDUPE_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "mobile",
+                      "uid_token")
+
+
+def make_db_api(con, settings: MatchSettings):
+    """A fresh Splink database API over the workspace connection.
+
+    One per Linker: Splink caches intermediate tables per API object.
+    ``backend: spark`` expects a SparkSession in ``con`` (see README).
+    """
+    if settings.backend == "spark":
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=con)
+    from splink import DuckDBAPI
+
+    return DuckDBAPI(connection=con)
+
+
+def model_path(settings: MatchSettings, name: str) -> Path:
+    return Path(settings.models_dir) / f"{name}.json"
+
+
+def usable_comparisons(wanted: tuple[str, ...], *usable_sets: frozenset[str]) -> list[str]:
+    """Comparisons whose columns have values on every side (else EM cannot train them)."""
+    out = []
+    for name in wanted:
+        cols = COMPARISONS[name][1]
+        if all(all(c in u for c in cols) for u in usable_sets):
+            out.append(name)
+    return out
+
+
+def settings_creator(comparisons: list[str], link_type: str, prediction_rules: list,
+                     probability_two_random_records_match: float):
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=build_comparisons(comparisons),
+        blocking_rules_to_generate_predictions=prediction_rules,
+        probability_two_random_records_match=probability_two_random_records_match,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def seed_lambda(n_kyr: int, settings: MatchSettings) -> float:
+    return min(0.5, settings.training.expected_match_rate / max(n_kyr, 1))
+
+
+def dedupe_lambda(n_records: int, settings: MatchSettings) -> float:
+    # same-person pairs ~ duplicates within sources + the same resident across
+    # departments (each resident appears in ~1.5 departmental lists on average)
+    pairs = n_records * (settings.training.expected_duplicate_rate + 0.5)
+    return min(0.5, pairs / max(n_records * (n_records - 1) / 2, 1))
+
+
+def _rule_sql(rule) -> str:
+    try:
+        return rule.get_blocking_rule("duckdb").blocking_rule_sql
+    except Exception:
+        return str(rule)
+
+
+def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
+    t0 = time.time()
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=settings.training.u_max_pairs, seed=settings.random_seed
+    )
+    for rule in em_rules:
+        snapshot = copy.deepcopy(linker._settings_obj)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, max_pairs=settings.training.em_max_pairs,
+                estimate_without_term_frequencies=True,
+            )
+        except Exception as exc:  # e.g. an m value underflowing on sparse data
+            # a failed session can leave the model half-updated: put it back as it was
+            linker._settings_obj = snapshot
+            log.warning("EM session on %s skipped: %s", _rule_sql(rule), exc)
+    log.info("trained in %.1fs", time.time() - t0)
+    return linker.misc.save_model_to_json(None)
+
+
+def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) -> dict:
+    """Train the KYR-linkage model for one source. ``kyr``/``src`` are FeedTables."""
+    from splink import Linker
+
+    comps = usable_comparisons(SEED_COMPARISONS, kyr.usable, src.usable)
+    cols = set(kyr.usable) & set(src.usable)
+    db_api = make_db_api(con, settings)
+    sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
+            db_api.register(src.table, table_name=src.feed)]
+    sc = settings_creator(comps, "link_only",
+                          blocking.rules(blocking.SEED_PREDICTION_RULES, cols),
+                          seed_lambda(kyr.rows, settings))
+    linker = Linker(sdfs, sc, log_level=logging.WARNING)
+    model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
+    model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
+                     "comparisons": comps}
+    if save:
+        save_model(model, model_path(settings, f"seed_{src.feed}"))
+    return model
+
+
+def train_dedupe_model(con, feeds: list, settings: MatchSettings, save: bool = True) -> dict:
+    from splink import Linker
+
+    usable = [f.usable for f in feeds]
+    comps = usable_comparisons(DEDUPE_COMPARISONS, frozenset().union(*usable))
+    cols = set().union(*usable)
+    db_api = make_db_api(con, settings)
+    sdfs = [db_api.register(f.table, table_name=f.feed) for f in feeds]
+    n = sum(f.rows for f in feeds)
+    sc = settings_creator(comps, dedupe_link_type(len(feeds)),
+                          blocking.rules(blocking.DEDUPE_PREDICTION_RULES, cols),
+                          dedupe_lambda(n, settings))
+    linker = Linker(sdfs, sc, log_level=logging.WARNING)
+    model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
+    model["srdh"] = {"kind": "dedupe", "sources": [f.feed for f in feeds],
+                     "trained_on_rows": n, "comparisons": comps}
+    if save:
+        save_model(model, model_path(settings, "dedupe"))
+    return model
+
+
+def dedupe_link_type(n_feeds: int) -> str:
+    return "link_and_dedupe" if n_feeds > 1 else "dedupe_only"
+
+
+def save_model(model: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(model, indent=2, sort_keys=False) + "\n")
+    tmp.replace(path)
+
+
+def load_model(path: Path) -> dict | None:
+    if not Path(path).exists():
+        return None
+    return json.loads(Path(path).read_text())
+
+
+def splink_settings(model: dict, probability_two_random_records_match: float) -> dict:
+    """A model dict ready for ``Linker``: SRDH metadata removed, lambda set for this run."""
+    d = {k: v for k, v in model.items() if k != "srdh"}
+    d["probability_two_random_records_match"] = probability_two_random_records_match
+    return d

@@ -1,0 +1,113 @@
+"""`srdh ingest`, `srdh quarantine` and `srdh vault ...`: loading feeds, reviewing rejects,
+and the UID vault."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+HOME_HELP = "SRDH home (default $SRDH_HOME or ./.srdh)"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ingest")
+    def ingest(
+        landing: str = typer.Option(None, help="landing folder <landing>/<feed>/<date>/*.csv "
+                                    "(default: the home's landing/)"),
+        home: str = typer.Option(None, help=HOME_HELP),
+        feed: list[str] = typer.Option(None, "--feed", help="only this feed (repeatable)"),
+        sources: str = typer.Option(None, help="extra feed YAML folder (default $SRDH_SOURCES)"),
+        gx: bool = typer.Option(True, "--gx/--no-gx", help="run Great Expectations suites "
+                                "(also off with SRDH_GX=0)"),
+    ) -> None:
+        """Load every delivery that arrived: validate, quarantine, vault UIDs, build std."""
+        from ingest.load import ingest as run_ingest
+        from srdh.paths import Home
+
+        h = Home.at(home)
+        run = run_ingest(landing or h.landing, h, feeds=feed or None, sources=sources,
+                         gx=gx and os.environ.get("SRDH_GX", "1") != "0", echo=typer.echo)
+        if run.refused:
+            typer.echo(f"{len(run.refused)} batch(es) refused; see `srdh quarantine` and "
+                       "meta.batches", err=True)
+
+    @app.command("quarantine")
+    def quarantine_cmd(
+        feed: str = typer.Option(None, help="only this feed"),
+        batch: str = typer.Option(None, help="only this batch, e.g. food_pds/2025-01-31"),
+        limit: int = typer.Option(200, help="at most this many problems listed"),
+        home: str = typer.Option(None, help=HOME_HELP),
+    ) -> None:
+        """List quarantined rows (by feed and batch) and refused batches."""
+        import duckdb
+
+        from ingest import quarantine
+        from srdh.paths import Home
+
+        h = Home.at(home)
+        if not h.warehouse.exists():
+            typer.echo("no warehouse yet: run `srdh ingest` first")
+            raise typer.Exit(1)
+        con = duckdb.connect(str(h.warehouse), read_only=True)
+        try:
+            has = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                              "table_schema='quarantine' AND table_name='rows'").fetchone()[0]
+            if not has:
+                typer.echo("nothing quarantined")
+                return
+            summ = quarantine.summary(con, feed)
+            if batch:
+                summ = [s for s in summ if s[1] == batch]
+            typer.echo(f"{'feed':<16} {'batch':<34} {'rows':>7} {'problems':>8}")
+            for f, b, n, p in summ:
+                typer.echo(f"{f:<16} {b:<34} {n:>7} {p:>8}")
+            typer.echo("")
+            typer.echo(f"{'batch':<30} {'file':<24} {'row':>7}  {'column':<18} reason")
+            for _f, b, fn, row, col, reason in quarantine.listing(con, feed, batch, limit):
+                typer.echo(f"{b:<30} {fn[:24]:<24} {row:>7}  {str(col)[:18]:<18} {reason}")
+            refused = con.execute(
+                "SELECT batch_id, reason FROM meta.batches WHERE status='refused' "
+                + ("AND feed = ? " if feed else "") + "QUALIFY row_number() OVER "
+                "(PARTITION BY batch_id ORDER BY finished_at DESC) = 1 ORDER BY batch_id",
+                [feed] if feed else []).fetchall()
+            if refused:
+                typer.echo("\nrefused batches (nothing loaded from them):")
+                for b, reason in refused:
+                    typer.echo(f"  {b}: {reason}")
+        finally:
+            con.close()
+
+    vault_app = typer.Typer(help="The UID vault: encrypted Aadhaar numbers, logged reveals.",
+                            no_args_is_help=True)
+
+    @vault_app.command("init-key")
+    def init_key(home: str = typer.Option(None, help=HOME_HELP)) -> None:
+        """Create the local demo vault key (mode 0600) if it is missing."""
+        from ingest.tokens import init_key as make
+        from srdh.paths import Home
+
+        path, created = make(Home.at(home))
+        typer.echo(f"{'created' if created else 'exists'}: {path}")
+
+    @vault_app.command("reveal")
+    def reveal(
+        token: str = typer.Argument(..., help="uid_token to decrypt"),
+        purpose: str = typer.Option(..., help="why the number is needed (logged)"),
+        by: str = typer.Option(..., help="who asks (logged)"),
+        home: str = typer.Option(None, help=HOME_HELP),
+    ) -> None:
+        """Decrypt one UID for a stated purpose; every reveal is logged in the vault."""
+        from ingest.tokens import Keys
+        from ingest.vault import Vault
+        from srdh.paths import Home
+
+        h = Home.at(home)
+        with Vault(h, Keys.for_home(h)) as v:
+            uid = v.reveal(token, purpose=purpose, by=by)
+        if uid is None:
+            typer.echo("no such token in the vault", err=True)
+            raise typer.Exit(1)
+        typer.echo(uid)
+
+    app.add_typer(vault_app, name="vault")

@@ -1,0 +1,40 @@
+"""`srdh run`: the whole pipeline, start to finish, with no scheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        landing: str = typer.Option(..., help="landing folder: <landing>/<feed>/<YYYY-MM-DD>/*.csv"),
+        home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
+        run_date: str = typer.Option(None, help="run date YYYY-MM-DD for deliveries (default today)"),
+        skip_build: bool = typer.Option(False, help="stop after matching (no dbt build)"),
+    ) -> None:
+        """Ingest every delivery, link and de-duplicate, build the marts, publish, deliver.
+
+        The same steps the Airflow DAGs run, in order, in this process. Rerunning with the
+        same inputs changes nothing.
+        """
+        from srdh import pipeline
+
+        day = dt.date.fromisoformat(run_date) if run_date else dt.date.today()
+        steps = [
+            ("ingest", lambda: pipeline.ingest(home, landing)),
+            ("match", lambda: pipeline.match(home, day)),
+        ]
+        if not skip_build and hasattr(pipeline, "build"):
+            steps.append(("build", lambda: pipeline.build(home)))
+        steps.append(("publish", lambda: pipeline.publish(home)))
+        if hasattr(pipeline, "deliver"):
+            steps.append(("deliver", lambda: pipeline.deliver(home, day)))
+        for name, step in steps:
+            started = time.monotonic()
+            typer.secho(f"== {name}", bold=True, err=True)
+            step()
+            typer.secho(f"   {name} done in {time.monotonic() - started:.1f}s", err=True)

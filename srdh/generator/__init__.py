@@ -1,0 +1,70 @@
+"""The synthetic state generator: a landing folder of every feed, plus ground truth beside it.
+
+``generate(residents, seed, out)`` is the plain function behind ``srdh generate``. Output is
+deterministic for a given ``(residents, seed, photos)``. See ``srdh/generator/README.md``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+FEEDS = ["uid_kyr", "food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "crs_death",
+         "lgd_villages", "facilities", "jansamvad_calls", "pm_tasks", "pm_survey"]
+
+
+def default_truth_dir(out: Path) -> Path:
+    out = Path(out).resolve()
+    return out.parent / f"{out.name}-truth"
+
+
+def generate(residents: int, seed: int, out: str | Path, truth: str | Path | None = None,
+             photos: int = 200, verbose: bool = True) -> dict:
+    """Write a synthetic state: ``<out>/<feed>/<YYYY-MM-DD>/*.csv`` and truth Parquet files.
+
+    Returns the manifest (counts per source, dates). Existing ``<out>/<feed>/`` folders of the
+    feeds written here are replaced; nothing else under ``out`` is touched.
+    """
+    import numpy as np
+
+    from srdh.generator import places, population
+    from srdh.generator import truth as truth_mod
+    from srdh.generator.feeds import (
+        crs,
+        facilities,
+        jansamvad,
+        kyr,
+        lgd,
+        mgnrega,
+        pds,
+        pension,
+        pm,
+        scholarship,
+    )
+    from srdh.generator.feeds.common import Ctx
+    from srdh.generator.noise import PlaceSpeller
+
+    if residents < 100:
+        raise ValueError("--residents must be at least 100")
+    out = Path(out).resolve()
+    truth_dir = Path(truth).resolve() if truth else default_truth_dir(out)
+    if truth_dir == out or out in truth_dir.parents:
+        raise ValueError(f"truth folder {truth_dir} must not be inside the landing folder {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    for feed in FEEDS:
+        if (out / feed).is_dir():
+            shutil.rmtree(out / feed)
+    rng = np.random.default_rng([seed, 1])
+    villages = places.make_villages(rng, max(60, residents // 300))
+    res = population.build(np.random.default_rng([seed, 2]), residents, villages)
+    ctx = Ctx(seed=seed, landing=out, residents=res, villages=villages,
+              speller=PlaceSpeller(villages), photos=photos, verbose=verbose)
+    ctx.log(f"population: {len(res):,} residents in {res['household_key'].nunique():,} "
+            f"households, {len(villages):,} villages")
+    for mod in (lgd, facilities, kyr, pds, pension, mgnrega, scholarship, crs, jansamvad, pm):
+        mod.build(ctx)
+    manifest = truth_mod.write(ctx, truth_dir)
+    manifest["landing"] = str(out)
+    manifest["truth"] = str(truth_dir)
+    ctx.log(f"truth written to {truth_dir}")
+    return manifest

@@ -1,0 +1,124 @@
+"""Small std-shaped person tables with known truth, for matching unit tests.
+
+Independent of the generator and the ingest: rows follow the ``std.<feed>``
+contract in docs/CONVENTIONS.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+FIRST_M = ["RAMESH", "SURESH", "MAHESH", "DINESH", "RAJU", "MOHAN", "SOHAN", "GOPAL", "HARI",
+           "SHYAM", "RAMPRASAD", "LAKHAN", "BHUPESH", "ANIL", "SUNIL", "VIJAY", "AJAY", "SANJAY"]
+FIRST_F = ["LAXMI", "SITA", "GITA", "RADHA", "SAVITRI", "KAMLA", "SUNITA", "ANITA", "REKHA",
+           "MEENA", "PARVATI", "DULARI", "SHANTI", "USHA", "ASHA", "PUSHPA", "LALITA", "GANGA"]
+LAST = ["SAHU", "VERMA", "YADAV", "PATEL", "NETAM", "MARKAM", "DHRUW", "SINHA", "SHARMA",
+        "TIWARI", "DEWANGAN", "KASHYAP", "MANDAVI", "KORAM", "SONWANI", "NAG"]
+DISTRICTS = {"RAIPUR": ["ABHANPUR", "ARANG"], "DURG": ["PATAN", "DHAMDHA"],
+             "BASTAR": ["JAGDALPUR", "BAKAWAND"]}
+
+
+def token(uid: str) -> str:
+    """Letters-only stand-in for the vault's keyed token."""
+    h = hashlib.sha256(("k" + uid).encode()).hexdigest()
+    return "".join(chr(ord("a") + int(c, 16)) for c in h[:20]).upper()
+
+
+def key(s: str | None) -> str | None:
+    if not s:
+        return None
+    return s.replace("X", "KSH").replace("W", "V").replace("AA", "A").replace(" ", "")
+
+
+def _person_row(source, rid, first, last, rel, gender, dob, by, bmin, bmax, prec, district,
+                block, village, mobile, uid_tok=None, uid_valid=None):
+    name = f"{first} {last}"
+    return {
+        "source": source, "source_record_id": rid, "batch_id": "b1", "source_row": 1,
+        "name_raw": name, "name_std": name, "honorific": None, "first_name": first,
+        "middle_name": None, "last_name": last, "name_key": key(name),
+        "first_name_key": key(first), "last_name_key": key(last),
+        "relative_name_std": rel, "relative_name_key": key(rel),
+        "relation_type": "S/O" if rel else None, "gender": gender, "dob": dob,
+        "dob_precision": prec, "birth_year": by, "birth_year_min": bmin, "birth_year_max": bmax,
+        "district_std": district, "block_std": block, "village_std": village,
+        "village_code": village and f"V{abs(hash(village)) % 100000}", "mobile": mobile,
+        "uid_token": uid_tok, "uid_last4": None, "uid_valid": uid_valid, "household_ref": None,
+    }
+
+
+def make_state(n_residents: int = 800, n_dept: int = 500, seed: int = 7):
+    """(kyr, dept, truth): truth maps dept source_record_id -> true KYR token or None."""
+    rng = random.Random(seed)
+    people = []
+    for _i in range(n_residents):
+        g = rng.choice("MF")
+        first = rng.choice(FIRST_M if g == "M" else FIRST_F)
+        last = rng.choice(LAST)
+        rel = f"{rng.choice(FIRST_M)} {last}"
+        y = rng.randint(1940, 2010)
+        dob = pd.Timestamp(year=y, month=rng.randint(1, 12), day=rng.randint(1, 28)).date()
+        d = rng.choice(list(DISTRICTS))
+        b = rng.choice(DISTRICTS[d])
+        v = f"{b}-V{rng.randint(1, 12)}"
+        mobile = f"9{rng.randint(100000000, 999999999)}" if rng.random() < 0.6 else None
+        uid = f"{rng.randint(2, 9)}{rng.randint(10**10, 10**11 - 1)}"
+        people.append(dict(first=first, last=last, rel=rel, g=g, y=y, dob=dob, d=d, b=b, v=v,
+                           mobile=mobile, tok=token(uid)))
+    kyr = pd.DataFrame([
+        _person_row("uid_kyr", p["tok"], p["first"], p["last"], p["rel"], p["g"], p["dob"],
+                    p["y"], p["y"], p["y"], "day", p["d"], p["b"], p["v"], p["mobile"],
+                    p["tok"], True)
+        for p in people
+    ])
+    rows, truth = [], {}
+    chosen = rng.sample(range(n_residents), n_dept)
+    for j, idx in enumerate(chosen):
+        p = dict(people[idx])
+        ghost = rng.random() < 0.05
+        if ghost:  # a made-up beneficiary
+            p = dict(p, first=rng.choice(FIRST_M), last=rng.choice(LAST), y=rng.randint(1940, 2010),
+                     rel=None, mobile=None)
+        rid = f"R{j:05d}"
+        first = p["first"]
+        if rng.random() < 0.15 and len(first) > 4:  # a typo
+            k = rng.randrange(1, len(first) - 1)
+            first = first[:k] + first[k + 1:]
+        age_based = rng.random() < 0.6
+        y = p["y"] + (rng.choice([-1, 0, 1]) if age_based else 0)
+        dob = None if age_based else p["dob"]
+        rel = p["rel"] if rng.random() < 0.7 else None
+        mobile = p["mobile"] if rng.random() < 0.5 else None
+        tok, valid = None, None
+        r = rng.random()
+        if r < 0.3:
+            tok, valid = p["tok"], True
+        elif r < 0.33:  # wrong pre-seeded UID: someone else's
+            tok, valid = people[rng.randrange(n_residents)]["tok"], True
+        rows.append(_person_row("dept_a", rid, first, p["last"], rel, p["g"], dob, y,
+                                y - 1 if age_based else y, y + 1 if age_based else y,
+                                "age" if age_based else "day", p["d"], p["b"], p["v"], mobile,
+                                tok, valid))
+        truth[rid] = None if ghost else p["tok"]
+        if rng.random() < 0.05:  # the same person enrolled twice
+            dup = dict(rows[-1], source_record_id=rid + "D", source_row=2)
+            rows.append(dup)
+            truth[rid + "D"] = truth[rid]
+    return kyr, pd.DataFrame(rows), truth
+
+
+def write_warehouse(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA IF NOT EXISTS std")
+    for name, df in tables.items():
+        con.register("_df", df)
+        con.execute(f"CREATE OR REPLACE TABLE std.{name} AS SELECT * FROM _df")
+        con.unregister("_df")
+    con.close()
+    return path

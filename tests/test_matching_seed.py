@@ -1,0 +1,94 @@
+"""Seeding decisions: thresholds -> statuses, single best link, UID conflicts."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from matching import seed
+from matching.settings import SourceThresholds
+
+TH = SourceThresholds(seed_threshold=0.99, review_threshold=0.5, min_margin_weight=3.0)
+
+
+def _con(records, pairs, clusters=None):
+    con = duckdb.connect()
+    con.register("_r", pd.DataFrame({"unique_id": records}))
+    con.execute("CREATE TABLE inp_src AS SELECT * FROM _r")
+    con.register("_p", pd.DataFrame(pairs, columns=["record_id", "kyr_token", "match_weight",
+                                                    "match_probability"]))
+    con.execute("CREATE TABLE pred_seed_src AS SELECT * FROM _p")
+    if clusters is not None:
+        con.register("_c", pd.DataFrame(clusters, columns=["source", "record_id",
+                                                           "dedupe_cluster"]))
+        con.execute("CREATE TABLE dd AS SELECT * FROM _c")
+    return con
+
+
+def _run(con, th=TH, dedupe=None):
+    prov = seed.provisional(con, "src", "pred_seed_src", "inp_src", th)
+    out = seed.resolve(con, "src", prov, dedupe)
+    return con.execute(f"SELECT * FROM {out} ORDER BY source_record_id").df().set_index(
+        "source_record_id")
+
+
+def test_thresholds_map_to_statuses():
+    con = _con(["a", "b", "c", "d"], [
+        ("a", "T1", 20.0, 0.9999),   # seeded
+        ("b", "T2", 5.0, 0.7),       # review: between thresholds
+        ("c", "T3", -3.0, 0.1),      # unmatched: below review
+    ])
+    df = _run(con)
+    assert df.loc["a", "match_status"] == "seeded" and df.loc["a", "uid_token"] == "T1"
+    assert df.loc["b", "match_status"] == "review" and pd.isna(df.loc["b", "uid_token"])
+    assert df.loc["c", "match_status"] == "unmatched"
+    assert df.loc["d", "match_status"] == "unmatched"  # no candidate at all
+    assert df.loc["d", "reason"] == "no_candidate"
+    assert len(df) == 4  # one row per source record
+
+
+def test_threshold_changes_status():
+    pairs = [("a", "T1", 8.0, 0.995)]
+    assert _run(_con(["a"], pairs)).loc["a", "match_status"] == "seeded"
+    strict = SourceThresholds(seed_threshold=0.999, review_threshold=0.5)
+    assert _run(_con(["a"], pairs), strict).loc["a", "match_status"] == "review"
+
+
+def test_ambiguous_best_candidate_goes_to_review():
+    con = _con(["a"], [("a", "T1", 20.0, 0.9999), ("a", "T2", 19.0, 0.9998)])
+    df = _run(con)
+    assert df.loc["a", "match_status"] == "review"
+    assert df.loc["a", "reason"] == "ambiguous"
+    assert df.loc["a", "candidate_uid_token"] == "T1"
+
+
+def test_at_most_one_uid_per_record_best_link_wins():
+    con = _con(["a"], [("a", "T1", 12.0, 0.9998), ("a", "T2", 25.0, 0.99999)])
+    df = _run(con)
+    assert df.loc["a", "uid_token"] == "T2"
+
+
+def test_different_people_never_share_a_uid():
+    # a and b both point at T1 and are not duplicates of each other: best keeps it
+    con = _con(["a", "b"], [("a", "T1", 15.0, 0.9999), ("b", "T1", 22.0, 0.99999)])
+    df = _run(con)
+    assert df.loc["b", "match_status"] == "seeded" and df.loc["b", "uid_token"] == "T1"
+    assert df.loc["a", "match_status"] == "review" and pd.isna(df.loc["a", "uid_token"])
+    assert df.loc["a", "reason"] == "uid_conflict"
+    seeded = df[df.match_status == "seeded"]
+    assert seeded["uid_token"].is_unique
+
+
+def test_duplicates_of_one_person_may_share_a_uid():
+    pairs = [("a", "T1", 15.0, 0.9999), ("b", "T1", 22.0, 0.99999), ("c", "T1", 18.0, 0.9999)]
+    clusters = [("src", "a", "K1"), ("src", "b", "K1"), ("src", "c", "K2")]
+    df = _run(_con(["a", "b", "c"], pairs, clusters), dedupe="dd")
+    assert set(df[df.match_status == "seeded"].index) == {"a", "b"}
+    assert df.loc["c", "reason"] == "uid_conflict"
+
+
+@pytest.mark.parametrize("seed_t,review_t", [(0.5, 0.9), (1.5, 0.2)])
+def test_invalid_thresholds_rejected(seed_t, review_t):
+    with pytest.raises(ValueError):
+        SourceThresholds(seed_threshold=seed_t, review_threshold=review_t)

@@ -1,0 +1,38 @@
+"""matching/config.yaml -> typed settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.settings import CONFIG_PATH, load_settings
+
+
+def test_repo_config_loads_with_per_source_thresholds():
+    s = load_settings()
+    assert s.backend == "duckdb"
+    for source in ("food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "crs_death"):
+        th = s.thresholds(source)
+        assert 0 < th.review_threshold < th.seed_threshold <= 1
+    assert CONFIG_PATH.exists()
+
+
+def test_overrides_from_yaml(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("defaults: {seed_threshold: 0.9, review_threshold: 0.2}\n"
+                 "sources:\n  food_pds: {seed_threshold: 0.999}\n"
+                 "prediction: {chunks: 3}\n")
+    s = load_settings(p)
+    assert s.thresholds("food_pds").seed_threshold == 0.999
+    assert s.thresholds("food_pds").review_threshold == 0.2  # inherits defaults
+    assert s.thresholds("other").seed_threshold == 0.9
+    assert s.prediction.chunks == 3
+
+
+def test_unknown_threshold_key_and_backend_rejected(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("defaults: {seed_treshold: 0.9}\n")
+    with pytest.raises(ValueError):
+        load_settings(p)
+    p.write_text("backend: oracle\n")
+    with pytest.raises(ValueError):
+        load_settings(p)

@@ -1,0 +1,133 @@
+"""Run the SRDH dbt project (``dbt_project/``) against a home's warehouse.
+
+Plain functions, callable from the ``srdh`` CLI, tests, benchmarks and Airflow (which
+runs the same project through astronomer-cosmos). dbt is invoked in-process through
+``dbt.cli.main.dbtRunner``; its target and log folders live under the home
+(``<home>/dbt/``), never in the repository, so concurrent homes do not collide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from srdh.paths import Home
+
+PROJECT_DIR = Path(os.environ.get("SRDH_DBT_PROJECT")
+                   or Path(__file__).resolve().parent.parent / "dbt_project")
+_LOCK = threading.Lock()  # dbtRunner is not re-entrant; one invocation at a time per process
+
+
+class DbtError(RuntimeError):
+    """A dbt invocation failed (model error, failing test, or dbt itself crashed)."""
+
+
+@dataclass
+class DbtResult:
+    command: list[str]
+    success: bool
+    results: list[dict[str, Any]] = field(default_factory=list)
+    target_path: Path | None = None
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if r["status"] in ("error", "fail", "runtime error")]
+
+
+def dbt_env(home: Home) -> dict[str, str]:
+    """Environment variables the profile (``dbt_project/profiles.yml``) reads."""
+    return {
+        "SRDH_WAREHOUSE": str(home.warehouse),
+        "SRDH_HOME": str(home.root),
+        "SRDH_DBT_TARGET": "dev",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
+            target_path: Path | None = None, raise_on_failure: bool = True) -> DbtResult:
+    """Invoke ``dbt <args>`` for one home; returns a summary of node results."""
+    from dbt.cli.main import dbtRunner
+
+    h = home if isinstance(home, Home) else Home.at(home)
+    h.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(target_path) if target_path else h.root / "dbt" / "target"
+    logs = h.root / "dbt" / "logs"
+    target.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    cli = [*args,
+           "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+           "--target-path", str(target), "--log-path", str(logs)]
+    with _LOCK, _environ(dbt_env(h)):
+        res = dbtRunner().invoke(cli)
+    summary: list[dict[str, Any]] = []
+    result = res.result
+    for r in getattr(result, "results", None) or []:
+        node = getattr(r, "node", None)
+        summary.append({
+            "name": getattr(node, "name", None),
+            "unique_id": getattr(node, "unique_id", None),
+            "resource_type": str(getattr(node, "resource_type", "")),
+            "status": str(getattr(r, "status", "")).lower().split(".")[-1],
+            "seconds": round(float(getattr(r, "execution_time", 0) or 0), 3),
+            "message": getattr(r, "message", None),
+            "failures": getattr(r, "failures", None),
+        })
+    out = DbtResult(command=cli, success=bool(res.success), results=summary, target_path=target)
+    if raise_on_failure and not res.success:
+        detail = "; ".join(f"{r['name']}: {r['status']} {r['message'] or ''}".strip()
+                           for r in out.failures[:20])
+        if res.exception is not None:
+            detail = f"{res.exception!r}; {detail}"
+        raise DbtError(f"dbt {' '.join(args)} failed: {detail}")
+    return out
+
+
+def build(home: str | os.PathLike[str] | Home | None = None, select: str | list[str] | None = None,
+          exclude: str | list[str] | None = None, vars: dict[str, Any] | None = None,
+          raise_on_failure: bool = True) -> DbtResult:
+    """``dbt build`` (seeds, models, data tests and unit tests) into the home's warehouse.
+
+    ``select``/``exclude`` take dbt selection syntax (a string or a list of them);
+    ``vars`` are dbt project vars, e.g. ``{"srdh_as_of_date": "2025-06-30"}``.
+    Raises ``DbtError`` when a model or test fails (unless ``raise_on_failure=False``).
+    """
+    args = ["build"]
+    if vars:
+        args += ["--vars", json.dumps(vars)]
+    for flag, value in (("--select", select), ("--exclude", exclude)):
+        if value:
+            args += [flag, *([value] if isinstance(value, str) else list(value))]
+    return run_dbt(home, args, raise_on_failure=raise_on_failure)
+
+
+def docs(home: str | os.PathLike[str] | Home | None = None) -> Path:
+    """``dbt docs generate`` into ``<home>/dbt_docs``; returns the path of ``index.html``.
+
+    Open it with ``uv run dbt docs serve --project-dir dbt_project --profiles-dir
+    dbt_project --target-path <home>/dbt_docs`` (or any static web server over that folder).
+    """
+    h = home if isinstance(home, Home) else Home.at(home)
+    target = h.root / "dbt_docs"
+    run_dbt(h, ["docs", "generate"], target_path=target)
+    return target / "index.html"
