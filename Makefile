@@ -41,7 +41,7 @@ up: install ## generate a demo state (unless LANDING=dir), run the pipeline, ser
 
 down: ## stop Airflow and Superset started by `make up`
 	-$(UV) run --frozen srdh airflow stop
-	-cd dashboards && .venv/bin/python -m srdh_superset stop --home "$(SRDH_HOME)"
+	-dashboards/.venv/bin/python dashboards/manage.py stop
 
 test: install ## run the whole test suite
 	$(UV) run --frozen pytest

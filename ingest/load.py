@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -151,7 +150,8 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, src: Source) -> None:
 def _test_pause(batch_id: str) -> None:
     """Test hook: pause inside the batch transaction so a test can kill -9 the process."""
     pause = os.environ.get("SRDH_INGEST_TEST_PAUSE")
-    if pause:
+    only = os.environ.get("SRDH_INGEST_TEST_PAUSE_BATCH")
+    if pause and (not only or only == batch_id):
         marker = os.environ.get("SRDH_INGEST_TEST_MARKER")
         if marker:
             Path(marker).write_text(batch_id)
@@ -167,8 +167,8 @@ def _prepare_uids(con, src: Source, keys: Keys) -> tuple[list[str], list[str]]:
         return [], []
     norms = con.execute(
         f"SELECT DISTINCT regexp_replace({q(f.name)}, '[\\s\\-]', '', 'g') AS n FROM _stage "
-        f"WHERE {value(f.name)} IS NOT NULL").fetch_arrow_table().column(0).to_pylist()
-    norms = [str(x) for x in norms if x is not None and str(x) != ""]
+        f"WHERE {value(f.name)} IS NOT NULL").fetchall()
+    norms = [x[0] for x in norms if x[0]]
     digits = [n for n in norms if n.isdigit() and n.isascii()]
     valid = {}
     twelve = [n for n in digits if len(n) == 12 and n[0] in "23456789"]

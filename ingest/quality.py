@@ -35,12 +35,14 @@ def default_suite(src: Source) -> dict:
         if f.type in ("uid", "photo"):
             continue
         if f.required:
-            ex.append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": f.name}})
+            ex.append({"type": "expect_column_values_to_not_be_null",
+                       "kwargs": {"column": f.name}})
         if f.type == "code" and f.allowed:
             ex.append({"type": "expect_column_values_to_be_in_set",
                        "kwargs": {"column": f.name, "value_set": f.allowed}})
     if src.unique_record_id:
-        ex.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": src.record_id}})
+        ex.append({"type": "expect_column_values_to_be_unique",
+                   "kwargs": {"column": src.record_id}})
     return {"name": src.feed, "expectations": ex}
 
 
@@ -105,8 +107,9 @@ def validate_batches(con, reg: dict[str, Source], batches, home: Home, run_id: s
                      ) -> tuple[str, list[str]]:
     """Validate each loaded batch with its feed's suite; returns (docs index, failures)."""
     _quiet()
-    import great_expectations as gx
     import great_expectations.expectations as gxe
+
+    import great_expectations as gx
 
     _quiet()
     ctx = gx.get_context(mode="ephemeral")

@@ -61,8 +61,9 @@ def inspect_file(path: Path, src: Source) -> FileCheck:
                 dec.decode(chunk)
             except UnicodeDecodeError as exc:
                 line = lines_before + chunk.count(b"\n", 0, exc.start) + 1
-                raise Refusal(name, line, f"the file is not UTF-8 text (byte 0x{chunk[exc.start]:02x}"
-                              " cannot be decoded); ask the sender to export as UTF-8") from None
+                bad = chunk[exc.start]
+                raise Refusal(name, line, f"the file is not UTF-8 text (byte 0x{bad:02x} cannot"
+                              " be decoded); ask the sender to export as UTF-8") from None
             lines_before += chunk.count(b"\n")
         try:
             dec.decode(b"", final=True)
@@ -114,7 +115,8 @@ def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
             reason = (f"expected {exp} fields, found {found} (the line is cut short: truncated"
                       " file, or not comma-separated)")
         else:
-            reason = f"expected {exp} fields, found {found} (an unquoted comma, or a wrong delimiter)"
+            reason = (f"expected {exp} fields, found {found} (an unquoted comma, or a wrong"
+                      " delimiter)")
     elif "unicode" in msg.lower() or "utf" in msg.lower():
         reason = "the file is not UTF-8 text"
     else:  # never echo DuckDB's "Original Line": it may hold a UID
@@ -139,7 +141,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table
     sel = [f'c{i} AS "{canon}"' for canon, i in fc.columns.items()]
     con.execute(
         f"INSERT INTO {table} BY NAME SELECT {', '.join(sel)}, ? AS _file_name,"
-        " ? AS _file_sha256, rowid - (SELECT min(rowid) FROM _file) + 1 AS _source_row FROM _file",
+        " ? AS _file_sha256, rowid - (SELECT min(rowid) FROM _file) + 1 AS _source_row"
+        " FROM _file",
         [fc.path.name, fc.sha256])
     rows = con.execute("SELECT count(*) FROM _file").fetchone()[0]
     con.execute("DROP TABLE _file")

@@ -97,7 +97,8 @@ class Vault:
         outcome = "revealed" if row else "not_found"
         uid = None
         if row:
-            uid = AESGCM(self.keys.enc).decrypt(bytes(row[0]), bytes(row[1]), token.encode()).decode()
+            aes = AESGCM(self.keys.enc)
+            uid = aes.decrypt(bytes(row[0]), bytes(row[1]), token.encode()).decode()
         self.con.execute("INSERT INTO access_log VALUES (?, ?, ?, ?, ?)",
                          [datetime.now(), by, purpose, token, outcome])
         return uid

@@ -12,6 +12,7 @@ the table sizes at prediction time, so one model serves states of any size.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -85,6 +86,31 @@ def dedupe_lambda(n_records: int, settings: MatchSettings) -> float:
     return min(0.5, pairs / max(n_records * (n_records - 1) / 2, 1))
 
 
+@contextlib.contextmanager
+def _clamped_em():
+    """Work around Splink 5.0.0 raising when EM drives an m/u value to exactly 0
+    (``_validate_m_u_probability``): clamp the maximisation step's values to Splink's
+    own floor (1e-300) instead of aborting the session."""
+    from splink.internals import expectation_maximisation as em
+    from splink.internals.comparison_level import M_U_CLAMP_MIN
+
+    original = em.populate_m_u_from_lookup
+
+    def clamped(fixed, level, output_column_name, lookup):
+        for rec in lookup.get(output_column_name, {}).values():
+            for k in ("m_probability", "u_probability"):
+                v = rec.get(k)
+                if isinstance(v, (int, float)) and v < M_U_CLAMP_MIN:
+                    rec[k] = M_U_CLAMP_MIN
+        return original(fixed, level, output_column_name, lookup)
+
+    em.populate_m_u_from_lookup = clamped
+    try:
+        yield
+    finally:
+        em.populate_m_u_from_lookup = original
+
+
 def _rule_sql(rule) -> str:
     try:
         return rule.get_blocking_rule("duckdb").blocking_rule_sql
@@ -100,10 +126,11 @@ def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
     for rule in em_rules:
         snapshot = copy.deepcopy(linker._settings_obj)
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=settings.training.em_max_pairs,
-                estimate_without_term_frequencies=True,
-            )
+            with _clamped_em():
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=settings.training.em_max_pairs,
+                    estimate_without_term_frequencies=True,
+                )
         except Exception as exc:  # e.g. an m value underflowing on sparse data
             # a failed session can leave the model half-updated: put it back as it was
             linker._settings_obj = snapshot

@@ -34,11 +34,12 @@ step "Running the pipeline through Airflow (landing: $LANDING)"
 srdh airflow up --home "$SRDH_HOME" --landing "$LANDING"
 
 step "Starting Superset"
-dashboards/.venv/bin/python -m srdh_superset up --home "$SRDH_HOME"
+dashboards/.venv/bin/python dashboards/manage.py bootstrap
+dashboards/.venv/bin/python dashboards/manage.py start --port "${SUPERSET_PORT:-8088}"
 
 step "SRDH is up"
 srdh airflow status --home "$SRDH_HOME" || true
-dashboards/.venv/bin/python -m srdh_superset status --home "$SRDH_HOME" || true
+dashboards/.venv/bin/python dashboards/manage.py status || true
 cat <<MSG
 
 Outputs:

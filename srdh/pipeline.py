@@ -32,3 +32,10 @@ def publish(home: str | Path | None) -> Path:
     from warehouse.publish import publish_serving_copy
 
     return publish_serving_copy(Home.at(home))
+
+
+def build(home: str | Path | None) -> Any:
+    """Build the dbt models and run their tests (register, households, cards, marts)."""
+    from warehouse.dbt import build as dbt_build
+
+    return dbt_build(Home.at(home))

@@ -19,8 +19,17 @@ FIRST_F = ["LAXMI", "SITA", "GITA", "RADHA", "SAVITRI", "KAMLA", "SUNITA", "ANIT
            "MEENA", "PARVATI", "DULARI", "SHANTI", "USHA", "ASHA", "PUSHPA", "LALITA", "GANGA"]
 LAST = ["SAHU", "VERMA", "YADAV", "PATEL", "NETAM", "MARKAM", "DHRUW", "SINHA", "SHARMA",
         "TIWARI", "DEWANGAN", "KASHYAP", "MANDAVI", "KORAM", "SONWANI", "NAG"]
+_SYL = ["RA", "MA", "SU", "DI", "GO", "HA", "LA", "BHU", "VI", "SA", "KA", "PA", "NA", "DE",
+        "SHI", "PRA", "KI", "JA", "TA", "BA"]
+_END_M = ["MESH", "RESH", "JU", "HAN", "PAL", "NIL", "JAY", "KHAN", "RAM", "DEV", "LAL"]
+_END_F = ["MLA", "NITA", "KHA", "VATI", "TI", "SHA", "LATA", "NGA", "RI", "MINI", "LI"]
+FIRST_M = sorted({a + e for a in _SYL for e in _END_M})
+FIRST_F = sorted({a + e for a in _SYL for e in _END_F})
+LAST = LAST + [a + b + "WAN" for a in _SYL[:8] for b in ("DE", "SO", "KU")]
+
 DISTRICTS = {"RAIPUR": ["ABHANPUR", "ARANG"], "DURG": ["PATAN", "DHAMDHA"],
-             "BASTAR": ["JAGDALPUR", "BAKAWAND"]}
+             "BASTAR": ["JAGDALPUR", "BAKAWAND"], "KORBA": ["KATGHORA", "PALI"],
+             "BILASPUR": ["MASTURI", "TAKHATPUR"], "SURGUJA": ["AMBIKAPUR", "SITAPUR"]}
 
 
 def token(uid: str) -> str:

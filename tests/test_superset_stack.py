@@ -51,6 +51,7 @@ def _manage(*args: str, home: Path, timeout: float = 300) -> subprocess.Complete
     env = {k: v for k, v in os.environ.items() if not k.startswith("SRDH_SUPERSET_")}
     env.pop("VIRTUAL_ENV", None)
     env["SRDH_HOME"] = str(home)
+    env["SRDH_SUPERSET_WORKERS"] = "1"  # one worker (8 threads) starts fastest on 2 cores
     proc = subprocess.run([str(BI_PYTHON), str(MANAGE), *args, "--home", str(home)], env=env,
                           capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"manage.py {args} failed:\n{proc.stdout}\n{proc.stderr[-4000:]}"

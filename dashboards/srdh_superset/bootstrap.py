@@ -86,14 +86,17 @@ def bootstrap(home_dir: str | None = None, sample_data: bool = False) -> dict[st
         upgrade()  # == `superset db upgrade`
         _step("metadata database upgraded", t0)
 
-        from superset import appbuilder, db, security_manager as sm
+        from superset import appbuilder, db
+        from superset import security_manager as sm
+
+        appbuilder.add_permissions(update_perms=True)  # == `superset init`
+        sm.sync_role_definitions()
+        db.session.commit()
+        _step("superset init done", t0)
 
         username, password, generated = admin_credentials(home)
         user = sm.find_user(username=username)
         admin_role = sm.find_role("Admin")
-        if admin_role is None:
-            sm.sync_role_definitions()
-            admin_role = sm.find_role("Admin")
         if user is None:
             user = sm.add_user(username, "SRDH", "Admin", f"{username}@srdh.invalid",
                                admin_role, password=password)
@@ -105,11 +108,6 @@ def bootstrap(home_dir: str | None = None, sample_data: bool = False) -> dict[st
                 user.roles.append(admin_role)
         db.session.commit()
         _step(f"admin user {username!r} ready", t0)
-
-        appbuilder.add_permissions(update_perms=True)  # == `superset init`
-        sm.sync_role_definitions()
-        db.session.commit()
-        _step("superset init done", t0)
 
         from superset.commands.importers.v1.assets import ImportAssetsCommand
         from superset.utils.core import override_user

@@ -10,18 +10,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+FOOD = "Food, Civil Supplies and Consumer Protection"
+RD = "Panchayat and Rural Development"
+
 SCHEME_ROWS = [
     # scheme_code, department, district, block, beneficiaries, uid_seeded, duplicates,
     # ghosts, deceased_active, rupees_at_risk_month
-    ("PDS", "Food, Civil Supplies and Consumer Protection", "Raipur", "Abhanpur", 1200, 1100, 12, 3, 4, 5700.0),
-    ("PDS", "Food, Civil Supplies and Consumer Protection", "Raipur", "Arang", 800, 700, 8, 2, 1, 3300.0),
-    ("PDS", "Food, Civil Supplies and Consumer Protection", "Bastar", "Jagdalpur", 900, 600, 20, 9, 5, 10200.0),
-    ("PDS", "Food, Civil Supplies and Consumer Protection", "Durg", "Patan", 700, 650, 5, 1, 2, 2400.0),
+    ("PDS", FOOD, "Raipur", "Abhanpur", 1200, 1100, 12, 3, 4, 5700.0),
+    ("PDS", FOOD, "Raipur", "Arang", 800, 700, 8, 2, 1, 3300.0),
+    ("PDS", FOOD, "Bastar", "Jagdalpur", 900, 600, 20, 9, 5, 10200.0),
+    ("PDS", FOOD, "Durg", "Patan", 700, 650, 5, 1, 2, 2400.0),
     ("NSAP_OAP", "Social Welfare", "Raipur", "Abhanpur", 300, 280, 2, 1, 6, 4500.0),
     ("NSAP_OAP", "Social Welfare", "Bastar", "Jagdalpur", 250, 200, 4, 2, 7, 6500.0),
     ("NSAP_WP", "Social Welfare", "Durg", "Patan", 150, 140, 1, 0, 3, 2000.0),
-    ("MGNREGA", "Panchayat and Rural Development", "Raipur", "Arang", 1500, 1300, 30, 10, 8, 9600.0),
-    ("MGNREGA", "Panchayat and Rural Development", "Bastar", "Bastanar", 1100, 800, 25, 12, 6, 8600.0),
+    ("MGNREGA", RD, "Raipur", "Arang", 1500, 1300, 30, 10, 8, 9600.0),
+    ("MGNREGA", RD, "Bastar", "Bastanar", 1100, 800, 25, 12, 6, 8600.0),
     ("SCHOLARSHIP_PRE", "School Education", "Durg", "Bhilai", 400, 390, 3, 0, 0, 900.0),
 ]
 

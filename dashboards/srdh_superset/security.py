@@ -79,7 +79,8 @@ def desired_roles(security: dict[str, Any], serving_path: Path) -> list[dict[str
 
 def apply_security(security: dict[str, Any], serving_path: Path) -> dict[str, int]:
     """Create/update roles and RLS filters. Call inside an app context; caller commits."""
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
     from superset.utils.core import RowLevelSecurityFilterType
 

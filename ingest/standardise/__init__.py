@@ -196,7 +196,8 @@ def _name_keys(con) -> None:
         SELECT DISTINCT t FROM (
             SELECT unnest(string_split(name_std, ' ')) AS t FROM _s2
             UNION ALL SELECT unnest(string_split(relative_name_std, ' ')) FROM _s2)
-        WHERE t IS NOT NULL AND t <> ''""").fetch_arrow_table().column(0).to_pylist()
+        WHERE t IS NOT NULL AND t <> ''""").fetchall()
+    toks = [t[0] for t in toks]
     con.register("_tok", pa.table({"t": pa.array(toks, pa.string()),
                                    "k": pa.array(names.phonetic_keys(toks), pa.string())}))
     con.execute("""

@@ -17,7 +17,6 @@ Resolution works on the distinct (district, block, village) spellings of a feed,
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb

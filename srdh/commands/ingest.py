@@ -4,6 +4,7 @@ and the UID vault."""
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
@@ -16,7 +17,8 @@ def register(app: typer.Typer) -> None:
         landing: str = typer.Option(None, help="landing folder <landing>/<feed>/<date>/*.csv "
                                     "(default: the home's landing/)"),
         home: str = typer.Option(None, help=HOME_HELP),
-        feed: list[str] = typer.Option(None, "--feed", help="only this feed (repeatable)"),
+        feed: Annotated[list[str] | None, typer.Option(
+            "--feed", help="only this feed (repeatable)")] = None,
         sources: str = typer.Option(None, help="extra feed YAML folder (default $SRDH_SOURCES)"),
         gx: bool = typer.Option(True, "--gx/--no-gx", help="run Great Expectations suites "
                                 "(also off with SRDH_GX=0)"),

@@ -258,8 +258,9 @@ def default_args(step: str = "ingest", **overrides: Any) -> dict[str, Any]:
     """Retries with exponential back-off, a timeout per step, and the failure callbacks."""
     args: dict[str, Any] = {
         "owner": "srdh",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=30),
+        "retries": int(os.environ.get("SRDH_AIRFLOW_RETRIES", "2")),
+        "retry_delay": dt.timedelta(seconds=float(os.environ.get("SRDH_AIRFLOW_RETRY_DELAY",
+                                                                 "30"))),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": dt.timedelta(minutes=15),
         "execution_timeout": TIMEOUTS[step],
@@ -320,6 +321,11 @@ def new_data_count(summary: Any) -> int | None:
     if isinstance(summary, list):
         return len(summary)
     if isinstance(summary, Mapping):
+        batches = summary.get("batches")
+        if isinstance(batches, list) and all(isinstance(b, Mapping) and "status" in b
+                                             for b in batches):
+            # ingest's RunSummary: only batches that actually loaded count as new
+            return sum(1 for b in batches if b["status"] == "loaded")
         if "result" in summary and len(summary) == 1:
             return new_data_count(summary["result"])
         for key in _NEW_KEYS:

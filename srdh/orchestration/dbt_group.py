@@ -5,10 +5,12 @@ tests). Every task takes the one-slot DuckDB writer pool. When ``dbt_project/`` 
 ``dbt_project.yml`` (or no ``profiles.yml``) yet, :func:`dbt_status` says why and the DAG
 files leave the group out instead of failing to import.
 
-Parsing: if ``dbt_project/target/manifest.json`` exists (``srdh airflow up`` runs
-``dbt parse`` first) Cosmos reads it, which costs milliseconds; otherwise it runs
-``dbt ls`` in a subprocess (never in the dag-processor itself, so dbt's DuckDB adapter is
-not imported there) and caches the result in an Airflow Variable.
+Parsing never runs dbt: DAG files are parsed every few seconds, and ``dbt ls`` costs
+seconds (minutes on a busy 2-core box, past the dag-processor's 30 s import timeout). If a
+``manifest.json`` newer than every project file exists (``srdh airflow up`` runs
+``dbt parse`` into ``<home>/dbt/target``), Cosmos reads it (LoadMode.DBT_MANIFEST);
+otherwise Cosmos parses the project files itself (LoadMode.CUSTOM). Neither imports dbt
+or its DuckDB adapter in the dag-processor.
 """
 
 from __future__ import annotations
@@ -37,9 +39,7 @@ def _profile() -> tuple[str, str, Path] | None:
         return None
     cfg = yaml.safe_load((project / "dbt_project.yml").read_text()) or {}
     profile_name = str(cfg.get("profile") or "srdh")
-    prof = (yaml.safe_load(profiles.read_text()) or {}).get(profile_name) or {}
-    target = os.environ.get("SRDH_DBT_TARGET") or str(prof.get("target") or "dev")
-    return profile_name, target, profiles
+    return profile_name, os.environ.get("SRDH_DBT_TARGET", "dev"), profiles
 
 
 def dbt_status() -> str | None:
@@ -52,8 +52,39 @@ def dbt_status() -> str | None:
     return None
 
 
-def manifest_path() -> Path:
-    return dagkit.dbt_project_dir() / "target" / "manifest.json"
+def _newest_source_mtime(project: Path) -> float:
+    newest = (project / "dbt_project.yml").stat().st_mtime
+    for sub in ("models", "macros", "tests", "seeds", "snapshots"):
+        for root, _dirs, files in os.walk(project / sub):
+            for name in files:
+                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime)
+    return newest
+
+
+def fresh_manifest() -> Path | None:
+    """A ``manifest.json`` newer than every project file, if there is one.
+
+    Looked for where ``warehouse.dbt`` writes it (``$SRDH_HOME/dbt/target``, the runner
+    runs ``dbt parse`` there) and in ``dbt_project/target``. Stale ones are ignored.
+    """
+    project = dagkit.dbt_project_dir()
+    candidates = [project / "target" / "manifest.json"]
+    if os.environ.get("SRDH_HOME"):
+        candidates.insert(0, Path(os.environ["SRDH_HOME"]) / "dbt" / "target" / "manifest.json")
+    found = [p for p in candidates if p.is_file()]
+    if not found:
+        return None
+    newest = max(found, key=lambda p: p.stat().st_mtime)
+    return newest if newest.stat().st_mtime >= _newest_source_mtime(project) else None
+
+
+def _set_dbt_env(context: Any) -> None:
+    """on_execute_callback of every dbt task: point the profile at this run's warehouse."""
+    from warehouse.dbt import dbt_env
+
+    from srdh.paths import Home
+
+    os.environ.update(dbt_env(Home.at(dagkit.home())))
 
 
 def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
@@ -76,10 +107,10 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
 
     profile_name, target, profiles = _profile()  # type: ignore[misc]
     project = dagkit.dbt_project_dir()
-    manifest = manifest_path()
+    manifest = fresh_manifest()
     project_cfg = ProjectConfig(
         dbt_project_path=project,
-        manifest_path=manifest if manifest.is_file() else None,
+        manifest_path=manifest,
         install_dbt_deps=False,
     )
     return DbtTaskGroup(
@@ -90,14 +121,15 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
         execution_config=ExecutionConfig(dbt_executable_path=dbt_executable(),
                                          invocation_mode=InvocationMode.DBT_RUNNER),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST if manifest.is_file() else LoadMode.DBT_LS,
+            load_method=LoadMode.DBT_MANIFEST if manifest else LoadMode.CUSTOM,
             test_behavior=TestBehavior.BUILD,
             invocation_mode=InvocationMode.SUBPROCESS,
             dbt_executable_path=dbt_executable(),
             emit_datasets=False,
+            select=[x for x in os.environ.get("SRDH_DBT_SELECT", "").split(",") if x],
         ),
         operator_args={"pool": dagkit.POOL, "install_deps": False,
                        "execution_timeout": dagkit.TIMEOUTS["dbt"]},
-        default_args=dagkit.default_args("dbt"),
+        default_args=dagkit.default_args("dbt", on_execute_callback=_set_dbt_env),
         **kwargs,
     )

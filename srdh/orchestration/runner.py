@@ -184,18 +184,24 @@ class AirflowRunner:
                  "DuckDB allows one writer: every task that opens the SRDH warehouse uses this pool")
         self._dbt_parse()
 
-    def _dbt_parse(self) -> None:
-        """Write dbt_project/target/manifest.json so Cosmos renders the DAG without `dbt ls`."""
-        project = REPO_ROOT / "dbt_project"
-        if not (project / "dbt_project.yml").is_file() or not (project / "profiles.yml").is_file():
+    def _dbt_parse(self, timeout: float = 600) -> None:
+        """``dbt parse`` into ``<home>/dbt/target`` so Cosmos renders the dbt DAG from a
+        manifest (exact) rather than its own file parser. Best effort: on failure or
+        timeout the DAG still renders, from the project files."""
+        if not (REPO_ROOT / "dbt_project" / "dbt_project.yml").is_file():
             return
-        dbt = Path(sys.executable).parent / "dbt"
-        proc = subprocess.run([str(dbt), "parse", "--project-dir", str(project),
-                               "--profiles-dir", str(project)],
-                              env=self.env(), capture_output=True, text=True, timeout=300)
+        self.echo("dbt parse (for the Cosmos task group) ...")
+        code = ("import sys; from warehouse.dbt import run_dbt; "
+                "run_dbt(sys.argv[1], ['parse'], raise_on_failure=True)")
+        try:
+            proc = subprocess.run([sys.executable, "-c", code, str(self.home.root)],
+                                  env=self.env(), capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.echo("dbt parse timed out; Cosmos will parse the project files itself")
+            return
         if proc.returncode != 0:
-            self.echo("dbt parse failed; Cosmos will fall back to `dbt ls`:\n"
-                      + proc.stdout[-2000:])
+            self.echo("dbt parse failed; Cosmos will parse the project files itself:\n"
+                      + (proc.stderr or proc.stdout)[-1500:])
 
     def read_state(self) -> dict[str, Any] | None:
         try:

@@ -50,6 +50,7 @@ final as (
         residents.relation_type,
         residents.district_std,
         residents.block_std,
+        residents.village_code,
         residents.has_kyr,
         {{ age_years('residents.dob', 'residents.birth_year') }} as age_years,
         households.household_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from srdh.generator import names as nm
 from srdh.generator.feeds.common import DATES, Ctx
@@ -43,9 +44,9 @@ def _rows(ctx: Ctx, rng, idx: np.ndarray, village_idx: np.ndarray, updated: np.n
     uid = res["uid"].to_numpy()[idx]
     uid_s = to_str(uid)
     spaced = rng.random(n) < 0.12
-    uid_col = where(spaced, cat(pa.compute.utf8_slice_codeunits(uid_s, 0, 4),
-                                pa.compute.utf8_slice_codeunits(uid_s, 4, 8),
-                                pa.compute.utf8_slice_codeunits(uid_s, 8, 12), sep=" "), uid_s)
+    uid_col = where(spaced, cat(pc.utf8_slice_codeunits(uid_s, 0, 4),
+                                pc.utf8_slice_codeunits(uid_s, 4, 8),
+                                pc.utf8_slice_codeunits(uid_s, 8, 12), sep=" "), uid_s)
     name = render_names(rng, first, mid, last, g, age, KYR_NOISE)
     local = _local_names(first, mid, last)
     local = nullify(local, rng.random(n) < 0.45)
@@ -85,7 +86,7 @@ def _rows(ctx: Ctx, rng, idx: np.ndarray, village_idx: np.ndarray, updated: np.n
     pc_ = nullify(to_str(vil["pincode"].to_numpy()[village_idx]), rng.random(n) < 0.85)
     phone = res["phone"].to_numpy()[idx]
     phone_s = nullify(to_str(phone), (phone > 0) & (rng.random(n) < 0.8))
-    email = nullify(cat(pa.compute.utf8_lower(pa.array(v.tokens[first], pa.string())),
+    email = nullify(cat(pc.utf8_lower(pa.array(v.tokens[first], pa.string())),
                         to_str(rng.integers(10, 999, n)), "@gmail.com"), rng.random(n) < 0.05)
     cols = {
         "uid": uid_col, "name": stray_spaces(rng, name, 0.01), "name_local": local,
@@ -122,9 +123,9 @@ def build(ctx: Ctx) -> None:
     dead = res["is_deceased"].to_numpy()
     new = np.flatnonzero(status == "delta_add")
     moved = np.flatnonzero(res["moved"].to_numpy() & (status == "full") & ~dead)
-    fixes = full[rng.random(n) < 0.004]
-    fixes = np.setdiff1d(fixes, moved)
     deact = np.flatnonzero((status == "full") & dead & (rng.random(len(res)) < 0.3))
+    fixes = full[rng.random(n) < 0.004]
+    fixes = np.setdiff1d(fixes, np.concatenate([moved, deact]))  # one row per uid
     idx = np.concatenate([new, moved, fixes, deact])
     action = np.concatenate([np.full(len(new), "A"), np.full(len(moved), "U"),
                              np.full(len(fixes), "U"), np.full(len(deact), "D")]).astype(object)

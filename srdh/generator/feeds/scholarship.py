@@ -57,7 +57,6 @@ def schools(ctx: Ctx) -> pd.DataFrame:
 def build(ctx: Ctx) -> None:
     rng = ctx.rng("edu_scholarship")
     res = ctx.residents
-    extract = d(DATES["edu_scholarship"])
     a = res["age"].to_numpy()
     caste = res["caste"].to_numpy()
     p = np.select([caste == "ST", caste == "SC", caste == "OBC"], [0.7, 0.7, 0.42], 0.12)

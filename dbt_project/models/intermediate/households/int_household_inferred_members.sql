@@ -35,9 +35,9 @@ candidates as (
             else concat_ws(
                 '|',
                 coalesce(residents.village_code, residents.district_std || '/' || residents.village_std),
-                upper(regexp_replace(residents.house, '\s+', ' ', 'g')),
-                upper(regexp_replace(coalesce(residents.street, ''), '\s+', ' ', 'g')),
-                upper(regexp_replace(coalesce(residents.locality, ''), '\s+', ' ', 'g'))
+                upper(trim(regexp_replace(residents.house, '\s+', ' ', 'g'))),
+                upper(trim(regexp_replace(coalesce(residents.street, ''), '\s+', ' ', 'g'))),
+                upper(trim(regexp_replace(coalesce(residents.locality, ''), '\s+', ' ', 'g')))
             )
         end as address_key
     from residents

@@ -35,6 +35,7 @@ husband_in_crs as (
         on
             women.relative_name_std = deaths.name_std
             and women.district_std = deaths.district_std
+            and coalesce(women.village_code = deaths.village_code, true)
     where
         women.relation_type = 'W/O'
         and coalesce(deaths.gender, 'M') = 'M'
@@ -61,6 +62,19 @@ husband_in_household as (
 
 ),
 
+-- a husband alive in her household (her W/O names him) rules her out
+husband_alive as (
+
+    select distinct women.resident_id
+    from women
+    inner join profile as husband
+        on
+            women.household_id = husband.household_id
+            and women.relative_name_std = husband.name_std
+    where women.relation_type = 'W/O' and not husband.is_deceased
+
+),
+
 gaps as (
 
     select
@@ -81,9 +95,11 @@ gaps as (
         on women.resident_id = husband_in_crs.resident_id
     left join husband_in_household
         on women.resident_id = husband_in_household.resident_id
+    left join husband_alive
+        on women.resident_id = husband_alive.resident_id
     where
-        husband_in_crs.resident_id is not null
-        or husband_in_household.resident_id is not null
+        (husband_in_crs.resident_id is not null or husband_in_household.resident_id is not null)
+        and husband_alive.resident_id is null
 
 )
 

@@ -25,6 +25,16 @@ source as (
 
 ),
 
+resolved_places as (
+
+    {{ select_columns(source('std', 'jansamvad_calls'), {
+        'source_record_id': 'varchar',
+        'district_std': 'varchar',
+        'block_std': 'varchar'
+    }) }}
+
+),
+
 latest as (
 
     select *
@@ -39,24 +49,26 @@ latest as (
 renamed as (
 
     select
-        call_id,
-        call_date,
-        lower(source) as source,
-        source_record_id,
-        household_id,
-        upper(scheme_code) as scheme_code,
-        district_name,
-        block_name,
-        upper(outcome) as outcome,
-        upper(outcome) = 'CONNECTED' as is_connected,
-        upper(benefit_received) as benefit_received,
-        satisfaction,
-        coalesce(upper(grievance_category), 'NONE') as grievance_category,
-        grievance_text,
-        coalesce(upper(do_not_call) = 'Y', false) as is_do_not_call,
-        agent_id,
-        _batch_id as batch_id
+        latest.call_id,
+        latest.call_date,
+        lower(latest.source) as source,
+        latest.source_record_id,
+        latest.household_id,
+        upper(latest.scheme_code) as scheme_code,
+        coalesce(resolved_places.district_std, latest.district_name) as district_name,
+        coalesce(resolved_places.block_std, latest.block_name) as block_name,
+        upper(latest.outcome) as outcome,
+        upper(latest.outcome) = 'CONNECTED' as is_connected,
+        upper(latest.benefit_received) as benefit_received,
+        latest.satisfaction,
+        coalesce(upper(latest.grievance_category), 'NONE') as grievance_category,
+        latest.grievance_text,
+        coalesce(upper(latest.do_not_call) = 'Y', false) as is_do_not_call,
+        latest.agent_id,
+        latest._batch_id as batch_id
     from latest
+    left join resolved_places
+        on latest.call_id = resolved_places.source_record_id
 
 )
 

@@ -1,0 +1,56 @@
+"""`srdh build`, `srdh card` and `srdh docs`: the dbt warehouse models and what they serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+HOME_HELP = "SRDH home (default $SRDH_HOME or ./.srdh)"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("build")
+    def build(
+        home: str = typer.Option(None, help=HOME_HELP),
+        select: list[str] = typer.Option(None, "--select", "-s", help="dbt selection (repeatable)"),
+    ) -> None:
+        """Run `dbt build`: the resident register, households, cards, scheme and quality marts."""
+        from warehouse.dbt import DbtError
+        from warehouse.dbt import build as dbt_build
+
+        try:
+            res = dbt_build(home, select=select or None)
+        except DbtError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        counts: dict[str, int] = {}
+        for r in res.results:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        typer.echo("dbt build: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+
+    @app.command("card")
+    def card(
+        household_id: str = typer.Argument(..., help="household id, e.g. HH-1a2b3c4d5e6f7a8b"),
+        html: Path = typer.Option(None, "--html", help="write a printable HTML card here"),
+        home: str = typer.Option(None, help=HOME_HELP),
+    ) -> None:
+        """Print a household card (masked UIDs only), or render it to printable HTML."""
+        from warehouse.card import CardNotFound, load_card, render_text, write_html
+
+        try:
+            data = load_card(home, household_id)
+        except (CardNotFound, FileNotFoundError) as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        if html:
+            typer.echo(f"wrote {write_html(data, html)}")
+        else:
+            typer.echo(render_text(data), nl=False)
+
+    @app.command("docs")
+    def docs(home: str = typer.Option(None, help=HOME_HELP)) -> None:
+        """Generate the dbt docs site into <home>/dbt_docs (open index.html or `dbt docs serve`)."""
+        from warehouse.dbt import docs as dbt_docs
+
+        typer.echo(f"dbt docs: {dbt_docs(home)}")
