@@ -23,7 +23,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from ingest import quarantine
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
@@ -147,6 +146,32 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, src: Source) -> None:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {q(c)} {t}")
 
 
+ARROW_ABOVE = 20_000
+
+
+def temp_table(con, name: str, columns: dict[str, tuple[str, list]]) -> None:
+    """A temp table from Python lists (``{column: (sql_type, values)}``), without pandas
+    or arrow (either would import pandas: seconds) and without touching disk."""
+    names = list(columns)
+    if len(columns[names[0]][1]) > ARROW_ABOVE:
+        import pyarrow as pa  # big lists: arrow is much faster (imports pandas once)
+
+        types = {"VARCHAR": pa.string(), "BOOLEAN": pa.bool_(), "BLOB": pa.binary()}
+        tbl = pa.table({c: pa.array(v, types[t]) for c, (t, v) in columns.items()})
+        con.register(f"{name}_arrow", tbl)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        con.unregister(f"{name}_arrow")
+        return
+    cols = ", ".join(f"CAST(unnest(${i + 1}) AS {columns[c][0]}) AS {q(c)}"
+                     for i, c in enumerate(names))
+    typed = ", ".join(f"NULL::{columns[c][0]} AS {q(c)}" for c in names)
+    if not columns[names[0]][1]:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {typed} LIMIT 0")
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols}",
+                [columns[c][1] for c in names])
+
+
 def _test_pause(batch_id: str) -> None:
     """Test hook: pause inside the batch transaction so a test can kill -9 the process."""
     pause = os.environ.get("SRDH_INGEST_TEST_PAUSE")
@@ -163,7 +188,6 @@ def _prepare_uids(con, src: Source, keys: Keys) -> tuple[list[str], list[str]]:
     (tokens, uids) to vault."""
     f = src.uid_field
     if f is None:
-        con.register("_uidmap", pa.table({"_uid_norm": pa.array([], pa.string())}))
         return [], []
     norms = con.execute(
         f"SELECT DISTINCT regexp_replace({q(f.name)}, '[\\s\\-]', '', 'g') AS n FROM _stage "
@@ -177,12 +201,9 @@ def _prepare_uids(con, src: Source, keys: Keys) -> tuple[list[str], list[str]]:
         valid = dict(zip(twelve, verhoeff_valid_many(arr).tolist(), strict=True))
     tokens = tokens_for(digits, keys.mac)
     ok = [valid.get(n, False) for n in digits]
-    con.register("_uidmap", pa.table({
-        "_uid_norm": pa.array(digits, pa.string()),
-        "_uid_token": pa.array(tokens, pa.string()),
-        "_uid_last4": pa.array([n[-4:] for n in digits], pa.string()),
-        "_uid_valid": pa.array(ok, pa.bool_()),
-    }))
+    temp_table(con, "_uidmap", {
+        "_uid_norm": ("VARCHAR", digits), "_uid_token": ("VARCHAR", tokens),
+        "_uid_last4": ("VARCHAR", [n[-4:] for n in digits]), "_uid_valid": ("BOOLEAN", ok)})
     if f.strict:  # KYR: only valid numbers enter the vault
         keep = [i for i, v in enumerate(ok) if v]
         return [tokens[i] for i in keep], [digits[i] for i in keep]
@@ -211,9 +232,9 @@ def _copy_photos(con, src: Source, home: Home, dirs: dict[str, Path]) -> None:
         pn.append(photo)
         paths.append(str(dest.relative_to(home.root)))
         shas.append(hashlib.sha256(data).hexdigest())
-    con.register("_photomap", pa.table({
-        "_file_name": pa.array(fn, pa.string()), "_photo": pa.array(pn, pa.string()),
-        "_photo_path": pa.array(paths, pa.string()), "_photo_sha": pa.array(shas, pa.string())}))
+    temp_table(con, "_photomap", {
+        "_file_name": ("VARCHAR", fn), "_photo": ("VARCHAR", pn),
+        "_photo_path": ("VARCHAR", paths), "_photo_sha": ("VARCHAR", shas)})
 
 
 def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: Path,
@@ -258,11 +279,20 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         reasons = "[" + ", ".join(sql for _, sql in checks_sql) + "]" if checks_sql else "[]"
         uid_cols = ("m._uid_norm, m._uid_token, m._uid_last4, m._uid_valid" if uid is not None
                     else "NULL::VARCHAR AS _uid_norm, NULL::VARCHAR AS _uid_token")
+        dup_join, dup_cols = "", ""
+        if src.unique_record_id:
+            rid = value(src.record_id, "s")
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE _dups AS
+                SELECT {value(src.record_id)} AS _rid, min((_file_name, _source_row)) AS first
+                FROM _stage WHERE {value(src.record_id)} IS NOT NULL GROUP BY 1
+                HAVING count(*) > 1""")
+            dup_join = f" LEFT JOIN _dups d ON d._rid = {rid}"
+            dup_cols = ", d.first[1] AS _dup_first_file, d.first[2] AS _dup_first_row"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _checked AS
             SELECT *, list_aggregate(_reasons, 'count') > 0 AS _bad FROM (
                 SELECT *, CAST({reasons} AS VARCHAR[]) AS _reasons FROM (
-                    SELECT s.*, {uid_cols} FROM _stage s {join}))""")
+                    SELECT s.*, {uid_cols}{dup_cols} FROM _stage s {join}{dup_join}))""")
         res.uids_vaulted = vault.store(*to_vault, batch_id=batch_id)
         dirs = {c.path.name: c.path.parent for c in new}
         _copy_photos(con, src, home, dirs)
@@ -286,12 +316,8 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         con.execute("ROLLBACK")
         raise
     finally:
-        for v in ("_uidmap", "_photomap"):
-            try:
-                con.unregister(v)
-            except Exception:
-                pass
-        con.execute("DROP TABLE IF EXISTS _stage")
+        for t in ("_uidmap", "_photomap", "_stage", "_dups"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
         con.execute("DROP TABLE IF EXISTS _checked")
     return res
 

@@ -113,12 +113,12 @@ def rules(src: Source, uid_valid_col: str = "_uid_valid", uid_norm_col: str = "_
         if checks:
             out.append((f.name, "CASE " + " ".join(checks) + " END"))
     if src.unique_record_id:
-        rid = value(src.record_id)
+        # _dup_first_row / _dup_first_file come from a GROUP BY pre-pass (see load.py)
         p = _prefix(src.record_id)
-        win = f"OVER (PARTITION BY {rid} ORDER BY _file_name, _source_row)"
         out.append((src.record_id,
-                    f"CASE WHEN {rid} IS NOT NULL AND row_number() {win} > 1 THEN {p} || "
-                    f"'duplicate id ''' || srdh_mask_uids({rid}) || ''' (first seen at row ' || "
-                    f"first_value(_source_row) {win} || ' of ' || first_value(_file_name) {win}"
-                    " || ')' END"))
+                    "CASE WHEN _dup_first_row IS NOT NULL AND (_file_name, _source_row) <> "
+                    f"(_dup_first_file, _dup_first_row) THEN {p} || 'duplicate id ' || "
+                    f" || srdh_mask_uids({value(src.record_id)}) ||  || "
+                    "' (first seen at row ' || _dup_first_row || ' of ' || _dup_first_file "
+                    "|| ')' END"))
     return out

@@ -12,7 +12,6 @@ import os
 from datetime import datetime
 
 import duckdb
-import pyarrow as pa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ingest.tokens import Keys
@@ -59,10 +58,12 @@ class Vault:
         """Encrypt and store the UIDs whose token is not in the vault yet. Returns how many."""
         if not tokens:
             return 0
-        self.con.register("_incoming", pa.table({"uid_token": tokens}))
+        from ingest.load import temp_table
+
+        temp_table(self.con, "_incoming", {"uid_token": ("VARCHAR", list(tokens))})
         known = {r[0] for r in self.con.execute(
             "SELECT u.uid_token FROM uids u JOIN _incoming i USING (uid_token)").fetchall()}
-        self.con.unregister("_incoming")
+        self.con.execute("DROP TABLE _incoming")
         aes = AESGCM(self.keys.enc)
         new_t, nonces, cts = [], [], []
         seen = set(known)
@@ -76,13 +77,13 @@ class Vault:
             cts.append(aes.encrypt(nonce, u.encode("ascii", "replace"), t.encode()))
         if not new_t:
             return 0
-        tbl = pa.table({"uid_token": new_t, "nonce": pa.array(nonces, pa.binary()),
-                        "ciphertext": pa.array(cts, pa.binary())})
-        self.con.register("_new", tbl)
-        self.con.execute(
-            "INSERT OR IGNORE INTO uids SELECT uid_token, nonce, ciphertext, ?, ?, now() FROM _new",
-            [self.keys.key_id, batch_id])
-        self.con.unregister("_new")
+        from ingest.load import temp_table
+
+        temp_table(self.con, "_new", {"uid_token": ("VARCHAR", new_t),
+                                      "nonce": ("BLOB", nonces), "ciphertext": ("BLOB", cts)})
+        self.con.execute("INSERT OR IGNORE INTO uids SELECT uid_token, nonce, ciphertext, ?, ?, "
+                         "now() FROM _new", [self.keys.key_id, batch_id])
+        self.con.execute("DROP TABLE _new")
         return len(new_t)
 
     def count(self) -> int:
@@ -107,18 +108,15 @@ class Vault:
         """Decrypt many UIDs for one stated purpose (one log line per token)."""
         if not purpose.strip() or not by.strip():
             raise ValueError("a reveal needs a purpose and who asks")
-        self.con.register("_want", pa.table({"uid_token": pa.array(list(tokens), pa.string())}))
+        tokens = list(tokens)
         rows = self.con.execute("SELECT u.uid_token, u.nonce, u.ciphertext FROM uids u "
-                                "JOIN _want w USING (uid_token)").fetchall()
-        self.con.unregister("_want")
+                                "WHERE list_contains(?::VARCHAR[], u.uid_token)",
+                                [tokens]).fetchall()
         aes = AESGCM(self.keys.enc)
         out = {t: aes.decrypt(bytes(n), bytes(c), t.encode()).decode() for t, n, c in rows}
         now = datetime.now()
-        log = pa.table({"uid_token": pa.array(list(tokens), pa.string())})
-        self.con.register("_log", log)
         self.con.execute(
-            "INSERT INTO access_log SELECT ?, ?, ?, uid_token, CASE WHEN uid_token IN "
-            "(SELECT uid_token FROM uids) THEN 'revealed' ELSE 'not_found' END FROM _log",
-            [now, by, purpose])
-        self.con.unregister("_log")
+            "INSERT INTO access_log SELECT $1, $2, $3, t, CASE WHEN t IN "
+            "(SELECT uid_token FROM uids) THEN 'revealed' ELSE 'not_found' END "
+            "FROM (SELECT unnest($4::VARCHAR[]) AS t)", [now, by, purpose, tokens])
         return out

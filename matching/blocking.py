@@ -13,17 +13,23 @@ from splink import block_on
 SEED_PREDICTION_RULES = (
     ("uid_token",),                       # pre-seeded token (valid ones only)
     ("name_key", "district_std"),
+    ("name_sorted_key", "district_std"),  # surname written first
     ("first_name_key", "village_code"),
+    ("last_name_key", "village_code", "gender"),  # initials, extra middle names
+    ("relative_name_key", "village_code"),
     ("last_name_key", "relative_name_key", "block_std"),
     ("mobile",),
     ("first_name_key", "last_name_key", "birth_year"),
-    ("name_key", "gender", "birth_year"),
+    ("name_key", "gender", "birth_year"),  # moved to another district
 )
 
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),
     ("name_key", "district_std"),
+    ("name_sorted_key", "district_std"),
+    ("name_key", "gender", "birth_year"),
+    ("relative_name_key", "village_code"),
     ("first_name_key", "village_code"),
     ("last_name_key", "relative_name_key", "block_std"),
     ("mobile",),

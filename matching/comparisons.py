@@ -53,23 +53,33 @@ def relative_name_comparison() -> cl.CustomComparison:
     )
 
 
+# Prior m-probabilities for the birth levels, fixed during EM. Unsupervised EM
+# otherwise learns that same-named relatives in one household (father and son
+# "RAHUL THAKUR", sharing village and the household's mobile) are "matches" with
+# very different birth years. Measured on generated states: a departmental age is
+# off by more than five years for well under 1% of true matches.
+BIRTH_M = (0.30, 0.30, 0.28, 0.08, 0.035, 0.005)
+
+
 def birth_comparison() -> cl.CustomComparison:
     """Date of birth against a year estimate with an uncertainty range."""
+    levels = [
+        cll.ExactMatchLevel("dob"),
+        _custom("birth_year_l = birth_year_r", "same birth year"),
+        _custom(
+            "birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",
+            "birth-year ranges overlap",
+        ),
+        _custom("abs(birth_year_l - birth_year_r) <= 2", "birth years within 2"),
+        _custom("abs(birth_year_l - birth_year_r) <= 5", "birth years within 5"),
+        cll.ElseLevel(),
+    ]
+    levels = [lvl.configure(m_probability=m, fix_m_probability=True)
+              for lvl, m in zip(levels, BIRTH_M, strict=True)]
     return cl.CustomComparison(
         output_column_name="birth",
         comparison_description="dob / birth year with uncertainty (birth_year_min/max)",
-        comparison_levels=[
-            cll.NullLevel("birth_year"),
-            cll.ExactMatchLevel("dob"),
-            _custom("birth_year_l = birth_year_r", "same birth year"),
-            _custom(
-                "birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",
-                "birth-year ranges overlap",
-            ),
-            _custom("abs(birth_year_l - birth_year_r) <= 2", "birth years within 2"),
-            _custom("abs(birth_year_l - birth_year_r) <= 5", "birth years within 5"),
-            cll.ElseLevel(),
-        ],
+        comparison_levels=[cll.NullLevel("birth_year"), *levels],
     )
 
 

@@ -30,6 +30,8 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "name_key": ("VARCHAR", None),
     "first_name_key": ("VARCHAR", None),
     "last_name_key": ("VARCHAR", None),
+    # name tokens in sorted order: "SAVITRI USENDI" and "USENDI SAVITRI" agree
+    "name_sorted_key": ("VARCHAR", "sorted tokens of name_key"),
     "relative_name_std": ("VARCHAR", None),
     "relative_name_key": ("VARCHAR", None),
     "gender": ("VARCHAR", None),
@@ -133,7 +135,10 @@ def _is_person_table(con: duckdb.DuckDBPyConnection, feed: str, catalog: str) ->
 
 def _column_sql(col: str, typ: str, present: set[str]) -> str:
     """SQL for one Splink input column; NULL when the std table lacks its source."""
-    if col == "village_code":
+    if col == "name_sorted_key":
+        expr = ("array_to_string(list_sort(string_split(name_key, ' ')), ' ')"
+                if "name_key" in present else "")
+    elif col == "village_code":
         parts = [c for c in ("village_code", "village_std") if c in present]
         expr = f"coalesce({', '.join(parts)})" if parts else ""
     elif col == "uid_token":

@@ -96,7 +96,11 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
                     "match_probability DOUBLE)")
     dedupe.build_edges(con, settings, prov_tables)
     dd_table = dedupe.dedupe_clusters(con, settings, ws.departments) if ws.departments else None
-    seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", dd_table) for f in ws.linked]
+    dept_names = {f.feed for f in ws.departments}
+    seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", dd_table,
+                                "pred_dedupe" if f.feed in dept_names else None,
+                                settings.dedupe.conflict_pair_threshold)
+                   for f in ws.linked]
     dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables)
     dedupe.within_source_duplicates(con)
     timings["dedupe_cluster_resolve"] = time.time() - t0

@@ -66,13 +66,21 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
     return out
 
 
-def resolve(con, source: str, prov_table: str, dedupe_table: str | None = None) -> str:
+def resolve(con, source: str, prov_table: str, dedupe_table: str | None = None,
+            pairs_table: str | None = None, pair_threshold: float = 0.5) -> str:
     """Apply the conflict rule -> table ``seed_<source>`` with ``SEED_COLUMNS``.
 
     ``dedupe_table`` has ``source, record_id, dedupe_cluster`` for departmental
     records (clusters built from direct record-to-record evidence only).
     """
     out = f"seed_{source}"
+    if pairs_table:
+        pairs_join = (f"LEFT JOIN {pairs_table} pp ON pp.source_l = '{source}' "
+                      f"AND pp.source_r = '{source}' AND ((pp.record_l = s.source_record_id "
+                      f"AND pp.record_r = s.winner) OR (pp.record_r = s.source_record_id "
+                      f"AND pp.record_l = s.winner))")
+    else:
+        pairs_join = "LEFT JOIN (SELECT NULL::DOUBLE AS match_probability) pp ON false"
     if dedupe_table:
         dd_join = (f"LEFT JOIN {dedupe_table} d ON d.source = p.source "
                    f"AND d.record_id = p.source_record_id")
@@ -90,11 +98,17 @@ def resolve(con, source: str, prov_table: str, dedupe_table: str | None = None) 
             WINDOW w AS (PARTITION BY p.candidate_uid_token
                          ORDER BY p.match_weight DESC, p.source_record_id)
         ),
+        pair AS (
+            SELECT s.source_record_id, max(pp.match_probability) AS p_winner
+            FROM s {pairs_join}
+            GROUP BY s.source_record_id
+        ),
         decided AS (
-            SELECT source_record_id,
-                   (source_record_id = winner OR (dcl IS NOT NULL AND dcl = winner_dcl))
-                       AS keeps
-            FROM s
+            SELECT s.source_record_id,
+                   (s.source_record_id = s.winner
+                    OR (s.dcl IS NOT NULL AND s.dcl = s.winner_dcl)
+                    OR coalesce(pair.p_winner >= {pair_threshold}, false)) AS keeps
+            FROM s JOIN pair USING (source_record_id)
         )
         SELECT p.source, p.source_record_id,
                CASE WHEN p.match_status = 'seeded' AND d.keeps

@@ -23,8 +23,8 @@ STATUSES = ("seeded", "review", "unmatched")
 class SourceThresholds:
     """Decision thresholds for one source's records against KYR."""
 
-    seed_threshold: float = 0.99
-    review_threshold: float = 0.30
+    seed_threshold: float = 0.90
+    review_threshold: float = 0.20
     min_margin_weight: float = 3.0
 
     def __post_init__(self) -> None:
@@ -57,6 +57,7 @@ class PredictionSettings:
 class DedupeSettings:
     threshold: float = 0.99
     include_feeds: str = "departments"
+    conflict_pair_threshold: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
         dedupe=DedupeSettings(
             threshold=float(dd.get("threshold", 0.99)),
             include_feeds=str(dd.get("include_feeds", "departments")),
+            conflict_pair_threshold=float(dd.get("conflict_pair_threshold", 0.5)),
         ),
         training=TrainingSettings(**{k: float(v) for k, v in tr.items()}),
         prediction=PredictionSettings(

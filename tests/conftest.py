@@ -58,16 +58,16 @@ def generated_small_state(tmp_path_factory):
     """`srdh generate` (3,000 residents) + `srdh ingest` into a fresh home; skips when the
     generator or the ingest is not available in this checkout."""
     root = tmp_path_factory.mktemp("gen_state")
-    out = root / "state"
+    out = root / "landing"
     home = root / "home"
     gen = _srdh("generate", "--residents", "3000", "--seed", "7", "--out", str(out))
     if gen.returncode != 0:
         pytest.skip(f"srdh generate unavailable: {gen.stderr[-400:]}")
-    landing = out / "landing" if (out / "landing").is_dir() else out
-    ing = _srdh("ingest", "--landing", str(landing), "--home", str(home))
+    landing = out
+    ing = _srdh("ingest", "--landing", str(landing), "--home", str(home), "--no-gx")
     if ing.returncode != 0:
         pytest.skip(f"srdh ingest unavailable: {ing.stderr[-400:]}")
-    truth = out / "truth" if (out / "truth").is_dir() else out
+    truth = root / "landing-truth"  # the generator's default: beside the landing folder
     yield {"root": root, "out": out, "landing": landing, "home": home, "truth": truth}
     shutil.rmtree(root, ignore_errors=True)
 
@@ -84,3 +84,23 @@ def generated_state(tmp_path_factory):
     root = tmp_path_factory.mktemp("generated_state")
     manifest = generate(2000, 7, root / "landing", photos=25, verbose=False)
     return {"landing": root / "landing", "truth": root / "landing-truth", "manifest": manifest}
+
+
+# --------------------------------------------------------------------------- jansamvad / monitoring
+JANSAMVAD_MODELS = [
+    "path:models/staging/facilities", "path:models/staging/jansamvad", "path:models/staging/pm",
+    "path:models/intermediate/proximity", "path:models/marts/proximity",
+    "path:models/marts/jansamvad", "path:models/marts/monitoring",
+]
+
+
+@pytest.fixture(scope="session")
+def jansamvad_home(generated_small_state, tmp_path_factory):
+    """A copy of the generated + ingested home with the proximity, Jan Samvad and
+    monitoring models built (dbt build, tests included). Tests may add feeds to it."""
+    from warehouse.dbt import build
+
+    home = tmp_path_factory.mktemp("jansamvad") / "home"
+    shutil.copytree(generated_small_state["home"], home)
+    build(home, select=JANSAMVAD_MODELS)
+    return {**generated_small_state, "home": home}

@@ -64,7 +64,7 @@ def pds() -> str:
     return "\n".join([
         PDS_HEADER,
         f"RC1,AAY,M1,Lakshmi Devee,SELF,Female,44,{U1},9876543210,raipur ,ARANG,Arang",
-        f"RC1,XYZ,M2,Syam Lal,HUSBAND,Male,50,,,Raipur,Arang,Arang",
+        "RC1,XYZ,M2,Syam Lal,HUSBAND,Male,50,,,Raipur,Arang,Arang",
         "RC2,PHH,M3,Ku. Sita,DAUGHTER,Female,12,,,Durg,Dondi-Lohara,Dondi",
         f"RC2,PHH,M4,Gita Bai,WIFE,Female,40,{BAD},,Durg,Dondi-Lohara,Dondi",
         "RC2,PHH,M5,,SON,Male,15,,,Durg,Dondi-Lohara,Dondi",

@@ -26,6 +26,16 @@ import json, sys, time
 from airflow.dag_processing.dagbag import DagBag
 
 folder = sys.argv[1]
+
+
+def uris(cond):
+    if cond is None:
+        return []
+    if hasattr(cond, "objects"):
+        return [u for o in cond.objects for u in uris(o)]
+    return [cond.uri] if hasattr(cond, "uri") else []
+
+
 t0 = time.perf_counter()
 bag = DagBag(dag_folder=folder, safe_mode=False)
 out = {"seconds": time.perf_counter() - t0,
@@ -38,7 +48,7 @@ for dag_id, dag in bag.dags.items():
     out["dags"][dag_id] = {
         "file": dag.fileloc, "tags": sorted(dag.tags), "catchup": dag.catchup,
         "schedule": type(dag.timetable).__name__,
-        "assets": sorted(a.uri for a in cond.iter_assets().values()) if cond is not None else [],
+        "assets": sorted(uris(cond)),
         "dag_failure_cb": bool(dag.on_failure_callback),
         "tasks": [{"id": t.task_id, "retries": t.retries, "pool": t.pool,
                    "backoff": t.retry_exponential_backoff,

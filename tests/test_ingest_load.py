@@ -13,7 +13,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_helpers import BAD, LGD, PDS_HEADER, U1, U2, U3, U4, kyr_delta, pds, small_landing, write
+from ingest_helpers import (
+    BAD,
+    LGD,
+    PDS_HEADER,
+    U1,
+    U2,
+    U3,
+    U4,
+    kyr_delta,
+    pds,
+    small_landing,
+    write,
+)
 from typer.testing import CliRunner
 
 from ingest.load import ingest
@@ -81,7 +93,8 @@ def test_std_person_contract_and_standardisation(loaded):
 
     for feed in ("uid_kyr", "food_pds"):
         cols = [r[0] for r in _q(home, "SELECT column_name FROM information_schema.columns "
-                                 "WHERE table_schema='std' AND table_name=? ORDER BY ordinal_position",
+                                 "WHERE table_schema='std' AND table_name=? "
+                                 "ORDER BY ordinal_position",
                                  [feed])]
         assert cols[: len(PERSON_COLUMNS)] == PERSON_COLUMNS
     k = _q(home, """SELECT name_std, honorific, relation_type, relative_name_std, dob_precision,
@@ -121,7 +134,8 @@ def test_raw_uids_only_in_vault_and_reveal_is_logged(loaded):
                                    "--by", "clerk7", "--home", str(home.root)])
     assert res.exit_code == 0 and res.output.strip() == U1
     with Vault(home, Keys.for_home(home)) as v:
-        log = v.con.execute("SELECT by_whom, purpose, uid_token, outcome FROM access_log").fetchall()
+        log = v.con.execute(
+            "SELECT by_whom, purpose, uid_token, outcome FROM access_log").fetchall()
         # the invalid KYR number is not vaulted; the department's invalid one is
         assert v.reveal(token_for(BAD, Keys.for_home(home).mac), "audit", "test") == BAD
         n = v.count()
@@ -174,7 +188,8 @@ def test_headers_any_case_order_bom_and_missing_optional_columns(tmp_path):
            "member_name": "Shyam  Verma", "relation_with_hof": "Self", "gender": "MALE",
            "age": "30", "district_name": "Raipur", "block_name": "Arang", "village_ward": "Arang"}
     body = ",".join(f'"{row[c]}"' for c in order)
-    write(landing / "food_pds" / "2024-03-01" / "x.csv", ("\ufeff" + header + "\r\n" + body + "\r\n"))
+    write(landing / "food_pds" / "2024-03-01" / "x.csv",
+          "\ufeff" + header + "\r\n" + body + "\r\n")
     run = _run(landing, tmp_path / "home")
     b = {x.batch_id: x for x in run.batches}["food_pds/2024-03-01"]
     assert (b.status, b.rows_loaded, b.rows_quarantined) == ("loaded", 1, 0)

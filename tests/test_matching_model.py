@@ -93,7 +93,8 @@ def test_toy_accuracy(matching_toy):
     seeded = df[df.match_status == "seeded"]
     precision = (seeded.uid_token == seeded.truth).mean()
     matchable = df[df.truth.notna()]
-    recall = ((matchable.match_status == "seeded") & (matchable.uid_token == matchable.truth)).mean()
+    ok = (matchable.match_status == "seeded") & (matchable.uid_token == matchable.truth)
+    recall = ok.mean()
     assert precision >= 0.99, precision
     assert recall >= 0.90, recall
     assert set(df.match_status) <= {"seeded", "review", "unmatched"}

@@ -143,7 +143,7 @@ def allocate(counts: dict[Any, int], size: int, allocation: str, minimum: int,
 def _exists(con, schema: str, name: str) -> bool:
     return con.execute(
         "select count(*) from information_schema.tables where table_schema = ? "
-        "and table_name = ?", [schema, name]).fetchone()[0] > 0
+        "and table_name = ?", [schema, name]).fetchall()[0][0] > 0
 
 
 def _columns(con, schema: str, name: str) -> set[str]:
@@ -158,7 +158,7 @@ def _frame_sql(con) -> tuple[str, str]:
     beneficiary_name, uid_last4, mobile, is_head, head_name, member_count."""
     if all(_exists(con, "marts", t) for t in
            ("fct_scheme_enrolment", "dim_resident", "mart_household_card")):
-        return ("""
+        sql = """
             select e.household_id, e.source, e.source_record_id, e.scheme_code,
                    e.district, e.block, coalesce(e.village_code, r.village_code) as village_code,
                    r.name_std as beneficiary_name, r.uid_last4, r.mobile,
@@ -170,7 +170,10 @@ def _frame_sql(con) -> tuple[str, str]:
             join marts.mart_household_card c on c.household_id = e.household_id
             where e.is_active and e.household_id is not null
               and not coalesce(r.is_deceased, false)
-              and not coalesce(e.is_duplicate_extra, false)""", "marts")
+              and not coalesce(e.is_duplicate_extra, false)"""
+        # the marts hold households only once matching has linked records to residents
+        if con.execute(f"select count(*) from ({sql})").fetchall()[0][0] > 0:
+            return sql, "marts"
     parts = []
     for feed, hh in STD_FEEDS.items():
         if not _exists(con, "std", feed):
@@ -317,7 +320,7 @@ def make_call_list(home: str | os.PathLike[str] | Home | None, date: str | dt.da
         lang_rows = list(cfg.languages) or [("", cfg.default_language)]
         con.register("_lang", pa.table({"district_key": [d for d, _ in lang_rows],
                                         "language": [x for _, x in lang_rows]}))
-        table = con.execute(f"""
+        table = con.sql(f"""
             with sampled as (
                 select e.* from _eligible e join _alloc a using (stratum)
                 qualify row_number() over (partition by e.stratum order by e.hh_hash) <= a.take
@@ -343,9 +346,9 @@ def make_call_list(home: str | os.PathLike[str] | Home | None, date: str | dt.da
             left join schemes sc using (household_id)
             {fac_join}
             left join _lang l on l.district_key = upper(trim(s.district))
-            order by call_order""", [day, seed, cfg.default_language]).to_arrow_table()
+            order by call_order""", params=[day, seed, cfg.default_language]).to_arrow_table()
         table = table.select(COLUMNS)
-        eligible = con.execute("select count(*) from _eligible").fetchone()[0]
+        eligible = con.execute("select count(*) from _eligible").fetchall()[0][0]
 
         con.execute("begin transaction")
         con.execute(f"delete from {TABLE} where list_date = ?", [day])

@@ -23,6 +23,14 @@ PROJECT_DIR = Path(os.environ.get("SRDH_DBT_PROJECT")
 _LOCK = threading.Lock()  # dbtRunner is not re-entrant; one invocation at a time per process
 
 
+# The register and its marts with everything upstream (dbt selection syntax).
+REGISTER_SELECTION = [
+    "+dim_resident", "+dim_household", "+dim_household_member", "+fct_scheme_enrolment",
+    "+mart_household_card", "+mart_scheme_leakage", "+mart_inclusion_gaps",
+    "+mart_data_quality", "+mart_data_quality_quarantine_reasons",
+]
+
+
 class DbtError(RuntimeError):
     """A dbt invocation failed (model error, failing test, or dbt itself crashed)."""
 

@@ -7,7 +7,6 @@ contract in docs/CONVENTIONS.md (see :data:`PERSON_COLUMNS`), then feed-specific
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from ingest.registry import Source
 from ingest.standardise import names, places
@@ -198,8 +197,9 @@ def _name_keys(con) -> None:
             UNION ALL SELECT unnest(string_split(relative_name_std, ' ')) FROM _s2)
         WHERE t IS NOT NULL AND t <> ''""").fetchall()
     toks = [t[0] for t in toks]
-    con.register("_tok", pa.table({"t": pa.array(toks, pa.string()),
-                                   "k": pa.array(names.phonetic_keys(toks), pa.string())}))
+    from ingest.load import temp_table
+
+    temp_table(con, "_tok", {"t": ("VARCHAR", toks), "k": ("VARCHAR", names.phonetic_keys(toks))})
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _keys AS
         WITH n AS (
@@ -220,7 +220,7 @@ def _name_keys(con) -> None:
             FROM r LEFT JOIN _tok ON _tok.t = r.t GROUP BY r._rid)
         SELECT _s2._rid, nk.name_key, nk.first_name_key, nk.last_name_key, rk.relative_name_key
         FROM _s2 LEFT JOIN nk USING (_rid) LEFT JOIN rk USING (_rid)""")
-    con.unregister("_tok")
+    con.execute("DROP TABLE _tok")
 
 
 def _build_kyr(con, src: Source, final: str) -> None:

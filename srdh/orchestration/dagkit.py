@@ -1,4 +1,4 @@
-"""What every SRDH DAG shares: defaults, callbacks, the pool, and the registries DAGs are built from.
+"""What every SRDH DAG shares: defaults, callbacks, the pool, the registries DAGs come from.
 
 DAG files are parsed every few seconds by the dag-processor, so this module must stay
 cheap to import: standard library and PyYAML only. Airflow is imported inside functions
@@ -24,7 +24,7 @@ log = logging.getLogger("srdh.airflow")
 
 #: One-slot pool: DuckDB has a single writer, so every task that opens the warehouse queues here.
 POOL = "srdh_duckdb_writer"
-POOL_DESCRIPTION = "DuckDB allows one writer: every task that opens the SRDH warehouse uses this pool"
+POOL_DESCRIPTION = "DuckDB allows one writer: every task opening the SRDH warehouse uses this pool"
 
 #: Asset URIs. Ingest DAGs publish raw/<feed>; matching, dbt and publish chain on each other.
 RAW_ASSET = "srdh://raw/{feed}"
@@ -182,7 +182,7 @@ def home() -> str:
 
 
 def landing() -> str:
-    """The landing folder: ``$SRDH_LANDING``, else Variable ``srdh_landing``, else ``<home>/landing``."""
+    """Landing folder: `$SRDH_LANDING`, else Variable `srdh_landing`, else `<home>/landing`."""
     chosen = os.environ.get("SRDH_LANDING") or _variable("srdh_landing")
     return str(Path(chosen).expanduser().resolve()) if chosen else str(Path(home()) / "landing")
 
@@ -240,7 +240,7 @@ def _record(context: Mapping[str, Any], state: str) -> None:
 
 
 def on_failure(context: Mapping[str, Any]) -> None:
-    """Task failed for good: log an error and append a JSON line to ``<home>/logs/failures.jsonl``."""
+    """Task failed for good: log an error, append a JSON line to ``<home>/logs/failures.jsonl``."""
     _record(context, "failed")
 
 

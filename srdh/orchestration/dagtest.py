@@ -68,7 +68,9 @@ def prepare_airflow_home(env: dict[str, str]) -> None:
     db = home / "airflow.db"
     airflow = str(Path(sys.executable).parent / "airflow")
     template = _template_db()
-    if template.exists() and not db.exists():
+    if db.exists():
+        return
+    if template.exists():
         shutil.copy2(template, db)
         return
     for args in (["db", "migrate"], ["pools", "set", POOL, "1", "DuckDB single writer"]):

@@ -80,9 +80,8 @@ def fresh_manifest() -> Path | None:
 
 def _set_dbt_env(context: Any) -> None:
     """on_execute_callback of every dbt task: point the profile at this run's warehouse."""
-    from warehouse.dbt import dbt_env
-
     from srdh.paths import Home
+    from warehouse.dbt import dbt_env
 
     os.environ.update(dbt_env(Home.at(dagkit.home())))
 

@@ -181,7 +181,7 @@ class AirflowRunner:
         self.echo(f"Airflow home {self.airflow_home}: migrating the metadata database")
         self.cli("db", "migrate")
         self.cli("pools", "set", POOL, "1",
-                 "DuckDB allows one writer: every task that opens the SRDH warehouse uses this pool")
+                 "DuckDB allows one writer: every task opening the SRDH warehouse uses this pool")
         self._dbt_parse()
 
     def _dbt_parse(self, timeout: float = 600) -> None:
@@ -232,7 +232,8 @@ class AirflowRunner:
             raise AirflowError(f"Airflow for this home is already running (process group "
                                f"{state['pgid']}, {state.get('url')}); `srdh airflow stop` first")
         if _port_in_use(self.host, self.port):
-            raise AirflowError(f"port {self.port} on {self.host} is in use; pick another with --port")
+            raise AirflowError(f"port {self.port} on {self.host} is in use; "
+                               "pick another with --port")
         env = self.env()
         pgid = 0
         for name in COMPONENTS:

@@ -16,11 +16,11 @@
 with
 
 {% for feed, model in feeds.items() %}
-{{ feed }} as (
+    {{ feed }} as (
 
-    select * from {{ ref(model) }}
+        select * from {{ ref(model) }}
 
-),
+    ),
 
 {% endfor %}
 residents as (
@@ -38,13 +38,13 @@ batches as (
 unioned as (
 
     {%- for feed in feeds %}
-    select
-        '{{ feed }}' as source,
-        {{ common | join(',\n        ') }}
-    from {{ feed }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ feed }}' as source,
+            {{ common | join(',\n        ') }}
+        from {{ feed }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),

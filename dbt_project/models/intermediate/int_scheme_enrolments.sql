@@ -13,11 +13,11 @@
 with
 
 {% for feed, model in feeds.items() %}
-{{ feed }} as (
+    {{ feed }} as (
 
-    select * from {{ ref(model) }}
+        select * from {{ ref(model) }}
 
-),
+    ),
 
 {% endfor %}
 catalogue as (
@@ -47,13 +47,13 @@ households as (
 unioned as (
 
     {%- for feed in feeds %}
-    select
-        '{{ feed }}' as source,
-        {{ columns | join(',\n        ') }}
-    from {{ feed }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ feed }}' as source,
+            {{ columns | join(',\n        ') }}
+        from {{ feed }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),

@@ -34,8 +34,8 @@ renamed as (
     from source
     where source_record_id is not null
     qualify row_number() over (
-        partition by source, source_record_id order by run_date desc nulls last
-    ) = 1
+            partition by source, source_record_id order by run_date desc nulls last
+        ) = 1
 
 )
 

@@ -6,7 +6,12 @@ source as (
     {{ select_columns(source('meta', 'batches'), {
         'batch_id': 'varchar',
         'feed': 'varchar',
-        'batch_date': 'date'
+        'batch_date': 'date',
+        'status': 'varchar',
+        'rows_read': 'bigint',
+        'rows_loaded': 'bigint',
+        'rows_quarantined': 'bigint',
+        'finished_at': 'timestamp'
     }, aliases={'batch_date': ['delivery_date', 'delivered_on', 'folder_date']}) }}
 
 ),
@@ -16,10 +21,18 @@ renamed as (
     select
         batch_id,
         feed,
-        coalesce(batch_date, {{ batch_date_from_id('batch_id') }}) as batch_date
+        coalesce(batch_date, {{ batch_date_from_id('batch_id') }}) as batch_date,
+        lower(status) as batch_status,
+        rows_read,
+        rows_loaded,
+        rows_quarantined
     from source
     where batch_id is not null
-    qualify row_number() over (partition by batch_id order by batch_date desc nulls last) = 1
+    -- a batch may be listed once per ingest run (reruns skip it): keep the run that loaded it
+    qualify row_number() over (
+            partition by batch_id
+            order by (rows_loaded is not null) desc, rows_loaded desc nulls last, finished_at desc nulls last
+        ) = 1
 
 )
 

@@ -5,23 +5,23 @@
 with
 
 {% for feed in feeds %}
-{{ feed }} as (
+    {{ feed }} as (
 
-    {{ select_columns(source('std', feed), {'batch_id': 'varchar'}) }}
+        {{ select_columns(source('std', feed), {'batch_id': 'varchar'}) }}
 
-),
+    ),
 
 {% endfor %}
 unioned as (
 
     {%- for feed in feeds %}
-    select
-        '{{ feed }}' as feed,
-        batch_id
-    from {{ feed }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ feed }}' as feed,
+            batch_id
+        from {{ feed }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),

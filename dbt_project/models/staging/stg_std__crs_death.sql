@@ -16,8 +16,8 @@ latest as (
     from source
     where source_record_id is not null
     qualify row_number() over (
-        partition by source_record_id order by batch_id desc, source_row desc
-    ) = 1
+            partition by source_record_id order by batch_id desc, source_row desc
+        ) = 1
 
 ),
 

@@ -33,12 +33,12 @@ candidates as (
         case
             when residents.house is null then 'alone|' || residents.resident_id
             else concat_ws(
-                '|',
-                coalesce(residents.village_code, residents.district_std || '/' || residents.village_std),
-                upper(trim(regexp_replace(residents.house, '\s+', ' ', 'g'))),
-                upper(trim(regexp_replace(coalesce(residents.street, ''), '\s+', ' ', 'g'))),
-                upper(trim(regexp_replace(coalesce(residents.locality, ''), '\s+', ' ', 'g')))
-            )
+                    '|',
+                    coalesce(residents.village_code, residents.district_std || '/' || residents.village_std),
+                    upper(trim(regexp_replace(residents.house, '\s+', ' ', 'g'))),
+                    upper(trim(regexp_replace(coalesce(residents.street, ''), '\s+', ' ', 'g'))),
+                    upper(trim(regexp_replace(coalesce(residents.locality, ''), '\s+', ' ', 'g')))
+                )
         end as address_key
     from residents
     left join deaths
@@ -88,12 +88,12 @@ heads as (
         resident_id as head_resident_id
     from linked
     qualify row_number() over (
-        partition by address_key
-        order by
-            (care_of_resident_id is not null) asc,
-            birth_year asc nulls last,
-            resident_id asc
-    ) = 1
+            partition by address_key
+            order by
+                (care_of_resident_id is not null) asc,
+                birth_year asc nulls last,
+                resident_id asc
+        ) = 1
 
 ),
 

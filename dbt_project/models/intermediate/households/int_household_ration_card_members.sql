@@ -42,13 +42,13 @@ one_card_each as (
     select *
     from linked
     qualify row_number() over (
-        partition by resident_id
-        order by
-            (relation_with_hof = 'SELF') desc,
-            batch_id desc,
-            ration_card_no asc,
-            source_record_id asc
-    ) = 1
+            partition by resident_id
+            order by
+                (relation_with_hof = 'SELF') desc,
+                batch_id desc,
+                ration_card_no asc,
+                source_record_id asc
+        ) = 1
 
 ),
 

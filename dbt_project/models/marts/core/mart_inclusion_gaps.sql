@@ -9,28 +9,28 @@
 with
 
 {% for rule in rules %}
-{{ rule }} as (
+    {{ rule }} as (
 
-    select * from {{ ref(rule) }}
+        select * from {{ ref(rule) }}
 
-),
+    ),
 
 {% endfor %}
 unioned as (
 
     {%- for rule in rules %}
-    select
-        rule_id,
-        resident_id,
-        household_id,
-        district,
-        block,
-        suggested_scheme_code,
-        reason
-    from {{ rule }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            rule_id,
+            resident_id,
+            household_id,
+            district,
+            block,
+            suggested_scheme_code,
+            reason
+        from {{ rule }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 )

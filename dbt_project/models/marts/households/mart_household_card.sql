@@ -85,12 +85,15 @@ member_rows as (
 household_members as (
 
     select
-        household_id,
-        list(member order by is_head desc, age_years desc nulls last, member.resident_id)
+        member_rows.household_id,
+        list(
+            member_rows.member
+            order by member_rows.is_head desc, member_rows.age_years desc nulls last, member.resident_id asc
+        )
             as members,
         sum(monthly_amount_inr) as monthly_amount_inr
     from member_rows
-    group by household_id
+    group by member_rows.household_id
 
 ),
 
@@ -107,13 +110,13 @@ village_facilities as (
             )
             order by facility_type
         ) as nearest_facilities,
-        {%- for ftype in facility_types %}
+    {%- for ftype in facility_types %}
         any_value(facility_name) filter (where facility_type = '{{ ftype }}')
             as nearest_{{ ftype | lower }}_name,
         any_value(distance_km) filter (where facility_type = '{{ ftype }}')
             as nearest_{{ ftype | lower }}_km
         {{- "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from facilities
     group by village_code
 
@@ -137,11 +140,11 @@ final as (
         household_members.members,
         coalesce(household_members.monthly_amount_inr, 0) as monthly_amount_inr,
         village_facilities.nearest_facilities,
-        {%- for ftype in facility_types %}
+    {%- for ftype in facility_types %}
         village_facilities.nearest_{{ ftype | lower }}_name,
         village_facilities.nearest_{{ ftype | lower }}_km
         {{- "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from households
     left join residents as head
         on households.head_resident_id = head.resident_id

@@ -22,12 +22,12 @@ final as (
         count(*) filter (where status = 'REJECTED') as tasks_rejected,
         round(count(*) filter (where status = 'COMPLETED') / count(*), 4) as completion_rate,
         count(distinct assigned_to) as field_users,
-        round(avg(date_diff('minute', submitted_at, approved_at)) / 60.0, 2)
+        round(avg(epoch(approved_at) - epoch(submitted_at)) / 3600.0, 2)
             as avg_hours_to_approve,
-        round(median(date_diff('minute', submitted_at, approved_at)) / 60.0, 2)
+        round(median(epoch(approved_at) - epoch(submitted_at)) / 3600.0, 2)
             as median_hours_to_approve,
-        round(avg(date_diff('minute', allocated_at, approved_at))
-            filter (where status = 'COMPLETED') / 1440.0, 2) as avg_days_to_complete,
+        round(avg(epoch(approved_at) - epoch(allocated_at))
+            filter (where status = 'COMPLETED') / 86400.0, 2) as avg_days_to_complete,
         min(allocated_at) as first_allocated_at,
         greatest(
             max(allocated_at), max(started_at), max(submitted_at), max(approved_at)

@@ -14,6 +14,12 @@ quarantined as (
 
 ),
 
+batches as (
+
+    select * from {{ ref('stg_meta__batches') }}
+
+),
+
 records as (
 
     select * from {{ ref('int_person_records') }}
@@ -31,7 +37,7 @@ quarantine_counts as (
     select
         feed,
         batch_id,
-        count(distinct (file_name, source_row)) as rows_quarantined,
+        count(distinct file_name, source_row) as rows_quarantined,
         count(*) as quarantine_problems,
         mode(reason) as top_quarantine_reason
     from quarantined
@@ -66,6 +72,12 @@ keys as (
     select
         feed,
         batch_id
+    from batches
+    where feed is not null
+    union
+    select
+        feed,
+        batch_id
     from quarantine_counts
     union
     select
@@ -81,8 +93,10 @@ final as (
         keys.feed,
         keys.batch_id,
         {{ batch_date_from_id('keys.batch_id') }} as batch_date,
-        coalesce(loaded.rows_loaded, 0) as rows_loaded,
-        coalesce(quarantine_counts.rows_quarantined, 0) as rows_quarantined,
+        batches.batch_status,
+        batches.rows_read,
+        coalesce(batches.rows_loaded, loaded.rows_loaded, 0) as rows_loaded,
+        coalesce(batches.rows_quarantined, quarantine_counts.rows_quarantined, 0) as rows_quarantined,
         coalesce(quarantine_counts.quarantine_problems, 0) as quarantine_problems,
         quarantine_counts.top_quarantine_reason,
         coalesce(seeding_counts.seeded, 0) as seeded,
@@ -94,6 +108,8 @@ final as (
             4
         ) as seeded_share
     from keys
+    left join batches
+        on keys.batch_id = batches.batch_id
     left join loaded
         on keys.feed = loaded.feed and keys.batch_id = loaded.batch_id
     left join quarantine_counts

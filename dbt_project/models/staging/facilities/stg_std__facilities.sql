@@ -24,8 +24,8 @@ latest as (
     from source
     where facility_id is not null
     qualify row_number() over (
-        partition by facility_id order by batch_id desc nulls last, source_row desc nulls last
-    ) = 1
+            partition by facility_id order by batch_id desc nulls last, source_row desc nulls last
+        ) = 1
 
 ),
 

@@ -26,8 +26,8 @@ latest as (
     from source
     where village_code is not null
     qualify row_number() over (
-        partition by village_code order by batch_id desc nulls last, source_row desc nulls last
-    ) = 1
+            partition by village_code order by batch_id desc nulls last, source_row desc nulls last
+        ) = 1
 
 ),
 

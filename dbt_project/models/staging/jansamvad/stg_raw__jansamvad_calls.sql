@@ -41,8 +41,8 @@ latest as (
     from source
     where call_id is not null
     qualify row_number() over (
-        partition by call_id order by _batch_id desc nulls last, _source_row desc nulls last
-    ) = 1
+            partition by call_id order by _batch_id desc nulls last, _source_row desc nulls last
+        ) = 1
 
 ),
 

@@ -26,8 +26,8 @@ latest as (
     from source
     where response_id is not null
     qualify row_number() over (
-        partition by response_id order by _batch_id desc nulls last, _source_row desc nulls last
-    ) = 1
+            partition by response_id order by _batch_id desc nulls last, _source_row desc nulls last
+        ) = 1
 
 ),
 

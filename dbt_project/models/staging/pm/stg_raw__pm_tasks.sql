@@ -30,8 +30,8 @@ latest as (
     from source
     where task_id is not null
     qualify row_number() over (
-        partition by task_id order by _batch_id desc nulls last, _source_row desc nulls last
-    ) = 1
+            partition by task_id order by _batch_id desc nulls last, _source_row desc nulls last
+        ) = 1
 
 ),
 

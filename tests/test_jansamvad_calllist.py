@@ -1,0 +1,120 @@
+"""`srdh calllist` end to end on a generated + ingested state (dbt models built)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+MASK = re.compile(r"^XXXX XXXX \d{4}$")
+
+
+def _calllist(home, date, size, seed=3, *extra):
+    res = subprocess.run(
+        [sys.executable, "-m", "srdh.cli", "calllist", "--date", date, "--size", str(size),
+         "--seed", str(seed), "--home", str(home), *extra],
+        capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    path = home / "deliveries" / "jansamvad" / date / "call_list.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False), path
+
+
+def test_calllist_end_to_end(jansamvad_home):
+    home = jansamvad_home["home"]
+
+    # size, masked UIDs only, one row per household, script language set
+    d1, p1 = _calllist(home, "2025-03-01", 40)
+    assert len(d1) == 40
+    assert d1.household_id.is_unique
+    masked = d1.beneficiary_uid_masked[d1.beneficiary_uid_masked != ""]
+    assert len(masked) > 0 and masked.map(lambda s: bool(MASK.match(s))).all()
+    assert set(d1.script_language) <= {"Hindi", "Chhattisgarhi"}
+    assert (d1.mobile.str.fullmatch(r"[6-9]\d{9}")).all()
+    text = p1.read_text()
+    truth = pq.read_table(jansamvad_home["truth"] / "residents.parquet", columns=["uid"])
+    uids = {u for u in truth.column("uid").to_pylist() if u}
+    assert uids and not any(u in text for u in uids), "a raw UID leaked into the call list"
+    pq_rows = pq.read_table(p1.with_suffix(".parquet")).num_rows
+    assert pq_rows == 40
+
+    # reproducible: same date and seed -> identical bytes; another date -> another list
+    before = p1.read_bytes()
+    _calllist(home, "2025-03-01", 40)
+    assert p1.read_bytes() == before
+    d_other, _ = _calllist(home, "2025-04-15", 40)
+    assert set(d_other.household_id) != set(d1.household_id)
+
+    # previous call lists count as calls: within K days nobody is called twice
+    d2, _ = _calllist(home, "2025-03-05", 100000, 3, "--recent-days", "30")
+    assert not set(d2.household_id) & set(d1.household_id)
+
+    # strata coverage: every (scheme, district) stratum with eligible households gets
+    # at least one call when the size allows it (min_per_stratum = 1)
+    everyone, _ = _calllist(home, "2025-06-01", 100000, 9, "--recent-days", "0")
+    strata = set(zip(everyone.scheme_code, everyone.district, strict=True))
+    few, _ = _calllist(home, "2025-06-01", len(strata) + 3, 9, "--recent-days", "0")
+    assert len(few) == len(strata) + 3
+    assert set(zip(few.scheme_code, few.district, strict=True)) == strata
+
+    # exclusions from the jansamvad_calls feed: a recent call (matched by source and
+    # record id) and a do-not-call request long ago (matched by household id)
+    a, b = d1.iloc[0], d1.iloc[1]
+    landing = jansamvad_home["root"] / "extra_landing"
+    folder = landing / "jansamvad_calls" / "2025-08-01"
+    folder.mkdir(parents=True)
+    pd.DataFrame([
+        {"call_id": "TEST-A", "call_date": "2025-07-28", "source": a.source,
+         "source_record_id": a.source_record_id, "household_id": "", "scheme_code": a.scheme_code,
+         "district_name": a.district, "block_name": a.block, "outcome": "CONNECTED",
+         "do_not_call": "", "agent_id": "T1"},
+        {"call_id": "TEST-B", "call_date": "2024-01-05", "source": b.source,
+         "source_record_id": "unknown-record", "household_id": b.household_id,
+         "scheme_code": b.scheme_code, "district_name": b.district, "block_name": b.block,
+         "outcome": "CONNECTED", "do_not_call": "Y", "agent_id": "T1"},
+    ]).to_csv(folder / "calls.csv", index=False)
+    from ingest.load import ingest
+
+    ingest(landing, home, feeds=["jansamvad_calls"], gx=False, echo=lambda *_: None)
+    d3, _ = _calllist(home, "2025-08-02", 100000, 3, "--recent-days", "10")
+    assert a.household_id not in set(d3.household_id), "recently called household listed"
+    assert b.household_id not in set(d3.household_id), "do-not-call household listed"
+    other, _ = _calllist(home, "2025-09-30", 100000, 3, "--recent-days", "10")
+    assert a.household_id in set(other.household_id)  # eligible again after K days
+    assert b.household_id not in set(other.household_id)  # do-not-call is for good
+
+    # the warehouse table holds every list written, one per date
+    con = duckdb.connect(str(home / "warehouse" / "srdh.duckdb"))
+    try:
+        n = con.sql("select count(*) from jansamvad.call_lists "
+                    "where list_date = date '2025-03-01'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert n == 40
+
+
+def test_allocation_rules():
+    from warehouse.calllist import allocate
+
+    counts = {"a": 100, "b": 10, "c": 1}
+    order = ["c", "b", "a"]
+    prop = allocate(counts, 20, "proportional", 1, order)
+    assert sum(prop.values()) == 20 and min(prop.values()) >= 1 and prop["a"] > prop["b"]
+    eq = allocate(counts, 20, "equal", 1, order)
+    assert eq == {"c": 1, "b": 10, "a": 9} or (sum(eq.values()) == 20 and eq["c"] == 1)
+    assert allocate(counts, 2, "proportional", 1, order) == {"c": 1, "b": 1, "a": 0}
+    assert sum(allocate(counts, 10**6, "proportional", 1, order).values()) == 111
+
+
+@pytest.mark.parametrize("bad", ["allocation: random\n"])
+def test_strata_config_rejects_unknown_allocation(tmp_path, bad):
+    from warehouse.calllist import Strata
+
+    p = tmp_path / "s.yaml"
+    p.write_text(bad)
+    with pytest.raises(ValueError):
+        Strata.load(p)

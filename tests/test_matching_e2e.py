@@ -1,0 +1,48 @@
+"""generate -> ingest -> match -> evaluate on a small generated state."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def evaluated(generated_small_state, tmp_path_factory):
+    from dataclasses import replace
+
+    from matching.api import run_evaluation, run_matching
+    from matching.settings import load_settings
+
+    s = load_settings(models_dir=tmp_path_factory.mktemp("models"))
+    s = replace(s, training=replace(s.training, u_max_pairs=1e6, em_max_pairs=3e5))
+    home = generated_small_state["home"]
+    res = run_matching(home, run_date="2025-03-01", settings=s)  # real vault decryption
+    rep = run_evaluation(home, generated_small_state["truth"], baselines=("exact",),
+                         settings=s)
+    return res, rep, home
+
+
+def test_every_department_and_deaths_seeded_and_delivered(evaluated):
+    res, _, home = evaluated
+    assert {"food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "crs_death"} <= set(
+        res.sources)
+    for source in res.sources:
+        t = pq.read_table(f"{home}/deliveries/{source}/2025-03-01/uid_seeding.parquet").to_pandas()
+        assert t["source_record_id"].is_unique
+        seeded = t["match_status"] == "seeded"
+        assert t.loc[seeded, "uid"].str.fullmatch(r"[2-9]\d{11}").all()
+        assert (t.loc[~seeded, "uid"] == "").all()
+
+
+def test_accuracy_floors_and_beats_exact_baseline(evaluated):
+    _, rep, _ = evaluated
+    srdh, exact = rep["systems"]["srdh"], rep["systems"]["exact"]
+    for source in ("food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship"):
+        m = srdh[source]
+        assert m["precision"] >= 0.99, (source, m)
+        assert m["recall"] >= 0.85, (source, m)
+        assert m["recall"] > exact[source]["recall"], source
+    assert srdh["food_pds"]["duplicate_f1"] >= 0.5
+    assert rep["path"].endswith("evaluation.json")
