@@ -83,13 +83,16 @@ class RunSummary:
     gx_failures: list[str] = field(default_factory=list)
     std_rebuilt: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    load_seconds: float = 0.0  # batches: read, validate, vault, raw + quarantine
+    std_seconds: float = 0.0
+    gx_seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     @property
     def refused(self) -> list[BatchResult]:
-        return [b for b in self.batches if b.status == "refused"]
+        return [b for b in self.batches if b.status in ("refused", "error")]
 
 
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
@@ -387,19 +390,29 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
     try:
         with Vault(home, keys) as vault:
             for src, folder in batches:
-                res = load_batch(con, vault, keys, home, src, folder, run.run_id)
+                try:
+                    res = load_batch(con, vault, keys, home, src, folder, run.run_id)
+                except Exception as exc:  # an unexpected failure stops this batch only
+                    res = BatchResult(src.feed, f"{src.feed}/{folder.name}", "error",
+                                      reason=f"{type(exc).__name__}: {str(exc)[:300]}")
+                    _record(con, res, run.run_id, datetime.now())
                 run.batches.append(res)
                 if res.status == "loaded":
                     changed.add(src.feed)
+        run.load_seconds = time.perf_counter() - t0
         from ingest.standardise import build_std
 
+        t1 = time.perf_counter()
         run.std_rebuilt = build_std(con, reg, changed, home)
+        run.std_seconds = time.perf_counter() - t1
+        t1 = time.perf_counter()
         if gx:
             loaded = [b for b in run.batches if b.status == "loaded" and b.rows_loaded > 0]
             if loaded:
                 from ingest.quality import validate_batches
 
                 run.gx_docs, run.gx_failures = validate_batches(con, reg, loaded, home, run.run_id)
+        run.gx_seconds = time.perf_counter() - t1
         run.seconds = time.perf_counter() - t0
         con.execute("INSERT INTO meta.runs VALUES (?, ?, now(), ?, ?)",
                     [run.run_id, started, str(landing), json.dumps(run.as_dict(), default=str)])
@@ -418,10 +431,12 @@ def print_summary(run: RunSummary, echo=print) -> None:
             echo(f"  {b.batch_id:<34} {b.status:<10} {b.rows_read:>9} {b.rows_loaded:>9} "
                  f"{b.rows_quarantined:>9} {b.files:>5} {b.files_skipped:>4}")
     for b in run.refused:
-        echo(f"  REFUSED {b.batch_id}: {b.reason}")
+        echo(f"  {b.status.upper()} {b.batch_id}: {b.reason}")
     tot = sum(b.rows_loaded for b in run.batches)
     qn = sum(b.rows_quarantined for b in run.batches)
-    echo(f"  total: {tot} rows loaded, {qn} quarantined, {len(run.refused)} batch(es) refused")
+    echo(f"  total: {tot} rows loaded, {qn} quarantined, {len(run.refused)} batch(es) refused"
+         f" in {run.seconds:.1f} s (load {run.load_seconds:.1f}, std {run.std_seconds:.1f},"
+         f" gx {run.gx_seconds:.1f})")
     if run.missing:
         echo("  MISSING (expected, not in landing): " + ", ".join(run.missing))
     if run.unknown:

@@ -17,6 +17,9 @@ MASK_MACRO = (
 )
 
 
+QUOTE = "''''"  # an SQL literal holding one single quote
+
+
 def q(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
@@ -118,7 +121,7 @@ def rules(src: Source, uid_valid_col: str = "_uid_valid", uid_norm_col: str = "_
         out.append((src.record_id,
                     "CASE WHEN _dup_first_row IS NOT NULL AND (_file_name, _source_row) <> "
                     f"(_dup_first_file, _dup_first_row) THEN {p} || 'duplicate id ' || "
-                    f" || srdh_mask_uids({value(src.record_id)}) ||  || "
+                    f"{QUOTE} || srdh_mask_uids({value(src.record_id)}) || {QUOTE} || "
                     "' (first seen at row ' || _dup_first_row || ' of ' || _dup_first_file "
                     "|| ')' END"))
     return out

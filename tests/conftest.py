@@ -104,3 +104,13 @@ def jansamvad_home(generated_small_state, tmp_path_factory):
     shutil.copytree(generated_small_state["home"], home)
     build(home, select=JANSAMVAD_MODELS)
     return {**generated_small_state, "home": home}
+
+
+# --------------------------------------------------------------------------- ingest
+@pytest.fixture()
+def ingest_small_landing(tmp_path):
+    """A hand-written landing folder (village master, KYR full refresh with a photo and
+    bad rows, one PDS extract): see tests/ingest_helpers.py."""
+    from ingest_helpers import small_landing
+
+    return small_landing(tmp_path)

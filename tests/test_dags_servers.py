@@ -40,7 +40,7 @@ def test_runner_starts_real_airflow_logs_in_lists_dags_and_stops_cleanly(tmp_pat
 
     pgid = None
     try:
-        runner.up(run=False)
+        runner.up(run=False, dbt_parse=False)
         pgid = runner.read_state()["pgid"]
         assert len(group_members(pgid)) >= 4
 

@@ -48,8 +48,8 @@ def _q(home, sql, params=None):
 
 
 @pytest.fixture()
-def loaded(tmp_path):
-    landing = small_landing(tmp_path)
+def loaded(tmp_path, ingest_small_landing):
+    landing = ingest_small_landing
     home = tmp_path / "home"
     run = _run(landing, home)
     return {"landing": landing, "home": home, "run": run, "tmp": tmp_path}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import duckdb
 import pandas as pd
@@ -15,11 +13,15 @@ MASK = re.compile(r"^XXXX XXXX \d{4}$")
 
 
 def _calllist(home, date, size, seed=3, *extra):
-    res = subprocess.run(
-        [sys.executable, "-m", "srdh.cli", "calllist", "--date", date, "--size", str(size),
-         "--seed", str(seed), "--home", str(home), *extra],
-        capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-2000:]
+    # in-process (the CLI itself): dbt-duckdb in this process keeps the warehouse open,
+    # so another process could not take DuckDB's file lock
+    from typer.testing import CliRunner
+
+    from srdh.cli import app
+
+    res = CliRunner().invoke(app, ["calllist", "--date", date, "--size", str(size),
+                                   "--seed", str(seed), "--home", str(home), *extra])
+    assert res.exit_code == 0, (res.output, res.exception)
     path = home / "deliveries" / "jansamvad" / date / "call_list.csv"
     return pd.read_csv(path, dtype=str, keep_default_na=False), path
 

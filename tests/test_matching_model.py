@@ -65,8 +65,9 @@ def test_missing_values_are_not_penalised(matching_toy):
                                     "first_name_key", "last_name_key", "relative_name_std",
                                     "relative_name_key", "gender", "dob", "birth_year",
                                     "birth_year_min", "birth_year_max", "district_std",
-                                    "block_std", "mobile", "uid_token")}
+                                    "block_std", "mobile", "uid_token", "name_sorted_key")}
     base["village_code"] = kyr["village_code"]
+    base["name_sorted_key"] = " ".join(sorted(str(kyr["name_key"]).split()))
     left = dict(base, unique_id="k1")
     right = dict(base, unique_id="d1", uid_token=None)
 

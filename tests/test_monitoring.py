@@ -54,7 +54,7 @@ def test_project_status_counts_match_pandas(jansamvad_home):
     assert int(weekly.a[0]) == len(tasks)
     assert int(weekly.p[0]) == tasks["approved_at"].notna().sum()
     ageing = _mart(jansamvad_home["home"],
-                   "select status, sum(tasks) as n from marts.mart_project_task_ageing "
+                   "select status, sum(task_count) as n from marts.mart_project_task_ageing "
                    "group by status")
     assert dict(zip(ageing.status, ageing.n.astype(int), strict=True)) == {
         k: int(v) for k, v in tasks["status"].value_counts().items()}

@@ -10,8 +10,10 @@ R_KM = 6371.0088
 
 
 def _brute(v: pd.DataFrame, f: pd.DataFrame):
-    la1, lo1 = np.radians(v.latitude.to_numpy())[:, None], np.radians(v.longitude.to_numpy())[:, None]
-    la2, lo2 = np.radians(f.latitude.to_numpy())[None, :], np.radians(f.longitude.to_numpy())[None, :]
+    la1 = np.radians(v.latitude.to_numpy())[:, None]
+    lo1 = np.radians(v.longitude.to_numpy())[:, None]
+    la2 = np.radians(f.latitude.to_numpy())[None, :]
+    lo2 = np.radians(f.longitude.to_numpy())[None, :]
     a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
     return 2 * R_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 

@@ -72,6 +72,21 @@ def _environ(values: dict[str, str]):
                 os.environ[k] = v
 
 
+def _release_duckdb() -> None:
+    """Close the DuckDB instance dbt-duckdb caches per process, so the caller (or the next
+    invocation, or a read-only reader in this process) can open the file afresh."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        with DuckDBConnectionManager._LOCK:
+            env = DuckDBConnectionManager._ENV
+            DuckDBConnectionManager._ENV = None
+            if env is not None:
+                env.close()
+    except Exception:  # noqa: BLE001 - best effort; dbt's own cleanup may have run
+        pass
+
+
 def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
             target_path: Path | None = None, raise_on_failure: bool = True) -> DbtResult:
     """Invoke ``dbt <args>`` for one home; returns a summary of node results."""
@@ -87,7 +102,10 @@ def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
            "--target-path", str(target), "--log-path", str(logs)]
     with _LOCK, _environ(dbt_env(h)):
-        res = dbtRunner().invoke(cli)
+        try:
+            res = dbtRunner().invoke(cli)
+        finally:
+            _release_duckdb()
     summary: list[dict[str, Any]] = []
     result = res.result
     for r in getattr(result, "results", None) or []:

@@ -51,10 +51,12 @@ def build_std(con: duckdb.DuckDBPyConnection, reg: dict[str, Source], changed: s
     return order
 
 
-def _latest(src: Source) -> str:
+def _latest(src: Source, con=None) -> str:
     """raw rows to standardise: every version for KYR, else the latest per record id."""
     batch_date = "try_strptime(split_part(_batch_id, '/', 2), '%Y-%m-%d')"
-    if src.history == "kyr":
+    single = con is not None and con.execute(
+        f"SELECT count(DISTINCT _batch_id) <= 1 FROM raw.{src.feed}").fetchone()[0]
+    if src.history == "kyr" or (single and src.unique_record_id):  # nothing to supersede
         return f"SELECT *, {batch_date} AS _bdate FROM raw.{src.feed}"
     rid = value(src.record_id)
     return (f"SELECT *, {batch_date} AS _bdate FROM raw.{src.feed} QUALIFY row_number() OVER "
@@ -113,10 +115,10 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
         _build_plain(con, src)
         return
     p = src.person
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS SELECT row_number() OVER "
-                f"(ORDER BY _batch_id, _file_name, _source_row) AS _rid, * FROM ({_latest(src)})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS SELECT row_number() OVER () AS _rid, * "
+                f"FROM ({_latest(src, con)})")
     name_u = f"upper(trim(r.{q(p.name)}))"
-    rel_in_name = f"regexp_extract({name_u}, '{names.RELATION_IN_NAME}', ['n', 'rel', 'rn'])"
+    rel_in_name = "r._rel"
     relative_src = "NULL"
     rel_type_src = "NULL"
     if p.care_of:
@@ -158,7 +160,8 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
                {gender} AS gender, {', '.join(f'{e} AS {k}' for k, e in dob.items())},
                {pl}, {mobile} AS mobile, {uid_cols}, {hh} AS household_ref,
                r._bdate{''.join(', ' + e for e in extras)}
-        FROM _base r {place_join}""")
+        FROM (SELECT *, regexp_extract({name_u.replace('r.', '')}, '{names.RELATION_IN_NAME}',
+                                      ['n', 'rel', 'rn']) AS _rel FROM _base) r {place_join}""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _s2 AS
         SELECT *, srdh_honorific(srdh_clean_name(_n)) AS honorific,
@@ -245,7 +248,7 @@ def _build_kyr(con, src: Source, final: str) -> None:
 
 def _build_plain(con, src: Source) -> None:
     """Reference and event feeds: typed columns, latest version per record id."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS {_latest(src)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS {_latest(src, con)}")
     place_join = _place_join(con, src, "_base") if src.places else ""
     pl = (", pl.district_std, pl.block_std, pl.village_std, pl.village_code"
           if src.places else "")

@@ -117,8 +117,11 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
         project_config=project_cfg,
         profile_config=ProfileConfig(profile_name=profile_name, target_name=target,
                                      profiles_yml_filepath=profiles),
+        # dbt in a child process: its DuckDB connection closes when it exits, and dbt's
+        # global state never lives in the task process (under dag.test() every task shares
+        # one process, and publish must then open the warehouse).
         execution_config=ExecutionConfig(dbt_executable_path=dbt_executable(),
-                                         invocation_mode=InvocationMode.DBT_RUNNER),
+                                         invocation_mode=InvocationMode.SUBPROCESS),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST if manifest else LoadMode.CUSTOM,
             test_behavior=TestBehavior.BUILD,
@@ -127,7 +130,7 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
             emit_datasets=False,
             select=[x for x in os.environ.get("SRDH_DBT_SELECT", "").split(",") if x],
         ),
-        operator_args={"pool": dagkit.POOL, "install_deps": False,
+        operator_args={"pool": dagkit.POOL, "install_deps": False, "append_env": True,
                        "execution_timeout": dagkit.TIMEOUTS["dbt"]},
         default_args=dagkit.default_args("dbt", on_execute_callback=_set_dbt_env),
         **kwargs,

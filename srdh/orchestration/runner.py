@@ -172,7 +172,7 @@ class AirflowRunner:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def init(self) -> None:
+    def init(self, dbt_parse: bool = True) -> None:
         """Create the Airflow home, secrets, metadata DB (idempotent) and the DuckDB pool."""
         self.home.ensure()
         self.airflow_home.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,8 @@ class AirflowRunner:
         self.cli("db", "migrate")
         self.cli("pools", "set", POOL, "1",
                  "DuckDB allows one writer: every task opening the SRDH warehouse uses this pool")
-        self._dbt_parse()
+        if dbt_parse:
+            self._dbt_parse()
 
     def _dbt_parse(self, timeout: float = 600) -> None:
         """``dbt parse`` into ``<home>/dbt/target`` so Cosmos renders the dbt DAG from a
@@ -331,7 +332,7 @@ class AirflowRunner:
             return None
         return body if status == 200 and isinstance(body, dict) else None
 
-    def wait_healthy(self, timeout: float = 180) -> dict[str, Any]:
+    def wait_healthy(self, timeout: float = 600) -> dict[str, Any]:
         """Until the api-server answers and the scheduler and dag-processor report healthy."""
         deadline = time.monotonic() + timeout
         last = None
@@ -350,7 +351,7 @@ class AirflowRunner:
         raise AirflowError(f"Airflow not healthy after {timeout:.0f}s (last: {last}); "
                            f"see {self.server_logs}")
 
-    def wait_for_dag(self, dag_id: str, timeout: float = 180) -> dict[str, Any]:
+    def wait_for_dag(self, dag_id: str, timeout: float = 600) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -398,7 +399,7 @@ class AirflowRunner:
 
     # ------------------------------------------------------------------ what the CLI calls
 
-    def up(self, run: bool = True, timeout: float = 7200) -> str | None:
+    def up(self, run: bool = True, timeout: float = 7200, dbt_parse: bool = True) -> str | None:
         """Init, start (or reuse) Airflow, trigger ``srdh_full_run`` and wait for it."""
         state = self.read_state()
         if state and self.group_alive(state.get("pgid")) and self.health():
@@ -406,7 +407,7 @@ class AirflowRunner:
             self.host, self.port = state.get("host", self.host), state.get("port", self.port)
         else:
             self.stop()
-            self.init()
+            self.init(dbt_parse=dbt_parse)
             self.start()
         self.echo(f"Waiting for Airflow at {self.url} ...")
         self.wait_healthy()

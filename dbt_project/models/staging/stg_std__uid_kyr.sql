@@ -22,9 +22,9 @@ latest as (
     from source
     where coalesce(source_record_id, uid_token) is not null
     qualify row_number() over (
-        partition by coalesce(source_record_id, uid_token)
-        order by last_updated desc nulls last, batch_id desc, source_row desc
-    ) = 1
+            partition by coalesce(source_record_id, uid_token)
+            order by last_updated desc nulls last, batch_id desc, source_row desc
+        ) = 1
 
 ),
 

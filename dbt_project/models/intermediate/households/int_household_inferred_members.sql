@@ -58,13 +58,13 @@ care_of as (
 
     select
         member.resident_id,
-        min(target.resident_id) as care_of_resident_id
+        min(care_of_target.resident_id) as care_of_resident_id
     from candidates as member
-    inner join candidates as target
+    inner join candidates as care_of_target
         on
-            member.address_key = target.address_key
-            and member.relative_name_std = target.name_std
-            and member.resident_id <> target.resident_id
+            member.address_key = care_of_target.address_key
+            and member.relative_name_std = care_of_target.name_std
+            and member.resident_id <> care_of_target.resident_id
     group by member.resident_id
 
 ),

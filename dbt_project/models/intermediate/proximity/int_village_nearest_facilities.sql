@@ -76,83 +76,83 @@ village_types as (
 ),
 
 {% for size in levels %}
-{%- set lvl = loop.index0 %}
+    {%- set lvl = loop.index0 %}
 
-facility_cells_{{ lvl }} as materialized (
+    facility_cells_{{ lvl }} as materialized (
 
-    select
-        *,
-        {{ grid_cell('latitude', size) }} as cell_lat,
-        {{ grid_cell('longitude', size) }} as cell_lon
-    from facilities
+        select
+            *,
+            {{ grid_cell('latitude', size) }} as cell_lat,
+            {{ grid_cell('longitude', size) }} as cell_lon
+        from facilities
 
-),
+    ),
 
-pending_{{ lvl }} as materialized (
+    pending_{{ lvl }} as materialized (
 
-    {%- if lvl == 0 %}
+        {%- if lvl == 0 %}
 
-    select * from village_types
+            select * from village_types
 
-    {%- else %}
+        {%- else %}
 
-    select
-        pending_{{ lvl - 1 }}.village_code,
-        pending_{{ lvl - 1 }}.latitude,
-        pending_{{ lvl - 1 }}.longitude,
-        pending_{{ lvl - 1 }}.facility_type
-    from pending_{{ lvl - 1 }}
-    left join proven_{{ lvl - 1 }}
-        on
-            pending_{{ lvl - 1 }}.village_code = proven_{{ lvl - 1 }}.village_code
-            and pending_{{ lvl - 1 }}.facility_type = proven_{{ lvl - 1 }}.facility_type
-    where proven_{{ lvl - 1 }}.village_code is null
+            select
+                pending_{{ lvl - 1 }}.village_code,
+                pending_{{ lvl - 1 }}.latitude,
+                pending_{{ lvl - 1 }}.longitude,
+                pending_{{ lvl - 1 }}.facility_type
+            from pending_{{ lvl - 1 }}
+            left join proven_{{ lvl - 1 }}
+                on
+                    pending_{{ lvl - 1 }}.village_code = proven_{{ lvl - 1 }}.village_code
+                    and pending_{{ lvl - 1 }}.facility_type = proven_{{ lvl - 1 }}.facility_type
+            where proven_{{ lvl - 1 }}.village_code is null
 
-    {%- endif %}
+        {%- endif %}
 
-),
+    ),
 
-candidates_{{ lvl }} as materialized (
+    candidates_{{ lvl }} as materialized (
 
-    select
-        pending.village_code,
-        pending.facility_type,
-        facility_cells.facility_id,
-        facility_cells.facility_name,
+        select
+            pending.village_code,
+            pending.facility_type,
+            facility_cells.facility_id,
+            facility_cells.facility_name,
         {{ haversine_km('pending.latitude', 'pending.longitude',
                         'facility_cells.latitude', 'facility_cells.longitude') }}
-        as distance_km,
-        {{ grid_block_clearance_km('pending.latitude', 'pending.longitude', size) }}
-        as clearance_km
-    from pending_{{ lvl }} as pending
-    cross join block_offsets
-    inner join facility_cells_{{ lvl }} as facility_cells
-        on
-            pending.facility_type = facility_cells.facility_type
-            and facility_cells.cell_lat
-            = {{ grid_cell('pending.latitude', size) }} + block_offsets.d_lat
-            and facility_cells.cell_lon
-            = {{ grid_cell('pending.longitude', size) }} + block_offsets.d_lon
+                as distance_km,
+            {{ grid_block_clearance_km('pending.latitude', 'pending.longitude', size) }}
+                as clearance_km
+        from pending_{{ lvl }} as pending
+        cross join block_offsets
+        inner join facility_cells_{{ lvl }} as facility_cells
+            on
+                pending.facility_type = facility_cells.facility_type
+                and facility_cells.cell_lat
+                = {{ grid_cell('pending.latitude', size) }} + block_offsets.d_lat
+                and facility_cells.cell_lon
+                = {{ grid_cell('pending.longitude', size) }} + block_offsets.d_lon
 
-),
+    ),
 
-proven_{{ lvl }} as materialized (
+    proven_{{ lvl }} as materialized (
 
-    select
-        village_code,
-        facility_type,
-        facility_id,
-        facility_name,
-        distance_km
-    from candidates_{{ lvl }}
-    qualify
-        row_number() over (
-            partition by village_code, facility_type
-            order by distance_km, facility_id
-        ) = 1
-        and distance_km < clearance_km
+        select
+            village_code,
+            facility_type,
+            facility_id,
+            facility_name,
+            distance_km
+        from candidates_{{ lvl }}
+        qualify
+            row_number() over (
+                partition by village_code, facility_type
+                order by distance_km, facility_id
+            ) = 1
+            and distance_km < clearance_km
 
-),
+    ),
 
 {% endfor %}
 
@@ -183,25 +183,25 @@ brute_force as (
         facilities.facility_name,
         {{ haversine_km('unproven.latitude', 'unproven.longitude',
                         'facilities.latitude', 'facilities.longitude') }}
-        as distance_km
+            as distance_km
     from unproven
     inner join facilities
         on unproven.facility_type = facilities.facility_type
     qualify row_number() over (
-        partition by unproven.village_code, unproven.facility_type
-        order by distance_km, facilities.facility_id
-    ) = 1
+            partition by unproven.village_code, unproven.facility_type
+            order by distance_km, facilities.facility_id
+        ) = 1
 
 ),
 
 nearest as (
 
     {% for size in levels %}
-    select
-        *,
-        {{ loop.index0 }} as grid_level
-    from proven_{{ loop.index0 }}
-    union all
+        select
+            *,
+            {{ loop.index0 }} as grid_level
+        from proven_{{ loop.index0 }}
+        union all
     {% endfor %}
     select
         *,

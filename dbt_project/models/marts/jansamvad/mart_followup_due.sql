@@ -27,8 +27,8 @@ latest as (
 
     select * from calls
     qualify row_number() over (
-        partition by household_key, scheme_code order by call_date desc, call_id desc
-    ) = 1
+            partition by household_key, scheme_code order by call_date desc, call_id desc
+        ) = 1
 
 ),
 
@@ -65,7 +65,7 @@ final as (
     from flagged
     where
         flagged.followup_reason is not null
-        and flagged.household_key not in (select household_key from do_not_call)
+        and flagged.household_key not in (select do_not_call.household_key from do_not_call)
 
 )
 

@@ -38,8 +38,8 @@ final as (
         ) as satisfied_share,
         count(*) filter (where grievance_category != 'NONE') as grievances,
         {%- for category in categories %}
-        count(*) filter (where grievance_category = '{{ category }}')
-            as grievances_{{ category | lower }},
+            count(*) filter (where grievance_category = '{{ category }}')
+                as grievances_{{ category | lower }},
         {%- endfor %}
         count(*) filter (where is_do_not_call) as do_not_call_requests,
         min(call_date) as first_call_date,

@@ -36,19 +36,19 @@ still_open as (
     select grievances.*
     from grievances
     where not exists (
-        select 1
-        from resolutions
-        where
-            resolutions.household_key = grievances.household_key
-            and resolutions.scheme_code = grievances.scheme_code
-            and (
-                resolutions.call_date > grievances.call_date
-                or (
-                    resolutions.call_date = grievances.call_date
-                    and resolutions.call_id > grievances.call_id
+            select 1
+            from resolutions
+            where
+                resolutions.household_key = grievances.household_key
+                and resolutions.scheme_code = grievances.scheme_code
+                and (
+                    resolutions.call_date > grievances.call_date
+                    or (
+                        resolutions.call_date = grievances.call_date
+                        and resolutions.call_id > grievances.call_id
+                    )
                 )
-            )
-    )
+        )
 
 ),
 

@@ -26,8 +26,10 @@ final as (
             as avg_hours_to_approve,
         round(median(epoch(approved_at) - epoch(submitted_at)) / 3600.0, 2)
             as median_hours_to_approve,
-        round(avg(epoch(approved_at) - epoch(allocated_at))
-            filter (where status = 'COMPLETED') / 86400.0, 2) as avg_days_to_complete,
+        round(
+            avg(epoch(approved_at) - epoch(allocated_at))
+            filter (where status = 'COMPLETED') / 86400.0, 2
+        ) as avg_days_to_complete,
         min(allocated_at) as first_allocated_at,
         greatest(
             max(allocated_at), max(started_at), max(submitted_at), max(approved_at)

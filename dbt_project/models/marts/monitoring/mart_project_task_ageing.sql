@@ -43,7 +43,7 @@ final as (
         project_id,
         any_value(project_name) as project_name,
         status,
-        count(*) as tasks,
+        count(*) as task_count,
         count(*) filter (where age_days <= 7) as aged_0_7_days,
         count(*) filter (where age_days between 8 and 30) as aged_8_30_days,
         count(*) filter (where age_days between 31 and 90) as aged_31_90_days,

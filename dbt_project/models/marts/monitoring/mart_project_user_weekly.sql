@@ -10,13 +10,33 @@ tasks as (
 
 events as (
 
-    select project_id, assigned_to, 'allocated' as event, allocated_at as event_at from tasks
+    select
+        project_id,
+        assigned_to,
+        'allocated' as event_type,
+        allocated_at as event_at
+    from tasks
     union all
-    select project_id, assigned_to, 'started' as event, started_at as event_at from tasks
+    select
+        project_id,
+        assigned_to,
+        'started' as event_type,
+        started_at as event_at
+    from tasks
     union all
-    select project_id, assigned_to, 'submitted' as event, submitted_at as event_at from tasks
+    select
+        project_id,
+        assigned_to,
+        'submitted' as event_type,
+        submitted_at as event_at
+    from tasks
     union all
-    select project_id, assigned_to, 'approved' as event, approved_at as event_at from tasks
+    select
+        project_id,
+        assigned_to,
+        'approved' as event_type,
+        approved_at as event_at
+    from tasks
 
 ),
 
@@ -26,10 +46,10 @@ final as (
         project_id,
         assigned_to,
         cast(date_trunc('week', event_at) as date) as week_start,
-        count(*) filter (where event = 'allocated') as tasks_allocated,
-        count(*) filter (where event = 'started') as tasks_started,
-        count(*) filter (where event = 'submitted') as tasks_submitted,
-        count(*) filter (where event = 'approved') as tasks_approved
+        count(*) filter (where event_type = 'allocated') as tasks_allocated,
+        count(*) filter (where event_type = 'started') as tasks_started,
+        count(*) filter (where event_type = 'submitted') as tasks_submitted,
+        count(*) filter (where event_type = 'approved') as tasks_approved
     from events
     where event_at is not null and project_id is not null and assigned_to is not null
     group by project_id, assigned_to, week_start

@@ -34,9 +34,9 @@ modal_choice as (
     where answer_type = 'CHOICE' and answer is not null
     group by project_id, survey_id, question_id, answer
     qualify row_number() over (
-        partition by project_id, survey_id, question_id
-        order by count(*) desc, answer
-    ) = 1
+            partition by project_id, survey_id, question_id
+            order by count(*) desc, answer
+        ) = 1
 
 ),
 
@@ -51,7 +51,7 @@ summary as (
         count(*) as responses,
         count(answer) as answered,
         count(*) - count(answer) as blank,
-        count(distinct task_id) as tasks,
+        count(distinct task_id) as task_count,
         count(distinct answer) as distinct_answers,
         count(*) filter (where answer_type = 'YESNO' and answer_yes_no = 'YES') as yes_count,
         count(*) filter (where answer_type = 'YESNO' and answer_yes_no = 'NO') as no_count,

@@ -22,7 +22,7 @@ pivoted as (
 
     select
         village_code,
-        {%- for ftype in facility_types %}
+    {%- for ftype in facility_types %}
         {%- set t = ftype | lower %}
         any_value(facility_id) filter (where facility_type = '{{ ftype }}')
             as nearest_{{ t }}_id,
@@ -34,7 +34,7 @@ pivoted as (
             any_value(count_within_5km) filter (where facility_type = '{{ ftype }}'), 0
         ) as {{ t }}_within_5km
         {{- "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from nearest
     group by village_code
 
@@ -51,14 +51,14 @@ final as (
         villages.longitude,
         villages.has_all_weather_road as all_weather_road,
         villages.is_electrified as electrified,
-        {%- for ftype in facility_types %}
+    {%- for ftype in facility_types %}
         {%- set t = ftype | lower %}
         pivoted.nearest_{{ t }}_id,
         pivoted.nearest_{{ t }}_name,
         pivoted.nearest_{{ t }}_km,
         coalesce(pivoted.{{ t }}_within_5km, 0) as {{ t }}_within_5km
         {{- "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from villages
     left join pivoted
         on villages.village_code = pivoted.village_code

@@ -37,7 +37,7 @@ quarantine_counts as (
     select
         feed,
         batch_id,
-        count(distinct file_name, source_row) as rows_quarantined,
+        count(distinct file_name || '#' || source_row) as rows_quarantined,
         count(*) as quarantine_problems,
         mode(reason) as top_quarantine_reason
     from quarantined

@@ -14,7 +14,7 @@ counted as (
         batch_id,
         coalesce(column_name, '(row)') as column_name,
         reason,
-        count(distinct file_name, source_row) as rows_quarantined
+        count(distinct file_name || '#' || source_row) as rows_quarantined
     from quarantined
     group by feed, batch_id, coalesce(column_name, '(row)'), reason
 

@@ -51,7 +51,7 @@ renamed as (
     select
         latest.call_id,
         latest.call_date,
-        lower(latest.source) as source,
+        lower(latest.source) as source,  -- noqa: RF04 (the feed's own column name)
         latest.source_record_id,
         latest.household_id,
         upper(latest.scheme_code) as scheme_code,
