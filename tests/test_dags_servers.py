@@ -53,10 +53,12 @@ def test_runner_starts_real_airflow_logs_in_lists_dags_and_stops_cleanly(tmp_pat
 
         token = runner.login("admin", password)
         assert token
-        for wrong in ("admin", "airflow", "", password + "x"):
+        for wrong in ("admin", "airflow", "password", password + "x", password.upper()):
             status, _ = runner.request("POST", "/auth/token",
                                        {"username": "admin", "password": wrong})
             assert status == 401, wrong
+        status, _ = runner.request("POST", "/auth/token", {"username": "admin", "password": ""})
+        assert status in (400, 401)
         with pytest.raises(AirflowError):
             runner.login("nobody", password)
         status, _ = runner.request("GET", "/api/v2/dags")

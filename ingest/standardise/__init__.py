@@ -186,8 +186,7 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     if src.history == "kyr":
         _build_kyr(con, src, final)
     else:
-        con.execute(f"CREATE OR REPLACE TABLE std.{src.feed} AS {final} "
-                    "ORDER BY batch_id, source_row")
+        con.execute(f"CREATE OR REPLACE TABLE std.{src.feed} AS {final}")
     for t in ("_base", "_s1", "_s2", "_keys", "_combos", "_places"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
@@ -235,15 +234,13 @@ def _build_kyr(con, src: Source, final: str) -> None:
         CREATE OR REPLACE TABLE std.uid_kyr_history AS
         SELECT * EXCLUDE ({act}), coalesce({act}, 'A') AS action,
                {ob} AS valid_from, lead({ob}) {win} AS valid_to,
-               row_number() {win.replace('ORDER BY', 'ORDER BY')} = count(*) OVER
-                   (PARTITION BY source_record_id) AS is_current,
+               lead(source_row) {win} IS NULL AS is_current,
                coalesce({act}, 'A') <> 'D' AS active
-        FROM ({final})
-        ORDER BY source_record_id, valid_from, batch_id, source_row""")
+        FROM ({final})""")
     con.execute("""
         CREATE OR REPLACE TABLE std.uid_kyr AS
         SELECT * EXCLUDE (valid_to, is_current, active) FROM std.uid_kyr_history
-        WHERE is_current AND active ORDER BY batch_id, source_row""")
+        WHERE is_current AND active""")
 
 
 def _build_plain(con, src: Source) -> None:
@@ -258,6 +255,6 @@ def _build_plain(con, src: Source) -> None:
         SELECT '{src.feed}' AS source, {value(src.record_id, 'r')} AS source_record_id,
                r._batch_id AS batch_id, r._source_row AS source_row,
                {', '.join(extras)}{pl}, r._bdate AS batch_date
-        FROM _base r {place_join} ORDER BY batch_id, source_row""")
+        FROM _base r {place_join}""")
     for t in ("_base", "_combos", "_places"):
         con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -242,6 +242,10 @@ class AirflowRunner:
             args = [self.airflow_bin(), name]
             if name == "api-server":
                 args += ["--host", self.host, "--port", str(self.port), "--workers", "1"]
+            elif name in ("scheduler", "triggerer"):
+                # Their log servers bind every interface (not configurable); task logs are
+                # local files the api-server reads directly, so don't start them.
+                args.append("--skip-serve-logs")
             proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, process_group=pgid,
                                     cwd=self.airflow_home)

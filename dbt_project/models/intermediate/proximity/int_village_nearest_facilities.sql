@@ -138,19 +138,18 @@ village_types as (
 
     proven_{{ lvl }} as materialized (
 
+    -- aggregate, not a window: ties on distance go to the smallest facility id
         select
             village_code,
             facility_type,
-            facility_id,
-            facility_name,
-            distance_km
+            arg_min(facility_id, struct_pack(d := distance_km, id := facility_id))
+                as facility_id,
+            arg_min(facility_name, struct_pack(d := distance_km, id := facility_id))
+                as facility_name,
+            min(distance_km) as distance_km
         from candidates_{{ lvl }}
-        qualify
-            row_number() over (
-                partition by village_code, facility_type
-                order by distance_km, facility_id
-            ) = 1
-            and distance_km < clearance_km
+        group by village_code, facility_type
+        having min(distance_km) < min(clearance_km)
 
     ),
 
@@ -179,18 +178,28 @@ brute_force as (
     select
         unproven.village_code,
         unproven.facility_type,
-        facilities.facility_id,
-        facilities.facility_name,
-        {{ haversine_km('unproven.latitude', 'unproven.longitude',
-                        'facilities.latitude', 'facilities.longitude') }}
-            as distance_km
+        arg_min(
+            facilities.facility_id,
+            struct_pack(
+                d := {{ haversine_km('unproven.latitude', 'unproven.longitude',
+                                     'facilities.latitude', 'facilities.longitude') }},
+                id := facilities.facility_id
+            )
+        ) as facility_id,
+        arg_min(
+            facilities.facility_name,
+            struct_pack(
+                d := {{ haversine_km('unproven.latitude', 'unproven.longitude',
+                                     'facilities.latitude', 'facilities.longitude') }},
+                id := facilities.facility_id
+            )
+        ) as facility_name,
+        min({{ haversine_km('unproven.latitude', 'unproven.longitude',
+                            'facilities.latitude', 'facilities.longitude') }}) as distance_km
     from unproven
     inner join facilities
         on unproven.facility_type = facilities.facility_type
-    qualify row_number() over (
-            partition by unproven.village_code, unproven.facility_type
-            order by distance_km, facilities.facility_id
-        ) = 1
+    group by unproven.village_code, unproven.facility_type
 
 ),
 
