@@ -70,7 +70,8 @@ def one(residents: int) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -90,7 +91,8 @@ def main() -> int:
     load = os.getloadavg()[0]
     data = {
         "title": "dbt build: resident register, households, cards, scheme and quality marts",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (f"{platform.machine()}, {os.cpu_count()} cores, "
+                    f"Python {platform.python_version()}"),
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
         "rows": rows,
         "notes": [

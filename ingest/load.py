@@ -27,8 +27,9 @@ import numpy as np
 from ingest import quarantine
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
 from ingest.registry import Source, load_registry
+from ingest.timing import Steps, duckdb_config, null_steps
 from ingest.tokens import Keys, init_key, tokens_for
-from ingest.validate import MASK_MACRO, q, rules, value
+from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
 from srdh.paths import Home
 from srdh.uid import verhoeff_valid_many
@@ -86,6 +87,7 @@ class RunSummary:
     load_seconds: float = 0.0  # batches: read, validate, vault, raw + quarantine
     std_seconds: float = 0.0
     gx_seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, whole run
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -97,7 +99,7 @@ class RunSummary:
 
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     home.ensure()
-    con = duckdb.connect(str(home.warehouse))
+    con = duckdb.connect(str(home.warehouse), config=duckdb_config())
     con.execute(META_DDL)
     con.execute(quarantine.DDL)
     con.execute(MASK_MACRO)
@@ -186,41 +188,58 @@ def _test_pause(batch_id: str) -> None:
         time.sleep(float(pause))
 
 
-def _prepare_uids(con, src: Source, keys: Keys) -> tuple[list[str], list[str]]:
-    """Tokenise the batch's distinct UIDs into the ``_uidmap`` view. Returns the
-    (tokens, uids) to vault."""
+def _prepare_uids(con, src: Source, keys: Keys, cache: dict[str, str]
+                  ) -> tuple[list[str], list[str]]:
+    """Tokenise the batch's distinct UIDs into the ``_uidmap`` view (an Arrow table:
+    ``_uid_norm``, ``_uid_token``, ``_uid_valid``). Tokens are computed once per distinct
+    number per run (``cache``). Returns the (tokens, uids) to vault."""
     f = src.uid_field
     if f is None:
         return [], []
-    norms = con.execute(
-        f"SELECT DISTINCT regexp_replace({q(f.name)}, '[\\s\\-]', '', 'g') AS n FROM _stage "
-        f"WHERE {value(f.name)} IS NOT NULL").fetchall()
-    norms = [x[0] for x in norms if x[0]]
-    digits = [n for n in norms if n.isdigit() and n.isascii()]
-    valid = {}
+    import pyarrow as pa
+
+    digits = con.execute(
+        "SELECT DISTINCT _uid_norm FROM _stage WHERE regexp_full_match(_uid_norm, '[0-9]+')"
+    ).to_arrow_table().column(0).to_pylist()
+    valid: dict[str, bool] = {}
     twelve = [n for n in digits if len(n) == 12 and n[0] in "23456789"]
     if twelve:
         arr = np.frombuffer("".join(twelve).encode("ascii"), dtype=np.uint8).reshape(-1, 12) - 48
         valid = dict(zip(twelve, verhoeff_valid_many(arr).tolist(), strict=True))
-    tokens = tokens_for(digits, keys.mac)
+    todo = [n for n in digits if n not in cache]
+    cache.update(zip(todo, tokens_for(todo, keys.mac), strict=True))
+    tokens = [cache[n] for n in digits]
     ok = [valid.get(n, False) for n in digits]
-    temp_table(con, "_uidmap", {
-        "_uid_norm": ("VARCHAR", digits), "_uid_token": ("VARCHAR", tokens),
-        "_uid_last4": ("VARCHAR", [n[-4:] for n in digits]), "_uid_valid": ("BOOLEAN", ok)})
+    con.register("_uidmap", pa.table({
+        "_uid_norm": pa.array(digits, pa.string()), "_uid_token": pa.array(tokens, pa.string()),
+        "_uid_valid": pa.array(ok, pa.bool_())}))
     if f.strict:  # KYR: only valid numbers enter the vault
         keep = [i for i, v in enumerate(ok) if v]
         return [tokens[i] for i in keep], [digits[i] for i in keep]
     return tokens, digits
 
 
-def _copy_photos(con, src: Source, home: Home, dirs: dict[str, Path]) -> None:
+def _good(src: Source, nbad: int, extra: str = "") -> str:
+    """FROM clause of the batch's good rows (stage + UID map), excluding quarantined ones."""
+    sql = "_stage s"
+    if src.uid_field is not None:
+        sql += " LEFT JOIN _uidmap m ON m._uid_norm = s._uid_norm"
+    sql += extra
+    if nbad:
+        sql += (" ANTI JOIN _bad b ON b._file_name = s._file_name AND "
+                "b._source_row = s._source_row")
+    return sql
+
+
+def _copy_photos(con, src: Source, home: Home, dirs: dict[str, Path], nbad: int) -> None:
     """Copy KYR photographs into the photo store as <token>.jpg; map path and sha256."""
     pf = src.photo_field
-    if pf is None:
+    if pf is None or src.uid_field is None:
         return
     rows = con.execute(
-        f"SELECT DISTINCT _file_name, {value(pf.name)} AS p, _uid_token FROM _checked "
-        f"WHERE NOT _bad AND {value(pf.name)} IS NOT NULL AND _uid_token IS NOT NULL").fetchall()
+        f"SELECT DISTINCT s._file_name, {value(pf.name, 's')} AS p, m._uid_token "
+        f"FROM {_good(src, nbad)} WHERE {value(pf.name, 's')} IS NOT NULL "
+        "AND m._uid_token IS NOT NULL").fetchall()
     fn, pn, paths, shas = [], [], [], []
     home.photos.mkdir(parents=True, exist_ok=True)
     for file_name, photo, token in rows:
@@ -240,15 +259,50 @@ def _copy_photos(con, src: Source, home: Home, dirs: dict[str, Path]) -> None:
         "_photo_path": ("VARCHAR", paths), "_photo_sha": ("VARCHAR", shas)})
 
 
+def _validate(con, src: Source, checks_sql: list[tuple[str, str]]) -> int:
+    """Rows with at least one problem into ``_bad`` (with ``_reasons``); returns how many.
+    Good rows are never copied: they go from the stage straight to raw."""
+    uid = src.uid_field
+    join = " LEFT JOIN _uidmap m ON m._uid_norm = s._uid_norm" if uid is not None else ""
+    uid_cols = ", m._uid_token, m._uid_valid" if uid is not None else \
+        ", NULL::VARCHAR AS _uid_norm, NULL::VARCHAR AS _uid_token"
+    dup_join, dup_cols = "", ""
+    if src.unique_record_id:
+        rid = value(src.record_id)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _dups AS
+            SELECT {rid} AS _rid, min((_file_name, _source_row)) AS first
+            FROM _stage WHERE {rid} IS NOT NULL GROUP BY 1 HAVING count(*) > 1""")
+        dup_join = f" LEFT JOIN _dups d ON d._rid = {value(src.record_id, 's')}"
+        dup_cols = ", d.first[1] AS _dup_first_file, d.first[2] AS _dup_first_row"
+    if not checks_sql:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT s.*{uid_cols}, "
+                    "[]::VARCHAR[] AS _reasons, true AS _bad FROM _stage s LIMIT 0")
+        return 0
+    named = ", ".join(f"{sql} AS _r{i}" for i, (_, sql) in enumerate(checks_sql))
+    rs = [f"_r{i}" for i in range(len(checks_sql))]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _bad AS
+        SELECT * EXCLUDE ({', '.join(rs)}), CAST([{', '.join(rs)}] AS VARCHAR[]) AS _reasons,
+               true AS _bad
+        FROM (SELECT *, {named} FROM (
+            SELECT s.*{uid_cols}{dup_cols} FROM _stage s{join}{dup_join}))
+        WHERE coalesce({', '.join(rs)}) IS NOT NULL""")
+    return con.execute("SELECT count(*) FROM _bad").fetchone()[0]
+
+
 def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: Path,
-               run_id: str) -> BatchResult:
+               run_id: str, steps: Steps | None = None,
+               token_cache: dict[str, str] | None = None) -> BatchResult:
+    st = steps or null_steps()
+    cache = {} if token_cache is None else token_cache
     batch_id = f"{src.feed}/{folder.name}"
     res = BatchResult(src.feed, batch_id, "unchanged")
     t0 = time.perf_counter()
     started = datetime.now()
     files = _csv_files(folder)
     try:
-        checks: list[FileCheck] = [inspect_file(p, src) for p in files]
+        with st.step("hash+check"):
+            checks: list[FileCheck] = [inspect_file(p, src) for p in files]
     except Refusal as r:
         return _refuse(con, res, r, run_id, started, len(files))
     known = {r[0] for r in con.execute("SELECT file_sha256 FROM meta.files").fetchall()}
@@ -265,43 +319,29 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     ensure_raw_table(con, src)
     con.execute("BEGIN TRANSACTION")
     try:
-        cols = ", ".join(f"{q(f)} VARCHAR" for f in src.fields)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({cols}, _file_name VARCHAR, "
-                    "_file_sha256 VARCHAR, _source_row BIGINT)")
         per_file = {}
-        for c in new:
-            per_file[c.sha256] = stage_file(con, c, src, "_stage")
+        with st.step("read_csv"):
+            for i, c in enumerate(new):
+                per_file[c.sha256] = stage_file(con, c, src, f"_f{i}")
+            con.execute("CREATE OR REPLACE TEMP VIEW _stage AS " + " UNION ALL ".join(
+                f"SELECT *, {lit(c.path.name)} AS _file_name, {lit(c.sha256)} AS _file_sha256, "
+                f"rowid + 1 AS _source_row FROM _f{i}" for i, c in enumerate(new)))
         res.rows_read = sum(per_file.values())
-        to_vault = _prepare_uids(con, src, keys)
-        uid = src.uid_field
-        join = ""
-        if uid is not None:
-            join = (f"LEFT JOIN _uidmap m ON m._uid_norm = regexp_replace(s.{q(uid.name)}, "
-                    "'[\\s\\-]', '', 'g')")
+        with st.step("tokens"):
+            to_vault = _prepare_uids(con, src, keys, cache)
         checks_sql = rules(src)
-        reasons = "[" + ", ".join(sql for _, sql in checks_sql) + "]" if checks_sql else "[]"
-        uid_cols = ("m._uid_norm, m._uid_token, m._uid_last4, m._uid_valid" if uid is not None
-                    else "NULL::VARCHAR AS _uid_norm, NULL::VARCHAR AS _uid_token")
-        dup_join, dup_cols = "", ""
-        if src.unique_record_id:
-            rid = value(src.record_id, "s")
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE _dups AS
-                SELECT {value(src.record_id)} AS _rid, min((_file_name, _source_row)) AS first
-                FROM _stage WHERE {value(src.record_id)} IS NOT NULL GROUP BY 1
-                HAVING count(*) > 1""")
-            dup_join = f" LEFT JOIN _dups d ON d._rid = {rid}"
-            dup_cols = ", d.first[1] AS _dup_first_file, d.first[2] AS _dup_first_row"
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _checked AS
-            SELECT *, list_aggregate(_reasons, 'count') > 0 AS _bad FROM (
-                SELECT *, CAST({reasons} AS VARCHAR[]) AS _reasons FROM (
-                    SELECT s.*, {uid_cols}{dup_cols} FROM _stage s {join}{dup_join}))""")
-        res.uids_vaulted = vault.store(*to_vault, batch_id=batch_id)
+        with st.step("validate"):
+            nbad = _validate(con, src, checks_sql)
+        with st.step("vault"):
+            res.uids_vaulted = vault.store(*to_vault, batch_id=batch_id)
         dirs = {c.path.name: c.path.parent for c in new}
-        _copy_photos(con, src, home, dirs)
-        _insert_raw(con, src, batch_id)
-        res.rows_quarantined = quarantine.insert(con, src, batch_id, "_checked",
-                                                 [c for c, _ in checks_sql])
+        with st.step("photos"):
+            _copy_photos(con, src, home, dirs, nbad)
+        with st.step("raw"):
+            _insert_raw(con, src, batch_id, nbad)
+        with st.step("quarantine"):
+            res.rows_quarantined = quarantine.insert(con, src, batch_id, "_bad",
+                                                     [c for c, _ in checks_sql]) if nbad else 0
         res.rows_loaded = res.rows_read - res.rows_quarantined
         for c in new:
             con.execute("INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
@@ -311,7 +351,8 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         res.seconds = time.perf_counter() - t0
         _record(con, res, run_id, started)
         _test_pause(batch_id)
-        con.execute("COMMIT")
+        with st.step("commit"):
+            con.execute("COMMIT")
     except Refusal as r:
         con.execute("ROLLBACK")
         return _refuse(con, res, r, run_id, started, len(files))
@@ -319,31 +360,41 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         con.execute("ROLLBACK")
         raise
     finally:
-        for t in ("_uidmap", "_photomap", "_stage", "_dups"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-        con.execute("DROP TABLE IF EXISTS _checked")
+        _drop_batch_temps(con, len(new))
     return res
 
 
-def _insert_raw(con, src: Source, batch_id: str) -> None:
+def _drop_batch_temps(con, nfiles: int) -> None:
+    con.execute("DROP VIEW IF EXISTS _stage")
+    for t in ["_photomap", "_dups", "_bad"] + [f"_f{i}" for i in range(nfiles)]:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    try:
+        con.unregister("_uidmap")
+    except Exception:
+        pass
+
+
+def _insert_raw(con, src: Source, batch_id: str, nbad: int) -> None:
     sel = []
     for f in src.fields.values():
         if f.type == "uid":
-            sel += ["_uid_token AS uid_token", "_uid_last4 AS uid_last4", "_uid_valid AS uid_valid"]
+            sel += ["m._uid_token AS uid_token",
+                    "CASE WHEN m._uid_token IS NOT NULL THEN right(s._uid_norm, 4) END "
+                    "AS uid_last4", "m._uid_valid AS uid_valid"]
         elif f.type == "photo":
-            sel += [f"srdh_mask_uids({q(f.name)}) AS {q(f.name)}", "p._photo_path AS photo_path",
-                    "p._photo_sha AS photo_sha256"]
+            sel += [f"srdh_mask_uids(s.{q(f.name)}) AS {q(f.name)}",
+                    "p._photo_path AS photo_path", "p._photo_sha AS photo_sha256"]
         else:
-            sel.append(q(f.name))
+            sel.append(f"s.{q(f.name)}")
     photo_join = ""
     if src.photo_field is not None:
-        photo_join = (f"LEFT JOIN _photomap p ON p._file_name = c._file_name AND "
-                      f"p._photo = {value(src.photo_field.name, 'c')}")
+        photo_join = (f" LEFT JOIN _photomap p ON p._file_name = s._file_name AND "
+                      f"p._photo = {value(src.photo_field.name, 's')}")
+    src_sql = _good(src, nbad, photo_join)
     con.execute(f"""
         INSERT INTO raw.{src.feed} BY NAME
-        SELECT {', '.join(sel)}, ? AS _batch_id, c._file_name, c._file_sha256, c._source_row
-        FROM _checked c {photo_join} WHERE NOT c._bad
-        ORDER BY c._file_name, c._source_row""", [batch_id])
+        SELECT {', '.join(sel)}, ? AS _batch_id, s._file_name, s._file_sha256, s._source_row
+        FROM {src_sql}""", [batch_id])
 
 
 def _record(con, res: BatchResult, run_id: str, started: datetime) -> None:
@@ -387,23 +438,29 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
     con = connect(home)
     started = datetime.now()
     changed: set[str] = set()
+    steps = Steps(echo)
+    token_cache: dict[str, str] = {}
     try:
         with Vault(home, keys) as vault:
             for src, folder in batches:
                 try:
-                    res = load_batch(con, vault, keys, home, src, folder, run.run_id)
+                    res = load_batch(con, vault, keys, home, src, folder, run.run_id, steps,
+                                     token_cache)
                 except Exception as exc:  # an unexpected failure stops this batch only
                     res = BatchResult(src.feed, f"{src.feed}/{folder.name}", "error",
                                       reason=f"{type(exc).__name__}: {str(exc)[:300]}")
                     _record(con, res, run.run_id, datetime.now())
                 run.batches.append(res)
+                t = steps.take()
                 if res.status == "loaded":
                     changed.add(src.feed)
+                    steps.line(f"{res.batch_id}: {res.rows_read:,} rows in {res.seconds:.1f}s "
+                               f"({Steps.fmt(t)})")
         run.load_seconds = time.perf_counter() - t0
         from ingest.standardise import build_std
 
         t1 = time.perf_counter()
-        run.std_rebuilt = build_std(con, reg, changed, home)
+        run.std_rebuilt = build_std(con, reg, changed, home, steps=steps)
         run.std_seconds = time.perf_counter() - t1
         t1 = time.perf_counter()
         if gx:
@@ -411,8 +468,12 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
             if loaded:
                 from ingest.quality import validate_batches
 
-                run.gx_docs, run.gx_failures = validate_batches(con, reg, loaded, home, run.run_id)
+                steps.line(f"Great Expectations: {len(loaded)} batch(es)")
+                with steps.step("gx"):
+                    run.gx_docs, run.gx_failures = validate_batches(con, reg, loaded, home,
+                                                                    run.run_id)
         run.gx_seconds = time.perf_counter() - t1
+        run.steps = steps.rounded()
         run.seconds = time.perf_counter() - t0
         con.execute("INSERT INTO meta.runs VALUES (?, ?, now(), ?, ?)",
                     [run.run_id, started, str(landing), json.dumps(run.as_dict(), default=str)])

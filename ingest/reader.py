@@ -125,25 +125,27 @@ def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table: str) -> int:
-    """Append the file's rows to ``table`` (canonical text columns + _file_name,
-    _file_sha256, _source_row). Returns the number of data rows."""
+    """Read the file once into the temp table ``table``: the feed's canonical text columns
+    only (projection pushed into the CSV reader), plus ``_uid_norm`` (the UID column without
+    spaces or hyphens) for a feed with a UID. The table's ``rowid`` + 1 is the data row
+    number (DuckDB preserves the file's order). Returns the number of data rows."""
     n = len(fc.headers)
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
     path = str(fc.path).replace("'", "''")
+    sel = [f'c{fc.columns[f]} AS "{f}"' if f in fc.columns else f'NULL::VARCHAR AS "{f}"'
+           for f in src.fields]  # the feed's field order, whatever the file's
+    uid = src.uid_field
+    if uid is not None:
+        i = fc.columns.get(uid.name)
+        sel.append(f"regexp_replace(c{i}, '[\\s\\-]', '', 'g') AS _uid_norm" if i is not None
+                   else "NULL::VARCHAR AS _uid_norm")
     try:
-        con.execute("DROP TABLE IF EXISTS _file")
+        con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(
-            f"CREATE TEMP TABLE _file AS SELECT * FROM read_csv('{path}', auto_detect=false,"
-            f" header=false, skip=1, delim=',', quote='\"', escape='\"', strict_mode=true,"
-            f" null_padding=false, columns={cols}, encoding='utf-8')")
+            f"CREATE TEMP TABLE {table} AS SELECT {', '.join(sel)} FROM (SELECT * FROM "
+            f"read_csv('{path}', auto_detect=false, header=false, skip=1, delim=',', quote='\"',"
+            f" escape='\"', strict_mode=true, null_padding=false, columns={cols},"
+            " encoding='utf-8'))")
     except duckdb.Error as exc:
         raise _duckdb_refusal(fc.path.name, exc) from None
-    sel = [f'c{i} AS "{canon}"' for canon, i in fc.columns.items()]
-    con.execute(
-        f"INSERT INTO {table} BY NAME SELECT {', '.join(sel)}, ? AS _file_name,"
-        " ? AS _file_sha256, rowid - (SELECT min(rowid) FROM _file) + 1 AS _source_row"
-        " FROM _file",
-        [fc.path.name, fc.sha256])
-    rows = con.execute("SELECT count(*) FROM _file").fetchone()[0]
-    con.execute("DROP TABLE _file")
-    return rows
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

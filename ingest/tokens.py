@@ -93,10 +93,20 @@ def token_for(uid: str, mac_key: bytes) -> str:
 
 
 def tokens_for(uids: list[str], mac_key: bytes) -> list[str]:
-    base = hmac.new(mac_key, digestmod=hashlib.sha256)
-    out = []
+    """Tokens of many normalised UIDs: HMAC-SHA256 with the inner and outer pads hashed
+    once (RFC 2104), so each UID costs two sha256 block updates (about 1-2 us)."""
+    block = 64
+    k = mac_key if len(mac_key) <= block else hashlib.sha256(mac_key).digest()
+    k = k.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+    icopy, ocopy, table = inner.copy, outer.copy, _HEX_TO_LETTERS
+    out: list[str] = []
+    append = out.append
     for u in uids:
-        h = base.copy()
+        h = icopy()
         h.update(u.encode("ascii", "replace"))
-        out.append(h.hexdigest()[:TOKEN_LEN].translate(_HEX_TO_LETTERS))
+        o = ocopy()
+        o.update(h.digest())
+        append(o.hexdigest()[:TOKEN_LEN].translate(table))
     return out

@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ingest.timing import duckdb_config
 from ingest.tokens import Keys
 from srdh.paths import Home
 
@@ -42,7 +43,7 @@ class Vault:
         self.keys = keys
         home.vault_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(home.vault_dir, 0o700)
-        self.con = duckdb.connect(str(home.vault))
+        self.con = duckdb.connect(str(home.vault), config=duckdb_config())
         self.con.execute(_SCHEMA)
 
     def close(self) -> None:
@@ -55,35 +56,45 @@ class Vault:
         self.close()
 
     def store(self, tokens: list[str], uids: list[str], batch_id: str | None = None) -> int:
-        """Encrypt and store the UIDs whose token is not in the vault yet. Returns how many."""
+        """Encrypt and store the UIDs whose token is not in the vault yet. Returns how many.
+
+        Set-based: the tokens already held are found with one anti-join against an Arrow
+        view; the new ones are encrypted in a tight loop (one AES-GCM call per UID, nonces
+        drawn from one ``os.urandom`` call) and appended in one INSERT."""
         if not tokens:
             return 0
-        from ingest.load import temp_table
+        import pyarrow as pa
 
-        temp_table(self.con, "_incoming", {"uid_token": ("VARCHAR", list(tokens))})
-        known = {r[0] for r in self.con.execute(
-            "SELECT u.uid_token FROM uids u JOIN _incoming i USING (uid_token)").fetchall()}
-        self.con.execute("DROP TABLE _incoming")
-        aes = AESGCM(self.keys.enc)
-        new_t, nonces, cts = [], [], []
-        seen = set(known)
-        for t, u in zip(tokens, uids, strict=True):
-            if t in seen:
-                continue
-            seen.add(t)
-            nonce = os.urandom(12)
-            new_t.append(t)
-            nonces.append(nonce)
-            cts.append(aes.encrypt(nonce, u.encode("ascii", "replace"), t.encode()))
-        if not new_t:
+        first: dict[str, int] = {}
+        for i, t in enumerate(tokens):
+            first.setdefault(t, i)
+        idx = list(first.values()) if len(first) != len(tokens) else range(len(tokens))
+        incoming = pa.table({"uid_token": pa.array([tokens[i] for i in idx], pa.string()),
+                             "i": pa.array(list(idx), pa.int64())})
+        self.con.register("_incoming", incoming)
+        try:
+            new_i = self.con.execute(
+                "SELECT i FROM _incoming ANTI JOIN uids USING (uid_token) ORDER BY i"
+            ).fetchnumpy()["i"].tolist()
+        finally:
+            self.con.unregister("_incoming")
+        if not new_i:
             return 0
-        from ingest.load import temp_table
-
-        temp_table(self.con, "_new", {"uid_token": ("VARCHAR", new_t),
-                                      "nonce": ("BLOB", nonces), "ciphertext": ("BLOB", cts)})
-        self.con.execute("INSERT OR IGNORE INTO uids SELECT uid_token, nonce, ciphertext, ?, ?, "
-                         "now() FROM _new", [self.keys.key_id, batch_id])
-        self.con.execute("DROP TABLE _new")
+        enc = AESGCM(self.keys.enc).encrypt
+        pool = os.urandom(12 * len(new_i))
+        new_t = [tokens[i] for i in new_i]
+        nonces = [pool[12 * j:12 * j + 12] for j in range(len(new_i))]
+        cts = [enc(n, uids[i].encode("ascii", "replace"), t.encode())
+               for n, i, t in zip(nonces, new_i, new_t, strict=True)]
+        new = pa.table({"uid_token": pa.array(new_t, pa.string()),
+                        "nonce": pa.array(nonces, pa.binary()),
+                        "ciphertext": pa.array(cts, pa.binary())})
+        self.con.register("_new", new)
+        try:
+            self.con.execute("INSERT OR IGNORE INTO uids SELECT uid_token, nonce, ciphertext, ?, ?,"
+                             " now() FROM _new", [self.keys.key_id, batch_id])
+        finally:
+            self.con.unregister("_new")
         return len(new_t)
 
     def count(self) -> int:

@@ -83,10 +83,18 @@ def birth_comparison() -> cl.CustomComparison:
     )
 
 
+# Fixed m for gender: EM drove m(disagree) to 0 (weight -100), so one mis-keyed
+# gender vetoed a true match outright.
+GENDER_M = (0.99, 0.01)
+
+
 def gender_comparison() -> cl.CustomComparison:
+    levels = [lvl.configure(m_probability=m, fix_m_probability=True)
+              for lvl, m in zip((cll.ExactMatchLevel("gender"), cll.ElseLevel()), GENDER_M,
+                                strict=True)]
     return cl.CustomComparison(
         output_column_name="gender",
-        comparison_levels=[cll.NullLevel("gender"), cll.ExactMatchLevel("gender"), cll.ElseLevel()],
+        comparison_levels=[cll.NullLevel("gender"), *levels],
     )
 
 

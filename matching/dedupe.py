@@ -1,14 +1,26 @@
-"""De-duplication within and across departmental sources, and resident clusters.
+"""De-duplication within and across sources, and resident clusters (set-based SQL).
 
-1. ``pred_dedupe`` (see ``predict.predict_dedupe``) scores departmental record
-   pairs within and across sources.
-2. ``edges``: pairs at or above the dedupe threshold, minus pairs whose two
-   records are provisionally seeded to *different* KYR residents (KYR says they
-   are two people).
-3. ``dedupe_clusters``: Splink connected components over those edges - used by
-   the seeding conflict rule.
-4. ``residents``: connected components over the dedupe edges plus the final
-   seeding links (record -> KYR resident); ``resident_id`` = Splink cluster id.
+KYR holds at most one record per person, so the seeding links already say who is
+who: records seeded to the same UID are one resident, records seeded to different
+UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
+
+1. ``pred_dedupe`` (see ``predict.predict_dedupe``) scores record pairs within and
+   across sources (log2 Bayes factor ``match_weight``; ``match_probability`` with the
+   fixed ``dedupe.prior_weight``).
+2. ``dedupe_edges``: pairs at or above ``min(dedupe.threshold, conflict_pair_threshold)``
+   minus pairs that are two people for certain:
+   * both records provisionally seeded to *different* KYR residents;
+   * same source and same ``household_ref`` (a ration card / job card lists each
+     member once: same-named father and son, mother and daughter-in-law);
+   * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart.
+3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
+   resident of its best edge to a seeded record; the remaining unseeded records form
+   connected components among themselves (min-label propagation, a few set-based
+   UPDATE rounds). ``resident_id`` = an md5 digest of the anchor (never a token or UID).
+
+All statements are plain SQL (md5, power, window functions) that sqlglot translates
+for Spark; only the ``UPDATE ... FROM`` loop in ``_propagate`` is DuckDB/Postgres
+syntax (Spark: rewrite as a MERGE or a rebuilt table per round).
 """
 
 from __future__ import annotations
@@ -16,97 +28,129 @@ from __future__ import annotations
 from matching.inputs import KYR
 from matching.settings import MatchSettings
 
-
-def _node(source_expr: str, id_expr: str) -> str:
-    return f"({source_expr} || '|' || {id_expr})"
+MAX_ROUNDS = 30
 
 
-def build_edges(con, settings: MatchSettings, prov_tables: list[str]) -> str:
-    """Table ``dedupe_edges`` (node_id_l, node_id_r, match_probability)."""
+def _dept_attrs_sql(tables: list) -> str:
+    return " UNION ALL ".join(
+        f"SELECT '{f.feed}' AS source, unique_id AS record_id, household_ref, "
+        f"birth_year_min, birth_year_max FROM {f.table}" for f in tables
+    )
+
+
+def build_edges(con, settings: MatchSettings, prov_tables: list[str],
+                dept_tables: list | None = None) -> str:
+    """Table ``dedupe_edges`` (source_l, record_l, source_r, record_r, match_weight,
+    match_probability): candidate same-person pairs after the vetoes."""
     prov_union = " UNION ALL ".join(
         f"SELECT source, source_record_id, candidate_uid_token FROM {t} "
         f"WHERE match_status = 'seeded'" for t in prov_tables
     ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_record_id, "
           "NULL::VARCHAR AS candidate_uid_token WHERE false")
+    dd = settings.dedupe
+    floor = min(dd.threshold, dd.conflict_pair_threshold)
+    if dept_tables:
+        attrs = _dept_attrs_sql(dept_tables)
+        attr_join = ("LEFT JOIN attrs al ON al.source = e.source_l AND al.record_id = e.record_l "
+                     "LEFT JOIN attrs ar ON ar.source = e.source_r AND ar.record_id = e.record_r")
+        vetoes = [f"""(al.birth_year_min - ar.birth_year_max > {dd.max_birth_year_gap}
+                       OR ar.birth_year_min - al.birth_year_max > {dd.max_birth_year_gap})"""]
+        if dd.household_veto:
+            vetoes.append("(e.source_l = e.source_r AND al.household_ref = ar.household_ref)")
+        veto_sql = " AND NOT coalesce(" + " OR ".join(vetoes) + ", false)"
+        with_attrs = f", attrs AS ({attrs})"
+    else:
+        attr_join, veto_sql, with_attrs = "", "", ""
     con.execute(f"""
         CREATE OR REPLACE TABLE dedupe_edges AS
-        WITH prov AS ({prov_union})
-        SELECT {_node('e.source_l', 'e.record_l')} AS node_id_l,
-               {_node('e.source_r', 'e.record_r')} AS node_id_r,
+        WITH prov AS ({prov_union}){with_attrs}
+        SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
                e.match_probability
         FROM pred_dedupe e
         LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
         LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
-        WHERE e.match_probability >= {settings.dedupe.threshold}
+        {attr_join}
+        WHERE e.match_probability >= {floor}
           AND NOT coalesce(pl.candidate_uid_token <> pr.candidate_uid_token, false)
+          {veto_sql}
     """)
     return "dedupe_edges"
 
 
-def _cluster(con, settings: MatchSettings, nodes_sql: str, edges_sql: str, out: str) -> str:
-    from splink.clustering import cluster_pairwise_predictions_at_threshold
-
-    from matching.train import make_db_api
-
-    con.execute(f"CREATE OR REPLACE TABLE _cl_nodes AS {nodes_sql}")
-    con.execute(f"CREATE OR REPLACE TABLE _cl_edges AS {edges_sql}")
-    db_api = make_db_api(con, settings)
-    nodes = db_api.register("_cl_nodes", table_name=f"{out}_nodes")
-    edges = db_api.register("_cl_edges", table_name=f"{out}_edges")
-    cc = cluster_pairwise_predictions_at_threshold(
-        nodes, edges, db_api=db_api, node_id_column_name="node_id",
-        edge_id_column_name_left="node_id_l", edge_id_column_name_right="node_id_r",
-        threshold_match_probability=None,
-    )
-    con.execute(f"""
-        CREATE OR REPLACE TABLE {out} AS
-        SELECT split_part(node_id, '|', 1) AS source,
-               substr(node_id, length(split_part(node_id, '|', 1)) + 2) AS record_id,
-               CAST(cluster_id AS VARCHAR) AS cluster_id
-        FROM {cc.physical_name}
-    """)
-    cc.drop_table_from_database_and_remove_from_cache()
-    con.execute("DROP TABLE IF EXISTS _cl_nodes; DROP TABLE IF EXISTS _cl_edges")
-    return out
-
-
-def dedupe_clusters(con, settings: MatchSettings, dept_tables: list) -> str:
-    """Table ``dedupe_clusters`` (source, record_id, dedupe_cluster) over departments."""
-    nodes = " UNION ALL ".join(
-        f"SELECT {_node(repr(f.feed), 'unique_id')} AS node_id FROM {f.table}"
-        for f in dept_tables
-    )
-    _cluster(con, settings, nodes, "SELECT * FROM dedupe_edges", "_dedupe_cc")
-    con.execute("""
-        CREATE OR REPLACE TABLE dedupe_clusters AS
-        SELECT source, record_id, cluster_id AS dedupe_cluster FROM _dedupe_cc
-    """)
-    con.execute("DROP TABLE _dedupe_cc")
-    return "dedupe_clusters"
+def _propagate(con, table: str, edges: str) -> int:
+    """Min-label propagation over ``edges`` (a, b) for the rows of ``table`` whose
+    ``fixed`` is false; returns the number of rounds."""
+    for rnd in range(1, MAX_ROUNDS + 1):
+        changed = con.execute(f"""
+            UPDATE {table} AS t SET label = n.label
+            FROM (SELECT e.a AS node, min(x.label) AS label
+                  FROM {edges} e JOIN {table} x ON x.node = e.b
+                  GROUP BY e.a) n
+            WHERE t.node = n.node AND NOT t.fixed AND n.label < t.label
+        """).fetchall()
+        if not changed or not changed[0][0]:
+            return rnd
+    return MAX_ROUNDS
 
 
 def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
                       seed_tables: list[str]) -> str:
     """Table ``residents`` (source, record_id, resident_id) for every record and KYR row."""
-    nodes = " UNION ALL ".join(
-        [f"SELECT {_node(repr(KYR), 'unique_id')} AS node_id FROM {kyr.table}"]
-        + [f"SELECT {_node(repr(f.feed), 'unique_id')} AS node_id FROM {f.table}"
-           for f in linked_tables]
-    )
-    seed_edges = " UNION ALL ".join(
-        f"SELECT {_node('source', 'source_record_id')} AS node_id_l, "
-        f"{_node(repr(KYR), 'uid_token')} AS node_id_r, 1.0 AS match_probability "
-        f"FROM {t} WHERE match_status = 'seeded'" for t in seed_tables
-    )
-    edges = "SELECT node_id_l, node_id_r, 1.0 AS match_probability FROM dedupe_edges"
-    if seed_edges:
-        edges += " UNION ALL " + seed_edges
-    _cluster(con, settings, nodes, edges, "_res_cc")
-    con.execute("""
-        CREATE OR REPLACE TABLE residents AS
-        SELECT source, record_id, cluster_id AS resident_id FROM _res_cc
+    seeded = " UNION ALL ".join(
+        f"SELECT source, source_record_id AS record_id, "
+        f"CASE WHEN match_status = 'seeded' THEN uid_token END AS uid_token FROM {t}"
+        for t in seed_tables
+    ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS record_id, "
+          "NULL::VARCHAR AS uid_token WHERE false")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE _res_nodes AS
+        SELECT source || '|' || record_id AS node, source, record_id,
+               uid_token IS NOT NULL AS fixed,
+               CASE WHEN uid_token IS NOT NULL THEN 'K:' || uid_token
+                    ELSE 'N:' || source || '|' || record_id END AS label
+        FROM ({seeded})
     """)
-    con.execute("DROP TABLE _res_cc")
+    thr = settings.dedupe.threshold
+    # edges with at least one unseeded end, both directions
+    con.execute(f"""
+        CREATE OR REPLACE TABLE _res_edges AS
+        WITH e AS (
+            SELECT source_l || '|' || record_l AS a, source_r || '|' || record_r AS b,
+                   match_weight
+            FROM dedupe_edges WHERE match_probability >= {thr}
+        ), both_dirs AS (
+            SELECT a, b, match_weight FROM e UNION ALL SELECT b, a, match_weight FROM e
+        )
+        SELECT d.a, d.b, d.match_weight, nb.fixed AS b_fixed
+        FROM both_dirs d
+        JOIN _res_nodes na ON na.node = d.a
+        JOIN _res_nodes nb ON nb.node = d.b
+        WHERE NOT na.fixed
+    """)
+    # an unseeded record joins the resident of its strongest edge to a seeded record
+    con.execute("""
+        UPDATE _res_nodes AS t SET label = best.label, fixed = true
+        FROM (SELECT e.a, arg_max(nb.label, e.match_weight) AS label
+              FROM _res_edges e JOIN _res_nodes nb ON nb.node = e.b
+              WHERE e.b_fixed GROUP BY e.a) best
+        WHERE t.node = best.a
+    """)
+    con.execute("""
+        CREATE OR REPLACE TABLE _res_free_edges AS
+        SELECT e.a, e.b FROM _res_edges e JOIN _res_nodes na ON na.node = e.a
+        WHERE NOT na.fixed
+    """)
+    _propagate(con, "_res_nodes", "_res_free_edges")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE residents AS
+        SELECT source, record_id, 'R' || substr(md5(label), 1, 16) AS resident_id
+        FROM _res_nodes
+        UNION ALL
+        SELECT '{KYR}' AS source, unique_id AS record_id,
+               'R' || substr(md5('K:' || unique_id), 1, 16) AS resident_id
+        FROM {kyr.table}
+    """)
+    con.execute("DROP TABLE _res_nodes; DROP TABLE _res_edges; DROP TABLE _res_free_edges")
     return "residents"
 
 

@@ -45,6 +45,8 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "mobile": ("VARCHAR", None),
     # pre-seeded tokens are evidence only when the number passed Verhoeff
     "uid_token": ("VARCHAR", "CASE WHEN coalesce(uid_valid, false) THEN uid_token END"),
+    # not compared: dedupe vetoes (same card = two people)
+    "household_ref": ("VARCHAR", None),
 }
 
 INPUT_COLUMNS = tuple(SPLINK_COLUMNS)

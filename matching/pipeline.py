@@ -86,7 +86,6 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         timings[f"predict_seed_{f.feed}"] = secs
         prov_tables.append(seed.provisional(con, f.feed, pred_table, f.table,
                                             settings.thresholds(f.feed)))
-    t0 = time.time()
     if dedupe_model is not None and ws.departments:
         _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
         timings["predict_dedupe"] = secs
@@ -94,11 +93,9 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         con.execute("CREATE OR REPLACE TABLE pred_dedupe (source_l VARCHAR, record_l VARCHAR, "
                     "source_r VARCHAR, record_r VARCHAR, match_weight DOUBLE, "
                     "match_probability DOUBLE)")
-    dedupe.build_edges(con, settings, prov_tables)
-    dd_table = dedupe.dedupe_clusters(con, settings, ws.departments) if ws.departments else None
-    dept_names = {f.feed for f in ws.departments}
-    seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", dd_table,
-                                "pred_dedupe" if f.feed in dept_names else None,
+    t0 = time.time()
+    dedupe.build_edges(con, settings, prov_tables, ws.departments)
+    seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", None, "dedupe_edges",
                                 settings.dedupe.conflict_pair_threshold)
                    for f in ws.linked]
     dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables)
@@ -160,12 +157,12 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
     con = ws.con
     con.execute(f"CREATE OR REPLACE TABLE _seeding AS {seeding_sql(seed_tables)}")
     con.execute(f"CREATE OR REPLACE TABLE _preseeded AS {preseeded_sql(ws)}")
-    review_floor = min([settings.thresholds(f.feed).review_threshold for f in ws.linked]
-                       or [0.0])
+    # the three best KYR candidates of every record, for review tools
     cand = " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, record_id AS source_record_id, kyr_token AS uid_token, "
         f"match_weight, match_probability FROM pred_seed_{f.feed} "
-        f"WHERE match_probability >= {review_floor}" for f in ws.linked)
+        f"QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY match_weight DESC) <= 3"
+        for f in ws.linked)
     con.execute(f"CREATE OR REPLACE TABLE _candidates AS {cand}" if cand else
                 "CREATE OR REPLACE TABLE _candidates AS SELECT 1 AS x WHERE false")
     con.execute(f"DETACH {WH}")

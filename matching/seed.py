@@ -25,43 +25,61 @@ SEED_COLUMNS = ("source", "source_record_id", "uid_token", "candidate_uid_token"
 
 def provisional(con, source: str, pred_table: str, inp_table: str,
                 th: SourceThresholds) -> str:
-    """Status per record before conflict resolution -> table ``prov_<source>``."""
+    """Status per record before conflict resolution -> table ``prov_<source>``.
+
+    ``pred_table`` holds ``record_id, kyr_token, match_weight`` where the weight is the
+    log2 Bayes factor of the pair (no prior). KYR holds at most one record per person,
+    so the candidates of one record compete: the posterior that the best candidate is
+    THE match, given all of that record's candidates, is
+
+        p = 2^w1 / (2^w1 + sum_{k>1} 2^wk + 2^null_weight)
+
+    where ``null_weight`` is a fixed per-source constant (log2 prior odds that the
+    record's person is none of the candidates). ``p`` does not shrink as KYR grows,
+    so thresholds chosen on one state size carry to another.
+    """
     out = f"prov_{source}"
     con.execute(f"""
         CREATE OR REPLACE TABLE {out} AS
         WITH ranked AS (
-            SELECT record_id, kyr_token, match_weight, match_probability,
+            SELECT record_id, kyr_token, match_weight,
                    row_number() OVER (PARTITION BY record_id
                                       ORDER BY match_weight DESC, kyr_token) AS rk
             FROM {pred_table}
         ),
+        top AS (
+            SELECT record_id, kyr_token, match_weight AS w1 FROM ranked WHERE rk = 1
+        ),
         best AS (
-            SELECT b.record_id, b.kyr_token, b.match_weight, b.match_probability,
-                   s.match_weight AS runner_up_weight
-            FROM ranked b LEFT JOIN ranked s ON s.record_id = b.record_id AND s.rk = 2
-            WHERE b.rk = 1
+            SELECT t.record_id, t.kyr_token, t.w1,
+                   max(CASE WHEN r.rk = 2 THEN r.match_weight END) AS w2,
+                   sum(CASE WHEN r.rk > 1 THEN power(2.0, r.match_weight - t.w1)
+                            ELSE 0.0 END) AS others
+            FROM top t JOIN ranked r ON r.record_id = t.record_id
+            GROUP BY t.record_id, t.kyr_token, t.w1
+        ),
+        post AS (
+            SELECT *, 1.0 / (1.0 + others + power(2.0, {th.null_weight} - w1)) AS p
+            FROM best
         )
         SELECT '{source}' AS source, i.unique_id AS source_record_id,
-               best.kyr_token AS candidate_uid_token,
-               best.match_probability, best.match_weight, best.runner_up_weight,
+               post.kyr_token AS candidate_uid_token,
+               post.p AS match_probability, post.w1 AS match_weight,
+               post.w2 AS runner_up_weight,
                CASE
-                 WHEN best.match_probability IS NULL
-                      OR best.match_probability < {th.review_threshold} THEN 'unmatched'
-                 WHEN best.match_probability >= {th.seed_threshold}
-                      AND (best.runner_up_weight IS NULL
-                           OR best.match_weight - best.runner_up_weight
-                              >= {th.min_margin_weight}) THEN 'seeded'
+                 WHEN post.p IS NULL OR post.p < {th.review_threshold} THEN 'unmatched'
+                 WHEN post.p >= {th.seed_threshold}
+                      AND (post.w2 IS NULL
+                           OR post.w1 - post.w2 >= {th.min_margin_weight}) THEN 'seeded'
                  ELSE 'review' END AS match_status,
                CASE
-                 WHEN best.match_probability IS NULL THEN 'no_candidate'
-                 WHEN best.match_probability < {th.review_threshold} THEN 'below_review'
-                 WHEN best.match_probability >= {th.seed_threshold}
-                      AND best.runner_up_weight IS NOT NULL
-                      AND best.match_weight - best.runner_up_weight
-                          < {th.min_margin_weight} THEN 'ambiguous'
-                 WHEN best.match_probability < {th.seed_threshold} THEN 'below_seed'
+                 WHEN post.p IS NULL THEN 'no_candidate'
+                 WHEN post.p < {th.review_threshold} THEN 'below_review'
+                 WHEN post.w2 IS NOT NULL
+                      AND post.w1 - post.w2 < {th.min_margin_weight} THEN 'ambiguous'
+                 WHEN post.p < {th.seed_threshold} THEN 'below_seed'
                  ELSE 'best_link' END AS reason
-        FROM {inp_table} i LEFT JOIN best ON best.record_id = i.unique_id
+        FROM {inp_table} i LEFT JOIN post ON post.record_id = i.unique_id
     """)
     return out
 

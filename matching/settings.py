@@ -25,7 +25,10 @@ class SourceThresholds:
 
     seed_threshold: float = 0.90
     review_threshold: float = 0.20
-    min_margin_weight: float = 3.0
+    min_margin_weight: float = 0.0
+    # log2 prior odds that a record's person is none of its KYR candidates (fixed, so
+    # the posterior does not depend on the state size); see seed.provisional
+    null_weight: float = 12.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.review_threshold <= self.seed_threshold <= 1.0:
@@ -39,8 +42,8 @@ class SourceThresholds:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    u_max_pairs: float = 5e6
-    em_max_pairs: float = 2e6
+    u_max_pairs: float = 1e6
+    em_max_pairs: float = 2e5
     expected_match_rate: float = 0.95
     expected_duplicate_rate: float = 0.03
 
@@ -48,6 +51,7 @@ class TrainingSettings:
 @dataclass(frozen=True)
 class PredictionSettings:
     min_keep_probability: float = 0.01
+    min_keep_weight: float = 0.0   # pairs with log2 Bayes factor below this are dropped
     chunks: int = 1
     duckdb_threads: int | None = None
     duckdb_memory_limit: str | None = None
@@ -58,6 +62,12 @@ class DedupeSettings:
     threshold: float = 0.99
     include_feeds: str = "departments"
     conflict_pair_threshold: float = 0.5
+    # log2 prior odds that two departmental records are one person (fixed, size-free)
+    prior_weight: float = -10.0
+    # same source + same household_ref (ration card / job card) = two people
+    household_veto: bool = True
+    # two records whose birth-year ranges are further apart than this are two people
+    max_birth_year_gap: int = 4
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,8 @@ class MatchSettings:
 
 def _thresholds(raw: dict[str, Any] | None, base: SourceThresholds) -> SourceThresholds:
     raw = raw or {}
-    unknown = set(raw) - {"seed_threshold", "review_threshold", "min_margin_weight"}
+    unknown = set(raw) - {"seed_threshold", "review_threshold", "min_margin_weight",
+                          "null_weight"}
     if unknown:
         raise ValueError(f"unknown threshold keys: {sorted(unknown)}")
     return replace(base, **{k: float(v) for k, v in raw.items()})
@@ -125,10 +136,14 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
             threshold=float(dd.get("threshold", 0.99)),
             include_feeds=str(dd.get("include_feeds", "departments")),
             conflict_pair_threshold=float(dd.get("conflict_pair_threshold", 0.5)),
+            prior_weight=float(dd.get("prior_weight", -10.0)),
+            household_veto=bool(dd.get("household_veto", True)),
+            max_birth_year_gap=int(dd.get("max_birth_year_gap", 4)),
         ),
         training=TrainingSettings(**{k: float(v) for k, v in tr.items()}),
         prediction=PredictionSettings(
             min_keep_probability=float(pr.get("min_keep_probability", 0.01)),
+            min_keep_weight=float(pr.get("min_keep_weight", 0.0)),
             chunks=int(pr.get("chunks", 1) or 1),
             duckdb_threads=pr.get("duckdb_threads"),
             duckdb_memory_limit=pr.get("duckdb_memory_limit"),

@@ -21,10 +21,15 @@ def ingest(home: str | Path | None, landing: str | Path, feeds: list[str] | None
 
 
 def match(home: str | Path | None, run_date: dt.date | None = None) -> Any:
-    """Link every departmental source to KYR, de-duplicate, and write the matching tables."""
+    """Link every departmental source to KYR, de-duplicate, and write the matching tables.
+
+    Files for departments are written by :func:`deliver`, which applies the per-department
+    UID rule (``warehouse/deliveries.yaml``).
+    """
     from matching.api import run_matching
 
-    return run_matching(home=Home.at(home), run_date=run_date or dt.date.today())
+    return run_matching(home=Home.at(home), run_date=run_date or dt.date.today(),
+                        deliver_files=False)
 
 
 def publish(home: str | Path | None) -> Path:
@@ -39,3 +44,16 @@ def build(home: str | Path | None) -> Any:
     from warehouse.dbt import build as dbt_build
 
     return dbt_build(Home.at(home))
+
+
+def deliver(home: str | Path | None, run_date: dt.date | str | None = None,
+            department: str | None = None, run_id: str | None = None) -> list[Path]:
+    """Write departmental deliveries (all departments, or one) for ``run_date``."""
+    from warehouse.deliver import deliver as deliver_one
+    from warehouse.deliver import deliver_all
+
+    h = Home.at(home)
+    day = run_date or dt.date.today()
+    if department:
+        return deliver_one(h, department, day, run_id=run_id)
+    return deliver_all(h, day, run_id=run_id)

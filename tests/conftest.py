@@ -114,3 +114,27 @@ def ingest_small_landing(tmp_path):
     from ingest_helpers import small_landing
 
     return small_landing(tmp_path)
+
+
+# --------------------------------------------------------------------------- whole pipeline
+RUN_DATE = "2025-03-01"
+
+
+@pytest.fixture(scope="session")
+def built_state(generated_state, tmp_path_factory):
+    """The whole pipeline (`srdh run`: ingest, match, dbt build, publish, deliver) run once
+    on the shared generated state, in a subprocess as a user would run it.
+
+    Returns a dict: landing, truth, home (Path), run_date, log.
+    """
+    import os
+
+    home = tmp_path_factory.mktemp("built_state") / "home"
+    env = {**os.environ, "SRDH_GX": "0"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "srdh.cli", "run", "--landing", str(generated_state["landing"]),
+         "--home", str(home), "--run-date", RUN_DATE],
+        capture_output=True, text=True, timeout=1800, env=env)
+    assert proc.returncode == 0, f"srdh run failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return {**generated_state, "home": home, "run_date": RUN_DATE,
+            "log": proc.stdout + proc.stderr}

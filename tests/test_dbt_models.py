@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
 from dbt_helpers import AS_OF, build_synthetic_warehouse
 
 pytestmark = pytest.mark.slow

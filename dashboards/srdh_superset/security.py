@@ -43,36 +43,64 @@ def districts_from_serving(spec: dict[str, Any], serving_path: Path) -> list[str
         con.close()
 
 
+def _department_clause(dept: dict[str, Any], kind: str, column: str) -> str | None:
+    """The RLS clause of a department on a dataset scoped by ``kind``, or None (no grant)."""
+    col = f'"{column}"'
+    if kind == "department":
+        return f"{col} = {_quote(dept['code'])}" if dept.get("code") else None
+    if kind == "project_department":
+        return f"{col} = {_quote(dept['projects'])}" if dept.get("projects") else None
+    if kind == "scheme":
+        parts = []
+        if dept.get("schemes"):
+            parts.append(f"{col} IN ({', '.join(_quote(s) for s in dept['schemes'])})")
+        parts += [f"starts_with({col}, {_quote(p)})" for p in dept.get("scheme_prefixes", [])]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+    raise ValueError(f"unknown scope kind {kind!r}")
+
+
+DEPARTMENT_KINDS = ("department", "scheme", "project_department")
+
+
 def desired_roles(security: dict[str, Any], serving_path: Path) -> list[dict[str, Any]]:
-    """Plain description of every role and its RLS filters (no Superset needed)."""
+    """Plain description of every role and its RLS filters (no Superset needed).
+
+    A scoped role gets exactly the datasets it has an RLS clause for."""
     roles: list[dict[str, Any]] = []
     a = security["analyst"]
     roles.append({"name": a["role"], "all_datasets": bool(a.get("all_datasets")),
                   "sql_lab": bool(a.get("sql_lab")), "datasets": [], "rls": []})
-    scheme_ds = security.get("scheme_datasets", [])
-    district_ds = security.get("district_datasets", [])
+    scoped: dict[str, dict[str, str]] = security.get("datasets", {})
 
     d = security["departments"]
     for dept in d["list"]:
-        schemes = ", ".join(_quote(s) for s in dept["schemes"])
-        roles.append({
-            "name": f"{d['role_prefix']}{dept['name']}", "all_datasets": False, "sql_lab": False,
-            "datasets": list(d["datasets"]),
-            "rls": [{"name": f"{RLS_PREFIX}dept:{dept['key']}:{ds}", "table": ds,
-                     "clause": f"scheme_code IN ({schemes})", "group_key": "department"}
-                    for ds in scheme_ds if ds in d["datasets"]],
-        })
+        datasets, rls = [], []
+        for ds, cols in scoped.items():
+            kind = next((k for k in DEPARTMENT_KINDS if k in cols), None)
+            clause = kind and _department_clause(dept, kind, cols[kind])
+            if not clause:
+                continue
+            datasets.append(ds)
+            rls.append({"name": f"{RLS_PREFIX}dept:{dept['key']}:{ds}", "table": ds,
+                        "clause": clause, "group_key": "department"})
+        roles.append({"name": f"{d['role_prefix']}{dept['name']}", "all_datasets": False,
+                      "sql_lab": False, "datasets": datasets, "rls": rls})
 
     dist = security["districts"]
     names = list(dict.fromkeys(list(dist.get("list", []))
                                + districts_from_serving(dist, serving_path)))
     for district in names:
+        if district.upper() == "UNRESOLVED":
+            continue
+        datasets = [ds for ds, cols in scoped.items() if "district" in cols]
         roles.append({
             "name": f"{dist['role_prefix']}{district}", "all_datasets": False, "sql_lab": False,
-            "datasets": list(dist["datasets"]),
+            "datasets": datasets,
             "rls": [{"name": f"{RLS_PREFIX}district:{district}:{ds}", "table": ds,
-                     "clause": f"district = {_quote(district)}", "group_key": "district"}
-                    for ds in district_ds if ds in dist["datasets"]],
+                     "clause": f'"{scoped[ds]["district"]}" = {_quote(district)}',
+                     "group_key": "district"} for ds in datasets],
         })
     return roles
 

@@ -6,6 +6,8 @@ contract in docs/CONVENTIONS.md (see :data:`PERSON_COLUMNS`), then feed-specific
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 
 from ingest.registry import Source
@@ -32,7 +34,7 @@ def _setup(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_std(con: duckdb.DuckDBPyConnection, reg: dict[str, Source], changed: set[str],
-              home: Home | None = None) -> list[str]:
+              home: Home | None = None, steps=None) -> list[str]:
     """Rebuild std for the changed feeds (all feeds with places when the master changed)."""
     _setup(con)
     todo = set(changed)
@@ -43,7 +45,14 @@ def build_std(con: duckdb.DuckDBPyConnection, reg: dict[str, Source], changed: s
     order = sorted(todo & have, key=lambda f: (f != "lgd_villages", f))
     try:
         for feed in order:
-            build_feed(con, reg[feed])
+            t = time.perf_counter()
+            if steps is not None:
+                with steps.step(f"std.{feed}"):
+                    build_feed(con, reg[feed])
+                steps.take()
+                steps.line(f"std.{feed} rebuilt in {time.perf_counter() - t:.1f}s")
+            else:
+                build_feed(con, reg[feed])
             if feed == "lgd_villages":
                 places.drop_prepared(con)
     finally:

@@ -7,7 +7,9 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command("paths")
-    def paths(home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)")) -> None:
+    def paths(
+        home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
+    ) -> None:
         """Print the folders and files of the SRDH home."""
         from srdh.paths import Home
 

@@ -9,11 +9,16 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
+    _register_run(app)
+    _register_deliver(app)
+
+
+def _register_run(app: typer.Typer) -> None:
     @app.command("run")
     def run(
-        landing: str = typer.Option(..., help="landing folder: <landing>/<feed>/<YYYY-MM-DD>/*.csv"),
+        landing: str = typer.Option(..., help="landing folder: <feed>/<YYYY-MM-DD>/*.csv"),
         home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
-        run_date: str = typer.Option(None, help="run date YYYY-MM-DD for deliveries (default today)"),
+        run_date: str = typer.Option(None, help="run date YYYY-MM-DD (default today)"),
         skip_build: bool = typer.Option(False, help="stop after matching (no dbt build)"),
     ) -> None:
         """Ingest every delivery, link and de-duplicate, build the marts, publish, deliver.
@@ -38,3 +43,23 @@ def register(app: typer.Typer) -> None:
             typer.secho(f"== {name}", bold=True, err=True)
             step()
             typer.secho(f"   {name} done in {time.monotonic() - started:.1f}s", err=True)
+
+
+def _register_deliver(app: typer.Typer) -> None:
+    @app.command("deliver")
+    def deliver(
+        home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
+        run_date: str = typer.Option(None, help="delivery date YYYY-MM-DD (default today)"),
+        department: str = typer.Option(
+            None, help="one department from warehouse/deliveries.yaml (default: all)"),
+    ) -> None:
+        """Write the departments' files: uid_seeding, duplicates, flags, inclusion_gaps.
+
+        CSV and Parquet under <home>/deliveries/<source>/<run_date>/ with a manifest.json.
+        Full UIDs go only to departments allowed them in warehouse/deliveries.yaml.
+        """
+        from srdh import pipeline
+
+        day = dt.date.fromisoformat(run_date) if run_date else dt.date.today()
+        for manifest in pipeline.deliver(home, day, department=department):
+            typer.echo(str(manifest))

@@ -1,0 +1,64 @@
+"""Per-step timings of an ingest run, echoed as progress so long steps are visible.
+
+``Steps.step(name)`` times a block and adds it to a per-run total (``RunSummary.steps``);
+``Steps.line(text)`` echoes a progress line prefixed with the run's elapsed time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+
+
+class Steps:
+    def __init__(self, echo=print):
+        self.echo = echo
+        self.t0 = time.perf_counter()
+        self.totals: dict[str, float] = defaultdict(float)
+        self.last: dict[str, float] = {}
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def line(self, text: str) -> None:
+        self.echo(f"  [{self.elapsed():7.1f}s] {text}")
+
+    @contextmanager
+    def step(self, name: str):
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            d = time.perf_counter() - t
+            self.totals[name] += d
+            self.last[name] = self.last.get(name, 0.0) + d
+
+    def take(self) -> dict[str, float]:
+        """The timings since the last take (e.g. one batch's steps)."""
+        out, self.last = self.last, {}
+        return out
+
+    @staticmethod
+    def fmt(timings: dict[str, float]) -> str:
+        return ", ".join(f"{k} {v:.1f}s" for k, v in timings.items() if v >= 0.05)
+
+    def rounded(self) -> dict[str, float]:
+        return {k: round(v, 2) for k, v in self.totals.items()}
+
+
+class _Null(Steps):
+    def line(self, text: str) -> None:  # pragma: no cover - silent
+        pass
+
+
+def null_steps() -> Steps:
+    return _Null(lambda *a: None)
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings for the ingest connections: 2 threads (the machine has 2 cores, shared)
+    and a memory limit, both overridable (``SRDH_DUCKDB_THREADS``, ``SRDH_DUCKDB_MEMORY``)."""
+    return {"threads": os.environ.get("SRDH_DUCKDB_THREADS", "2"),
+            "memory_limit": os.environ.get("SRDH_DUCKDB_MEMORY", "4GB")}

@@ -1,0 +1,100 @@
+"""Departmental deliveries written by `srdh run` on a generated state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from srdh.paths import Home
+from srdh.uid import is_valid_uid
+from warehouse.deliver import load_config
+
+STEMS = ("uid_seeding", "duplicates", "flags", "inclusion_gaps")
+
+
+@pytest.fixture(scope="module")
+def deliveries(built_state):
+    home = Home.at(built_state["home"])
+    return home, built_state["run_date"], load_config()
+
+
+def test_every_department_source_gets_all_files_and_a_manifest(deliveries):
+    home, day, config = deliveries
+    for dept in config.values():
+        assert dept.sources, f"{dept.department} has no sources in the registry"
+        for source in dept.sources:
+            folder = home.deliveries / source / day
+            manifest = json.loads((folder / "manifest.json").read_text())
+            assert manifest["department"] == dept.department
+            assert manifest["model_version"].startswith("splink-models-")
+            for stem in STEMS:
+                for ext in ("csv", "parquet"):
+                    f = folder / f"{stem}.{ext}"
+                    entry = manifest["files"][f.name]
+                    assert hashlib.sha256(f.read_bytes()).hexdigest() == entry["sha256"]
+                    rows = (pd.read_csv(f, dtype=str) if ext == "csv"
+                            else pd.read_parquet(f))
+                    assert len(rows) == entry["rows"], f
+            assert not list(folder.glob(".*tmp")), "temporary files left behind"
+
+
+def test_uid_seeding_has_one_row_per_record_and_obeys_the_uid_rule(deliveries):
+    home, day, config = deliveries
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        for dept in config.values():
+            for source in dept.sources:
+                df = pd.read_parquet(home.deliveries / source / day / "uid_seeding.parquet")
+                n_std = con.execute(f"select count(*) from std.{source}").fetchone()[0]
+                assert len(df) == n_std and df["source_record_id"].is_unique
+                assert set(df["match_status"]) <= {"seeded", "review", "unmatched"}
+                seeded = df[df["match_status"] == "seeded"]
+                others = df[df["match_status"] != "seeded"]
+                assert len(seeded) > 0.5 * len(df), f"{source}: too few seeded"
+                assert (others["uid"].fillna("") == "").all(), "uid only on seeded rows"
+                if dept.full_uid:
+                    assert seeded["uid"].map(is_valid_uid).all()
+                else:
+                    assert seeded["uid"].str.fullmatch(r"XXXX XXXX \d{4}").all()
+    finally:
+        con.close()
+
+
+def test_seeded_uids_are_the_true_uids(deliveries, built_state):
+    """A wrong UID pays someone else's pension: check the full-UID files against truth."""
+    home, day, config = deliveries
+    truth = pd.read_parquet(built_state["truth"] / "records.parquet")
+    for dept in config.values():
+        if not dept.full_uid:
+            continue
+        for source in dept.sources:
+            df = pd.read_parquet(home.deliveries / source / day / "uid_seeding.parquet")
+            seeded = df[df["match_status"] == "seeded"].merge(
+                truth[truth["source"] == source][["source_record_id", "uid"]],
+                on="source_record_id", how="left", suffixes=("", "_true"))
+            precision = (seeded["uid"] == seeded["uid_true"]).mean()
+            assert precision >= 0.98, f"{source}: seeded precision {precision:.3f}"
+
+
+def test_flags_name_dead_pensioners_still_active(deliveries, built_state):
+    home, day, _ = deliveries
+    flags = pd.read_csv(home.deliveries / "sw_pension" / day / "flags.csv", dtype=str)
+    deceased = pd.read_parquet(built_state["truth"] / "deceased.parquet")
+    truly_paid_dead = deceased["pension_still_active"].astype(bool).sum()
+    found = (flags["flag"] == "deceased_active").sum()
+    assert truly_paid_dead > 0 and found > 0
+    assert found <= truly_paid_dead * 1.2 + 2
+
+
+def test_inclusion_gaps_follow_the_department_rules(deliveries):
+    home, day, config = deliveries
+    for dept in config.values():
+        for source in dept.sources:
+            gaps = pd.read_csv(home.deliveries / source / day / "inclusion_gaps.csv", dtype=str)
+            assert set(gaps["rule_id"]) <= set(dept.inclusion_rules)
+            if "uid_masked" in gaps:
+                assert gaps["uid_masked"].dropna().str.fullmatch(r"XXXX XXXX \d{4}").all()

@@ -1,0 +1,264 @@
+"""Departmental deliveries: the files each department receives after a run.
+
+For every source of a department, under ``<home>/deliveries/<source>/<run_date>/``:
+
+* ``uid_seeding``: one row per source record (``source_record_id, uid, match_probability,
+  match_status, resident_id``). ``uid`` is the full UID for ``seeded`` rows when the
+  department may receive full UIDs (``warehouse/deliveries.yaml``), else ``XXXX XXXX 1234``.
+* ``duplicates``: records with at least one duplicate in the same source.
+* ``flags``: ghosts, deceased-but-active, and pre-seeded UIDs that disagree with KYR.
+* ``inclusion_gaps``: residents who look eligible for the department's schemes but are
+  enrolled in none (the rules listed for the department).
+* ``manifest.json``: row counts, sha256 sums, model version and run id.
+
+Each file is written as CSV and Parquet to a temporary name and renamed, so a reader
+never sees half a file; the manifest is written last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import yaml
+
+from srdh.paths import Home
+
+CONFIG_PATH = Path(__file__).with_name("deliveries.yaml")
+PURPOSE = "departmental uid_seeding delivery"
+
+
+@dataclass(frozen=True)
+class DepartmentDelivery:
+    department: str
+    sources: tuple[str, ...]
+    full_uid: bool = False
+    schedule: str | None = None
+    description: str = ""
+    inclusion_rules: tuple[str, ...] = field(default_factory=tuple)
+
+
+def load_config(path: Path | None = None, sources_dir: Path | None = None
+                ) -> dict[str, DepartmentDelivery]:
+    """Departments from ``deliveries.yaml``; their sources from the ingest registry."""
+    raw = yaml.safe_load((path or CONFIG_PATH).read_text()) or {}
+    by_dept = _sources_by_department(sources_dir)
+    out = {}
+    for dept, cfg in (raw.get("departments") or {}).items():
+        cfg = cfg or {}
+        out[dept] = DepartmentDelivery(
+            department=dept,
+            sources=tuple(cfg.get("sources") or by_dept.get(dept, ())),
+            full_uid=bool(cfg.get("full_uid", False)),
+            schedule=cfg.get("schedule"),
+            description=cfg.get("description", ""),
+            inclusion_rules=tuple(cfg.get("inclusion_rules") or ()),
+        )
+    return out
+
+
+def _sources_by_department(sources_dir: Path | None) -> dict[str, list[str]]:
+    """Person feeds per department, read straight from the YAML (cheap; no pydantic)."""
+    from ingest.registry import sources_dir as default_dir
+
+    found: dict[str, list[str]] = {}
+    for f in sorted(Path(sources_dir or default_dir()).glob("*.yaml")):
+        spec = yaml.safe_load(f.read_text()) or {}
+        if spec.get("kind") == "person" and spec.get("department") and spec.get("scheme"):
+            found.setdefault(spec["department"], []).append(spec.get("feed") or f.stem)
+    return found
+
+
+def deliver(home: Home, department: str, run_date: dt.date | str,
+            run_id: str | None = None, config: dict[str, DepartmentDelivery] | None = None
+            ) -> list[Path]:
+    """Write one department's delivery for ``run_date``; returns the manifest paths."""
+    cfg = (config or load_config()).get(department)
+    if cfg is None:
+        raise KeyError(f"department {department!r} is not in {CONFIG_PATH}")
+    day = str(run_date)
+    run_id = run_id or f"{department}/{day}"
+    manifests = []
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        model_version = _model_version(con)
+        for source in cfg.sources:
+            folder = home.deliveries / source / day
+            tables = {
+                "uid_seeding": _uid_seeding(con, home, source, cfg.full_uid),
+                "duplicates": _query(con, """
+                    select source_record_id, duplicate_group, resident_id
+                    from matching.duplicates where source = ?
+                    order by duplicate_group, source_record_id""", [source]),
+                "flags": _flags(con, source),
+                "inclusion_gaps": _inclusion_gaps(con, cfg.inclusion_rules),
+            }
+            files = {}
+            for stem, table in tables.items():
+                files.update(_write_atomic(table, folder, stem))
+            manifest = {
+                "department": department,
+                "source": source,
+                "run_date": day,
+                "run_id": run_id,
+                "model_version": model_version,
+                "full_uid": cfg.full_uid,
+                "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "files": files,
+            }
+            path = folder / "manifest.json"
+            _write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
+            manifests.append(path)
+    finally:
+        con.close()
+    return manifests
+
+
+def deliver_all(home: Home, run_date: dt.date | str, run_id: str | None = None) -> list[Path]:
+    config = load_config()
+    out: list[Path] = []
+    for dept in config:
+        out += deliver(home, dept, run_date, run_id=run_id, config=config)
+    return out
+
+
+# --------------------------------------------------------------------------- tables
+
+def _query(con, sql: str, params: list[Any] | None = None) -> pa.Table:
+    return con.sql(sql, params=params or []).to_arrow_table()
+
+
+def _uid_seeding(con, home: Home, source: str, full_uid: bool) -> pa.Table:
+    table = _query(con, """
+        select s.source_record_id, s.uid_token, k.uid_last4,
+               s.match_probability, s.match_status, s.resident_id
+        from matching.seeding s
+        left join (select distinct source_record_id as uid_token, uid_last4 from std.uid_kyr) k
+          on k.uid_token = s.uid_token
+        where s.source = ?
+        order by s.source_record_id""", [source])
+    statuses = table.column("match_status").to_pylist()
+    tokens = table.column("uid_token").to_pylist()
+    last4 = table.column("uid_last4").to_pylist()
+    seeded = [st == "seeded" and tok is not None for st, tok in zip(statuses, tokens, strict=True)]
+    if full_uid:
+        wanted = sorted({t for t, s in zip(tokens, seeded, strict=True) if s})
+        revealed = _reveal(home, wanted)
+        uids = [revealed[t] if s else "" for t, s in zip(tokens, seeded, strict=True)]
+    else:
+        uids = [f"XXXX XXXX {l4}" if s and l4 else "" for l4, s in zip(last4, seeded, strict=True)]
+    return pa.table({
+        "source_record_id": table.column("source_record_id"),
+        "uid": pa.array(uids, pa.string()),
+        "match_probability": table.column("match_probability"),
+        "match_status": table.column("match_status"),
+        "resident_id": table.column("resident_id"),
+    })
+
+
+def _reveal(home: Home, tokens: list[str]) -> dict[str, str]:
+    if not tokens:
+        return {}
+    from ingest.tokens import Keys
+    from ingest.vault import Vault
+
+    with Vault(home, Keys.for_home(home)) as vault:
+        got = dict(vault.reveal_many(tokens, purpose=PURPOSE, by="srdh deliver"))
+    missing = [t for t in tokens if not got.get(t)]
+    if missing:
+        raise RuntimeError(f"{len(missing)} seeded UID tokens are not in the vault")
+    return got
+
+
+def _flags(con, source: str) -> pa.Table:
+    return _query(con, """
+        select source_record_id, flag, detail, resident_id, scheme_code,
+               monthly_amount_inr
+        from (
+            select source_record_id, 'ghost' as flag,
+                   'no KYR resident matches this beneficiary' as detail,
+                   resident_id, scheme_code, monthly_amount_inr
+            from marts.fct_scheme_enrolment where source = ? and is_ghost and is_active
+            union all
+            select source_record_id, 'deceased_active',
+                   'death registered on ' || cast(date_of_death as varchar)
+                   || ', still active', resident_id, scheme_code, monthly_amount_inr
+            from marts.fct_scheme_enrolment where source = ? and is_deceased_active
+            union all
+            select source_record_id, 'preseeded_uid_disagrees',
+                   coalesce(preseeded_disagreement_reason, 'pre-seeded UID disagrees with KYR'),
+                   resident_id, scheme_code, monthly_amount_inr
+            from marts.fct_scheme_enrolment where source = ? and is_preseeded_uid_disagrees
+        ) f
+        order by flag, source_record_id""", [source, source, source])
+
+
+def _inclusion_gaps(con, rules: tuple[str, ...]) -> pa.Table:
+    if not rules:
+        rules = ("__none__",)
+    marks = ", ".join("?" for _ in rules)
+    return _query(con, f"""
+        select g.rule_id, g.suggested_scheme_code, g.resident_id, g.household_id,
+               r.name_std as name, r.gender, r.age_years, g.district, g.block, g.reason,
+               r.uid_masked
+        from marts.mart_inclusion_gaps g
+        left join marts.dim_resident r using (resident_id)
+        where g.rule_id in ({marks})
+        order by g.rule_id, g.district, g.block, g.resident_id""", list(rules))
+
+
+def _model_version(con) -> str:
+    """Hash of the committed Splink models, so a delivery names the model that made it."""
+    models = sorted((Path(__file__).resolve().parents[1] / "matching" / "models").glob("*.json"))
+    digest = hashlib.sha256()
+    for m in models:
+        digest.update(m.name.encode())
+        digest.update(m.read_bytes())
+    return f"splink-models-{digest.hexdigest()[:12]}"
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+def _write_atomic(table: pa.Table, folder: Path, stem: str) -> dict[str, dict[str, Any]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for ext in ("csv", "parquet"):
+        final = folder / f"{stem}.{ext}"
+        tmp = folder / f".{stem}.{ext}.{os.getpid()}.tmp"
+        if ext == "csv":
+            pacsv.write_csv(table, tmp)
+        else:
+            pq.write_table(table, tmp)
+        _fsync(tmp)
+        os.replace(tmp, final)
+        out[final.name] = {"rows": table.num_rows, "sha256": _sha256(final)}
+    return out
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    _fsync(tmp)
+    os.replace(tmp, path)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
