@@ -1,7 +1,9 @@
-"""Scheduled deliveries back to departments: one DAG per department listed under
-`deliveries:` in `dags/schedules.yaml` (or `$SRDH_SCHEDULES`), on that department's cron.
+"""Scheduled deliveries back to departments: one DAG per department in
+`warehouse/deliveries.yaml` (the delivery step's own config; `$SRDH_DELIVERIES_CONFIG`
+overrides), each on that department's cron schedule.
 
-Each run delivers for its logical date, so a rerun of the same run rewrites the same files.
+Each run delivers for its logical date and is tagged with its Airflow run id, so a rerun of
+the same run rewrites the same files under `<home>/deliveries/<source>/<run_date>/`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ def build_delivery_dag(cfg: dict):
     dept = cfg["department"]
 
     @dag(
-        dag_id=f"srdh_deliver_{dept}",
+        dag_id=f"srdh_deliver_{cfg['slug']}",
         description=cfg["description"],
         schedule=cfg["schedule"],
         **dagkit.dag_kwargs("deliver", ["deliveries", f"department:{dept}"]),
@@ -23,8 +25,9 @@ def build_delivery_dag(cfg: dict):
     def deliver_department():
         @task(pool=dagkit.POOL)
         def deliver() -> dict:
-            when = dagkit.run_date(get_current_context())
-            return dagkit.deliver(dagkit.home(), dept, cfg["sources"], when)
+            ctx = get_current_context()
+            return dagkit.deliver(dagkit.home(), dept, cfg["sources"], dagkit.run_date(ctx),
+                                  run_id=ctx["run_id"])
 
         deliver()
 
@@ -32,4 +35,4 @@ def build_delivery_dag(cfg: dict):
 
 
 for _cfg in dagkit.deliveries():
-    globals()[f"srdh_deliver_{_cfg['department']}"] = build_delivery_dag(_cfg)
+    globals()[f"srdh_deliver_{_cfg['slug']}"] = build_delivery_dag(_cfg)

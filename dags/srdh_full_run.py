@@ -49,11 +49,12 @@ def srdh_full_run():
 
     @task(pool=dagkit.POOL, execution_timeout=dagkit.TIMEOUTS["deliver"])
     def deliver(department: str, sources: list[str]) -> dict:
-        when = dagkit.run_date(get_current_context())
-        return dagkit.deliver(dagkit.home(), department, sources, when)
+        ctx = get_current_context()
+        return dagkit.deliver(dagkit.home(), department, sources, dagkit.run_date(ctx),
+                              run_id=ctx["run_id"])
 
     for cfg in dagkit.deliveries():
-        dept = cfg["department"]
-        chain[-1] >> deliver.override(task_id=f"deliver_{dept}")(dept, cfg["sources"])
+        task_id = f"deliver_{cfg['slug']}"
+        chain[-1] >> deliver.override(task_id=task_id)(cfg["department"], cfg["sources"])
 
 srdh_full_run()

@@ -198,7 +198,7 @@ def _prepare_uids(con, src: Source, keys: Keys, cache: dict[str, str]
         return [], []
     import pyarrow as pa
 
-    digits = con.execute(
+    digits = con.sql(
         "SELECT DISTINCT _uid_norm FROM _stage WHERE regexp_full_match(_uid_norm, '[0-9]+')"
     ).to_arrow_table().column(0).to_pylist()
     valid: dict[str, bool] = {}
@@ -321,11 +321,15 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     try:
         per_file = {}
         with st.step("read_csv"):
+            first_rowid = []
             for i, c in enumerate(new):
-                per_file[c.sha256] = stage_file(con, c, src, f"_f{i}")
+                per_file[c.sha256], first = stage_file(con, c, src, f"_f{i}")
+                first_rowid.append(first)
+            # rowids of rows written inside a transaction start at a large offset
             con.execute("CREATE OR REPLACE TEMP VIEW _stage AS " + " UNION ALL ".join(
                 f"SELECT *, {lit(c.path.name)} AS _file_name, {lit(c.sha256)} AS _file_sha256, "
-                f"rowid + 1 AS _source_row FROM _f{i}" for i, c in enumerate(new)))
+                f"rowid - {first_rowid[i]} + 1 AS _source_row FROM _f{i}"
+                for i, c in enumerate(new)))
         res.rows_read = sum(per_file.values())
         with st.step("tokens"):
             to_vault = _prepare_uids(con, src, keys, cache)

@@ -124,11 +124,13 @@ def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
     return Refusal(name, line, reason)
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table: str) -> int:
+def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table: str
+               ) -> tuple[int, int]:
     """Read the file once into the temp table ``table``: the feed's canonical text columns
     only (projection pushed into the CSV reader), plus ``_uid_norm`` (the UID column without
-    spaces or hyphens) for a feed with a UID. The table's ``rowid`` + 1 is the data row
-    number (DuckDB preserves the file's order). Returns the number of data rows."""
+    spaces or hyphens) for a feed with a UID. The table's ``rowid`` gives the data row
+    number (DuckDB preserves the file's order). Returns the number of data rows and the
+    first rowid (``rowid - first + 1`` is the row number)."""
     n = len(fc.headers)
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
     path = str(fc.path).replace("'", "''")
@@ -148,4 +150,5 @@ def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table
             " encoding='utf-8'))")
     except duckdb.Error as exc:
         raise _duckdb_refusal(fc.path.name, exc) from None
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rows, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {table}").fetchone()
+    return rows, first

@@ -35,7 +35,10 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
         p = 2^w1 / (2^w1 + sum_{k>1} 2^wk + 2^null_weight)
 
     where ``null_weight`` is a fixed per-source constant (log2 prior odds that the
-    record's person is none of the candidates). ``p`` does not shrink as KYR grows,
+    record's person is none of the candidates). A runner-up that is itself the
+    confident best candidate of *another* record of the source (weight >= null_weight)
+    is explained by that record and left out of the sum: same-named father and son
+    listed on one ration card each claim their own KYR record. ``p`` does not shrink as KYR grows,
     so thresholds chosen on one state size carry to another.
     """
     out = f"prov_{source}"
@@ -50,12 +53,16 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
         top AS (
             SELECT record_id, kyr_token, match_weight AS w1 FROM ranked WHERE rk = 1
         ),
+        claimed AS (  -- KYR records that are the confident best candidate of a record
+            SELECT DISTINCT kyr_token FROM top WHERE w1 >= {th.null_weight}
+        ),
         best AS (
             SELECT t.record_id, t.kyr_token, t.w1,
                    max(CASE WHEN r.rk = 2 THEN r.match_weight END) AS w2,
-                   sum(CASE WHEN r.rk > 1 THEN power(2.0, r.match_weight - t.w1)
-                            ELSE 0.0 END) AS others
+                   sum(CASE WHEN r.rk > 1 AND c.kyr_token IS NULL
+                            THEN power(2.0, r.match_weight - t.w1) ELSE 0.0 END) AS others
             FROM top t JOIN ranked r ON r.record_id = t.record_id
+            LEFT JOIN claimed c ON c.kyr_token = r.kyr_token
             GROUP BY t.record_id, t.kyr_token, t.w1
         ),
         post AS (

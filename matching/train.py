@@ -61,13 +61,14 @@ def usable_comparisons(wanted: tuple[str, ...], *usable_sets: frozenset[str]) ->
 
 
 def settings_creator(comparisons: list[str], link_type: str, prediction_rules: list,
-                     probability_two_random_records_match: float):
+                     probability_two_random_records_match: float, kind: str = "dedupe",
+                     columns: set[str] | None = None):
     from splink import SettingsCreator
 
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=build_comparisons(comparisons),
+        comparisons=build_comparisons(comparisons, kind, columns),
         blocking_rules_to_generate_predictions=prediction_rules,
         probability_two_random_records_match=probability_two_random_records_match,
         retain_matching_columns=False,
@@ -150,7 +151,7 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
             db_api.register(src.table, table_name=src.feed)]
     sc = settings_creator(comps, "link_only",
                           blocking.rules(blocking.SEED_PREDICTION_RULES, cols),
-                          seed_lambda(kyr.rows, settings))
+                          seed_lambda(kyr.rows, settings), "seed", cols)
     linker = Linker(sdfs, sc, log_level=logging.WARNING)
     model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
@@ -171,7 +172,7 @@ def train_dedupe_model(con, feeds: list, settings: MatchSettings, save: bool = T
     n = sum(f.rows for f in feeds)
     sc = settings_creator(comps, dedupe_link_type(len(feeds)),
                           blocking.rules(blocking.DEDUPE_PREDICTION_RULES, cols),
-                          dedupe_lambda(n, settings))
+                          dedupe_lambda(n, settings), "dedupe", cols)
     linker = Linker(sdfs, sc, log_level=logging.WARNING)
     model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
     model["srdh"] = {"kind": "dedupe", "sources": [f.feed for f in feeds],

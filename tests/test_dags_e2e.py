@@ -127,5 +127,10 @@ def test_full_run_dag(tmp_path, landing):
     if not hasattr(pipeline, "deliver"):
         assert all(tasks[t] == "skipped" for t in deliver)
         pytest.skip("srdh.pipeline.deliver not there yet: deliveries skipped (rest passed)")
-    assert all(tasks[t] == "success" for t in deliver)
-    assert any((home / "deliveries").rglob("*")), "no delivery files written"
+    assert all(tasks[t] == "success" for t in deliver), tasks
+    # The run's logical date is the delivery date; the manifest names the Airflow run.
+    manifest = json.loads((home / "deliveries" / "food_pds" / "2026-03-01" /
+                           "manifest.json").read_text())
+    assert manifest["department"] == "FOOD" and manifest["run_date"] == "2026-03-01"
+    assert manifest["run_id"] == res["run_id"]
+    assert manifest["files"], manifest

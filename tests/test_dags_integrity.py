@@ -151,13 +151,16 @@ def test_dbt_models_are_tasks_when_the_project_exists(bag):
     assert set(dbt_tasks) <= set(full)
 
 
-def test_deliveries_follow_the_schedule_config(bag):
-    cfg = yaml.safe_load((ROOT / "dags" / "schedules.yaml").read_text())["deliveries"]
-    for dept in cfg:
-        d = bag["dags"][f"srdh_deliver_{dept}"]
-        assert d["schedule"] == "CronTriggerTimetable"
+def test_one_delivery_dag_per_department_on_its_schedule(bag):
+    cfg = yaml.safe_load((ROOT / "warehouse" / "deliveries.yaml").read_text())["departments"]
+    assert cfg
+    full = [t["id"] for t in bag["dags"]["srdh_full_run"]["tasks"]]
+    for dept, conf in cfg.items():
+        d = bag["dags"][f"srdh_deliver_{dept.lower()}"]
+        assert d["schedule"] == ("CronTriggerTimetable" if conf.get("schedule") else
+                                 "NullTimetable")
         assert f"department:{dept}" in d["tags"]
-        assert f"deliver_{dept}" in [t["id"] for t in bag["dags"]["srdh_full_run"]["tasks"]]
+        assert f"deliver_{dept.lower()}" in full
 
 
 def test_parsing_imports_nothing_heavy_and_is_quick(bag):

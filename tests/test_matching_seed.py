@@ -1,4 +1,7 @@
-"""Seeding decisions: thresholds -> statuses, single best link, UID conflicts."""
+"""Seeding decisions: thresholds -> statuses, single best link, UID conflicts.
+
+Pairs carry ``match_weight`` = log2 Bayes factor; the record's posterior is
+``2^w1 / (2^w1 + sum others 2^wk + 2^null_weight)`` (null_weight 10 here)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ import pytest
 from matching import seed
 from matching.settings import SourceThresholds
 
-TH = SourceThresholds(seed_threshold=0.99, review_threshold=0.5, min_margin_weight=3.0)
+TH = SourceThresholds(seed_threshold=0.99, review_threshold=0.5, min_margin_weight=3.0,
+                      null_weight=10.0)
 
 
 def _con(records, pairs, clusters=None):
@@ -35,9 +39,9 @@ def _run(con, th=TH, dedupe=None):
 
 def test_thresholds_map_to_statuses():
     con = _con(["a", "b", "c", "d"], [
-        ("a", "T1", 20.0, 0.9999),   # seeded
-        ("b", "T2", 5.0, 0.7),       # review: between thresholds
-        ("c", "T3", -3.0, 0.1),      # unmatched: below review
+        ("a", "T1", 20.0, 0.0),   # p = 0.999: seeded
+        ("b", "T2", 10.5, 0.0),   # p = 0.59: review
+        ("c", "T3", 3.0, 0.0),    # p = 0.008: unmatched
     ])
     df = _run(con)
     assert df.loc["a", "match_status"] == "seeded" and df.loc["a", "uid_token"] == "T1"
@@ -49,9 +53,9 @@ def test_thresholds_map_to_statuses():
 
 
 def test_threshold_changes_status():
-    pairs = [("a", "T1", 8.0, 0.995)]
+    pairs = [("a", "T1", 17.0, 0.0)]  # p = 0.9922
     assert _run(_con(["a"], pairs)).loc["a", "match_status"] == "seeded"
-    strict = SourceThresholds(seed_threshold=0.999, review_threshold=0.5)
+    strict = SourceThresholds(seed_threshold=0.999, review_threshold=0.5, null_weight=10.0)
     assert _run(_con(["a"], pairs), strict).loc["a", "match_status"] == "review"
 
 
@@ -71,7 +75,7 @@ def test_at_most_one_uid_per_record_best_link_wins():
 
 def test_different_people_never_share_a_uid():
     # a and b both point at T1 and are not duplicates of each other: best keeps it
-    con = _con(["a", "b"], [("a", "T1", 15.0, 0.9999), ("b", "T1", 22.0, 0.99999)])
+    con = _con(["a", "b"], [("a", "T1", 20.0, 0.0), ("b", "T1", 22.0, 0.0)])
     df = _run(con)
     assert df.loc["b", "match_status"] == "seeded" and df.loc["b", "uid_token"] == "T1"
     assert df.loc["a", "match_status"] == "review" and pd.isna(df.loc["a", "uid_token"])
@@ -81,11 +85,35 @@ def test_different_people_never_share_a_uid():
 
 
 def test_duplicates_of_one_person_may_share_a_uid():
-    pairs = [("a", "T1", 15.0, 0.9999), ("b", "T1", 22.0, 0.99999), ("c", "T1", 18.0, 0.9999)]
+    pairs = [("a", "T1", 20.0, 0.0), ("b", "T1", 22.0, 0.0), ("c", "T1", 21.0, 0.0)]
     clusters = [("src", "a", "K1"), ("src", "b", "K1"), ("src", "c", "K2")]
     df = _run(_con(["a", "b", "c"], pairs, clusters), dedupe="dd")
     assert set(df[df.match_status == "seeded"].index) == {"a", "b"}
     assert df.loc["c", "reason"] == "uid_conflict"
+
+
+def test_posterior_counts_every_candidate():
+    # two near-equal candidates: neither is THE match with confidence
+    df = _run(_con(["a"], [("a", "T1", 20.0, 0.0), ("a", "T2", 19.5, 0.0)]),
+              SourceThresholds(0.99, 0.5, 0.0, 10.0))
+    assert df.loc["a", "match_status"] == "review"
+    assert abs(df.loc["a", "match_probability"] - 1 / (1 + 2 ** -0.5 + 2 ** -10)) < 1e-9
+
+
+def test_runner_up_claimed_by_another_record_is_explained_away():
+    # same-named father (a) and son (b): b's record is clearly T2, so T2 is not a
+    # competitor for a
+    pairs = [("a", "T1", 20.0, 0.0), ("a", "T2", 19.5, 0.0), ("b", "T2", 25.0, 0.0)]
+    df = _run(_con(["a", "b"], pairs), SourceThresholds(0.99, 0.5, 0.0, 10.0))
+    assert df.loc["a", "match_status"] == "seeded" and df.loc["a", "uid_token"] == "T1"
+    assert df.loc["b", "match_status"] == "seeded" and df.loc["b", "uid_token"] == "T2"
+
+
+def test_posterior_does_not_depend_on_pairwise_probability():
+    # the pred table's pairwise probability (size-dependent prior) is ignored
+    a = _run(_con(["a"], [("a", "T1", 18.0, 0.01)]))
+    b = _run(_con(["a"], [("a", "T1", 18.0, 0.99)]))
+    assert a.loc["a", "match_probability"] == b.loc["a", "match_probability"]
 
 
 @pytest.mark.parametrize("seed_t,review_t", [(0.5, 0.9), (1.5, 0.2)])

@@ -286,7 +286,8 @@ def _form_data(c: Chart) -> tuple[dict[str, Any], dict[str, Any]]:
              "row_limit": c.row_limit, "server_page_length": 20,
              "table_timestamp_format": "smart_date", "include_search": True,
              "show_cell_bars": False, "color_pn": False, **c.extra}
-        q.update(columns=c.columns, metrics=[], row_limit=c.row_limit,
+        # metrics None (not []) = a raw query, as the table chart's buildQuery sends it
+        q.update(columns=c.columns, metrics=None, row_limit=c.row_limit,
                  orderby=[[o, asc] for o, asc in c.order])
     elif c.viz == "bar":
         p = {**base, "viz_type": "echarts_timeseries_bar", "x_axis": c.groupby[0],

@@ -87,8 +87,12 @@ def _mentions_uid(sql: str, allowed: set[str]) -> bool:
 
 
 def check_datasets(files: dict[str, str], allowed: set[str],
-                   serving_path: Path | None = None) -> list[str]:
-    """Every Aadhaar-rule violation in the dataset assets (and the serving tables)."""
+                   serving_path: Path | None = None,
+                   twelve_digit_ids: dict[str, str] | None = None) -> list[str]:
+    """Every Aadhaar-rule violation in the dataset assets (and the serving tables).
+
+    ``twelve_digit_ids``: column -> regex for identifiers that are 12 digits by design
+    (ration card numbers); their values must all match the regex instead."""
     allowed = {a.lower() for a in allowed}
     problems: list[str] = []
     for name, text in files.items():
@@ -96,30 +100,41 @@ def check_datasets(files: dict[str, str], allowed: set[str],
             continue
         ds = yaml.safe_load(text)
         problems += uid_violations(name, ds, allowed)
-        if serving_path is not None and Path(serving_path).exists() and not ds.get("sql"):
-            problems += _check_serving_table(name, ds, allowed, Path(serving_path))
+        if serving_path is not None and Path(serving_path).exists():
+            problems += _check_serving_table(name, ds, allowed, Path(serving_path),
+                                             twelve_digit_ids or {})
     return problems
 
 
 def _check_serving_table(name: str, ds: dict[str, Any], allowed: set[str],
-                         serving_path: Path) -> list[str]:
+                         serving_path: Path, twelve_digit_ids: dict[str, str]) -> list[str]:
     import duckdb
 
     schema, table = ds.get("schema") or "main", ds["table_name"]
+    # a physical table, or a virtual dataset's SQL as a subquery (its output columns)
+    rel = f'({ds["sql"]}) as t' if ds.get("sql") else f'"{schema}"."{table}"'
     con = duckdb.connect(str(serving_path), read_only=True)
     try:
-        cols = con.execute(
-            "select column_name, data_type from information_schema.columns"
-            " where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, table],
-        ).fetchall()
+        try:
+            cols = [(r[0], r[1]) for r in con.execute(f"describe select * from {rel}").fetchall()]
+        except duckdb.CatalogException:
+            return []  # not built yet: the chart fails, but exposes nothing
         problems = [f"{name}: serving table column {c!r}" for c, _ in cols
                     if UID_NAME.search(c) and not _allowed(c, allowed)]
         for c, dtype in cols:  # text holding 12 digits is a raw UID whatever its name
             if dtype.upper() not in ("VARCHAR", "TEXT"):
                 continue
+            if c in twelve_digit_ids:  # an id that is 12 digits by design: must fit its shape
+                n = con.execute(
+                    f'select count(*) from {rel} where "{c}" is not null'
+                    " and not regexp_full_match(\"" + c + "\", ?)", [twelve_digit_ids[c]]
+                ).fetchone()[0]
+                if n:
+                    problems.append(f"{name}: {n} values in {c!r} do not look like"
+                                    f" {twelve_digit_ids[c]!r} (a UID?)")
+                continue
             n = con.execute(
-                f'select count(*) from (select "{c}" v from "{schema}"."{table}"'
+                f'select count(*) from (select "{c}" v from {rel}'
                 f" limit 100000) where regexp_matches(v, '{TWELVE_DIGITS}')"
             ).fetchone()[0]
             if n:
@@ -136,7 +151,8 @@ def build_contents(serving_path: Path, assets_dir: Path = ASSETS_DIR,
     security = security if security is not None else load_security()
     files = asset_files(assets_dir)
     problems = check_datasets(files, set(security.get("uid_columns_allowed", [])),
-                              serving_path if check_serving else None)
+                              serving_path if check_serving else None,
+                              security.get("twelve_digit_ids", {}))
     if problems:
         raise UidExposureError(
             "refusing to import datasets that expose more than uid_last4/uid_token:\n  "

@@ -76,17 +76,16 @@ def desired_roles(security: dict[str, Any], serving_path: Path) -> list[dict[str
 
     d = security["departments"]
     for dept in d["list"]:
-        datasets, rls = [], []
+        by_clause: dict[str, list[str]] = {}
         for ds, cols in scoped.items():
             kind = next((k for k in DEPARTMENT_KINDS if k in cols), None)
             clause = kind and _department_clause(dept, kind, cols[kind])
-            if not clause:
-                continue
-            datasets.append(ds)
-            rls.append({"name": f"{RLS_PREFIX}dept:{dept['key']}:{ds}", "table": ds,
-                        "clause": clause, "group_key": "department"})
+            if clause:
+                by_clause.setdefault(clause, []).append(ds)
         roles.append({"name": f"{d['role_prefix']}{dept['name']}", "all_datasets": False,
-                      "sql_lab": False, "datasets": datasets, "rls": rls})
+                      "sql_lab": False,
+                      "datasets": [ds for tables in by_clause.values() for ds in tables],
+                      "rls": _rls(f"dept:{dept['key']}", by_clause, "department")})
 
     dist = security["districts"]
     names = list(dict.fromkeys(list(dist.get("list", []))
@@ -94,15 +93,23 @@ def desired_roles(security: dict[str, Any], serving_path: Path) -> list[dict[str
     for district in names:
         if district.upper() == "UNRESOLVED":
             continue
-        datasets = [ds for ds, cols in scoped.items() if "district" in cols]
+        by_clause = {}
+        for ds, cols in scoped.items():
+            if "district" in cols:
+                clause = f'"{cols["district"]}" = {_quote(district)}'
+                by_clause.setdefault(clause, []).append(ds)
         roles.append({
             "name": f"{dist['role_prefix']}{district}", "all_datasets": False, "sql_lab": False,
-            "datasets": datasets,
-            "rls": [{"name": f"{RLS_PREFIX}district:{district}:{ds}", "table": ds,
-                     "clause": f'"{scoped[ds]["district"]}" = {_quote(district)}',
-                     "group_key": "district"} for ds in datasets],
+            "datasets": [ds for tables in by_clause.values() for ds in tables],
+            "rls": _rls(f"district:{district}", by_clause, "district"),
         })
     return roles
+
+
+def _rls(prefix: str, by_clause: dict[str, list[str]], group_key: str) -> list[dict[str, Any]]:
+    """One RLS filter per distinct clause, on every dataset that clause scopes."""
+    return [{"name": f"{RLS_PREFIX}{prefix}:{i}", "tables": tables, "clause": clause,
+             "group_key": group_key} for i, (clause, tables) in enumerate(by_clause.items(), 1)]
 
 
 def apply_security(security: dict[str, Any], serving_path: Path) -> dict[str, int]:
@@ -152,7 +159,10 @@ def apply_security(security: dict[str, Any], serving_path: Path) -> dict[str, in
             rls.description = f"SRDH security.yaml: {spec['name']}"
             rls.clause = f["clause"]
             rls.group_key = f["group_key"]
-            rls.tables = [tables[f["table"]]]
+            missing = [t for t in f["tables"] if t not in tables]
+            if missing:
+                raise KeyError(f"security.yaml scopes datasets {missing}, which are not imported")
+            rls.tables = [tables[t] for t in f["tables"]]
             rls.roles = [role]
             db.session.add(rls)
 

@@ -68,9 +68,13 @@ def _latest(src: Source, con=None) -> str:
     if src.history == "kyr" or (single and src.unique_record_id):  # nothing to supersede
         return f"SELECT *, {batch_date} AS _bdate FROM raw.{src.feed}"
     rid = value(src.record_id)
-    return (f"SELECT *, {batch_date} AS _bdate FROM raw.{src.feed} QUALIFY row_number() OVER "
-            f"(PARTITION BY {rid} ORDER BY {batch_date} DESC, _batch_id DESC, _file_name DESC,"
-            " _source_row DESC) = 1")
+    # only ids delivered more than once need ordering: the window runs over those rows only
+    return (f"WITH b AS (SELECT *, {batch_date} AS _bdate FROM raw.{src.feed}), "
+            f"d AS (SELECT {rid} AS _k FROM b GROUP BY 1 HAVING count(*) > 1) "
+            f"SELECT * FROM b ANTI JOIN d ON d._k = {value(src.record_id, 'b')} "
+            f"UNION ALL BY NAME (SELECT b.* FROM b SEMI JOIN d ON d._k = "
+            f"{value(src.record_id, 'b')} QUALIFY row_number() OVER (PARTITION BY {rid} "
+            "ORDER BY _bdate DESC, _batch_id DESC, _file_name DESC, _source_row DESC) = 1)")
 
 
 def _extras(src: Source, alias: str = "r", skip: set[str] | None = None) -> list[str]:
@@ -124,8 +128,14 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
         _build_plain(con, src)
         return
     p = src.person
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS SELECT row_number() OVER () AS _rid, * "
-                f"FROM ({_latest(src, con)})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _base AS {_latest(src, con)}")
+    kyr = src.history == "kyr"
+    multi_join, multi_col = "", ""
+    if kyr:  # residents with several versions: the only ones needing a window
+        con.execute("CREATE OR REPLACE TEMP TABLE _multi AS SELECT uid_token AS _t FROM _base "
+                    "GROUP BY 1 HAVING count(*) > 1")
+        multi_join = " LEFT JOIN _multi mu ON mu._t = r.uid_token"
+        multi_col = ", mu._t IS NOT NULL AS _m"
     name_u = f"upper(trim(r.{q(p.name)}))"
     rel_in_name = "r._rel"
     relative_src = "NULL"
@@ -159,7 +169,7 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
         extras += ["r.photo_path", "r.photo_sha256"]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _s1 AS
-        SELECT r._rid, '{src.feed}' AS source, {rid} AS source_record_id, r._batch_id AS batch_id,
+        SELECT '{src.feed}' AS source, {rid} AS source_record_id, r._batch_id AS batch_id,
                r._source_row AS source_row, r.{q(p.name)} AS name_raw,
                CASE WHEN {rel_in_name}.rel <> '' THEN {rel_in_name}.n ELSE {name_u} END AS _n,
                CASE WHEN {rel_in_name}.rel <> '' THEN {rel_in_name}.rn
@@ -168,84 +178,81 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
                     ELSE {rel_type_src} || '/O' END AS relation_type,
                {gender} AS gender, {', '.join(f'{e} AS {k}' for k, e in dob.items())},
                {pl}, {mobile} AS mobile, {uid_cols}, {hh} AS household_ref,
-               r._bdate{''.join(', ' + e for e in extras)}
+               r._bdate{multi_col}{''.join(', ' + e for e in extras)}
         FROM (SELECT *, regexp_extract({name_u.replace('r.', '')}, '{names.RELATION_IN_NAME}',
-                                      ['n', 'rel', 'rn']) AS _rel FROM _base) r {place_join}""")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _s2 AS
-        SELECT *, srdh_honorific(srdh_clean_name(_n)) AS honorific,
-               srdh_strip_honorific(srdh_clean_name(_n)) AS name_std,
-               srdh_strip_honorific(srdh_clean_name(_rn)) AS relative_name_std
-        FROM _s1""")
-    _name_keys(con)
+                                      ['n', 'rel', 'rn']) AS _rel FROM _base) r
+        {place_join}{multi_join}""")
+    _name_tables(con)
     dob_cols = {"dob", "dob_precision", "birth_year", "birth_year_min", "birth_year_max"}
     cols = [c for c in PERSON_COLUMNS if c not in dob_cols or c == "dob"]
     select = ", ".join(DOB_SELECT if c == "dob" else c for c in cols)
     extra_names = [e.rsplit(" AS ", 1)[-1] if " AS " in e else e.split(".", 1)[-1]
                    for e in extras]
     tail = (", " + ", ".join(extra_names)) if extra_names else ""
+    # names were cleaned and keyed once per distinct spelling (_nm, _nk): joins, no regex
     final = f"""
-        SELECT {select}{tail}, s._bdate AS batch_date
-        FROM (SELECT s.*, string_split(s.name_std, ' ') AS _t FROM _s2 s) s
-        LEFT JOIN _keys k USING (_rid)
-        CROSS JOIN LATERAL (SELECT _t[1] AS first_name,
-            CASE WHEN len(_t) > 2 THEN array_to_string(_t[2:len(_t) - 1], ' ') END AS middle_name,
-            CASE WHEN len(_t) > 1 THEN _t[len(_t)] END AS last_name)
+        SELECT {select}{tail}, _bdate AS batch_date{', _m' if kyr else ''}
+        FROM (SELECT *, _t[1] AS first_name,
+                     CASE WHEN len(_t) > 2 THEN array_to_string(_t[2:len(_t) - 1], ' ')
+                     END AS middle_name,
+                     CASE WHEN len(_t) > 1 THEN _t[len(_t)] END AS last_name
+              FROM (SELECT s.*, a.honorific, a.std AS name_std, b.std AS relative_name_std,
+                           ka.name_key, ka.first_name_key, ka.last_name_key,
+                           kb.name_key AS relative_name_key, string_split(a.std, ' ') AS _t
+                    FROM _s1 s LEFT JOIN _nm a ON a.x = s._n LEFT JOIN _nm b ON b.x = s._rn
+                    LEFT JOIN _nk ka ON ka.s = a.std LEFT JOIN _nk kb ON kb.s = b.std))
     """
-    if src.history == "kyr":
+    if kyr:
         _build_kyr(con, src, final)
     else:
         con.execute(f"CREATE OR REPLACE TABLE std.{src.feed} AS {final}")
-    for t in ("_base", "_s1", "_s2", "_keys", "_combos", "_places"):
+    for t in ("_base", "_s1", "_nm", "_multi", "_combos", "_places"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
+    try:
+        con.unregister("_nk")
+    except Exception:
+        pass
 
 
-def _name_keys(con) -> None:
-    """Phonetic keys: computed in Python once per distinct token, joined back in SQL."""
-    toks = con.execute("""
-        SELECT DISTINCT t FROM (
-            SELECT unnest(string_split(name_std, ' ')) AS t FROM _s2
-            UNION ALL SELECT unnest(string_split(relative_name_std, ' ')) FROM _s2)
-        WHERE t IS NOT NULL AND t <> ''""").fetchall()
-    toks = [t[0] for t in toks]
-    from ingest.load import temp_table
+def _name_tables(con) -> None:
+    """``_nm``: each distinct name spelling (and relative name) of ``_s1`` -> honorific and
+    cleaned name; ``_nk``: each distinct cleaned name -> phonetic keys (computed in Python,
+    once per distinct token, see :mod:`names`). Names repeat heavily, so this is a small
+    fraction of the rows."""
+    import pyarrow as pa
 
-    temp_table(con, "_tok", {"t": ("VARCHAR", toks), "k": ("VARCHAR", names.phonetic_keys(toks))})
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _keys AS
-        WITH n AS (
-            SELECT _rid, unnest(string_split(name_std, ' ')) AS t,
-                   unnest(range(1, len(string_split(name_std, ' ')) + 1)) AS i
-            FROM _s2 WHERE name_std IS NOT NULL),
-        nk AS (
-            SELECT n._rid, string_agg(coalesce(k, n.t), ' ' ORDER BY i) AS name_key,
-                   arg_min(coalesce(k, n.t), i) AS first_name_key,
-                   CASE WHEN max(i) > 1 THEN arg_max(coalesce(k, n.t), i) END AS last_name_key
-            FROM n LEFT JOIN _tok ON _tok.t = n.t GROUP BY n._rid),
-        r AS (
-            SELECT _rid, unnest(string_split(relative_name_std, ' ')) AS t,
-                   unnest(range(1, len(string_split(relative_name_std, ' ')) + 1)) AS i
-            FROM _s2 WHERE relative_name_std IS NOT NULL),
-        rk AS (
-            SELECT r._rid, string_agg(coalesce(k, r.t), ' ' ORDER BY i) AS relative_name_key
-            FROM r LEFT JOIN _tok ON _tok.t = r.t GROUP BY r._rid)
-        SELECT _s2._rid, nk.name_key, nk.first_name_key, nk.last_name_key, rk.relative_name_key
-        FROM _s2 LEFT JOIN nk USING (_rid) LEFT JOIN rk USING (_rid)""")
-    con.execute("DROP TABLE _tok")
+        CREATE OR REPLACE TEMP TABLE _nm AS
+        SELECT x, srdh_honorific(c) AS honorific, srdh_strip_honorific(c) AS std
+        FROM (SELECT x, srdh_clean_name(x) AS c FROM (
+            SELECT _n AS x FROM _s1 UNION SELECT _rn FROM _s1) WHERE x IS NOT NULL)""")
+    stds = con.sql("SELECT DISTINCT std FROM _nm WHERE std IS NOT NULL"
+                   ).to_arrow_table().column(0).to_pylist()
+    full, first, last = names.name_keys(stds)
+    con.register("_nk", pa.table({
+        "s": pa.array(stds, pa.string()), "name_key": pa.array(full, pa.string()),
+        "first_name_key": pa.array(first, pa.string()),
+        "last_name_key": pa.array(last, pa.string())}))
 
 
 def _build_kyr(con, src: Source, final: str) -> None:
-    """KYR history: every version with valid_from/valid_to; current = latest, not deactivated."""
+    """KYR history: every version with valid_from/valid_to; current = latest, not deactivated.
+    Only residents with several versions (``_m``) go through the window; the others are
+    their own current version."""
     ob, act = q(src.order_by), q(src.action)
     win = (f"OVER (PARTITION BY source_record_id ORDER BY {ob}, batch_date, batch_id, "
            "source_row)")
+    common = f"* EXCLUDE ({act}, _m), coalesce({act}, 'A') AS action, {ob} AS valid_from"
+    active = f"coalesce({act}, 'A') <> 'D' AS active"
     con.execute(f"""
         CREATE OR REPLACE TABLE std.uid_kyr_history AS
-        SELECT * EXCLUDE ({act}), coalesce({act}, 'A') AS action,
-               {ob} AS valid_from, lead({ob}) {win} AS valid_to,
-               lead(source_row) {win} IS NULL AS is_current,
-               coalesce({act}, 'A') <> 'D' AS active
-        FROM ({final})""")
+        WITH f AS MATERIALIZED ({final})
+        SELECT {common}, lead({ob}) {win} AS valid_to,
+               lead(source_row) {win} IS NULL AS is_current, {active}
+        FROM f WHERE _m
+        UNION ALL BY NAME
+        SELECT {common}, NULL AS valid_to, true AS is_current, {active}
+        FROM f WHERE NOT _m""")
     con.execute("""
         CREATE OR REPLACE TABLE std.uid_kyr AS
         SELECT * EXCLUDE (valid_to, is_current, active) FROM std.uid_kyr_history

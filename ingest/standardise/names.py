@@ -67,6 +67,18 @@ def phonetic_keys(tokens: list[str]) -> list[str | None]:
     return [phonetic_key(t) for t in tokens]
 
 
+def name_keys(names: list[str]) -> tuple[list[str], list[str], list[str | None]]:
+    """(name key, first-token key, last-token key or None for one token) of cleaned names
+    (single-spaced tokens); a token without a key keeps its spelling."""
+    full, first, last = [], [], []
+    for n in names:
+        ks = [phonetic_key(t) or t for t in n.split(" ")]
+        full.append(" ".join(ks))
+        first.append(ks[0])
+        last.append(ks[-1] if len(ks) > 1 else None)
+    return full, first, last
+
+
 def honorifics() -> dict[str, str]:
     with open(REFERENCE / "honorifics.csv", encoding="utf-8") as fh:
         return {r["alias"].strip().upper(): r["canonical"].strip().upper()

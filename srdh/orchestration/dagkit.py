@@ -111,7 +111,7 @@ def schedules_path() -> Path:
 
 
 def schedules() -> dict[str, Any]:
-    """``dags/schedules.yaml`` (or ``$SRDH_SCHEDULES``): ingest polling and delivery crons."""
+    """``dags/schedules.yaml`` (or ``$SRDH_SCHEDULES``): how often ingest DAGs poll."""
     path = schedules_path()
     return (_load_yaml(path) or {}) if path.exists() else {}
 
@@ -139,15 +139,45 @@ def feeds() -> list[dict[str, Any]]:
     return out
 
 
+def _package_dir(name: str) -> Path:
+    """A top-level package's folder, found without executing its ``__init__``."""
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return REPO_ROOT / name
+
+
+def deliveries_config_path() -> Path:
+    """``warehouse/deliveries.yaml`` (the delivery step's own config), or
+    ``$SRDH_DELIVERIES_CONFIG``."""
+    if env := os.environ.get("SRDH_DELIVERIES_CONFIG"):
+        return Path(env).expanduser().resolve()
+    return _package_dir("warehouse") / "deliveries.yaml"
+
+
 def deliveries() -> list[dict[str, Any]]:
-    """Departments that receive files back: ``department``, ``schedule``, ``sources``."""
+    """Departments that receive files back: ``department`` (as ``srdh.pipeline.deliver``
+    takes it), ``slug`` (for DAG/task ids), ``schedule`` (cron), ``sources``.
+
+    Read from the same YAML the delivery step reads, so a department's schedule lives in
+    one place; its sources default to the feeds whose ``department:`` names it.
+    """
+    path = deliveries_config_path()
+    if not path.exists():
+        return []
+    doc = _load_yaml(path) or {}
+    by_dept: dict[str, list[str]] = {}
+    for feed in feeds():
+        if feed["department"]:
+            by_dept.setdefault(str(feed["department"]), []).append(feed["name"])
     out = []
-    for dept, cfg in (schedules().get("deliveries") or {}).items():
+    for dept, cfg in (doc.get("departments") or {}).items():
         cfg = cfg or {}
         out.append({
             "department": str(dept),
+            "slug": str(dept).lower(),
             "schedule": cfg.get("schedule"),
-            "sources": list(cfg.get("sources") or []),
+            "sources": list(cfg.get("sources") or by_dept.get(str(dept), [])),
             "description": cfg.get("description") or f"Deliveries to {dept}",
         })
     return out
@@ -338,7 +368,8 @@ def new_data_count(summary: Any) -> int | None:
     return None
 
 
-def deliver(home_dir: str, department: str, sources: list[str], when: dt.date) -> dict[str, Any]:
+def deliver(home_dir: str, department: str, sources: list[str], when: dt.date,
+            run_id: str | None = None) -> dict[str, Any]:
     """Call ``srdh.pipeline.deliver`` with whichever of these arguments it accepts.
 
     Raises ``AirflowSkipException`` (task shows as skipped, with the reason) while the
@@ -352,7 +383,7 @@ def deliver(home_dir: str, department: str, sources: list[str], when: dt.date) -
 
         raise AirflowSkipException("srdh.pipeline.deliver does not exist yet; nothing delivered")
     offered = {"home": home_dir, "department": department, "sources": sources,
-               "feeds": sources, "run_date": when}
+               "feeds": sources, "run_date": when, "run_id": run_id}
     params = inspect.signature(fn).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         kwargs = offered

@@ -1,0 +1,93 @@
+"""Dedupe edges (vetoes) and seeding-anchored resident clusters, on hand-made tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+import pandas as pd
+
+from matching import dedupe
+from matching.inputs import FeedTable
+from matching.settings import load_settings
+
+
+def _setup(records, pairs, seeded):
+    """records: (source, id, household_ref, birth_year); pairs: (src_l, id_l, src_r, id_r, p);
+    seeded: id -> token (final and provisional)."""
+    con = duckdb.connect()
+    feeds = []
+    for src in sorted({r[0] for r in records}):
+        df = pd.DataFrame([{"unique_id": r[1], "household_ref": r[2], "birth_year_min": r[3],
+                            "birth_year_max": r[3]} for r in records if r[0] == src])
+        con.register("_d", df)
+        con.execute(f"CREATE TABLE inp_{src} AS SELECT * FROM _d")
+        con.unregister("_d")
+        feeds.append(FeedTable(src, f"inp_{src}", len(df), frozenset(df.columns)))
+        sd = pd.DataFrame([{"source": src, "source_record_id": r[1],
+                            "candidate_uid_token": seeded.get(r[1]),
+                            "uid_token": seeded.get(r[1]),
+                            "match_status": "seeded" if r[1] in seeded else "review"}
+                           for r in records if r[0] == src])
+        con.register("_s", sd)
+        con.execute(f"CREATE TABLE seed_{src} AS SELECT * FROM _s")
+        con.unregister("_s")
+    pdf = pd.DataFrame(pairs, columns=["source_l", "record_l", "source_r", "record_r",
+                                       "match_probability"])
+    pdf["match_weight"] = 20.0
+    con.register("_p", pdf)
+    con.execute("CREATE TABLE pred_dedupe AS SELECT * FROM _p")
+    con.execute("CREATE TABLE inp_uid_kyr AS SELECT * FROM (VALUES ('T1'), ('T2')) t(unique_id)")
+    return con, feeds
+
+
+def _residents(con, feeds, settings):
+    kyr = FeedTable("uid_kyr", "inp_uid_kyr", 2, frozenset({"unique_id"}))
+    dedupe.build_edges(con, settings, [f"seed_{f.feed}" for f in feeds], feeds)
+    dedupe.resident_clusters(con, settings, kyr, feeds, [f"seed_{f.feed}" for f in feeds])
+    dedupe.within_source_duplicates(con)
+    res = con.execute("SELECT source || ':' || record_id, resident_id FROM residents").fetchall()
+    return dict(res)
+
+
+def test_same_card_same_name_is_two_people_and_seeding_anchors_clusters():
+    s = load_settings()
+    records = [("pds", "a", "RC1", 1960), ("pds", "b", "RC1", 1962),   # father, son on one card
+               ("pds", "c", "RC9", 1960),                              # a's duplicate, other card
+               ("pen", "x", None, 1961),                               # a in another source
+               ("pds", "d", "RC5", 1990), ("pds", "e", "RC6", 1990),   # unseeded duplicates
+               ("pds", "f", "RC7", 1950), ("pds", "g", "RC8", 1990)]   # birth years far apart
+    pairs = [("pds", "a", "pds", "b", 0.999), ("pds", "b", "pds", "c", 0.999),
+             ("pds", "a", "pen", "x", 0.999), ("pds", "d", "pds", "e", 0.999),
+             ("pds", "f", "pds", "g", 0.999)]
+    con, feeds = _setup(records, pairs, {"a": "T1", "c": "T1"})
+    r = _residents(con, feeds, s)
+    assert r["pds:a"] == r["pds:c"] == r["pen:x"] == r["uid_kyr:T1"]  # seeding + best edge
+    assert r["pds:b"] != r["pds:a"]          # same card: vetoed, stays alone
+    assert r["pds:d"] == r["pds:e"]          # unseeded component
+    assert r["pds:f"] != r["pds:g"]          # 40 years apart: vetoed
+    assert r["uid_kyr:T2"] not in {r["pds:a"], r["pds:d"]}
+    dup = con.execute("SELECT source_record_id FROM duplicates WHERE source = 'pds'").df()
+    assert set(dup["source_record_id"]) == {"a", "c", "d", "e"}
+    # ids are digests, never a token
+    assert all(v.startswith("R") and "T1" not in v for v in r.values())
+
+
+def test_household_veto_can_be_switched_off():
+    s = load_settings()
+    s = replace(s, dedupe=replace(s.dedupe, household_veto=False))
+    con, feeds = _setup([("pds", "a", "RC1", 1960), ("pds", "b", "RC1", 1961)],
+                        [("pds", "a", "pds", "b", 0.999)], {})
+    r = _residents(con, feeds, s)
+    assert r["pds:a"] == r["pds:b"]
+
+
+def test_seeded_to_different_residents_never_merge():
+    s = load_settings()
+    con, feeds = _setup([("pds", "a", "RC1", 1960), ("pds", "b", "RC2", 1960),
+                         ("pds", "m", "RC3", 1960)],
+                        [("pds", "a", "pds", "b", 0.999), ("pds", "a", "pds", "m", 0.999),
+                         ("pds", "b", "pds", "m", 0.999)], {"a": "T1", "b": "T2"})
+    r = _residents(con, feeds, s)
+    assert r["pds:a"] != r["pds:b"]
+    assert r["pds:m"] in {r["pds:a"], r["pds:b"]}  # joins one of them, not both
