@@ -33,7 +33,7 @@ install-bi: $(UV) ## the BI environment (dashboards/.venv): Superset + duckdb-en
 	cd dashboards && $(UV) sync --frozen
 
 install-browser: ## Debian's Chromium for the dashboard rendering tests (skipped when present)
-	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
 	else $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-noto-core >/dev/null; fi
 
 up: install ## generate a demo state (unless LANDING=dir), run the pipeline, serve the UIs

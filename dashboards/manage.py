@@ -6,6 +6,7 @@
     dashboards/.venv/bin/python dashboards/manage.py stop [--home H]
     dashboards/.venv/bin/python dashboards/manage.py status [--home H]
     dashboards/.venv/bin/python dashboards/manage.py screenshots --url U --out DIR ...
+    dashboards/.venv/bin/python dashboards/manage.py gen-assets --serving <home>/serving/srdh.duckdb
 
 The home is --home, else $SRDH_HOME, else ./.srdh (see srdh_superset/home.py).
 """
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--timeout", type=float, default=180)
     for name in ("stop", "status"):
         sub.add_parser(name).add_argument("--home")
+    g = sub.add_parser("gen-assets", help="regenerate assets/ from srdh_superset/assetgen.py"
+                       " and a real serving copy's columns")
+    g.add_argument("--serving", required=True, help="a serving copy built by the pipeline")
     sc = sub.add_parser("screenshots", help="render every dashboard in headless Chromium")
     sc.add_argument("--url", required=True)
     sc.add_argument("--username", required=True)
@@ -44,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     if a.cmd == "bootstrap":
         from srdh_superset.bootstrap import bootstrap
         bootstrap(a.home, sample_data=a.sample_data)
+        return 0
+    if a.cmd == "gen-assets":
+        from srdh_superset.assetgen import check_spec, write_assets
+        problems = check_spec()
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            return 1
+        for name in write_assets(Path(a.serving)):
+            print(name)
         return 0
     if a.cmd == "start":
         from srdh_superset.server import start

@@ -27,7 +27,7 @@ import numpy as np
 from ingest import quarantine
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
 from ingest.registry import Source, load_registry
-from ingest.timing import Steps, duckdb_config, null_steps
+from ingest.timing import Steps, duckdb_config, null_steps, register, unregister
 from ingest.tokens import Keys, init_key, tokens_for
 from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
@@ -80,7 +80,8 @@ class RunSummary:
     batches: list[BatchResult] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
-    gx_docs: str | None = None
+    gx_docs: str | None = None  # Data Docs index.html
+    gx_enabled: bool = True
     gx_failures: list[str] = field(default_factory=list)
     std_rebuilt: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -188,19 +189,18 @@ def _test_pause(batch_id: str) -> None:
         time.sleep(float(pause))
 
 
-def _prepare_uids(con, src: Source, keys: Keys, cache: dict[str, str]
-                  ) -> tuple[list[str], list[str]]:
-    """Tokenise the batch's distinct UIDs into the ``_uidmap`` view (an Arrow table:
+def _prepare_uids(con, src: Source, keys: Keys, cache: dict[str, str],
+                  vaulted: set[str] | None = None) -> tuple[list[str], list[str]]:
+    """Tokenise the batch's distinct UIDs into the ``_uidmap`` view (NumPy arrays:
     ``_uid_norm``, ``_uid_token``, ``_uid_valid``). Tokens are computed once per distinct
-    number per run (``cache``). Returns the (tokens, uids) to vault."""
+    number per run (``cache``). Returns the (tokens, uids) to vault (not those in
+    ``vaulted``: already stored or found in the vault in this run)."""
     f = src.uid_field
     if f is None:
         return [], []
-    import pyarrow as pa
-
     digits = con.sql(
         "SELECT DISTINCT _uid_norm FROM _stage WHERE regexp_full_match(_uid_norm, '[0-9]+')"
-    ).to_arrow_table().column(0).to_pylist()
+    ).fetchnumpy()["_uid_norm"].tolist()
     valid: dict[str, bool] = {}
     twelve = [n for n in digits if len(n) == 12 and n[0] in "23456789"]
     if twelve:
@@ -210,13 +210,13 @@ def _prepare_uids(con, src: Source, keys: Keys, cache: dict[str, str]
     cache.update(zip(todo, tokens_for(todo, keys.mac), strict=True))
     tokens = [cache[n] for n in digits]
     ok = [valid.get(n, False) for n in digits]
-    con.register("_uidmap", pa.table({
-        "_uid_norm": pa.array(digits, pa.string()), "_uid_token": pa.array(tokens, pa.string()),
-        "_uid_valid": pa.array(ok, pa.bool_())}))
-    if f.strict:  # KYR: only valid numbers enter the vault
-        keep = [i for i, v in enumerate(ok) if v]
-        return [tokens[i] for i in keep], [digits[i] for i in keep]
-    return tokens, digits
+    vaulted = vaulted if vaulted is not None else set()
+    register(con, "_uidmap", {"_uid_norm": ("VARCHAR", digits),
+                              "_uid_token": ("VARCHAR", tokens),
+                              "_uid_valid": ("BOOLEAN", np.array(ok, dtype=bool))})
+    # KYR: only valid numbers enter the vault; numbers vaulted earlier in this run are known
+    keep = [i for i, t in enumerate(tokens) if (ok[i] or not f.strict) and t not in vaulted]
+    return [tokens[i] for i in keep], [digits[i] for i in keep]
 
 
 def _good(src: Source, nbad: int, extra: str = "") -> str:
@@ -261,11 +261,19 @@ def _copy_photos(con, src: Source, home: Home, dirs: dict[str, Path], nbad: int)
 
 def _validate(con, src: Source, checks_sql: list[tuple[str, str]]) -> int:
     """Rows with at least one problem into ``_bad`` (with ``_reasons``); returns how many.
-    Good rows are never copied: they go from the stage straight to raw."""
+    Good rows are never copied: they go from the stage straight to raw.
+
+    Each field's trimmed value is computed once (``_v<i>``) and shared by its rules; the
+    UID map is joined in the scan only when a rule needs it (KYR's strict uid), else to the
+    few bad rows afterwards."""
     uid = src.uid_field
-    join = " LEFT JOIN _uidmap m ON m._uid_norm = s._uid_norm" if uid is not None else ""
-    uid_cols = ", m._uid_token, m._uid_valid" if uid is not None else \
-        ", NULL::VARCHAR AS _uid_norm, NULL::VARCHAR AS _uid_token"
+    strict = uid is not None and uid.strict
+    trimmed = {value(f): f"_v{i}" for i, f in enumerate(src.fields)}
+    join = " LEFT JOIN _uidmap m ON m._uid_norm = s._uid_norm" if strict else ""
+    uid_cols = ", m._uid_token, m._uid_valid" if strict else \
+        ", NULL::VARCHAR AS _uid_token, NULL::BOOLEAN AS _uid_valid"
+    if uid is None:
+        uid_cols += ", NULL::VARCHAR AS _uid_norm"
     dup_join, dup_cols = "", ""
     if src.unique_record_id:
         rid = value(src.record_id)
@@ -278,23 +286,35 @@ def _validate(con, src: Source, checks_sql: list[tuple[str, str]]) -> int:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT s.*{uid_cols}, "
                     "[]::VARCHAR[] AS _reasons, true AS _bad FROM _stage s LIMIT 0")
         return 0
-    named = ", ".join(f"{sql} AS _r{i}" for i, (_, sql) in enumerate(checks_sql))
+    named = []
+    for i, (_, sql) in enumerate(checks_sql):
+        for expr, col in trimmed.items():
+            sql = sql.replace(expr, col)
+        named.append(f"{sql} AS _r{i}")
     rs = [f"_r{i}" for i in range(len(checks_sql))]
+    vs = ", ".join(f"{expr} AS {col}" for expr, col in trimmed.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _bad AS
-        SELECT * EXCLUDE ({', '.join(rs)}), CAST([{', '.join(rs)}] AS VARCHAR[]) AS _reasons,
-               true AS _bad
-        FROM (SELECT *, {named} FROM (
-            SELECT s.*{uid_cols}{dup_cols} FROM _stage s{join}{dup_join}))
+        SELECT * EXCLUDE ({', '.join(rs + list(trimmed.values()))}),
+               CAST([{', '.join(rs)}] AS VARCHAR[]) AS _reasons, true AS _bad
+        FROM (SELECT *, {', '.join(named)} FROM (
+            SELECT s.*, {vs}{uid_cols}{dup_cols} FROM _stage s{join}{dup_join}))
         WHERE coalesce({', '.join(rs)}) IS NOT NULL""")
-    return con.execute("SELECT count(*) FROM _bad").fetchone()[0]
+    nbad = con.execute("SELECT count(*) FROM _bad").fetchone()[0]
+    if nbad and uid is not None and not strict:  # the bad rows' tokens, for the quarantine
+        con.execute("""CREATE OR REPLACE TEMP TABLE _bad AS
+            SELECT b.* EXCLUDE (_uid_token, _uid_valid), m._uid_token, m._uid_valid
+            FROM _bad b LEFT JOIN _uidmap m ON m._uid_norm = b._uid_norm""")
+    return nbad
 
 
 def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: Path,
                run_id: str, steps: Steps | None = None,
-               token_cache: dict[str, str] | None = None) -> BatchResult:
+               token_cache: dict[str, str] | None = None,
+               vaulted: set[str] | None = None) -> BatchResult:
     st = steps or null_steps()
     cache = {} if token_cache is None else token_cache
+    vaulted = set() if vaulted is None else vaulted
     batch_id = f"{src.feed}/{folder.name}"
     res = BatchResult(src.feed, batch_id, "unchanged")
     t0 = time.perf_counter()
@@ -332,7 +352,7 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
                 for i, c in enumerate(new)))
         res.rows_read = sum(per_file.values())
         with st.step("tokens"):
-            to_vault = _prepare_uids(con, src, keys, cache)
+            to_vault = _prepare_uids(con, src, keys, cache, vaulted)
         checks_sql = rules(src)
         with st.step("validate"):
             nbad = _validate(con, src, checks_sql)
@@ -357,6 +377,7 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         _test_pause(batch_id)
         with st.step("commit"):
             con.execute("COMMIT")
+        vaulted.update(to_vault[0])  # stored or already held: no need to look again
     except Refusal as r:
         con.execute("ROLLBACK")
         return _refuse(con, res, r, run_id, started, len(files))
@@ -372,10 +393,7 @@ def _drop_batch_temps(con, nfiles: int) -> None:
     con.execute("DROP VIEW IF EXISTS _stage")
     for t in ["_photomap", "_dups", "_bad"] + [f"_f{i}" for i in range(nfiles)]:
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    try:
-        con.unregister("_uidmap")
-    except Exception:
-        pass
+    unregister(con, "_uidmap")
 
 
 def _insert_raw(con, src: Source, batch_id: str, nbad: int) -> None:
@@ -395,10 +413,15 @@ def _insert_raw(con, src: Source, batch_id: str, nbad: int) -> None:
         photo_join = (f" LEFT JOIN _photomap p ON p._file_name = s._file_name AND "
                       f"p._photo = {value(src.photo_field.name, 's')}")
     src_sql = _good(src, nbad, photo_join)
-    con.execute(f"""
-        INSERT INTO raw.{src.feed} BY NAME
-        SELECT {', '.join(sel)}, ? AS _batch_id, s._file_name, s._file_sha256, s._source_row
-        FROM {src_sql}""", [batch_id])
+    con.execute("SET preserve_insertion_order = false")  # raw has no meaningful order
+    try:
+        con.execute(f"""
+            INSERT INTO raw.{src.feed} BY NAME
+            SELECT {', '.join(sel)}, ? AS _batch_id, s._file_name, s._file_sha256,
+                   s._source_row
+            FROM {src_sql}""", [batch_id])
+    finally:
+        con.execute("RESET preserve_insertion_order")
 
 
 def _record(con, res: BatchResult, run_id: str, started: datetime) -> None:
@@ -444,12 +467,13 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
     changed: set[str] = set()
     steps = Steps(echo)
     token_cache: dict[str, str] = {}
+    vaulted: set[str] = set()
     try:
         with Vault(home, keys) as vault:
             for src, folder in batches:
                 try:
                     res = load_batch(con, vault, keys, home, src, folder, run.run_id, steps,
-                                     token_cache)
+                                     token_cache, vaulted)
                 except Exception as exc:  # an unexpected failure stops this batch only
                     res = BatchResult(src.feed, f"{src.feed}/{folder.name}", "error",
                                       reason=f"{type(exc).__name__}: {str(exc)[:300]}")
@@ -477,6 +501,11 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
                     run.gx_docs, run.gx_failures = validate_batches(con, reg, loaded, home,
                                                                     run.run_id)
         run.gx_seconds = time.perf_counter() - t1
+        run.gx_enabled = gx
+        from ingest.quality import docs_index
+
+        if run.gx_docs is None and docs_index(home).is_file():
+            run.gx_docs = str(docs_index(home))  # the latest Data Docs, from an earlier run
         run.steps = steps.rounded()
         run.seconds = time.perf_counter() - t0
         con.execute("INSERT INTO meta.runs VALUES (?, ?, now(), ?, ?)",
@@ -510,6 +539,9 @@ def print_summary(run: RunSummary, echo=print) -> None:
         echo("  Great Expectations failures: " + "; ".join(run.gx_failures))
     if run.gx_docs:
         echo(f"  Data Docs: {run.gx_docs}")
+    else:
+        echo("  Data Docs: none built yet" + ("" if run.gx_enabled else
+             " (Great Expectations is off: --no-gx or SRDH_GX=0)"))
 
 
 def load_landing(landing: str | os.PathLike[str], home: Home | str | None = None,

@@ -1,24 +1,26 @@
-"""Great Expectations: one suite per feed (``great_expectations/<feed>.json``), run on each
-loaded batch after row-level validation.
+"""Great Expectations: one suite per feed (``great_expectations/<feed>.json``, the source of
+truth), run on each loaded batch after row-level validation, with GX's own Data Docs.
 
-GX 1.x ephemeral context with a pandas datasource (its SQL datasource does not work on
-DuckDB). The batch's rows that passed row-level validation are read back from
-``raw.<feed>`` as typed values (codes mapped, numbers cast), restricted to the columns
-the suite uses. Results go to ``meta.gx_results``; Data Docs are rendered as static HTML
-into ``Home.gx_docs`` from the validation results (an ephemeral context has no docs site).
-A feed without a suite file gets a default suite derived from its YAML.
+A file-backed GX context lives in ``<home>/gx`` (``gx/gx/great_expectations.yml``: suites,
+validation definitions and checkpoints are refreshed from the JSON suites on every run;
+validation results are kept in its store). Its Data Docs site ``srdh`` is built by
+``context.build_data_docs()`` into ``Home.gx_docs`` (``<home>/gx/data_docs/index.html``),
+once per run after the checkpoints. Batches are validated as pandas DataFrames (GX's SQL
+datasource does not work on DuckDB): the batch's rows that passed row-level validation are
+read back from ``raw.<feed>`` as typed values (codes mapped, numbers cast), restricted to
+the columns the suite uses. Results also go to ``meta.gx_results``. A feed without a suite
+file gets a default suite derived from its YAML.
 
-GX is imported lazily (about 17 s here) and its logging is quietened.
+GX is imported lazily, only when enabled, and once per process (17-50 s here); its logging
+and progress bars are quietened.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
 import warnings
-from datetime import datetime
 from pathlib import Path
 
 from ingest.registry import Source
@@ -103,40 +105,93 @@ def _plain(v):
     return v
 
 
+SITE = "srdh"
+_GX: dict[str, object] = {}  # the imported modules and one context per GX root
+
+
+def _gx():
+    """(great_expectations, great_expectations.expectations): imported once per process."""
+    if "gx" not in _GX:
+        _quiet()
+        import great_expectations.expectations as gxe
+
+        import great_expectations as gx
+
+        _quiet()
+        _GX["gx"], _GX["gxe"] = gx, gxe
+    return _GX["gx"], _GX["gxe"]
+
+
+def docs_index(home: Home) -> Path:
+    return home.gx_docs / "index.html"
+
+
+def context(home: Home):
+    """The home's file-backed GX context, with the ``srdh`` Data Docs site in Home.gx_docs."""
+    gx, _ = _gx()
+    root = str(home.root / "gx")
+    ctx = _GX.get(root)
+    if ctx is None:
+        ctx = gx.get_context(mode="file", project_root_dir=root)
+        site = {"class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(home.gx_docs)}}
+        sites = ctx.get_config().data_docs_sites or {}
+        if SITE not in sites or sites[SITE]["store_backend"]["base_directory"] != str(
+                home.gx_docs):
+            if SITE in sites:
+                ctx.delete_data_docs_site(SITE)
+            ctx.add_data_docs_site(SITE, site)
+        _GX[root] = ctx
+    return ctx
+
+
+def _checkpoint(ctx, ds, src: Source, spec: dict):
+    """Suite (from the JSON file), batch definition, validation definition and checkpoint of
+    a feed, created or refreshed in the file context."""
+    gx, gxe = _gx()
+    suite = gx.ExpectationSuite(name=spec["name"])
+    for e in spec["expectations"]:
+        suite.add_expectation(getattr(gxe, _camel(e["type"]))(**e["kwargs"]))
+    suite = ctx.suites.add_or_update(suite)
+    try:
+        asset = ds.get_asset(src.feed)
+    except LookupError:
+        asset = ds.add_dataframe_asset(name=src.feed)
+    try:
+        bd = asset.get_batch_definition(f"{src.feed}_batch")
+    except (KeyError, LookupError):
+        bd = asset.add_batch_definition_whole_dataframe(f"{src.feed}_batch")
+    vd = ctx.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{src.feed}_vd", data=bd, suite=suite))
+    return ctx.checkpoints.add_or_update(
+        gx.Checkpoint(name=f"{src.feed}_checkpoint", validation_definitions=[vd],
+                      actions=[], result_format="SUMMARY"))
+
+
 def validate_batches(con, reg: dict[str, Source], batches, home: Home, run_id: str
                      ) -> tuple[str, list[str]]:
-    """Validate each loaded batch with its feed's suite; returns (docs index, failures)."""
-    _quiet()
-    import great_expectations.expectations as gxe
-
-    import great_expectations as gx
-
-    _quiet()
-    ctx = gx.get_context(mode="ephemeral")
-    ds = ctx.data_sources.add_pandas("srdh")
+    """Validate each loaded batch with its feed's suite, then build the Data Docs site;
+    returns (docs index path, failures)."""
+    gx, _ = _gx()
+    ctx = context(home)
+    ds = ctx.data_sources.add_or_update_pandas("srdh")
     failures: list[str] = []
-    docs = home.gx_docs
-    docs.mkdir(parents=True, exist_ok=True)
-    suites: dict[str, object] = {}
+    checkpoints: dict[str, object] = {}
     for b in batches:
         src = reg[b.feed]
         spec = load_suite(src)
-        if b.feed not in suites:
-            suite = gx.ExpectationSuite(name=spec["name"])
-            for e in spec["expectations"]:
-                suite.add_expectation(getattr(gxe, _camel(e["type"]))(**e["kwargs"]))
-            suite = ctx.suites.add(suite)
-            asset = ds.add_dataframe_asset(name=b.feed)
-            bd = asset.add_batch_definition_whole_dataframe(f"{b.feed}_batch")
-            vd = ctx.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{b.feed}_vd", data=bd, suite=suite))
-            suites[b.feed] = vd
-        vd = suites[b.feed]
+        if b.feed not in checkpoints:
+            checkpoints[b.feed] = _checkpoint(ctx, ds, src, spec)
         cols = sorted({e["kwargs"]["column"] for e in spec["expectations"]
                        if "column" in e["kwargs"]})
         df = _frame(con, src, b.batch_id, cols)
-        res = vd.run(batch_parameters={"dataframe": df}, result_format="SUMMARY")
-        rd = _plain(res.to_json_dict())
+        result = checkpoints[b.feed].run(
+            batch_parameters={"dataframe": df},
+            run_id=gx.RunIdentifier(run_name=b.batch_id.replace("/", "__")))
+        ident, vr = next(iter(result.run_results.items()))
+        rd = _plain(vr.to_json_dict())
         stats = rd.get("statistics", {})
         failed = [
             {"type": r["expectation_config"]["type"],
@@ -145,59 +200,23 @@ def validate_batches(con, reg: dict[str, Source], batches, home: Home, run_id: s
              "unexpected_percent": (r.get("result") or {}).get("unexpected_percent"),
              "observed_value": (r.get("result") or {}).get("observed_value")}
             for r in rd.get("results", []) if not r.get("success")]
-        page = docs / f"{b.batch_id.replace('/', '__')}.html"
-        _render_page(page, b.batch_id, spec, rd)
+        page = _page(ctx, ident)
         con.execute("INSERT INTO meta.gx_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
                     [b.batch_id, b.feed, spec["name"], run_id, bool(rd.get("success")),
                      stats.get("evaluated_expectations"), stats.get("successful_expectations"),
-                     json.dumps(failed, default=str), str(page)])
+                     json.dumps(failed, default=str), page])
         if not rd.get("success"):
             failures.append(f"{b.batch_id}: {len(failed)} expectation(s) failed")
-    index = _render_index(con, docs)
-    return str(index), failures
+    ctx.build_data_docs(site_names=[SITE])
+    return str(docs_index(home)), failures
 
 
-_CSS = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-        ".ok{color:#060}.bad{color:#a00;font-weight:bold}")
-
-
-def _render_page(path: Path, batch_id: str, spec: dict, rd: dict) -> None:
-    rows = []
-    for r in rd.get("results", []):
-        cfg = r["expectation_config"]
-        kw = {k: v for k, v in cfg["kwargs"].items() if k != "batch_id"}
-        res = r.get("result") or {}
-        obs = res.get("observed_value", res.get("unexpected_percent"))
-        cls, word = ("ok", "passed") if r.get("success") else ("bad", "FAILED")
-        rows.append(f"<tr><td class='{cls}'>{word}</td><td>{html.escape(cfg['type'])}</td>"
-                    f"<td>{html.escape(json.dumps(kw, default=str))}</td>"
-                    f"<td>{html.escape(str(obs))}</td></tr>")
-    ok = rd.get("success")
-    path.write_text(
-        f"<!doctype html><meta charset='utf-8'><title>{html.escape(batch_id)}</title>"
-        f"<style>{_CSS}</style><h1>Batch {html.escape(batch_id)}</h1>"
-        f"<p>Suite <b>{html.escape(spec['name'])}</b>: <span class='{'ok' if ok else 'bad'}'>"
-        f"{'all expectations met' if ok else 'some expectations failed'}</span> "
-        f"({datetime.now():%Y-%m-%d %H:%M})</p><p><a href='index.html'>all batches</a></p>"
-        "<table><tr><th>result</th><th>expectation</th><th>arguments</th><th>observed / "
-        "% unexpected</th></tr>" + "".join(rows) + "</table>", encoding="utf-8")
-
-
-def _render_index(con, docs: Path) -> Path:
-    rows = con.execute("""
-        SELECT batch_id, feed, suite, success, evaluated, successful, docs_path, run_at
-        FROM meta.gx_results QUALIFY row_number() OVER (PARTITION BY batch_id
-            ORDER BY run_at DESC) = 1 ORDER BY feed, batch_id""").fetchall()
-    body = "".join(
-        f"<tr><td><a href='{html.escape(Path(p).name)}'>{html.escape(b)}</a></td>"
-        f"<td>{html.escape(s)}</td><td class='{'ok' if ok else 'bad'}'>"
-        f"{'passed' if ok else 'FAILED'}</td><td>{sc}/{ev}</td><td>{at:%Y-%m-%d %H:%M}</td></tr>"
-        for b, _f, s, ok, ev, sc, p, at in rows)
-    index = docs / "index.html"
-    index.write_text(
-        f"<!doctype html><meta charset='utf-8'><title>SRDH data quality</title>"
-        f"<style>{_CSS}</style><h1>SRDH data quality (Great Expectations)</h1>"
-        "<table><tr><th>batch</th><th>suite</th><th>result</th><th>met</th><th>run</th></tr>"
-        + body + "</table>", encoding="utf-8")
-    return index
+def _page(ctx, ident) -> str | None:
+    """Path of a validation result's Data Docs page."""
+    try:
+        urls = ctx.get_docs_sites_urls(resource_identifier=ident, site_names=[SITE],
+                                       only_if_exists=False)
+        url = urls[0]["site_url"]
+    except Exception:
+        return None
+    return url[len("file://"):] if url.startswith("file://") else url

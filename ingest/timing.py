@@ -62,3 +62,36 @@ def duckdb_config() -> dict[str, str]:
     and a memory limit, both overridable (``SRDH_DUCKDB_THREADS``, ``SRDH_DUCKDB_MEMORY``)."""
     return {"threads": os.environ.get("SRDH_DUCKDB_THREADS", "2"),
             "memory_limit": os.environ.get("SRDH_DUCKDB_MEMORY", "4GB")}
+
+
+def frame(columns: dict) -> dict:
+    """Columns (lists or NumPy arrays) as a dict of NumPy arrays that ``con.register`` can
+    scan: no pandas or Arrow import (seconds here), no copy into a table. Lists of ``str``
+    become VARCHAR, of ``bytes`` BLOB."""
+    import numpy as np
+
+    out = {}
+    for name, values in columns.items():
+        if isinstance(values, np.ndarray):
+            out[name] = values
+        else:
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+            out[name] = arr
+    return out
+
+
+def register(con, name: str, columns: dict[str, tuple[str, object]]) -> None:
+    """``name`` as a temp view over Python columns (``{column: (sql_type, values)}``),
+    typed even when empty or all NULL; see :func:`frame`. Undo with :func:`unregister`."""
+    con.register(f"{name}_np", frame({c: v for c, (_, v) in columns.items()}))
+    cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, (t, _) in columns.items())
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} FROM {name}_np")
+
+
+def unregister(con, name: str) -> None:
+    con.execute(f"DROP VIEW IF EXISTS {name}")
+    try:
+        con.unregister(f"{name}_np")
+    except Exception:
+        pass

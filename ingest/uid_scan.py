@@ -7,6 +7,15 @@ truth folders (where raw UIDs are sanctioned). A finding is a 12-digit number (s
 hyphens allowed between digit groups) that is a valid UID: first digit 2-9 and a valid
 Verhoeff check digit. The one sanctioned exception is the ``uid`` column of ``seeded``
 rows in ``uid_seeding`` deliveries.
+
+Precision: department identifiers (ration-card numbers, member and job-card ids) are often
+12 digits and pass the Verhoeff check by chance one time in ten. A number is therefore
+reported when (a) its token is in the vault, i.e. it is a real UID known to SRDH, wherever
+it is found; or (b) it is found anywhere except a column known to hold non-UID identifiers
+(:func:`id_columns`: every feed's record id and household reference, and their ``std`` /
+dbt names). Text that is not tabular (logs, HTML, JSON) has no such column: every valid
+number found there is reported. Without the vault key, (a) cannot be checked and nothing
+is left out.
 """
 
 from __future__ import annotations
@@ -65,6 +74,25 @@ def _finding(where: str, column: str | None, hit: str) -> Finding:
     return Finding(where, column, _mask(hit), token=token)
 
 
+_ID_EXTRA = {"source_record_id", "household_ref", "ration_card_no", "job_card_no",
+             "member_id", "card_no"}
+
+
+def id_columns() -> set[str]:
+    """Lower-case names of columns known to hold department identifiers, not UIDs."""
+    cols = set(_ID_EXTRA)
+    try:
+        from ingest.registry import load_registry
+
+        for src in load_registry().values():
+            for name in (src.record_id, src.person.household_ref if src.person else None):
+                if name and src.fields[name].type != "uid":
+                    cols.add(name.lower())
+    except Exception:  # a broken registry must not stop a leak scan
+        pass
+    return cols
+
+
 def scan_text(text: str) -> list[str]:
     return [m.group(0) for m in _UID_RE.finditer(text) if _valid(m.group(0))]
 
@@ -91,20 +119,25 @@ def scan_database(path: Path, label: str | None = None) -> list[Finding]:
     return out
 
 
-def _seeding_csv(path: Path, text: str) -> list[Finding]:
-    """uid_seeding delivery: the uid column of `seeded` rows is sanctioned."""
+def _scan_csv(path: Path, text: str) -> list[Finding]:
+    """A CSV file, column by column (findings name the header). In a uid_seeding delivery
+    the uid column of `seeded` rows is sanctioned."""
     out: list[Finding] = []
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
-    lower = [h.strip().lower() for h in header]
-    uid_i = lower.index("uid") if "uid" in lower else None
+    lower = [h.strip().lstrip("\ufeff").lower() for h in header]
+    for hit in scan_text(",".join(header)):
+        out.append(_finding(str(path), "line 1", hit))
+    seeding = "uid_seeding" in path.name
+    uid_i = lower.index("uid") if seeding and "uid" in lower else None
     for n, row in enumerate(reader, start=2):
-        seeded = any(c.strip().lower() == "seeded" for c in row)
+        seeded = uid_i is not None and any(c.strip().lower() == "seeded" for c in row)
         for i, cell in enumerate(row):
             if i == uid_i and seeded:
                 continue
             for hit in scan_text(cell):
-                out.append(_finding(str(path), f"line {n}", hit))
+                col = header[i].strip() if i < len(header) else f"line {n}"
+                out.append(_finding(f"{path}:line {n}", col, hit))
     return out
 
 
@@ -160,8 +193,8 @@ def scan_for_uids(home: Home | str | Path, include_landing: bool = False) -> lis
             findings += _scan_parquet(path)
         elif suffix in TEXT_SUFFIXES:
             text = path.read_text(encoding="utf-8", errors="replace")
-            if "uid_seeding" in path.name and suffix == ".csv":
-                findings += _seeding_csv(path, text)
+            if suffix == ".csv":
+                findings += _scan_csv(path, text)
                 continue
             for n, line in enumerate(text.splitlines(), start=1):
                 for hit in scan_text(line):
@@ -170,14 +203,18 @@ def scan_for_uids(home: Home | str | Path, include_landing: bool = False) -> lis
 
 
 def _mark_vault(home: Home, findings: list[Finding]) -> list[Finding]:
-    """Flag findings whose number is a UID held in the vault."""
+    """Flag findings whose number is a UID held in the vault; drop the numbers that are
+    not in the vault and sit in a column known to hold department identifiers."""
     tokens = [f.token for f in findings if f.token]
     if not tokens or not home.vault.exists():
-        return findings
+        return findings  # no key or no vault: nothing can be ruled out
     con = duckdb.connect(str(home.vault), read_only=True)
     try:
         known = {r[0] for r in con.execute(
             "SELECT uid_token FROM uids WHERE list_contains(?, uid_token)", [tokens]).fetchall()}
     finally:
         con.close()
-    return [Finding(f.where, f.column, f.masked, f.token in known, f.token) for f in findings]
+    ids = id_columns()
+    marked = [Finding(f.where, f.column, f.masked, f.token in known, f.token) for f in findings]
+    return [f for f in marked
+            if f.in_vault or f.token is None or (f.column or "").lower() not in ids]

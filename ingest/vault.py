@@ -12,9 +12,10 @@ import os
 from datetime import datetime
 
 import duckdb
+import numpy as np
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ingest.timing import duckdb_config
+from ingest.timing import duckdb_config, register, unregister
 from ingest.tokens import Keys
 from srdh.paths import Home
 
@@ -58,26 +59,24 @@ class Vault:
     def store(self, tokens: list[str], uids: list[str], batch_id: str | None = None) -> int:
         """Encrypt and store the UIDs whose token is not in the vault yet. Returns how many.
 
-        Set-based: the tokens already held are found with one anti-join against an Arrow
-        view; the new ones are encrypted in a tight loop (one AES-GCM call per UID, nonces
-        drawn from one ``os.urandom`` call) and appended in one INSERT."""
+        Set-based: the tokens already held are found with one anti-join against registered
+        NumPy arrays; the new ones (distinct, not held) are encrypted in a tight loop (one
+        AES-GCM call per UID, nonces drawn from one ``os.urandom`` call) and appended in
+        one INSERT."""
         if not tokens:
             return 0
-        import pyarrow as pa
-
         first: dict[str, int] = {}
         for i, t in enumerate(tokens):
             first.setdefault(t, i)
-        idx = list(first.values()) if len(first) != len(tokens) else range(len(tokens))
-        incoming = pa.table({"uid_token": pa.array([tokens[i] for i in idx], pa.string()),
-                             "i": pa.array(list(idx), pa.int64())})
-        self.con.register("_incoming", incoming)
+        idx = list(first.values()) if len(first) != len(tokens) else list(range(len(tokens)))
+        register(self.con, "_incoming", {"uid_token": ("VARCHAR", [tokens[i] for i in idx]),
+                                         "i": ("BIGINT", np.array(idx, dtype=np.int64))})
         try:
             new_i = self.con.execute(
-                "SELECT i FROM _incoming ANTI JOIN uids USING (uid_token) ORDER BY i"
+                "SELECT i FROM _incoming ANTI JOIN uids USING (uid_token)"
             ).fetchnumpy()["i"].tolist()
         finally:
-            self.con.unregister("_incoming")
+            unregister(self.con, "_incoming")
         if not new_i:
             return 0
         enc = AESGCM(self.keys.enc).encrypt
@@ -86,15 +85,13 @@ class Vault:
         nonces = [pool[12 * j:12 * j + 12] for j in range(len(new_i))]
         cts = [enc(n, uids[i].encode("ascii", "replace"), t.encode())
                for n, i, t in zip(nonces, new_i, new_t, strict=True)]
-        new = pa.table({"uid_token": pa.array(new_t, pa.string()),
-                        "nonce": pa.array(nonces, pa.binary()),
-                        "ciphertext": pa.array(cts, pa.binary())})
-        self.con.register("_new", new)
+        register(self.con, "_new", {"uid_token": ("VARCHAR", new_t), "nonce": ("BLOB", nonces),
+                                    "ciphertext": ("BLOB", cts)})
         try:
-            self.con.execute("INSERT OR IGNORE INTO uids SELECT uid_token, nonce, ciphertext, ?, ?,"
-                             " now() FROM _new", [self.keys.key_id, batch_id])
+            self.con.execute("INSERT INTO uids SELECT uid_token, nonce, ciphertext, ?, ?, now() "
+                             "FROM _new", [self.keys.key_id, batch_id])
         finally:
-            self.con.unregister("_new")
+            unregister(self.con, "_new")
         return len(new_t)
 
     def count(self) -> int:

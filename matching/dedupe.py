@@ -102,13 +102,17 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
         for t in seed_tables
     ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS record_id, "
           "NULL::VARCHAR AS uid_token WHERE false")
+    hh = {f.feed for f in linked_tables if "household_ref" in f.usable}
+    attrs = _dept_attrs_sql([f for f in linked_tables if f.feed in hh])
+    hh_join = (f"LEFT JOIN ({attrs}) a ON a.source = s.source AND a.record_id = s.record_id"
+               if attrs else "LEFT JOIN (SELECT NULL AS household_ref) a ON false")
     con.execute(f"""
         CREATE OR REPLACE TABLE _res_nodes AS
-        SELECT source || '|' || record_id AS node, source, record_id,
-               uid_token IS NOT NULL AS fixed,
-               CASE WHEN uid_token IS NOT NULL THEN 'K:' || uid_token
-                    ELSE 'N:' || source || '|' || record_id END AS label
-        FROM ({seeded})
+        SELECT s.source || '|' || s.record_id AS node, s.source, s.record_id,
+               a.household_ref, s.uid_token IS NOT NULL AS fixed,
+               CASE WHEN s.uid_token IS NOT NULL THEN 'K:' || s.uid_token
+                    ELSE 'N:' || s.source || '|' || s.record_id END AS label
+        FROM ({seeded}) s {hh_join}
     """)
     thr = settings.dedupe.threshold
     # edges with at least one unseeded end, both directions
@@ -127,18 +131,24 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
         JOIN _res_nodes nb ON nb.node = d.b
         WHERE NOT na.fixed
     """)
-    # an unseeded record joins the resident of its strongest edge to a seeded record
-    con.execute("""
+    # an unseeded record joins the resident of its strongest edge to a seeded record,
+    # unless that resident already holds a record on the same card of the same source
+    veto = ("AND NOT EXISTS (SELECT 1 FROM _res_nodes m WHERE m.label = nb.label "
+            "AND m.source = na.source AND m.household_ref = na.household_ref)"
+            if settings.dedupe.household_veto else "")
+    con.execute(f"""
         UPDATE _res_nodes AS t SET label = best.label, fixed = true
         FROM (SELECT e.a, arg_max(nb.label, e.match_weight) AS label
               FROM _res_edges e JOIN _res_nodes nb ON nb.node = e.b
-              WHERE e.b_fixed GROUP BY e.a) best
+              JOIN _res_nodes na ON na.node = e.a
+              WHERE e.b_fixed {veto} GROUP BY e.a) best
         WHERE t.node = best.a
     """)
     con.execute("""
         CREATE OR REPLACE TABLE _res_free_edges AS
-        SELECT e.a, e.b FROM _res_edges e JOIN _res_nodes na ON na.node = e.a
-        WHERE NOT na.fixed
+        SELECT e.a, e.b FROM _res_edges e
+        JOIN _res_nodes na ON na.node = e.a JOIN _res_nodes nb ON nb.node = e.b
+        WHERE NOT na.fixed AND NOT nb.fixed
     """)
     _propagate(con, "_res_nodes", "_res_free_edges")
     con.execute(f"""

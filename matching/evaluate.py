@@ -192,7 +192,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool = True, rerun: boo
             con.close()
     if need_run:
         t0 = time.time()
-        pipeline.run_matching(h, settings, deliver_files=False)
+        pipeline.run_matching(h.root, settings, deliver_files=False)
         report["timings"]["srdh_match"] = time.time() - t0
 
     ws = pipeline.open_inputs(h.warehouse, settings)

@@ -63,7 +63,7 @@ class DedupeSettings:
     include_feeds: str = "departments"
     conflict_pair_threshold: float = 0.5
     # log2 prior odds that two departmental records are one person (fixed, size-free)
-    prior_weight: float = -10.0
+    prior_weight: float = -14.0
     # same source + same household_ref (ration card / job card) = two people
     household_veto: bool = True
     # two records whose birth-year ranges are further apart than this are two people
@@ -136,7 +136,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
             threshold=float(dd.get("threshold", 0.99)),
             include_feeds=str(dd.get("include_feeds", "departments")),
             conflict_pair_threshold=float(dd.get("conflict_pair_threshold", 0.5)),
-            prior_weight=float(dd.get("prior_weight", -10.0)),
+            prior_weight=float(dd.get("prior_weight", -14.0)),
             household_veto=bool(dd.get("household_veto", True)),
             max_birth_year_gap=int(dd.get("max_birth_year_gap", 4)),
         ),

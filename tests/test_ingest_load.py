@@ -341,3 +341,23 @@ def test_scan_finds_a_planted_uid_outside_the_vault(loaded):
     assert len(found) == 1 and found[0].in_vault and found[0].masked.endswith(U2[-4:])
     assert U2 not in str(found[0])
     Path(home.logs / "oops.log").unlink()
+
+
+def test_scan_is_precise_department_ids_are_not_uids_but_real_uids_are_caught(loaded):
+    from ingest_helpers import uid
+
+    home = Home.at(loaded["home"])
+    unknown = uid("78901234567")  # passes Verhoeff, not a UID SRDH knows (like a ration card)
+    path = write(home.deliveries / "extract.csv",
+                 "ration_card_no,notes,member_id\n"
+                 f"{unknown},ok,M1\n"            # an id column: a department id, not reported
+                 f"{U1},ok,M2\n"                  # a real UID, even in an id column: caught
+                 f"RC9,call {unknown} back,M3\n")  # a free-text column: reported
+    try:
+        found = scan_for_uids(home)
+        got = sorted((f.column, f.masked[-4:], f.in_vault) for f in found)
+        assert got == sorted([("ration_card_no", U1[-4:], True),
+                              ("notes", unknown[-4:], False)]), [str(f) for f in found]
+    finally:
+        path.unlink()
+    assert scan_for_uids(home) == []

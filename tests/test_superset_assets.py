@@ -22,6 +22,7 @@ from srdh_superset import bundle, sample_data  # noqa: E402
 from srdh_superset.security import desired_roles  # noqa: E402
 
 ASSETS = bundle.asset_files()
+LEAKAGE = "datasets/srdh_serving/marts_mart_scheme_leakage.yaml"
 
 
 def _load(prefix: str) -> dict[str, dict]:
@@ -67,42 +68,105 @@ def test_render_points_at_the_serving_copy(tmp_path):
 
 @pytest.mark.parametrize("column", ["uid", "aadhaar_number", "raw_uid", "UID_NO", "kyr_uid"])
 def test_datasets_exposing_a_uid_are_refused(column):
-    ds = yaml.safe_load(ASSETS["datasets/srdh_serving/mart_scheme_summary.yaml"])
+    ds = yaml.safe_load(ASSETS[LEAKAGE])
     ds["columns"].append({"column_name": column, "type": "VARCHAR"})
     files = dict(ASSETS)
-    files["datasets/srdh_serving/mart_scheme_summary.yaml"] = yaml.safe_dump(ds)
+    files[LEAKAGE] = yaml.safe_dump(ds)
     allowed = set(bundle.load_security()["uid_columns_allowed"])
     assert bundle.check_datasets(files, allowed)
 
 
 @pytest.mark.parametrize("column", ["uid_last4", "uid_token", "uid_masked", "uid_seeded"])
 def test_masked_uid_columns_are_allowed(column):
-    ds = yaml.safe_load(ASSETS["datasets/srdh_serving/mart_scheme_summary.yaml"])
+    ds = yaml.safe_load(ASSETS[LEAKAGE])
     ds["columns"].append({"column_name": column, "type": "VARCHAR"})
     allowed = set(bundle.load_security()["uid_columns_allowed"])
     assert bundle.uid_violations("x", ds, {a.lower() for a in allowed}) == []
 
 
 def test_uid_in_metric_or_sql_is_refused():
-    ds = yaml.safe_load(ASSETS["datasets/srdh_serving/mart_data_quality.yaml"])
+    ds = yaml.safe_load(ASSETS["datasets/srdh_serving/marts_mart_data_quality.yaml"])
     ds["sql"] = "select feed, aadhaar from raw.food_pds"
     assert bundle.uid_violations("x", ds, set())
 
 
+def test_the_spec_is_consistent_and_the_assets_are_rendered_from_it():
+    from srdh_superset import assetgen
+
+    assert assetgen.check_spec() == []
+    charts = _load("charts/")
+    assert {c["slice_name"] for c in charts.values()} == set(assetgen.CH)
+    assert {d["dashboard_title"] for d in _load("dashboards/").values()} == {
+        d.title for d in assetgen.DASHBOARDS}
+    # the generator's output for the committed dataset columns equals the committed files
+    columns = {f"{d['schema']}.{d['table_name']}": [(c["column_name"], c["type"])
+                                                     for c in d["columns"]]
+               for d in _load("datasets/").values()}
+    assert assetgen.render_assets(columns) == {
+        n: t for n, t in ASSETS.items() if n.split("/")[0] in ("charts", "dashboards",
+                                                               "datasets")}
+
+
+def test_every_dataset_a_scoped_role_reads_is_filtered():
+    security = bundle.load_security()
+    keys = {f"{d['schema']}.{d['table_name']}" for d in _load("datasets/").values()}
+    assert set(security["datasets"]) <= keys  # no scope for a dataset that does not exist
+    # data quality is for Analysts only; everything else is scoped for someone
+    assert keys - set(security["datasets"]) == {
+        "marts.mart_data_quality", "marts.mart_data_quality_quarantine_reasons"}
+
+
 def test_twelve_digit_text_in_a_serving_table_is_refused(tmp_path):
     serving = sample_data.write_sample_serving(tmp_path / "srdh.duckdb")
-    assert bundle.check_datasets(ASSETS, {"uid_seeded", "uid_seeded_share"}, serving) == []
+    security = bundle.load_security()
+    allowed, ids = set(security["uid_columns_allowed"]), security["twelve_digit_ids"]
+    assert bundle.check_datasets(ASSETS, allowed, serving, ids) == []
     con = duckdb.connect(str(serving))
-    con.execute("update marts.mart_data_quality set batch_id = '234123412346' where feed='uid_kyr'")
+    con.execute("insert into marts.mart_data_quality (feed, batch_id) values"
+                " ('uid_kyr', '234123412346')")
     con.close()
-    problems = bundle.check_datasets(ASSETS, {"uid_seeded", "uid_seeded_share"}, serving)
-    assert any("12-digit" in p for p in problems)
+    problems = bundle.check_datasets(ASSETS, allowed, serving, ids)
+    assert any("12-digit" in p and "mart_data_quality" in p for p in problems)
     with pytest.raises(bundle.UidExposureError):
         bundle.build_contents(serving)
 
 
+@pytest.mark.parametrize("value,is_uid", [
+    ("234123412346", True), ("uid:234123412346", True), ("2341 2341 2346", True),
+    ("R3ab338497471470e", False), ("HH-479e114612822203", False), ("9876543210", False),
+    ("XXXX XXXX 2346", False), ("22270000015001", False)])
+def test_what_counts_as_a_twelve_digit_uid(value, is_uid):
+    hit = duckdb.execute("select regexp_matches(?, ?)", [value, bundle.TWELVE_DIGITS]).fetchone()[0]
+    assert hit == is_uid
+
+
+def test_twelve_digit_ids_must_fit_their_pattern_even_in_virtual_datasets(tmp_path):
+    serving = sample_data.write_sample_serving(tmp_path / "srdh.duckdb")
+    security = bundle.load_security()
+    allowed, ids = set(security["uid_columns_allowed"]), security["twelve_digit_ids"]
+    con = duckdb.connect(str(serving))
+    con.execute("insert into marts.mart_household_card (household_id, ration_card_no)"
+                " values ('HH-1', '220100000103')")
+    con.close()
+    assert bundle.check_datasets(ASSETS, allowed, serving, ids) == []  # a ration card
+    con = duckdb.connect(str(serving))
+    con.execute("insert into marts.dim_household (household_id, ration_card_no)"
+                " values ('HH-2', '934123412346')")  # not a CG ration card: a UID?
+    con.execute("insert into marts.dim_household_member (household_id, resident_id)"
+                " values ('HH-2', 'R-2')")
+    con.execute("insert into marts.dim_resident (resident_id) values ('R-2')")
+    con.close()
+    problems = bundle.check_datasets(ASSETS, allowed, serving, ids)
+    # dim_household is read only through the household_members virtual dataset
+    assert any("household_members" in p and "ration_card_no" in p for p in problems)
+
+
 def test_security_yaml_gives_every_scoped_role_an_rls_filter(tmp_path):
     serving = sample_data.write_sample_serving(tmp_path / "srdh.duckdb")
+    con = duckdb.connect(str(serving))
+    con.execute("insert into marts.mart_village_facilities (village_code, district_name)"
+                " values ('1', 'Newdistrict'), ('2', 'UNRESOLVED')")
+    con.close()
     security = bundle.load_security()
     roles = {r["name"]: r for r in desired_roles(security, serving)}
     analyst = roles[security["analyst"]["role"]]
@@ -110,12 +174,22 @@ def test_security_yaml_gives_every_scoped_role_an_rls_filter(tmp_path):
     for name, role in roles.items():
         if role["all_datasets"]:
             continue
-        covered = {f["table"] for f in role["rls"]}
-        # every dataset the role can read that has scheme/district rows is filtered
-        scoped = set(security["scheme_datasets"] if name.startswith("Dept") else
-                     security["district_datasets"])
-        assert scoped & set(role["datasets"]) <= covered, name
-    sw = roles["Dept - Social Welfare"]["rls"][0]["clause"]
-    assert sw == "scheme_code IN ('NSAP_OAP', 'NSAP_WP', 'NSAP_DP')"
-    # districts found in the serving copy get roles too
-    assert {"District - Raipur", "District - Bastar", "District - Durg"} <= set(roles)
+        # every dataset a scoped role can read is covered by one of its RLS filters
+        assert role["datasets"], name
+        covered = [t for f in role["rls"] for t in f["tables"]]
+        assert sorted(covered) == sorted(role["datasets"]), name
+    sw = {f["clause"] for f in roles["Dept - Social Welfare"]["rls"]}
+    assert sw == {"\"department\" = 'SOCIAL_WELFARE'",
+                  "\"scheme_code\" IN ('IGNOAPS', 'IGNWPS', 'IGNDPS', 'SSPY', 'MNPY')",
+                  "\"department\" = 'Social Welfare'"}
+    food = {f["clause"] for f in roles["Dept - Food and Civil Supplies"]["rls"]}
+    assert "(\"scheme_code\" IN ('PDS') OR starts_with(\"scheme_code\", 'PDS_'))" in food
+    # a department without schemes only reads project datasets
+    assert all("project" in ds or ds == "marts.mart_project_status"
+               for ds in roles["Dept - Public Health Engineering"]["datasets"])
+    bastar = {f["clause"] for f in roles["District - Bastar"]["rls"]}
+    assert bastar == {"\"district\" = 'Bastar'", "\"district_name\" = 'Bastar'"}
+    # districts found in the serving copy get roles too, never UNRESOLVED
+    assert {"District - Raipur", "District - Baloda Bazar-Bhatapara",
+            "District - Newdistrict"} <= set(roles)
+    assert "District - UNRESOLVED" not in roles

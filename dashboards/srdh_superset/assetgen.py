@@ -317,7 +317,8 @@ def _form_data(c: Chart) -> tuple[dict[str, Any], dict[str, Any]]:
              "max_bubble_size": "15", "show_legend": False, "color_scheme": "supersetColors",
              "x_axis_label": "Longitude", "y_axis_label": "Latitude",
              "xAxisFormat": ".1f", "y_axis_format": ".1f", "truncateYAxis": True,
-             "truncateXAxis": True, "opacity": 0.7, "tooltipSizeFormat": ",d",
+             "truncateXAxis": True, "opacity": 0.7, "xAxisTitleMargin": 30,
+             "yAxisTitleMargin": 40, "tooltipSizeFormat": ",d",
              "orderby": [], **c.extra}
         q.update(columns=c.groupby, metrics=c.metrics, row_limit=c.row_limit, orderby=[])
     else:  # pragma: no cover
@@ -515,8 +516,8 @@ DASHBOARDS: list[Dash] = [
            ("Deceased but active", 2, 25), ("Rupees at risk per month", 3, 25)],
           [("Leakage by scheme", 12, 50)],
           [("Rupees at risk by district", 12, 60)],
-          [("Leakage by district and block", 6, 60), ("Inclusion gaps by scheme", 6, 60)],
-          [("Inclusion gaps by district and block", 12, 50)]],
+          [("Leakage by district and block", 12, 60)],
+          [("Inclusion gaps by scheme", 5, 60), ("Inclusion gaps by district and block", 7, 60)]],
          _region_filters("marts.mart_scheme_leakage")),
     Dash("Household card lookup", "household-card",
          "Find a household by id, ration card, or a resident's name and village; read its"

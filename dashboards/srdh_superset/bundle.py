@@ -21,7 +21,9 @@ ASSETS_DIR = DASHBOARDS_DIR / "assets"
 SECURITY_FILE = DASHBOARDS_DIR / "security.yaml"
 
 UID_NAME = re.compile(r"(^|[^a-z])(uid|aadhaa?r|adhaar)", re.IGNORECASE)
-TWELVE_DIGITS = r"(^|[^0-9])[0-9]{12}([^0-9]|$)"
+# 12 digits (or 4+4+4 with spaces) standing alone: not inside a longer run of digits or
+# letters, so hex ids like "R3ab338497471470e" are not UIDs but "uid:234123412346" is.
+TWELVE_DIGITS = r"(^|[^0-9A-Za-z])([0-9]{12}|[0-9]{4} [0-9]{4} [0-9]{4})([^0-9A-Za-z]|$)"
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 

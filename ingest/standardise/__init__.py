@@ -14,6 +14,7 @@ from ingest.registry import Source
 from ingest.standardise import names, places
 from ingest.standardise.contacts import mobile_sql
 from ingest.standardise.dates import DOB_SELECT, dob_columns
+from ingest.timing import register, unregister
 from ingest.validate import MASK_MACRO, parsed, q, value
 from srdh.paths import Home
 
@@ -43,6 +44,7 @@ def build_std(con: duckdb.DuckDBPyConnection, reg: dict[str, Source], changed: s
     have = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema='raw'").fetchall()}
     order = sorted(todo & have, key=lambda f: (f != "lgd_villages", f))
+    con.execute("SET preserve_insertion_order = false")  # std tables have no row order
     try:
         for feed in order:
             t = time.perf_counter()
@@ -57,6 +59,7 @@ def build_std(con: duckdb.DuckDBPyConnection, reg: dict[str, Source], changed: s
                 places.drop_prepared(con)
     finally:
         places.drop_prepared(con)
+        con.execute("RESET preserve_insertion_order")
     return order
 
 
@@ -208,10 +211,7 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
         con.execute(f"CREATE OR REPLACE TABLE std.{src.feed} AS {final}")
     for t in ("_base", "_s1", "_nm", "_multi", "_combos", "_places"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    try:
-        con.unregister("_nk")
-    except Exception:
-        pass
+    unregister(con, "_nk")
 
 
 def _name_tables(con) -> None:
@@ -219,20 +219,17 @@ def _name_tables(con) -> None:
     cleaned name; ``_nk``: each distinct cleaned name -> phonetic keys (computed in Python,
     once per distinct token, see :mod:`names`). Names repeat heavily, so this is a small
     fraction of the rows."""
-    import pyarrow as pa
-
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _nm AS
         SELECT x, srdh_honorific(c) AS honorific, srdh_strip_honorific(c) AS std
         FROM (SELECT x, srdh_clean_name(x) AS c FROM (
             SELECT _n AS x FROM _s1 UNION SELECT _rn FROM _s1) WHERE x IS NOT NULL)""")
     stds = con.sql("SELECT DISTINCT std FROM _nm WHERE std IS NOT NULL"
-                   ).to_arrow_table().column(0).to_pylist()
+                   ).fetchnumpy()["std"].tolist()
     full, first, last = names.name_keys(stds)
-    con.register("_nk", pa.table({
-        "s": pa.array(stds, pa.string()), "name_key": pa.array(full, pa.string()),
-        "first_name_key": pa.array(first, pa.string()),
-        "last_name_key": pa.array(last, pa.string())}))
+    register(con, "_nk", {"s": ("VARCHAR", stds), "name_key": ("VARCHAR", full),
+                          "first_name_key": ("VARCHAR", first),
+                          "last_name_key": ("VARCHAR", last)})
 
 
 def _build_kyr(con, src: Source, final: str) -> None:

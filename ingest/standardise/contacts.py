@@ -1,10 +1,10 @@
 """Mobile numbers: 10 digits starting 6-9, after stripping +91 / 91 / 0 and separators."""
 
+# a 10-digit mobile, optionally after 91 / 0 / 091 (what is left once separators are gone)
+_MOBILE = "^(?:91|0|091)?([6-9][0-9]{9})$"
+
+
 def mobile_sql(expr: str) -> str:
-    """SQL giving the 10-digit mobile or NULL."""
+    """SQL giving the 10-digit mobile or NULL (two regex calls per value)."""
     d = f"regexp_replace(coalesce({expr}, ''), '[^0-9]', '', 'g')"
-    core = (f"CASE WHEN length({d}) = 10 THEN {d} "
-            f"WHEN length({d}) = 12 AND starts_with({d}, '91') THEN {d}[3:] "
-            f"WHEN length({d}) = 11 AND starts_with({d}, '0') THEN {d}[2:] "
-            f"WHEN length({d}) = 13 AND starts_with({d}, '091') THEN {d}[4:] END")
-    return f"(CASE WHEN regexp_matches({core}, '^[6-9][0-9]{{9}}$') THEN {core} END)"
+    return f"nullif(regexp_extract({d}, '{_MOBILE}', 1), '')"

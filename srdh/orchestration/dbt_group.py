@@ -102,7 +102,7 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
         ProjectConfig,
         RenderConfig,
     )
-    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
     profile_name, target, profiles = _profile()  # type: ignore[misc]
     project = dagkit.dbt_project_dir()
@@ -120,14 +120,19 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
         # dbt in a child process: its DuckDB connection closes when it exits, and dbt's
         # global state never lives in the task process (under dag.test() every task shares
         # one process, and publish must then open the warehouse).
+        # A model's task runs only the tests whose every parent it has built (cautious);
+        # tests spanning several models (relationships) get their own task after all
+        # their parents (detached), instead of failing on a model not built yet.
         execution_config=ExecutionConfig(dbt_executable_path=dbt_executable(),
-                                         invocation_mode=InvocationMode.SUBPROCESS),
+                                         invocation_mode=InvocationMode.SUBPROCESS,
+                                         test_indirect_selection=TestIndirectSelection.CAUTIOUS),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST if manifest else LoadMode.CUSTOM,
             test_behavior=TestBehavior.BUILD,
             invocation_mode=InvocationMode.SUBPROCESS,
             dbt_executable_path=dbt_executable(),
             emit_datasets=False,
+            should_detach_multiple_parents_tests=True,
             select=[x for x in os.environ.get("SRDH_DBT_SELECT", "").split(",") if x],
         ),
         operator_args={"pool": dagkit.POOL, "install_deps": False, "append_env": True,

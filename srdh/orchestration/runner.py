@@ -305,6 +305,8 @@ class AirflowRunner:
                 status = resp.status
         except urllib.error.HTTPError as exc:
             raw, status = exc.read(), exc.code
+        except (urllib.error.URLError, OSError) as exc:  # refused, reset, timed out
+            raise AirflowError(f"Airflow at {self.url} is not answering: {exc}") from exc
         try:
             return status, json.loads(raw) if raw else None
         except ValueError:
@@ -332,7 +334,7 @@ class AirflowRunner:
     def health(self) -> dict[str, Any] | None:
         try:
             status, body = self.request("GET", "/api/v2/monitor/health", timeout=5)
-        except (OSError, urllib.error.URLError):
+        except AirflowError:
             return None
         return body if status == 200 and isinstance(body, dict) else None
 
