@@ -19,11 +19,12 @@ def test_repo_config_loads_with_per_source_thresholds():
 def test_overrides_from_yaml(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("defaults: {seed_threshold: 0.9, review_threshold: 0.2}\n"
-                 "sources:\n  food_pds: {seed_threshold: 0.999}\n"
+                 "sources:\n  food_pds: {seed_threshold: 0.999, null_weight: 15}\n"
                  "prediction: {chunks: 3}\n")
     s = load_settings(p)
     assert s.thresholds("food_pds").seed_threshold == 0.999
     assert s.thresholds("food_pds").review_threshold == 0.2  # inherits defaults
+    assert s.thresholds("food_pds").null_weight == 15.0
     assert s.thresholds("other").seed_threshold == 0.9
     assert s.prediction.chunks == 3
 

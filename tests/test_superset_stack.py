@@ -68,7 +68,7 @@ def _pipeline_env(home: Path) -> dict[str, str]:
 def _srdh(*args: str, home: Path, timeout: float = 900) -> subprocess.CompletedProcess:
     t0 = time.monotonic()
     proc = subprocess.run([str(SRDH), *args], env=_pipeline_env(home), capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT)
+                          text=True, timeout=timeout, cwd=home.parent)  # DuckDB temp files there
     TIMINGS[f"srdh {args[0]}"] = time.monotonic() - t0
     if proc.returncode != 0:  # never papered over: the pipeline must work end to end
         pytest.fail(f"`srdh {' '.join(args)}` failed (exit {proc.returncode}):\n"
@@ -159,7 +159,7 @@ def _sql(home: Home, sql: str) -> list[dict]:
     try:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     finally:
         con.close()
 
@@ -429,7 +429,7 @@ def test_every_chart_on_every_dashboard_returns_the_marts_rows(superset, state):
     titles = {t for t, _ in charts}
     assert titles == {d.title for d in assetgen.DASHBOARDS}
     assert sorted(c["slice_name"] for _, c in charts) == sorted(assetgen.CH)
-    for title, chart in charts:
+    for _title, chart in charts:
         name = chart["slice_name"]
         rows = _rows(_chart_data(s, superset.url, chart["id"]))  # saved query_context
         _check_chart(state, name, rows)

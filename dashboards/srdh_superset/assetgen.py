@@ -284,7 +284,7 @@ def _form_data(c: Chart) -> tuple[dict[str, Any], dict[str, Any]]:
              "groupby": [], "metrics": [], "percent_metrics": [],
              "order_by_cols": [json.dumps([o, asc]) for o, asc in c.order],
              "row_limit": c.row_limit, "server_page_length": 20,
-             "table_timestamp_format": "smart_date", "include_search": True,
+             "table_timestamp_format": "%Y-%m-%d", "include_search": True,
              "show_cell_bars": False, "color_pn": False, **c.extra}
         # metrics None (not []) = a raw query, as the table chart's buildQuery sends it
         q.update(columns=c.columns, metrics=None, row_limit=c.row_limit,
