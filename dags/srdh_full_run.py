@@ -1,6 +1,7 @@
 """`srdh_full_run`: the whole pipeline in one manually triggered run (used by `make up`).
 
-ingest every feed -> match -> dbt build (when the dbt project exists) -> publish ->
+ingest every feed -> match -> dbt build (when the dbt project exists) -> Jan Samvad call
+list -> publish ->
 deliveries for every department. Every step is a plain function in `srdh.pipeline`; every
 task that opens the warehouse takes the one-slot DuckDB pool.
 """
@@ -39,10 +40,17 @@ def srdh_full_run():
 
         return str(pipeline.publish(dagkit.home()))
 
+    @task(pool=dagkit.POOL)
+    def calllist() -> str:
+        from srdh import pipeline
+
+        when = dagkit.run_date(get_current_context())
+        return str(pipeline.calllist(dagkit.home(), when))
+
     chain = [ingest_all(), match()]
     group = dbt_task_group("dbt")
     if group is not None:
-        chain.append(group)
+        chain += [group, calllist()]
     chain.append(publish())
     for a, b in zip(chain, chain[1:], strict=False):
         a >> b

@@ -7,6 +7,7 @@ writer). Steps are idempotent: rerunning one for the same inputs changes nothing
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ def ingest(home: str | Path | None, landing: str | Path, feeds: list[str] | None
     """Load every delivery under ``landing`` (or only ``feeds``) into the warehouse."""
     from ingest.load import load_landing
 
-    return load_landing(landing=Path(landing), home=Home.at(home), feeds=feeds)
+    gx = os.environ.get("SRDH_GX", "1") != "0"  # SRDH_GX=0 skips Great Expectations
+    return load_landing(landing=Path(landing), home=Home.at(home), feeds=feeds, gx=gx)
 
 
 def match(home: str | Path | None, run_date: dt.date | None = None) -> Any:
@@ -39,11 +41,24 @@ def publish(home: str | Path | None) -> Path:
     return publish_serving_copy(Home.at(home))
 
 
-def build(home: str | Path | None) -> Any:
-    """Build the dbt models and run their tests (register, households, cards, marts)."""
+def build(home: str | Path | None, run_date: dt.date | str | None = None) -> Any:
+    """Build the dbt models and run their tests (register, households, cards, marts).
+
+    ``run_date`` is the reference date for ages and payment periods (default today), so a
+    rerun for the same date gives the same marts.
+    """
     from warehouse.dbt import build as dbt_build
 
-    return dbt_build(Home.at(home))
+    as_of = {"srdh_as_of_date": str(run_date)} if run_date else None
+    return dbt_build(Home.at(home), vars=as_of)
+
+
+def calllist(home: str | Path | None, run_date: dt.date | str | None = None,
+             size: int = 200, seed: int = 0) -> Any:
+    """Draw the day's Jan Samvad outbound call list (deterministic for date and seed)."""
+    from warehouse.calllist import make_call_list
+
+    return make_call_list(Home.at(home), run_date or dt.date.today(), size, seed=seed)
 
 
 def deliver(home: str | Path | None, run_date: dt.date | str | None = None,

@@ -20,8 +20,9 @@ def _register_run(app: typer.Typer) -> None:
         home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
         run_date: str = typer.Option(None, help="run date YYYY-MM-DD (default today)"),
         skip_build: bool = typer.Option(False, help="stop after matching (no dbt build)"),
+        calls: int = typer.Option(200, help="size of the day's Jan Samvad call list"),
     ) -> None:
-        """Ingest every delivery, link and de-duplicate, build the marts, publish, deliver.
+        """Ingest, link and de-duplicate, build the marts, draw the call list, publish, deliver.
 
         The same steps the Airflow DAGs run, in order, in this process. Rerunning with the
         same inputs changes nothing.
@@ -33,11 +34,12 @@ def _register_run(app: typer.Typer) -> None:
             ("ingest", lambda: pipeline.ingest(home, landing)),
             ("match", lambda: pipeline.match(home, day)),
         ]
-        if not skip_build and hasattr(pipeline, "build"):
-            steps.append(("build", lambda: pipeline.build(home)))
-        steps.append(("publish", lambda: pipeline.publish(home)))
-        if hasattr(pipeline, "deliver"):
-            steps.append(("deliver", lambda: pipeline.deliver(home, day)))
+        if not skip_build:
+            steps += [("build", lambda: pipeline.build(home, day)),
+                      ("calllist", lambda: pipeline.calllist(home, day, size=calls))]
+        steps += [("publish", lambda: pipeline.publish(home))]
+        if not skip_build:
+            steps += [("deliver", lambda: pipeline.deliver(home, day))]
         for name, step in steps:
             started = time.monotonic()
             typer.secho(f"== {name}", bold=True, err=True)
