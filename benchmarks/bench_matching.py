@@ -114,7 +114,8 @@ def bench(size: int, work: Path, tutorial: bool, tutorial_report: Path | None = 
         "prediction s": round(predict_s, 1),
         "CPU s (user+sys, whole child)": round(r["cpu_s"], 1),
         "peak RSS MB": round(r["peak_rss_mb"]),
-        "timings s": {k: round(v, 1) for k, v in r["timings"].items()},
+        "phases s": ", ".join(f"{k} {v:.1f}" for k, v in r["timings"].items()
+                              if k not in ("total",)),
         "seeding pairs scored": pairs,
         "pairs/s (prediction)": round(pairs / predict_s) if predict_s else None,
         "pairs/s per core": round(pairs / predict_s / (os.cpu_count() or 1)) if predict_s else None,
@@ -159,7 +160,7 @@ def main() -> int:
         "title": "Matching: UID seeding + dedupe (training included)",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                    f"{platform.python_version()}",
-        "measured_at": time.strftime("%Y-%m-%d"),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "rows": rows,
         "notes": [
             "Targets (2 cores): 1M residents within 600 s, peak memory < 8 GB, "
@@ -170,6 +171,7 @@ def main() -> int:
             "The machine is shared with other engineers' jobs (load average 2-8 during "
             "the runs): wall-clock figures are pessimistic; CPU s is the child's own "
             "user+sys time.",
+            f"Load average (1, 5, 15 min) at the end: {[round(x, 1) for x in os.getloadavg()]}.",
             *args.note,
         ],
     }
