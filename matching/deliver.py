@@ -14,13 +14,12 @@ Raw UIDs exist only in memory while writing and in the ``uid`` column.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
+
+from srdh.files import write_table_atomic
 
 SEEDING_COLUMNS = ("source_record_id", "uid", "match_probability", "match_status", "resident_id")
 DUPLICATE_COLUMNS = ("source_record_id", "duplicate_group", "resident_id")
@@ -56,18 +55,8 @@ def uid_resolver(home) -> Callable[[list[str]], dict[str, str]]:
 
 
 def _atomic_write(table: pa.Table, folder: Path, stem: str) -> dict[str, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for ext in ("parquet", "csv"):
-        final = folder / f"{stem}.{ext}"
-        tmp = folder / f".{stem}.{ext}.tmp-{os.getpid()}"
-        if ext == "parquet":
-            pq.write_table(table, tmp)
-        else:
-            pacsv.write_csv(table, tmp)
-        os.replace(tmp, final)
-        out[ext] = str(final)
-    return out
+    written = write_table_atomic(table, folder, stem, formats=("parquet", "csv"))
+    return {name.rsplit(".", 1)[1]: entry["path"] for name, entry in written.items()}
 
 
 def seeding_table(con, source: str, resolve: Callable[[list[str]], dict[str, str]]) -> pa.Table:

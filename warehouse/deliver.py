@@ -20,17 +20,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import yaml
 
+from srdh.files import write_table_atomic, write_text_atomic
 from srdh.paths import Home
 
 CONFIG_PATH = Path(__file__).with_name("deliveries.yaml")
@@ -104,7 +102,8 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
             }
             files = {}
             for stem, table in tables.items():
-                files.update(_write_atomic(table, folder, stem))
+                for name, entry in write_table_atomic(table, folder, stem).items():
+                    files[name] = {"rows": entry["rows"], "sha256": entry["sha256"]}
             manifest = {
                 "department": department,
                 "source": source,
@@ -116,7 +115,7 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
                 "files": files,
             }
             path = folder / "manifest.json"
-            _write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
+            write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
             manifests.append(path)
     finally:
         con.close()
@@ -224,41 +223,3 @@ def _model_version(con) -> str:
         digest.update(m.name.encode())
         digest.update(m.read_bytes())
     return f"splink-models-{digest.hexdigest()[:12]}"
-
-
-# --------------------------------------------------------------------------- atomic writes
-
-def _write_atomic(table: pa.Table, folder: Path, stem: str) -> dict[str, dict[str, Any]]:
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for ext in ("csv", "parquet"):
-        final = folder / f"{stem}.{ext}"
-        tmp = folder / f".{stem}.{ext}.{os.getpid()}.tmp"
-        if ext == "csv":
-            pacsv.write_csv(table, tmp)
-        else:
-            pq.write_table(table, tmp)
-        _fsync(tmp)
-        os.replace(tmp, final)
-        out[final.name] = {"rows": table.num_rows, "sha256": _sha256(final)}
-    return out
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    _fsync(tmp)
-    os.replace(tmp, path)
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
