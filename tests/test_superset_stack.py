@@ -36,7 +36,8 @@ DASHBOARDS = ROOT / "dashboards"
 BI_PYTHON = DASHBOARDS / ".venv" / "bin" / "python"
 MANAGE = DASHBOARDS / "manage.py"
 SRDH = ROOT / ".venv" / "bin" / "srdh"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to a temp folder; SRDH_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots.
+DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 RUN_DATE = "2025-03-01"
 sys.path.insert(0, str(DASHBOARDS))
 
@@ -570,16 +571,17 @@ def _have_browser() -> bool:
     return bool(shutil.which("chromium") and shutil.which("chromedriver"))
 
 
-def test_dashboards_render_in_headless_chromium(superset):
+def test_dashboards_render_in_headless_chromium(superset, tmp_path):
     if not _have_browser():
         if os.environ.get("SRDH_ALLOW_NO_BROWSER") == "1":
             pytest.skip("chromium absent and SRDH_ALLOW_NO_BROWSER=1")
         pytest.fail("chromium/chromedriver missing: apt-get install -y chromium chromium-driver")
     pw_file = Path(superset.home) / "secrets" / "superset_admin_password"
+    out = DOC_SCREENSHOTS if os.environ.get("SRDH_UPDATE_SCREENSHOTS") == "1" else tmp_path
     t0 = time.monotonic()
     proc = subprocess.run(
         [str(BI_PYTHON), str(MANAGE), "screenshots", "--url", superset.url,
-         "--username", "admin", "--password-file", str(pw_file), "--out", str(SCREENSHOTS),
+         "--username", "admin", "--password-file", str(pw_file), "--out", str(out),
          "--chromium", shutil.which("chromium"), "--chromedriver", shutil.which("chromedriver")],
         capture_output=True, text=True, timeout=600)
     TIMINGS["chromium render"] = time.monotonic() - t0
