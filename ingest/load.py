@@ -89,6 +89,7 @@ class RunSummary:
     std_seconds: float = 0.0
     gx_seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step, whole run
+    steps_cpu: dict[str, float] = field(default_factory=dict)  # process CPU s per step
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -507,6 +508,7 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
         if run.gx_docs is None and docs_index(home).is_file():
             run.gx_docs = str(docs_index(home))  # the latest Data Docs, from an earlier run
         run.steps = steps.rounded()
+        run.steps_cpu = steps.rounded_cpu()
         run.seconds = time.perf_counter() - t0
         con.execute("INSERT INTO meta.runs VALUES (?, ?, now(), ?, ?)",
                     [run.run_id, started, str(landing), json.dumps(run.as_dict(), default=str)])

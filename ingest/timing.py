@@ -17,6 +17,7 @@ class Steps:
         self.echo = echo
         self.t0 = time.perf_counter()
         self.totals: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)  # process CPU s (all threads)
         self.last: dict[str, float] = {}
 
     def elapsed(self) -> float:
@@ -27,11 +28,12 @@ class Steps:
 
     @contextmanager
     def step(self, name: str):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             d = time.perf_counter() - t
+            self.cpu[name] += time.process_time() - c
             self.totals[name] += d
             self.last[name] = self.last.get(name, 0.0) + d
 
@@ -46,6 +48,9 @@ class Steps:
 
     def rounded(self) -> dict[str, float]:
         return {k: round(v, 2) for k, v in self.totals.items()}
+
+    def rounded_cpu(self) -> dict[str, float]:
+        return {k: round(v, 2) for k, v in self.cpu.items()}
 
 
 class _Null(Steps):
