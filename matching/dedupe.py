@@ -16,7 +16,8 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
    resident of its best edge to a seeded record; the remaining unseeded records form
    connected components among themselves (min-label propagation, a few set-based
-   UPDATE rounds). ``resident_id`` = an md5 digest of the anchor (never a token or UID).
+   UPDATE rounds). Each record gets a cluster label (``resident_labels``);
+   ``matching.ids.assign`` turns labels into stable resident ids (never a token or UID).
 
 All statements are plain SQL (md5, power, window functions) that sqlglot translates
 for Spark; only the ``UPDATE ... FROM`` loop in ``_propagate`` is DuckDB/Postgres
@@ -151,14 +152,19 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
         WHERE NOT na.fixed AND NOT nb.fixed
     """)
     _propagate(con, "_res_nodes", "_res_free_edges")
+    # cluster labels: 'K:<token>' (KYR-linked) or 'N:<smallest member>'; matching.ids turns
+    # them into stable ids (registry). ``residents`` here is the run-local fallback.
     con.execute(f"""
+        CREATE OR REPLACE TABLE resident_labels AS
+        SELECT source, record_id, label FROM _res_nodes
+        UNION ALL
+        SELECT '{KYR}' AS source, unique_id AS record_id, 'K:' || unique_id AS label
+        FROM {kyr.table}
+    """)
+    con.execute("""
         CREATE OR REPLACE TABLE residents AS
         SELECT source, record_id, 'R' || substr(md5(label), 1, 16) AS resident_id
-        FROM _res_nodes
-        UNION ALL
-        SELECT '{KYR}' AS source, unique_id AS record_id,
-               'R' || substr(md5('K:' || unique_id), 1, 16) AS resident_id
-        FROM {kyr.table}
+        FROM resident_labels
     """)
     con.execute("DROP TABLE _res_nodes; DROP TABLE _res_edges; DROP TABLE _res_free_edges")
     return "residents"
