@@ -95,8 +95,11 @@ def _propagate(con, table: str, edges: str) -> int:
 
 
 def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
-                      seed_tables: list[str]) -> str:
-    """Table ``residents`` (source, record_id, resident_id) for every record and KYR row."""
+                      seed_tables: list[str], barred: str | None = None) -> str:
+    """Table ``residents`` (source, record_id, resident_id) for every record and KYR row.
+
+    ``barred`` (source, record_id, label): links a reviewer rejected; such a record never
+    joins that resident through a dedupe edge (``matching.review``)."""
     seeded = " UNION ALL ".join(
         f"SELECT source, source_record_id AS record_id, "
         f"CASE WHEN match_status = 'seeded' THEN uid_token END AS uid_token FROM {t}"
@@ -137,6 +140,9 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     veto = ("AND NOT EXISTS (SELECT 1 FROM _res_nodes m WHERE m.label = nb.label "
             "AND m.source = na.source AND m.household_ref = na.household_ref)"
             if settings.dedupe.household_veto else "")
+    if barred:  # review hook: a rejected (record, KYR resident) link
+        veto += (f" AND NOT EXISTS (SELECT 1 FROM {barred} x WHERE x.source = na.source "
+                 "AND x.record_id = na.record_id AND x.label = nb.label)")
     con.execute(f"""
         UPDATE _res_nodes AS t SET label = best.label, fixed = true
         FROM (SELECT e.a, arg_max(nb.label, e.match_weight) AS label

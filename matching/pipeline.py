@@ -109,7 +109,8 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
     for f in ws.linked:  # review hook: a confirmed pair wins its UID conflict
         review.force_confirmed_seeds(con, f.feed, f"seed_{f.feed}", f"pred_seed_{f.feed}",
                                      final=True)
-    dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables)
+    dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables,
+                             barred=review.barred_links(con))  # review hook
     if run_date is not None:  # stable ids from the registry
         ids.assign(con, run_date)
     dedupe.within_source_duplicates(con)

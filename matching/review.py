@@ -12,7 +12,8 @@ and where it was imported from. For a pair the latest decision counts
 (``effective_sql``). At the next ``srdh match`` (hooks called by ``matching.pipeline``):
 
 * a rejected seed pair is removed from the candidates before the posterior is computed
-  (the record can never be seeded to that UID; its next-best candidate competes);
+  (the record can never be seeded to that UID; its next-best candidate competes), and
+  the record never joins that KYR resident through a dedupe edge either;
 * a confirmed seed pair is seeded (``reason = 'clerical_match'``, probability 1) and wins
   any UID conflict in its source;
 * a rejected dedupe pair loses its edge; a confirmed one gets an edge (probability 1).
@@ -111,6 +112,15 @@ def force_confirmed_seeds(con, source: str, seed_table: str, pred_table: str,
               AND s.source_record_id NOT IN (SELECT record_id FROM ({conf}))""")
 
 
+def barred_links(con) -> str:
+    """Table ``review_barred`` (source, record_id, label): rejected seed pairs as cluster
+    labels, so ``dedupe.resident_clusters`` never joins the record to that resident."""
+    con.execute(f"""CREATE OR REPLACE TABLE review_barred AS
+        SELECT source_l AS source, record_l AS record_id, 'K:' || record_r AS label
+        FROM {EFFECTIVE} WHERE kind = 'seed' AND decision = 'non_match'""")
+    return "review_barred"
+
+
 def apply_dedupe_decisions(con, edges: str = "dedupe_edges") -> None:
     """Rejected pairs lose their edge; confirmed pairs get one (probability 1)."""
     con.execute(f"""
@@ -198,12 +208,12 @@ def import_decisions(warehouse: str | Path, path: str | Path, reviewer: str | No
     path = Path(path)
     rows = read_decisions(path, reviewer)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    for r in rows:
-        r["decided_at"] = r["decided_at"] or now
+    for r in rows:  # the digest uses the file's own values: re-importing adds nothing
         key = "|".join(str(r[k]) for k in ("kind", "source_l", "record_l", "source_r",
                                             "record_r", "decision", "reviewer",
                                             "decided_at", "reason"))
         r["decision_id"] = hashlib.sha256(key.encode()).hexdigest()[:24]
+        r["decided_at"] = r["decided_at"] or now
         r["imported_at"] = now
         r["import_file"] = path.name
     con = duckdb.connect(str(warehouse))
