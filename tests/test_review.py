@@ -221,3 +221,21 @@ def test_bad_decision_files_name_row_and_column(reviewed, tmp_path):
                            "--home", str(reviewed["home"])], capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 1 and "NO-SUCH-RECORD" in proc.stderr
+
+
+def test_dbt_staging_models_read_history_and_decisions(reviewed):
+    from warehouse.dbt import build
+
+    home = reviewed["home"]
+    build(home, select=["stg_matching__id_history", "stg_matching__review_decisions"])
+    hist = _q(home, "SELECT * FROM " + _rel(home, "stg_matching__id_history"))
+    assert len(hist) > 0 and set(hist["change_reason"]) <= {
+        "merge", "split", "moved", "linked_to_kyr"}
+    dec = _q(home, "SELECT * FROM " + _rel(home, "stg_matching__review_decisions"))
+    assert len(dec) == reviewed["imported"]["read"] and dec["is_match"].sum() >= 1
+
+
+def _rel(home, name):
+    t = _q(home, "SELECT table_schema FROM information_schema.tables WHERE table_name = ?",
+           [name])
+    return f"{t['table_schema'].iloc[0]}.{name}"
