@@ -144,18 +144,22 @@ def load_models(settings) -> dict[str, dict]:
 
 # --------------------------------------------------------------------------- workspace
 
-def _workspace(home, settings, feeds: list[str] | None = None):
-    """Read-only workspace with ``inp_<feed>`` for ``feeds`` (default: every linked feed)."""
+def _workspace(home, settings, feeds: list[str] = ()):
+    """Read-only workspace (warehouse attached as ``wh``) with ``inp_<feed>`` for ``feeds``."""
     from matching import inputs
 
     con = inputs.open_workspace(home.warehouse, settings, read_only=True)
-    if feeds is None:
-        feeds = [KYR] + inputs.linked_feeds(con, settings)
+    _load(con, feeds)
+    return con
+
+
+def _load(con, feeds) -> None:
+    from matching import inputs
+
     have = inputs.std_feeds(con)
     for f in dict.fromkeys(feeds):
         if f in have:
             inputs.load_feed(con, f)
-    return con
 
 
 def _side_by_side(con, pairs: str, feeds: list[str]) -> str:
@@ -235,6 +239,7 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
         feeds = [r[0] for r in con.execute(
             "SELECT DISTINCT source_l FROM _queue UNION SELECT DISTINCT source_r FROM _queue"
         ).fetchall()]
+        _load(con, feeds)
         df = _with_evidence(con, "_queue", settings, feeds)
     finally:
         con.close()
