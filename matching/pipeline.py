@@ -112,7 +112,9 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
     dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables,
                              barred=review.barred_links(con))  # review hook
     if run_date is not None:  # stable ids from the registry
+        t1 = time.time()
         ids.assign(con, run_date)
+        timings["stable_ids"] = time.time() - t1
     dedupe.within_source_duplicates(con)
     timings["dedupe_cluster_resolve"] = time.time() - t0
     return seed_tables
