@@ -16,7 +16,8 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
    resident of its best edge to a seeded record; the remaining unseeded records form
    connected components among themselves (min-label propagation, a few set-based
-   UPDATE rounds). ``resident_id`` = an md5 digest of the anchor (never a token or UID).
+   UPDATE rounds). Each record gets a cluster label (``resident_labels``);
+   ``matching.ids.assign`` turns labels into stable resident ids (never a token or UID).
 
 All statements are plain SQL (md5, power, window functions) that sqlglot translates
 for Spark; only the ``UPDATE ... FROM`` loop in ``_propagate`` is DuckDB/Postgres
@@ -94,8 +95,11 @@ def _propagate(con, table: str, edges: str) -> int:
 
 
 def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
-                      seed_tables: list[str]) -> str:
-    """Table ``residents`` (source, record_id, resident_id) for every record and KYR row."""
+                      seed_tables: list[str], barred: str | None = None) -> str:
+    """Table ``residents`` (source, record_id, resident_id) for every record and KYR row.
+
+    ``barred`` (source, record_id, label): links a reviewer rejected; such a record never
+    joins that resident through a dedupe edge (``matching.review``)."""
     seeded = " UNION ALL ".join(
         f"SELECT source, source_record_id AS record_id, "
         f"CASE WHEN match_status = 'seeded' THEN uid_token END AS uid_token FROM {t}"
@@ -136,6 +140,9 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     veto = ("AND NOT EXISTS (SELECT 1 FROM _res_nodes m WHERE m.label = nb.label "
             "AND m.source = na.source AND m.household_ref = na.household_ref)"
             if settings.dedupe.household_veto else "")
+    if barred:  # review hook: a rejected (record, KYR resident) link
+        veto += (f" AND NOT EXISTS (SELECT 1 FROM {barred} x WHERE x.source = na.source "
+                 "AND x.record_id = na.record_id AND x.label = nb.label)")
     con.execute(f"""
         UPDATE _res_nodes AS t SET label = best.label, fixed = true
         FROM (SELECT e.a, arg_max(nb.label, e.match_weight) AS label
@@ -151,14 +158,19 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
         WHERE NOT na.fixed AND NOT nb.fixed
     """)
     _propagate(con, "_res_nodes", "_res_free_edges")
+    # cluster labels: 'K:<token>' (KYR-linked) or 'N:<smallest member>'; matching.ids turns
+    # them into stable ids (registry). ``residents`` here is the run-local fallback.
     con.execute(f"""
+        CREATE OR REPLACE TABLE resident_labels AS
+        SELECT source, record_id, label FROM _res_nodes
+        UNION ALL
+        SELECT '{KYR}' AS source, unique_id AS record_id, 'K:' || unique_id AS label
+        FROM {kyr.table}
+    """)
+    con.execute("""
         CREATE OR REPLACE TABLE residents AS
         SELECT source, record_id, 'R' || substr(md5(label), 1, 16) AS resident_id
-        FROM _res_nodes
-        UNION ALL
-        SELECT '{KYR}' AS source, unique_id AS record_id,
-               'R' || substr(md5('K:' || unique_id), 1, 16) AS resident_id
-        FROM {kyr.table}
+        FROM resident_labels
     """)
     con.execute("DROP TABLE _res_nodes; DROP TABLE _res_edges; DROP TABLE _res_free_edges")
     return "residents"

@@ -4,7 +4,9 @@ For each source after a run, under ``<home>/deliveries/<source>/<run_date>/``:
 
 * ``uid_seeding.{csv,parquet}``: ``source_record_id, uid, match_probability,
   match_status, resident_id`` - one row per source record; ``uid`` is the full
-  UID for ``seeded`` rows only (decrypted through ``ingest.vault``), empty otherwise.
+  UID for ``seeded`` rows only (decrypted through ``ingest.vault``), empty otherwise;
+  masked (``XXXX XXXX 1234``) for departments that may not receive full UIDs
+  (``warehouse/deliveries.yaml``, the rule ``srdh deliver`` applies).
 * ``duplicates.{csv,parquet}``: ``source_record_id, duplicate_group, resident_id`` -
   one row per record that has at least one duplicate in the same source.
 
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from matching.inputs import KYR, WH
 from srdh.files import write_table_atomic
 
 SEEDING_COLUMNS = ("source_record_id", "uid", "match_probability", "match_status", "resident_id")
@@ -59,11 +62,28 @@ def _atomic_write(table: pa.Table, folder: Path, stem: str) -> dict[str, str]:
     return {name.rsplit(".", 1)[1]: entry["path"] for name, entry in written.items()}
 
 
-def seeding_table(con, source: str, resolve: Callable[[list[str]], dict[str, str]]) -> pa.Table:
+def masked_sources(config_path: Path | None = None) -> set[str]:
+    """Sources of departments that may not receive full UIDs (``full_uid: false`` in
+    ``warehouse/deliveries.yaml``, the same rule ``srdh deliver`` applies)."""
+    from warehouse.deliver import load_config
+
+    return {s for d in load_config(config_path).values() if not d.full_uid for s in d.sources}
+
+
+def seeding_table(con, source: str, resolve: Callable[[list[str]], dict[str, str]],
+                  masked: bool = False) -> pa.Table:
     df = con.execute(
         """SELECT source_record_id, uid_token, match_probability, match_status, resident_id
            FROM _seeding WHERE source = ? ORDER BY source_record_id""", [source]).df()
     seeded = df["match_status"] == "seeded"
+    if masked:  # the department gets the vault rule: last 4 digits only
+        last4 = dict(con.execute(
+            f"SELECT DISTINCT source_record_id, uid_last4 FROM {WH}.std.{KYR}").fetchall())
+        uid = df["uid_token"].map(last4).map(lambda x: f"XXXX XXXX {x}" if x else "")
+        df = df.drop(columns=["uid_token"])
+        df.insert(1, "uid", uid.where(seeded, "").fillna("").astype(str))
+        df["match_probability"] = df["match_probability"].astype("float64")
+        return pa.Table.from_pandas(df[list(SEEDING_COLUMNS)], preserve_index=False)
     tokens = df.loc[seeded, "uid_token"].dropna().unique().tolist()
     uids = resolve(tokens) if tokens else {}
     missing = [t for t in tokens if not uids.get(t)]
@@ -88,10 +108,12 @@ def write_deliveries(con, home, sources: Iterable[str], run_date: str,
                      ) -> dict[str, str]:
     """Write both files for every source; returns source -> delivery folder."""
     resolve = resolve or uid_resolver(home)
+    masked = masked_sources()
     out = {}
     for source in sources:
         folder = Path(home.deliveries) / source / run_date
-        _atomic_write(seeding_table(con, source, resolve), folder, "uid_seeding")
+        _atomic_write(seeding_table(con, source, resolve, masked=source in masked), folder,
+                      "uid_seeding")
         _atomic_write(duplicates_table(con, source), folder, "duplicates")
         out[source] = str(folder)
     return out

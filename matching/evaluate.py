@@ -206,6 +206,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool = True, rerun: boo
         k: int(v) for k, v in con.execute(
             f"SELECT source || ':' || reason, count(*) FROM {WH}.matching.preseeded_disagreements "
             "GROUP BY 1").fetchall()}
+    report["review_labels"] = _review_labels(con)
     wanted = ({"exact", "splink_tutorial"} if baselines is True
               else set(baselines) if baselines else set())
     if "exact" in wanted:
@@ -229,6 +230,19 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool = True, rerun: boo
     tmp.replace(out_path)
     report["path"] = str(out_path)
     return report
+
+
+def _review_labels(con) -> dict[str, int]:
+    """Reviewers' labels available for training / checking (kind:source:decision -> n)."""
+    from matching import review
+    from matching.ids import _has_table
+
+    if not _has_table(con, "matching", review.TABLE):
+        return {}
+    return {k: int(v) for k, v in con.execute(
+        f"SELECT kind || ':' || source_l || ':' || CASE WHEN is_match THEN 'match' "
+        f"ELSE 'non_match' END, count(*) FROM ({review.labels_sql(WH)}) GROUP BY 1 "
+        f"ORDER BY 1").fetchall()}
 
 
 def targets_met(srdh: dict[str, dict]) -> dict[str, bool]:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matching import dedupe, inputs, predict, seed, train
+from matching import dedupe, ids, inputs, predict, review, seed, train
 from matching.inputs import KYR, WH
 from matching.settings import MatchSettings, load_settings
 
@@ -77,15 +77,22 @@ def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False
 
 
 def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[str, dict],
-                    dedupe_model: dict | None, timings: dict[str, float]) -> list[str]:
-    """Everything up to the ``seed_<feed>``, ``residents`` and ``duplicates`` tables."""
+                    dedupe_model: dict | None, timings: dict[str, float],
+                    run_date: str | None = None) -> list[str]:
+    """Everything up to the ``seed_<feed>``, ``residents`` and ``duplicates`` tables.
+
+    Reviewers' decisions (``matching.review``) override the model at the marked hooks;
+    with ``run_date`` resident ids come from the id registry (``matching.ids``)."""
     con = ws.con
+    review.load_effective(con)
     prov_tables = []
     for f in ws.linked:
         pred_table, secs = predict.predict_seed(con, ws.kyr, f, seed_models[f.feed], settings)
         timings[f"predict_seed_{f.feed}"] = secs
-        prov_tables.append(seed.provisional(con, f.feed, pred_table, f.table,
-                                            settings.thresholds(f.feed)))
+        review.drop_rejected_seed_pairs(con, f.feed, pred_table)  # review hook
+        prov = seed.provisional(con, f.feed, pred_table, f.table, settings.thresholds(f.feed))
+        review.force_confirmed_seeds(con, f.feed, prov, pred_table)  # review hook
+        prov_tables.append(prov)
     if dedupe_model is not None and ws.departments:
         _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
         timings["predict_dedupe"] = secs
@@ -95,10 +102,19 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
                     "match_probability DOUBLE)")
     t0 = time.time()
     dedupe.build_edges(con, settings, prov_tables, ws.departments)
+    review.apply_dedupe_decisions(con)  # review hook
     seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", None, "dedupe_edges",
                                 settings.dedupe.conflict_pair_threshold)
                    for f in ws.linked]
-    dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables)
+    for f in ws.linked:  # review hook: a confirmed pair wins its UID conflict
+        review.force_confirmed_seeds(con, f.feed, f"seed_{f.feed}", f"pred_seed_{f.feed}",
+                                     final=True)
+    dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables,
+                             barred=review.barred_links(con))  # review hook
+    if run_date is not None:  # stable ids from the registry
+        t1 = time.time()
+        ids.assign(con, run_date)
+        timings["stable_ids"] = time.time() - t1
     dedupe.within_source_duplicates(con)
     timings["dedupe_cluster_resolve"] = time.time() - t0
     return seed_tables
@@ -165,26 +181,43 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
         for f in ws.linked)
     con.execute(f"CREATE OR REPLACE TABLE _candidates AS {cand}" if cand else
                 "CREATE OR REPLACE TABLE _candidates AS SELECT 1 AS x WHERE false")
+    con.execute(f"CREATE OR REPLACE TABLE _review_pairs AS "
+                f"{review.dedupe_review_pairs_sql(settings.dedupe.threshold)}")
+    stable = _has_table(con, "_id_map_new")
     con.execute(f"DETACH {WH}")
     con.execute(f"ATTACH '{Path(warehouse)}' AS {WH}")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {WH}.matching")
+    con.execute(review.DDL.format(db=WH))  # reviewers' decisions: created once, never replaced
+    tables = {
+        "seeding": "SELECT *, CAST(? AS DATE) AS run_date FROM _seeding",
+        "seed_candidates": "SELECT * FROM _candidates",
+        "dedupe_pairs": f"SELECT * FROM pred_dedupe WHERE match_probability >= "
+                        f"{settings.dedupe.threshold}",
+        "dedupe_review_pairs": "SELECT * FROM _review_pairs",
+        "residents": "SELECT * FROM residents",
+        "duplicates": "SELECT * FROM duplicates",
+        "preseeded_disagreements": "SELECT * FROM _preseeded",
+    }
+    # one transaction: a crash leaves the previous run's tables (and id registry) intact
+    con.execute("BEGIN")
     try:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {WH}.matching")
-        tables = {
-            "seeding": "SELECT *, CAST(? AS DATE) AS run_date FROM _seeding",
-            "seed_candidates": "SELECT * FROM _candidates",
-            "dedupe_pairs": f"SELECT * FROM pred_dedupe WHERE match_probability >= "
-                            f"{settings.dedupe.threshold}",
-            "residents": "SELECT * FROM residents",
-            "duplicates": "SELECT * FROM duplicates",
-            "preseeded_disagreements": "SELECT * FROM _preseeded",
-        }
         for name, sql in tables.items():
             params = [run_date] if "?" in sql else []
             con.execute(f"CREATE OR REPLACE TABLE {WH}.matching.{name} AS {sql}", params)
+        if stable:
+            ids.store(con, run_date)
         con.execute(f"""CREATE TABLE IF NOT EXISTS {WH}.matching.runs (
             run_date DATE, finished_at TIMESTAMP, summary JSON)""")
-    finally:
-        pass
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                            "'memory' AND schema_name = 'main' AND table_name = ?",
+                            [name]).fetchall()[0][0])
 
 
 def _counts(con, seed_tables: list[str]) -> dict[str, dict[str, int]]:
@@ -213,7 +246,8 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     t0 = time.time()
     seed_models, dedupe_model, trained = ensure_models(ws, settings, retrain)
     timings["training"] = time.time() - t0
-    seed_tables = match_workspace(ws, settings, seed_models, dedupe_model, timings)
+    seed_tables = match_workspace(ws, settings, seed_models, dedupe_model, timings,
+                                  run_date=run_date)
     t0 = time.time()
     store_results(ws, h.warehouse, seed_tables, run_date, settings)
     timings["store"] = time.time() - t0

@@ -138,3 +138,51 @@ def built_state(generated_state, tmp_path_factory):
     assert proc.returncode == 0, f"srdh run failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return {**generated_state, "home": home, "run_date": RUN_DATE,
             "log": proc.stdout + proc.stderr}
+
+
+# --------------------------------------------------------------------------- stable ids / review
+@pytest.fixture(scope="session")
+def delta_matched_state(generated_small_state, tmp_path_factory):
+    """The generated small state arriving in two steps, matched with real Splink and the
+    committed models (copied): ingest everything but edu_scholarship and crs_death, match
+    twice (2025-03-01, 2025-03-02), then ingest the full landing and match (2025-03-03).
+
+    Returns a dict: home (Path), settings, snapshots {run_date: residents DataFrame}."""
+    from dataclasses import replace
+
+    import duckdb
+
+    from matching.api import run_matching
+    from matching.settings import load_settings
+    from srdh.paths import Home
+
+    root = tmp_path_factory.mktemp("delta")
+    landing = generated_small_state["landing"]
+    part = root / "landing_part"
+    part.mkdir()
+    held_back = {"edu_scholarship", "crs_death"}
+    for d in landing.iterdir():
+        if d.is_dir() and d.name not in held_back:
+            shutil.copytree(d, part / d.name)
+    home = root / "home"
+    models = root / "models"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "matching" / "models", models)
+    settings = replace(load_settings(), models_dir=models)
+    snaps = {}
+
+    def match(day):
+        run_matching(home, run_date=day, settings=settings, resolve=fake_resolver)
+        con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+        try:
+            snaps[day] = con.execute("SELECT source, record_id, resident_id FROM "
+                                     "matching.residents ORDER BY ALL").df()
+        finally:
+            con.close()
+
+    for step_landing, days in ((part, ("2025-03-01", "2025-03-02")), (landing, ("2025-03-03",))):
+        ing = _srdh("ingest", "--landing", str(step_landing), "--home", str(home), "--no-gx")
+        assert ing.returncode == 0, ing.stderr[-2000:]
+        for day in days:
+            match(day)
+    return {"home": home, "settings": settings, "snapshots": snaps, "held_back": held_back,
+            "landing": landing}

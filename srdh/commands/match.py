@@ -21,24 +21,28 @@ def register(app: typer.Typer) -> None:
         run_date: str = typer.Option(None, help="run date YYYY-MM-DD (default today)"),
         config: str = typer.Option(None, help=CONFIG_HELP),
         retrain: bool = typer.Option(False, help="retrain every model before matching"),
-        no_deliveries: bool = typer.Option(False, help="skip writing delivery files"),
+        no_deliveries: bool = typer.Option(
+            False, hidden=True, help="kept for old scripts: `srdh match` writes no files"),
     ) -> None:
-        """Seed UIDs (each source against KYR), de-duplicate, write matching.* and deliveries.
+        """Seed UIDs (each source against KYR), de-duplicate and write matching.*.
 
         Uses the saved models in matching/models/; a model that is missing is trained first.
+        Resident ids are stable across runs (matching.resident_id_map, id_history) and
+        reviewers' decisions (`srdh review`) override the model. Department files are
+        written by `srdh deliver` (after `srdh build`), which applies the full-UID rule of
+        warehouse/deliveries.yaml.
         """
         from matching.api import run_matching
 
         res = run_matching(home, run_date=run_date, settings=_settings(config), retrain=retrain,
-                           deliver_files=not no_deliveries)
+                           deliver_files=False)
         typer.echo(f"run date {res.run_date}; trained: {', '.join(res.trained) or 'none'}")
         for source in res.sources:
             c = res.counts.get(source, {})
             typer.echo(f"{source:<18} seeded {c.get('seeded', 0):>8}  review "
                        f"{c.get('review', 0):>7}  unmatched {c.get('unmatched', 0):>7}  "
                        f"duplicates {res.duplicates.get(source, 0):>6}")
-        for source, folder in res.deliveries.items():
-            typer.echo(f"delivered {source}: {folder}")
+        typer.echo("department files: `srdh build` then `srdh deliver`")
         typer.echo(f"total {res.timings.get('total', 0):.1f}s")
 
     @app.command("train")

@@ -1,0 +1,309 @@
+"""Splink's waterfall evidence for given record pairs, and the review queue export.
+
+``score_pairs`` re-scores chosen pairs with the saved model: each pair becomes one
+left and one right row sharing a ``unique_id`` (the pair number), and Splink predicts
+``link_only`` with the blocking rule ``l.unique_id = r.unique_id`` and
+``retain_intermediate_calculation_columns``: per comparison the gamma level and the
+partial match weight (Splink 5: ``mw_<name>``; Bayes factor = 2^weight). The weights add up
+to ``match_weight`` (the model is scored with lambda 0.5, so the prior weight is 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from matching import train
+from matching.inputs import INPUT_COLUMNS, KYR, WH
+from matching.predict import NEUTRAL_LAMBDA
+
+log = logging.getLogger(__name__)
+
+# shown side by side (suffix _l / _r); UID as last 4 digits only
+SHOWN = ("name_std", "relative_name_std", "gender", "dob", "birth_year", "district_std",
+         "block_std", "village_code", "mobile", "household_ref", "uid_last4")
+
+
+def level_labels(model: dict) -> dict[str, dict[int, str]]:
+    """comparison -> gamma value -> level label (Splink numbers non-null levels n-1..0)."""
+    out = {}
+    for comp in model["comparisons"]:
+        levels = comp["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        labels = {-1: "missing on one side (no evidence)"}
+        for i, lv in enumerate(non_null):
+            labels[len(non_null) - 1 - i] = lv.get("label_for_charts") or f"level {i}"
+        out[comp["output_column_name"]] = labels
+    return out
+
+
+def score_pairs(con, model: dict, left_sql: str, right_sql: str, settings) -> pd.DataFrame:
+    """``left_sql`` / ``right_sql`` select input columns plus ``pair_no`` (one row per pair
+    and side). Returns pair_no, match_weight and per comparison ``<c>_level``,
+    ``<c>_bf``, ``<c>_weight``."""
+    from splink import Linker
+
+    cols = ", ".join(c for c in INPUT_COLUMNS if c != "unique_id")
+    con.execute(f"CREATE OR REPLACE TABLE _ev_l AS SELECT CAST(pair_no AS VARCHAR) AS "
+                f"unique_id, {cols} FROM ({left_sql})")
+    con.execute(f"CREATE OR REPLACE TABLE _ev_r AS SELECT CAST(pair_no AS VARCHAR) AS "
+                f"unique_id, {cols} FROM ({right_sql})")
+    names = [c["output_column_name"] for c in model["comparisons"]]
+    empty = pd.DataFrame(columns=["pair_no", "match_weight"]
+                         + [f"{n}_{k}" for n in names for k in ("level", "bf", "weight")])
+    if not con.execute("SELECT count(*) FROM _ev_l").fetchall()[0][0]:
+        return empty
+    ms = train.splink_settings(model, NEUTRAL_LAMBDA)
+    ms.update(link_type="link_only", retain_intermediate_calculation_columns=True,
+              retain_matching_columns=True,
+              blocking_rules_to_generate_predictions=[
+                  {"blocking_rule": "l.unique_id = r.unique_id", "sql_dialect": "duckdb"}])
+    db_api = train.make_db_api(con, settings)
+    sdfs = [db_api.register("_ev_l", table_name="left_side"),
+            db_api.register("_ev_r", table_name="right_side")]
+    linker = Linker(sdfs, ms, log_level=logging.WARNING)
+    pred = linker.inference.predict(warning_mode="never")
+    df = con.execute(f"SELECT * FROM {pred.physical_name} "
+                     f"WHERE source_dataset_l <> source_dataset_r").df()
+    pred.drop_table_from_database_and_remove_from_cache()
+    labels = level_labels(model)
+    out = pd.DataFrame({"pair_no": df["unique_id_l"].astype(int),
+                        "match_weight": df["match_weight"].astype(float)})
+    gp = model.get("comparison_vector_value_column_prefix", "gamma_")
+    mp = model.get("match_weight_column_prefix", "mw_")
+    for n in names:
+        gamma = df[f"{gp}{n}"].astype(int)
+        # Splink 5 retains partial match weights (mw_<c>); older versions Bayes factors
+        if f"{mp}{n}" in df:
+            w = df[f"{mp}{n}"].astype(float)
+        else:
+            w = df[f"bf_{n}"].astype(float).map(lambda b: math.log2(b) if b > 0 else None)
+        out[f"{n}_level"] = [labels[n].get(g, str(g)) for g in gamma]
+        out[f"{n}_weight"] = w.round(3)
+        out[f"{n}_bf"] = [round(2.0 ** x, 4) if x is not None and not pd.isna(x) else None
+                          for x in w]
+    return out
+
+
+def evidence_text(row: pd.Series, names: list[str]) -> str:
+    """"name: Exact match on name_key (+6.9); birth: ..." - the waterfall in one cell."""
+    parts = []
+    for n in names:
+        w = row.get(f"{n}_weight")
+        if w is None or pd.isna(w):
+            continue
+        parts.append(f"{n}: {row[f'{n}_level']} ({w:+.1f})")
+    return "; ".join(parts)
+
+
+def side_sql(source: str, id_col: str, pairs: str, side: str) -> str:
+    """Input rows of ``source`` for the ``side`` of each pair in ``pairs``."""
+    return (f"SELECT p.pair_no, i.* FROM {pairs} p JOIN inp_{source} i "
+            f"ON i.unique_id = p.{id_col} WHERE p.source_{side} = '{source}'")
+
+
+def shown_sql(source: str) -> str:
+    """The side-by-side columns of one source (uid_last4 from the std table)."""
+    cols = ", ".join(f"i.{c}" for c in SHOWN if c != "uid_last4")
+    return (f"SELECT '{source}' AS source, i.unique_id AS record_id, {cols}, u.uid_last4 "
+            f"FROM inp_{source} i LEFT JOIN (SELECT {_id(source)} AS rid, max(uid_last4) "
+            f"AS uid_last4 FROM {WH}.std.{source} GROUP BY 1) u ON u.rid = i.unique_id")
+
+
+def _id(source: str) -> str:
+    return "uid_token" if source == KYR else "source_record_id"
+
+
+def pair_evidence(con, pairs: str, settings, models: dict[str, dict]) -> pd.DataFrame:
+    """``pairs`` (pair_no, kind, source_l, record_l, source_r, record_r) -> evidence
+    per pair, scored with the seed model of the source (seed pairs) or the dedupe model."""
+    frames = []
+    groups = con.execute(f"SELECT DISTINCT kind, source_l, source_r FROM {pairs} "
+                         "ORDER BY ALL").fetchall()
+    for kind, sl, sr in groups:
+        model = models.get(f"seed_{sl}" if kind == "seed" else "dedupe")
+        if model is None:
+            continue
+        sub = f"(SELECT * FROM {pairs} WHERE kind = '{kind}' AND source_l = '{sl}' " \
+              f"AND source_r = '{sr}')"
+        frames.append(score_pairs(con, model, side_sql(sl, "record_l", sub, "l"),
+                                  side_sql(sr, "record_r", sub, "r"), settings))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["pair_no"])
+
+
+def load_models(settings) -> dict[str, dict]:
+    out = {}
+    for path in Path(settings.models_dir).glob("*.json"):
+        out[path.stem] = train.load_model(path)
+    return out
+
+
+# --------------------------------------------------------------------------- workspace
+
+def _workspace(home, settings, feeds: list[str] = ()):
+    """Read-only workspace (warehouse attached as ``wh``) with ``inp_<feed>`` for ``feeds``."""
+    from matching import inputs
+
+    con = inputs.open_workspace(home.warehouse, settings, read_only=True)
+    _load(con, feeds)
+    return con
+
+
+def _load(con, feeds) -> None:
+    from matching import inputs
+
+    have = inputs.std_feeds(con)
+    for f in dict.fromkeys(feeds):
+        if f in have:
+            inputs.load_feed(con, f)
+
+
+def _side_by_side(con, pairs: str, feeds: list[str]) -> str:
+    union = " UNION ALL ".join(shown_sql(f) for f in dict.fromkeys(feeds))
+    con.execute(f"CREATE OR REPLACE TABLE _shown AS {union}")
+    cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in SHOWN)
+    return (f"SELECT q.*, {cols} FROM {pairs} q "
+            f"LEFT JOIN _shown l ON l.source = q.source_l AND l.record_id = q.record_l "
+            f"LEFT JOIN _shown r ON r.source = q.source_r AND r.record_id = q.record_r")
+
+
+def _with_evidence(con, pairs: str, settings, feeds: list[str]) -> pd.DataFrame:
+    models = load_models(settings)
+    ev = pair_evidence(con, pairs, settings, models)
+    df = con.execute(_side_by_side(con, pairs, feeds)).df()
+    names = list(dict.fromkeys(c["output_column_name"] for m in models.values()
+                               for c in m["comparisons"]))
+    ev = ev.rename(columns={"match_weight": "evidence_match_weight"})
+    df = df.merge(ev, on="pair_no", how="left")
+    df["evidence"] = df.apply(lambda r: evidence_text(r, names), axis=1) if len(df) else ""
+    return df
+
+
+# --------------------------------------------------------------------------- review export
+
+DECISION_COLUMNS = ("decision", "reviewer", "reason", "decided_at")
+
+
+def review_queue_sql(con) -> str:
+    """Pairs waiting for a reviewer: seeding records in ``review`` with their best KYR
+    candidate, and dedupe pairs in the review band; minus pairs already decided."""
+    from matching import review
+    from matching.ids import _has_table
+
+    decided = (f"NOT EXISTS (SELECT 1 FROM {review.EFFECTIVE} d WHERE d.kind = q.kind "
+               "AND d.source_l = q.source_l AND d.record_l = q.record_l "
+               "AND d.source_r = q.source_r AND d.record_r = q.record_r)")
+    parts = [f"""
+        SELECT 'seed' AS kind, source AS source_l, source_record_id AS record_l,
+               '{KYR}' AS source_r, candidate_uid_token AS record_r,
+               match_status AS model_status, reason AS model_reason, match_probability,
+               match_weight, runner_up_weight
+        FROM {WH}.matching.seeding
+        WHERE match_status = 'review' AND candidate_uid_token IS NOT NULL"""]
+    if _has_table(con, "matching", "dedupe_review_pairs"):
+        parts.append(f"""
+        SELECT 'dedupe', CASE WHEN a < b THEN source_l ELSE source_r END,
+               CASE WHEN a < b THEN record_l ELSE record_r END,
+               CASE WHEN a < b THEN source_r ELSE source_l END,
+               CASE WHEN a < b THEN record_r ELSE record_l END,
+               'review', 'dedupe_review_band', match_probability, match_weight, NULL
+        FROM (SELECT *, source_l || '|' || record_l AS a, source_r || '|' || record_r AS b
+              FROM {WH}.matching.dedupe_review_pairs)""")
+    body = " UNION ALL ".join(parts)
+    return (f"SELECT CAST(row_number() OVER (ORDER BY kind DESC, source_l, record_l, "
+            f"source_r, record_r) AS INTEGER) AS pair_no, q.* FROM ({body}) q WHERE {decided}")
+
+
+def export_review(home=None, out: str | Path | None = None, settings=None) -> dict:
+    """Write the review queue (CSV, or Parquet when ``out`` ends in .parquet).
+
+    Each row is one pair side by side with the model's weight, probability and the
+    waterfall; reviewers fill in ``decision`` (match / non_match), ``reviewer``,
+    ``reason`` and optionally ``decided_at``, then ``srdh review import`` the file."""
+    from matching import review
+    from matching.settings import load_settings
+    from srdh.files import write_text_atomic
+    from srdh.paths import Home
+
+    h = home if isinstance(home, Home) else Home.at(home)
+    settings = settings or load_settings()
+    out = Path(out) if out else Path(h.root) / "review" / "review_queue.csv"
+    con = _workspace(h, settings)
+    try:
+        review.load_effective(con)
+        con.execute(f"CREATE OR REPLACE TABLE _queue AS {review_queue_sql(con)}")
+        feeds = [r[0] for r in con.execute(
+            "SELECT DISTINCT source_l FROM _queue UNION SELECT DISTINCT source_r FROM _queue"
+        ).fetchall()]
+        _load(con, feeds)
+        df = _with_evidence(con, "_queue", settings, feeds)
+    finally:
+        con.close()
+    for c in DECISION_COLUMNS:
+        df[c] = ""
+    df = df.sort_values("pair_no")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".parquet":
+        tmp = out.with_name(out.name + ".tmp")
+        df.to_parquet(tmp, index=False)
+        tmp.replace(out)
+    else:
+        write_text_atomic(out, df.to_csv(index=False))
+    return {"path": str(out), "pairs": int(len(df)),
+            "seed": int((df["kind"] == "seed").sum()) if len(df) else 0,
+            "dedupe": int((df["kind"] == "dedupe").sum()) if len(df) else 0}
+
+
+# --------------------------------------------------------------------------- one resident
+
+def resident_view(home=None, resident_id: str = "", settings=None) -> dict:
+    """A resident with every linked record, its seeding outcome and the waterfall of the
+    record against the resident's KYR record (or its best candidate). An old id is
+    resolved through ``matching.id_history`` first."""
+    import duckdb
+
+    from matching import ids
+    from matching.settings import load_settings
+    from srdh.paths import Home
+
+    h = home if isinstance(home, Home) else Home.at(home)
+    settings = settings or load_settings()
+    wh = duckdb.connect(str(h.warehouse), read_only=True)
+    try:
+        current, hops = ids.resolve(wh, resident_id)
+        feeds = [r[0] for r in wh.execute(
+            "SELECT DISTINCT source FROM matching.residents WHERE resident_id = ?",
+            [current]).fetchall()]
+    finally:
+        wh.close()
+    view = {"asked": resident_id, "resident_id": current, "resolved_via": hops,
+            "found": bool(feeds), "records": []}
+    if not feeds:
+        return view
+    con = _workspace(h, settings, [KYR, *feeds])
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TABLE _res AS
+            WITH kyr AS (SELECT record_id FROM {WH}.matching.residents
+                         WHERE resident_id = ? AND source = '{KYR}')
+            SELECT CAST(row_number() OVER (ORDER BY r.source = '{KYR}' DESC, r.source,
+                                           r.record_id) AS INTEGER) AS pair_no,
+                   'seed' AS kind, r.source AS source_l, r.record_id AS record_l,
+                   '{KYR}' AS source_r,
+                   coalesce((SELECT min(record_id) FROM kyr), s.candidate_uid_token) AS record_r,
+                   s.match_status, s.reason, s.match_probability, s.match_weight,
+                   CAST(s.run_date AS VARCHAR) AS run_date
+            FROM {WH}.matching.residents r
+            LEFT JOIN {WH}.matching.seeding s
+                   ON s.source = r.source AND s.source_record_id = r.record_id
+            WHERE r.resident_id = ?""", [current, current])
+        df = _with_evidence(con, f"(SELECT * FROM _res WHERE source_l <> '{KYR}' OR "
+                                 f"record_l = record_r)", settings, [KYR, *feeds])
+    finally:
+        con.close()
+    view["records"] = df.sort_values("pair_no").to_dict(orient="records")
+    return view

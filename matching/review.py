@@ -1,0 +1,287 @@
+"""The clerical review loop: reviewers' decisions, kept forever, that override the model.
+
+``matching.review_decisions`` (warehouse, append-only; nothing in a matching run
+replaces or deletes it) holds one row per decision on a pair:
+
+* ``kind = 'seed'``: a source record (``source_l, record_l``) against a KYR resident
+  (``source_r = 'uid_kyr'``, ``record_r`` = the resident's uid_token);
+* ``kind = 'dedupe'``: two source records (stored in sorted order).
+
+``decision`` is ``match`` or ``non_match``, with ``reviewer``, ``decided_at``, ``reason``
+and where it was imported from. For a pair the latest decision counts
+(``effective_sql``). At the next ``srdh match`` (hooks called by ``matching.pipeline``):
+
+* a rejected seed pair is removed from the candidates before the posterior is computed
+  (the record can never be seeded to that UID; its next-best candidate competes), and
+  the record never joins that KYR resident through a dedupe edge either;
+* a confirmed seed pair is seeded (``reason = 'clerical_match'``, probability 1) and wins
+  any UID conflict in its source;
+* a rejected dedupe pair loses its edge; a confirmed one gets an edge (probability 1).
+
+``labels_sql`` exposes the decisions as training / evaluation labels.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from matching.inputs import KYR, WH
+
+TABLE = "review_decisions"
+DDL = (f"CREATE TABLE IF NOT EXISTS {{db}}.matching.{TABLE} ("
+       "decision_id VARCHAR, kind VARCHAR, source_l VARCHAR, record_l VARCHAR, "
+       "source_r VARCHAR, record_r VARCHAR, decision VARCHAR, reviewer VARCHAR, "
+       "decided_at TIMESTAMP, reason VARCHAR, imported_at TIMESTAMP, import_file VARCHAR, "
+       "file_row INTEGER)")
+EFFECTIVE = "review_effective"  # workspace table: the latest decision per pair
+CLERICAL_WEIGHT = 50.0  # dedupe edge weight of a confirmed pair (beats any model edge)
+DECISIONS = {"match": "match", "non_match": "non_match", "non-match": "non_match",
+             "nonmatch": "non_match", "no_match": "non_match"}
+KINDS = ("seed", "dedupe")
+IMPORT_COLUMNS = ("kind", "source_l", "record_l", "source_r", "record_r", "decision",
+                  "reviewer", "reason", "decided_at")
+
+
+def effective_sql(table: str) -> str:
+    """The latest decision for each pair of ``table`` (a decisions table)."""
+    return f"""
+        SELECT kind, source_l, record_l, source_r, record_r, decision, reviewer, decided_at,
+               reason
+        FROM {table}
+        QUALIFY row_number() OVER (PARTITION BY kind, source_l, record_l, source_r, record_r
+                                   ORDER BY decided_at DESC, imported_at DESC,
+                                            decision_id DESC) = 1"""
+
+
+def labels_sql(db: str = WH) -> str:
+    """Reviewer labels (kind, source_l, record_l, source_r, record_r, is_match) for
+    ``srdh train`` or evaluation; ``db`` is the catalog holding ``matching``."""
+    return (f"SELECT kind, source_l, record_l, source_r, record_r, "
+            f"decision = 'match' AS is_match FROM ({effective_sql(f'{db}.matching.{TABLE}')})")
+
+
+# --------------------------------------------------------------------------- run hooks
+
+def load_effective(con) -> str:
+    """Workspace table ``review_effective`` from the warehouse (empty if none yet)."""
+    from matching.ids import _has_table
+
+    if _has_table(con, "matching", TABLE):
+        src = f"{WH}.matching.{TABLE}"
+    else:
+        con.execute("CREATE SCHEMA IF NOT EXISTS matching")
+        con.execute(DDL.format(db="memory"))
+        src = f"memory.matching.{TABLE}"
+    con.execute(f"CREATE OR REPLACE TABLE {EFFECTIVE} AS {effective_sql(src)}")
+    return EFFECTIVE
+
+
+def _seed(decision: str, source: str) -> str:
+    return (f"SELECT record_l AS record_id, record_r AS kyr_token FROM {EFFECTIVE} "
+            f"WHERE kind = 'seed' AND source_l = '{source}' AND decision = '{decision}'")
+
+
+def drop_rejected_seed_pairs(con, source: str, pred_table: str) -> None:
+    """Before the posterior: a rejected (record, UID) pair is no candidate at all."""
+    con.execute(f"""DELETE FROM {pred_table} p USING ({_seed('non_match', source)}) r
+                    WHERE p.record_id = r.record_id AND p.kyr_token = r.kyr_token""")
+
+
+def force_confirmed_seeds(con, source: str, seed_table: str, pred_table: str,
+                          final: bool = False) -> None:
+    """A confirmed pair is seeded. ``final`` (after the conflict rule): the record keeps
+    its UID and other records of the source seeded to it go to review (uid_conflict)."""
+    conf = _seed("match", source)
+    con.execute(f"""
+        UPDATE {seed_table} AS s SET candidate_uid_token = c.kyr_token,
+               match_status = 'seeded', reason = 'clerical_match', match_probability = 1.0,
+               match_weight = p.match_weight
+               {", uid_token = c.kyr_token" if final else ""}
+        FROM ({conf}) c LEFT JOIN {pred_table} p
+             ON p.record_id = c.record_id AND p.kyr_token = c.kyr_token
+        WHERE s.source_record_id = c.record_id""")
+    if final:
+        con.execute(f"""
+            UPDATE {seed_table} AS s SET uid_token = NULL, match_status = 'review',
+                   reason = 'uid_conflict'
+            FROM ({conf}) c
+            WHERE s.uid_token = c.kyr_token AND s.source_record_id <> c.record_id
+              AND s.source_record_id NOT IN (SELECT record_id FROM ({conf}))""")
+
+
+def barred_links(con) -> str:
+    """Table ``review_barred`` (source, record_id, label): rejected seed pairs as cluster
+    labels, so ``dedupe.resident_clusters`` never joins the record to that resident."""
+    con.execute(f"""CREATE OR REPLACE TABLE review_barred AS
+        SELECT source_l AS source, record_l AS record_id, 'K:' || record_r AS label
+        FROM {EFFECTIVE} WHERE kind = 'seed' AND decision = 'non_match'""")
+    return "review_barred"
+
+
+def apply_dedupe_decisions(con, edges: str = "dedupe_edges") -> None:
+    """Rejected pairs lose their edge; confirmed pairs get one (probability 1)."""
+    con.execute(f"""
+        DELETE FROM {edges} e USING {EFFECTIVE} d
+        WHERE d.kind = 'dedupe'
+          AND ((e.source_l = d.source_l AND e.record_l = d.record_l
+                AND e.source_r = d.source_r AND e.record_r = d.record_r)
+            OR (e.source_l = d.source_r AND e.record_l = d.record_r
+                AND e.source_r = d.source_l AND e.record_r = d.record_l))""")
+    con.execute(f"""
+        INSERT INTO {edges} (source_l, record_l, source_r, record_r, match_weight,
+                             match_probability)
+        SELECT source_l, record_l, source_r, record_r, {CLERICAL_WEIGHT}, 1.0
+        FROM {EFFECTIVE} WHERE kind = 'dedupe' AND decision = 'match'""")
+
+
+# --------------------------------------------------------------------------- import
+
+class DecisionFileError(ValueError):
+    """A reviewers' file that cannot be imported (names file, row and column)."""
+
+
+def _parse_time(value: str, where: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        raise DecisionFileError(f"{where}, column decided_at: {value!r} is not an ISO "
+                                "date/time (e.g. 2025-03-01T10:30)") from None
+
+
+def read_decisions(path: str | Path, reviewer: str | None = None) -> list[dict]:
+    """Rows of a reviewed export that carry a decision; blank decisions are skipped."""
+    path = Path(path)
+    rows = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in IMPORT_COLUMNS[:6] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DecisionFileError(f"{path}: missing column(s) {', '.join(missing)}")
+        for n, raw in enumerate(reader, start=2):  # line 1 is the header
+            where = f"{path}, row {n}"
+            rec = {k: (raw.get(k) or "").strip() for k in IMPORT_COLUMNS}
+            if not rec["decision"]:
+                continue
+            decision = DECISIONS.get(rec["decision"].lower().replace(" ", "_"))
+            if decision is None:
+                raise DecisionFileError(f"{where}, column decision: {rec['decision']!r} is "
+                                        "not 'match' or 'non_match'")
+            if rec["kind"] not in KINDS:
+                raise DecisionFileError(f"{where}, column kind: {rec['kind']!r} is not "
+                                        f"one of {', '.join(KINDS)}")
+            for col in ("source_l", "record_l", "source_r", "record_r"):
+                if not rec[col]:
+                    raise DecisionFileError(f"{where}, column {col}: empty")
+            if rec["kind"] == "seed" and rec["source_r"] != KYR:
+                raise DecisionFileError(f"{where}, column source_r: a seed pair's right "
+                                        f"side is {KYR}, not {rec['source_r']!r}")
+            who = rec["reviewer"] or reviewer or ""
+            if not who:
+                raise DecisionFileError(f"{where}, column reviewer: empty (fill it in or "
+                                        "pass --reviewer)")
+            left, right = (rec["source_l"], rec["record_l"]), (rec["source_r"], rec["record_r"])
+            if rec["kind"] == "dedupe" and "|".join(right) < "|".join(left):  # as in SQL
+                left, right = right, left
+            rows.append({"kind": rec["kind"], "source_l": left[0], "record_l": left[1],
+                         "source_r": right[0], "record_r": right[1], "decision": decision,
+                         "reviewer": who, "reason": rec["reason"] or None,
+                         "decided_at": _parse_time(rec["decided_at"], where),
+                         "file_row": n})
+    return rows
+
+
+def import_decisions(warehouse: str | Path, path: str | Path, reviewer: str | None = None
+                     ) -> dict[str, int]:
+    """Append a reviewed file's decisions to ``matching.review_decisions``.
+
+    Every pair must be one SRDH knows (a seeding candidate or a stored dedupe pair /
+    record). Importing the same file twice adds nothing (``decision_id`` is a digest
+    of the pair, decision, reviewer, time and reason)."""
+    import duckdb
+    import pandas as pd
+
+    path = Path(path)
+    rows = read_decisions(path, reviewer)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    for r in rows:  # the digest uses the file's own values: re-importing adds nothing
+        key = "|".join(str(r[k]) for k in ("kind", "source_l", "record_l", "source_r",
+                                            "record_r", "decision", "reviewer",
+                                            "decided_at", "reason"))
+        r["decision_id"] = hashlib.sha256(key.encode()).hexdigest()[:24]
+        r["decided_at"] = r["decided_at"] or now
+        r["imported_at"] = now
+        r["import_file"] = path.name
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("CREATE SCHEMA IF NOT EXISTS matching")
+        con.execute(DDL.format(db=con.execute("SELECT current_database()").fetchall()[0][0]))
+        if not rows:
+            return {"read": 0, "added": 0}
+        cols = ["decision_id", "kind", "source_l", "record_l", "source_r", "record_r",
+                "decision", "reviewer", "decided_at", "reason", "imported_at",
+                "import_file", "file_row"]
+        df = pd.DataFrame(rows)[cols]
+        con.register("_dec", df)
+        _check_known(con, path)
+        con.execute("BEGIN")
+        n = con.execute(f"""
+            INSERT INTO matching.{TABLE}
+            SELECT {', '.join(f'CAST({c} AS {t})' for c, t in _TYPES.items())} FROM _dec
+            WHERE decision_id NOT IN (SELECT decision_id FROM matching.{TABLE})""").fetchall()[0][0]
+        con.execute("COMMIT")
+        return {"read": len(rows), "added": int(n)}
+    finally:
+        con.close()
+
+
+_TYPES = {"decision_id": "VARCHAR", "kind": "VARCHAR", "source_l": "VARCHAR",
+          "record_l": "VARCHAR", "source_r": "VARCHAR", "record_r": "VARCHAR",
+          "decision": "VARCHAR", "reviewer": "VARCHAR", "decided_at": "TIMESTAMP",
+          "reason": "VARCHAR", "imported_at": "TIMESTAMP", "import_file": "VARCHAR",
+          "file_row": "INTEGER"}
+
+
+def _check_known(con, path: Path) -> None:
+    """Every record named must exist in ``matching.residents`` (a typo is an error)."""
+    bad = con.execute("""
+        WITH sides AS (SELECT file_row, 'source_l/record_l' AS col, source_l AS s,
+                              record_l AS r FROM _dec
+                       UNION ALL SELECT file_row, 'source_r/record_r', source_r, record_r
+                       FROM _dec)
+        SELECT file_row, col, s, r FROM sides
+        WHERE NOT EXISTS (SELECT 1 FROM matching.residents m
+                          WHERE m.source = sides.s AND m.record_id = sides.r)
+        ORDER BY file_row LIMIT 1""").fetchall()
+    if bad:
+        row, col, s, r = bad[0]
+        raise DecisionFileError(f"{path}, row {row}, columns {col}: record {s}/{r} is not "
+                                "known to SRDH (run `srdh match` first, or fix the id)")
+
+
+# --------------------------------------------------------------------------- the queue
+
+DEDUPE_REVIEW_FLOOR = 0.5  # dedupe pairs in [floor, dedupe.threshold) go to review
+
+
+def dedupe_review_pairs_sql(threshold: float) -> str:
+    """Dedupe pairs in the review band whose records ended up in different residents
+    and that no reviewer has decided (run in the workspace after clustering)."""
+    return f"""
+        SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
+               e.match_probability
+        FROM pred_dedupe e
+        JOIN residents rl ON rl.source = e.source_l AND rl.record_id = e.record_l
+        JOIN residents rr ON rr.source = e.source_r AND rr.record_id = e.record_r
+        WHERE e.match_probability >= {DEDUPE_REVIEW_FLOOR}
+          AND e.match_probability < {threshold}
+          AND rl.resident_id <> rr.resident_id
+          AND NOT EXISTS (SELECT 1 FROM {EFFECTIVE} d WHERE d.kind = 'dedupe'
+              AND least(e.source_l || '|' || e.record_l, e.source_r || '|' || e.record_r)
+                  = d.source_l || '|' || d.record_l
+              AND greatest(e.source_l || '|' || e.record_l, e.source_r || '|' || e.record_r)
+                  = d.source_r || '|' || d.record_r)"""
