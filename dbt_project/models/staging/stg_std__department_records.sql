@@ -27,7 +27,21 @@ with
 
     ),
 
+    {{ d.feed }}_keyed as (
+
+        select *
+        from {{ d.feed }}
+        where source_record_id is not null
+
+    ),
+
     {{ d.feed }}_latest as (
+
+        {{ latest_version(d.feed ~ '_keyed', 'source_record_id', 'batch_id desc, source_row desc') }}
+
+    ),
+
+    {{ d.feed }}_renamed as (
 
         select
             '{{ d.feed }}' as source,
@@ -57,11 +71,7 @@ with
                 as scheme_code,
             coalesce(upper(scheme_status), 'ACTIVE') as scheme_status,
             monthly_amount_inr
-        from {{ d.feed }}
-        where source_record_id is not null
-        qualify row_number() over (
-                partition by source_record_id order by batch_id desc, source_row desc
-            ) = 1
+        from {{ d.feed }}_latest
 
     ),
 
@@ -69,7 +79,7 @@ with
 unioned as (
 
     {%- for d in departments %}
-        select * from {{ d.feed }}_latest
+        select * from {{ d.feed }}_renamed
         {%- if not loop.last %}
             union all
         {%- endif %}
