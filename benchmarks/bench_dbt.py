@@ -14,7 +14,7 @@ Writes benchmarks/results/dbt.json.
 The matching.* tables come from that synthetic truth, not from a Splink run (matching
 1M residents is benchmarked separately, benchmarks/bench_matching.py): this measures dbt.
 The machine is shared: ``--wait-load 3`` waits (up to 30 min) for the 1-minute load
-average to drop below 3 before each size; the load is recorded either way.
+average to drop below 3 before each size (``--wait-max`` seconds at most); the load is recorded either way.
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--wait-load", type=float, default=None,
                     help="wait until the 1-minute load average is below this before each size")
+    ap.add_argument("--wait-max", type=float, default=1800,
+                    help="longest wait for --wait-load, seconds (then run anyway)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -95,7 +97,7 @@ def main() -> int:
         return 0
     rows = []
     for n in args.sizes:
-        deadline = time.time() + 1800
+        deadline = time.time() + args.wait_max
         while args.wait_load and os.getloadavg()[0] >= args.wait_load and time.time() < deadline:
             time.sleep(15)
         proc = subprocess.run([sys.executable, __file__, "--one", str(n)], cwd=ROOT,
