@@ -13,8 +13,9 @@ Writes benchmarks/results/dbt.json.
 
 The matching.* tables come from that synthetic truth, not from a Splink run (matching
 1M residents is benchmarked separately, benchmarks/bench_matching.py): this measures dbt.
-The machine is shared: ``--wait-load 3`` waits (up to 30 min) for the 1-minute load
-average to drop below 3 before each size (``--wait-max`` seconds at most); the load is recorded either way.
+The machine is shared: ``--wait-load 3`` waits for the 1-minute load average to drop
+below 3 before each size (``--wait-max`` seconds at most, default 30 min); the load is
+recorded either way.
 """
 
 from __future__ import annotations
