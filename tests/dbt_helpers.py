@@ -124,16 +124,17 @@ def build_synthetic_warehouse(path: str | Path, residents: int = 2000) -> dict[s
                NULL, NULL, NULL, NULL, 'IGNOAPS', 'ACTIVE', 500, DATE '2019-04-01'
         FROM range({n_ghost}) t(g)""")
     # scholarships (children 6-17, half), MGNREGA (adults in 30 % of families)
-    con.execute(f"CREATE TABLE std.edu_scholarship ({person_cols}, scheme VARCHAR, "
-                "amount_inr BIGINT, udise_code VARCHAR, class BIGINT)")
+    # scheme_code / monthly_amount_inr as the ingest derives them (registry `scheme:`)
+    con.execute(f"CREATE TABLE std.edu_scholarship ({person_cols}, scheme_code VARCHAR, "
+                "monthly_amount_inr INTEGER, amount_inr BIGINT, udise_code VARCHAR, class BIGINT)")
     con.execute(f"""INSERT INTO std.edu_scholarship {person_select('edu_scholarship', "'S' || i",
-                    '2025-02-01', dob=True)}, 'PRE_MATRIC', 1200, '22010100101', 5
+                    '2025-02-01', dob=True)}, 'PRE_MATRIC', 100, 1200, '22010100101', 5
         FROM people WHERE m >= 2 AND year(DATE '{AS_OF}') - byear BETWEEN 7 AND 16
           AND {_h('i', 'sch', 2)} = 0""")
-    con.execute(f"CREATE TABLE std.rd_mgnrega ({person_cols}, wages_paid_inr BIGINT, "
-                "days_worked_fy BIGINT)")
+    con.execute(f"CREATE TABLE std.rd_mgnrega ({person_cols}, scheme_code VARCHAR, "
+                "monthly_amount_inr INTEGER, wages_paid_inr BIGINT, days_worked_fy BIGINT)")
     con.execute(f"""INSERT INTO std.rd_mgnrega {person_select('rd_mgnrega', "'W' || i", '2025-03-01',
-                    household="'JC' || f")}, 24000, 100
+                    household="'JC' || f")}, 'MGNREGA', 2000, 24000, 100
         FROM people WHERE on_nrega AND m <= 1""")
     # deaths
     con.execute(f"CREATE TABLE std.crs_death ({person_cols}, date_of_death DATE, "

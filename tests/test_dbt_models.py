@@ -137,3 +137,15 @@ def test_household_card_text_and_html(built, tmp_path):
     assert tokens and not any(t in text for t in tokens)
     missing = runner.invoke(app, ["card", "HH-nope", "--home", str(home.root)])
     assert missing.exit_code == 1
+
+
+def test_lists_come_out_in_their_documented_order(built):
+    """Card members: head first, then eldest; lists are sorted after aggregation."""
+    _, _, _, con = built
+    assert q(con, "select count(*) from marts.mart_household_card "
+                  "where members[1].resident_id <> head_resident_id")[0][0] == 0
+    ages = q(con, "select list_transform(members[2:], lambda m: m.age_years) "
+                  "from marts.mart_household_card where len(members) >= 3")
+    assert ages and all(a == sorted(a, key=lambda v: (v is None, -(v or 0))) for (a,) in ages)
+    assert q(con, "select count(*) from marts.dim_resident "
+                  "where scheme_identifiers <> list_sort(scheme_identifiers)")[0][0] == 0

@@ -20,6 +20,10 @@ from srdh.paths import Home
 
 PROJECT_DIR = Path(os.environ.get("SRDH_DBT_PROJECT")
                    or Path(__file__).resolve().parent.parent / "dbt_project")
+# Feeds with a staging model of their own; every other person feed with a department is a
+# "department" read through stg_std__department_records (macros/departments.sql).
+OWN_STAGING = ("uid_kyr", "crs_death")
+_NO_VARS = {"clean", "debug", "deps", "init"}  # dbt commands that take no --vars
 _LOCK = threading.Lock()  # dbtRunner is not re-entrant; one invocation at a time per process
 
 
@@ -45,6 +49,42 @@ class DbtResult:
     @property
     def failures(self) -> list[dict[str, Any]]:
         return [r for r in self.results if r["status"] in ("error", "fail", "runtime error")]
+
+
+def _declared_std_tables() -> set[str]:
+    """std tables declared as dbt sources (models/staging/_sources.yml)."""
+    import yaml
+
+    data = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "_sources.yml").read_text())
+    return {t["name"] for s in data.get("sources", []) if s.get("name") == "std"
+            for t in s.get("tables", [])}
+
+
+def department_feeds(sources: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """The dbt var ``srdh_department_feeds``, derived from the ingest's feed registry
+    (``ingest/sources/*.yaml`` plus ``$SRDH_SOURCES`` or ``sources``): every person feed
+    with a department, other than KYR and CRS deaths, sorted by feed name."""
+    from ingest.registry import load_registry
+
+    declared = _declared_std_tables()
+    out = []
+    for src in sorted(load_registry(sources).values(), key=lambda s: s.feed):
+        if src.kind != "person" or not src.department or src.feed in OWN_STAGING:
+            continue
+        out.append({
+            "feed": src.feed,
+            "department": src.department,
+            "scheme": src.scheme is not None,
+            "scheme_code": src.scheme.fixed_code if src.scheme else None,
+            "declared": src.feed in declared,
+        })
+    return out
+
+
+def dbt_vars(vars: dict[str, Any] | None = None,
+             sources: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Project vars for every invocation: the registry-derived departments, then ``vars``."""
+    return {"srdh_department_feeds": department_feeds(sources), **(vars or {})}
 
 
 def dbt_env(home: Home) -> dict[str, str]:
@@ -88,10 +128,17 @@ def _release_duckdb() -> None:
 
 
 def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
-            target_path: Path | None = None, raise_on_failure: bool = True) -> DbtResult:
-    """Invoke ``dbt <args>`` for one home; returns a summary of node results."""
+            target_path: Path | None = None, raise_on_failure: bool = True,
+            vars: dict[str, Any] | None = None) -> DbtResult:
+    """Invoke ``dbt <args>`` for one home; returns a summary of node results.
+
+    ``--vars`` is added: the departments from the feed registry (:func:`dbt_vars`) plus
+    ``vars``; do not put ``--vars`` in ``args``.
+    """
     from dbt.cli.main import dbtRunner
 
+    if args and args[0] not in _NO_VARS:
+        args = [*args, "--vars", json.dumps(dbt_vars(vars))]
     h = home if isinstance(home, Home) else Home.at(home)
     h.warehouse.parent.mkdir(parents=True, exist_ok=True)
     target = Path(target_path) if target_path else h.root / "dbt" / "target"
@@ -139,12 +186,10 @@ def build(home: str | os.PathLike[str] | Home | None = None, select: str | list[
     Raises ``DbtError`` when a model or test fails (unless ``raise_on_failure=False``).
     """
     args = ["build"]
-    if vars:
-        args += ["--vars", json.dumps(vars)]
     for flag, value in (("--select", select), ("--exclude", exclude)):
         if value:
             args += [flag, *([value] if isinstance(value, str) else list(value))]
-    return run_dbt(home, args, raise_on_failure=raise_on_failure)
+    return run_dbt(home, args, raise_on_failure=raise_on_failure, vars=vars)
 
 
 def docs(home: str | os.PathLike[str] | Home | None = None) -> Path:
@@ -157,3 +202,11 @@ def docs(home: str | os.PathLike[str] | Home | None = None) -> Path:
     target = h.root / "dbt_docs"
     run_dbt(h, ["docs", "generate"], target_path=target)
     return target / "index.html"
+
+
+if __name__ == "__main__":  # `python -m warehouse.dbt vars`: the vars for a hand-run dbt
+    import sys
+
+    if sys.argv[1:] != ["vars"]:
+        sys.exit("usage: python -m warehouse.dbt vars   # JSON for `dbt ... --vars`")
+    print(json.dumps(dbt_vars()))

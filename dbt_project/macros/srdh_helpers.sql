@@ -30,3 +30,22 @@
         year({{ as_of_date() }}) - {{ birth_year }}
     )
 {%- endmacro %}
+
+{#- The rows of CTE `relation` that are the latest version per `key` (order_by: a SQL
+    ORDER BY list, first = kept). Only keys delivered more than once go through the
+    window, so the usual one-version-per-record table costs a hash anti-join, not a sort
+    of every row with all its columns. `key` must not be null. -#}
+{% macro latest_version(relation, key, order_by) -%}
+    select *
+    from {{ relation }}
+    where {{ key }} not in (
+        select {{ key }} from {{ relation }} group by {{ key }} having count(*) > 1
+    )
+    union all
+    select *
+    from {{ relation }}
+    where {{ key }} in (
+        select {{ key }} from {{ relation }} group by {{ key }} having count(*) > 1
+    )
+    qualify row_number() over (partition by {{ key }} order by {{ order_by }}) = 1
+{%- endmacro %}

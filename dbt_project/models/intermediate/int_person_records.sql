@@ -1,28 +1,39 @@
--- Every current person record (KYR, departments, deaths) with its SRDH resident id,
--- delivery date, completeness and its survivorship rank within the resident.
+-- Every current person record (KYR, every configured department, deaths) with its SRDH
+-- resident id, delivery date, completeness and its survivorship rank within the resident.
 {%- set common = ['source_record_id', 'batch_id', 'batch_date', 'name_std', 'first_name',
                   'last_name', 'relative_name_std', 'relation_type', 'gender', 'dob',
                   'birth_year', 'district_std', 'block_std', 'village_std', 'village_code',
                   'mobile'] %}
-{%- set feeds = {
-    'uid_kyr': 'stg_std__uid_kyr',
-    'food_pds': 'stg_std__food_pds',
-    'sw_pension': 'stg_std__sw_pension',
-    'rd_mgnrega': 'stg_std__rd_mgnrega',
-    'edu_scholarship': 'stg_std__edu_scholarship',
-    'crs_death': 'stg_std__crs_death'
-} %}
 
 with
 
-{% for feed, model in feeds.items() %}
-    {{ feed }} as (
+kyr as (
 
-        select * from {{ ref(model) }}
+    select
+        'uid_kyr' as source,
+        {{ common | join(',\n        ') }}
+    from {{ ref('stg_std__uid_kyr') }}
 
-    ),
+),
 
-{% endfor %}
+departments as (
+
+    select
+        source,
+        {{ common | join(',\n        ') }}
+    from {{ ref('stg_std__department_records') }}
+
+),
+
+deaths as (
+
+    select
+        'crs_death' as source,
+        {{ common | join(',\n        ') }}
+    from {{ ref('stg_std__crs_death') }}
+
+),
+
 residents as (
 
     select * from {{ ref('stg_matching__residents') }}
@@ -37,15 +48,11 @@ batches as (
 
 unioned as (
 
-    {%- for feed in feeds %}
-        select
-            '{{ feed }}' as source,
-            {{ common | join(',\n        ') }}
-        from {{ feed }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select * from kyr
+    union all
+    select * from departments
+    union all
+    select * from deaths
 
 ),
 

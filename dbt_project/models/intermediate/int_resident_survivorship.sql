@@ -2,7 +2,7 @@
 -- KYR wins; otherwise the most recent, then most complete record (int_person_records.record_rank).
 -- Attribute groups (name, birth, relation, address) come whole from one record.
 {%- set address = 'coalesce(village_code, district_std) is not null' %}
-{%- set birth = 'coalesce(dob::varchar, birth_year::varchar) is not null' %}
+{%- set birth = '(dob is not null or birth_year is not null)' %}
 
 with
 
@@ -57,7 +57,7 @@ survived as (
         {{ survive('mobile', lineage='mobile') }},
         count(*) as source_records,
         bool_or(is_kyr) as has_kyr,
-        list(distinct source order by source) as sources
+        list_sort(list_distinct(list(source))) as sources
     from records
     group by resident_id
 

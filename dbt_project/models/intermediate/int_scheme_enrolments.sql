@@ -1,25 +1,14 @@
--- Every current beneficiary record of every scheme feed, with its scheme's department
--- and benefit type (seed scheme_catalogue), SRDH resident and household.
-{%- set feeds = {
-    'food_pds': 'stg_std__food_pds',
-    'sw_pension': 'stg_std__sw_pension',
-    'rd_mgnrega': 'stg_std__rd_mgnrega',
-    'edu_scholarship': 'stg_std__edu_scholarship'
-} %}
-{%- set columns = ['source_record_id', 'batch_id', 'batch_date', 'scheme_code',
-                   'scheme_status', 'monthly_amount_inr', 'district_std', 'block_std',
-                   'village_code', 'uid_token', 'uid_valid'] %}
-
+-- Every current beneficiary record of every configured scheme feed (departments whose
+-- registry YAML has a `scheme:` section), with its scheme's department and benefit type
+-- (seed scheme_catalogue, else the feed's registry department), SRDH resident and household.
 with
 
-{% for feed, model in feeds.items() %}
-    {{ feed }} as (
+records as (
 
-        select * from {{ ref(model) }}
+    select * from {{ ref('stg_std__department_records') }}
 
-    ),
+),
 
-{% endfor %}
 catalogue as (
 
     select * from {{ ref('scheme_catalogue') }}
@@ -44,57 +33,51 @@ households as (
 
 ),
 
-unioned as (
+scheme_records as (
 
-    {%- for feed in feeds %}
-        select
-            '{{ feed }}' as source,
-            {{ columns | join(',\n        ') }}
-        from {{ feed }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select *
+    from records
+    where is_scheme_record
 
 ),
 
 joined as (
 
     select
-        unioned.source || ':' || unioned.source_record_id as enrolment_id,
-        unioned.source,
-        unioned.source_record_id,
-        unioned.batch_id,
-        coalesce(batches.batch_date, unioned.batch_date) as batch_date,
-        coalesce(unioned.scheme_code, 'UNKNOWN') as scheme_code,
+        scheme_records.source || ':' || scheme_records.source_record_id as enrolment_id,
+        scheme_records.source,
+        scheme_records.source_record_id,
+        scheme_records.batch_id,
+        coalesce(batches.batch_date, scheme_records.batch_date) as batch_date,
+        coalesce(scheme_records.scheme_code, 'UNKNOWN') as scheme_code,
         coalesce(exact.scheme_name, fallback.scheme_name) as scheme_name,
-        coalesce(exact.department, fallback.department, upper(unioned.source)) as department,
+        coalesce(exact.department, fallback.department, scheme_records.department) as department,
         coalesce(exact.benefit_type, fallback.benefit_type, 'other') as benefit_type,
         coalesce(exact.amount_basis, fallback.amount_basis) as amount_basis,
-        unioned.scheme_status,
-        unioned.scheme_status = 'ACTIVE' as is_active,
-        round(coalesce(unioned.monthly_amount_inr, 0), 2) as monthly_amount_inr,
-        unioned.district_std,
-        unioned.block_std,
-        unioned.village_code,
-        unioned.uid_token is not null as has_preseeded_uid,
+        scheme_records.scheme_status,
+        scheme_records.scheme_status = 'ACTIVE' as is_active,
+        round(coalesce(scheme_records.monthly_amount_inr, 0), 2) as monthly_amount_inr,
+        scheme_records.district_std,
+        scheme_records.block_std,
+        scheme_records.village_code,
+        scheme_records.uid_token is not null as has_preseeded_uid,
         residents.resident_id,
         households.household_id
-    from unioned
+    from scheme_records
     left join catalogue as exact
         on
-            unioned.source = exact.source
-            and unioned.scheme_code = exact.scheme_code
+            scheme_records.source = exact.source
+            and scheme_records.scheme_code = exact.scheme_code
     left join catalogue as fallback
         on
-            unioned.source = fallback.source
+            scheme_records.source = fallback.source
             and fallback.scheme_code = '*'
     left join batches
-        on unioned.batch_id = batches.batch_id
+        on scheme_records.batch_id = batches.batch_id
     left join residents
         on
-            unioned.source = residents.source
-            and unioned.source_record_id = residents.source_record_id
+            scheme_records.source = residents.source
+            and scheme_records.source_record_id = residents.source_record_id
     left join households
         on residents.resident_id = households.resident_id
 

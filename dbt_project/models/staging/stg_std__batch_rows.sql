@@ -1,24 +1,25 @@
--- Rows the ingest loaded into std, per feed and batch (every version, not only the latest).
-{%- set feeds = ['uid_kyr', 'food_pds', 'sw_pension', 'rd_mgnrega', 'edu_scholarship',
-                 'crs_death'] %}
+-- Rows the ingest loaded into std, per person feed and batch (every version, not only the
+-- latest): KYR, every configured department (var srdh_department_feeds) and CRS deaths.
+{%- set feeds = [{'feed': 'uid_kyr', 'declared': true}] + department_feeds()
+                + [{'feed': 'crs_death', 'declared': true}] %}
 
 with
 
-{% for feed in feeds %}
-    {{ feed }} as (
+{% for d in feeds %}
+    {{ d.feed }} as (
 
-        {{ select_columns(source('std', feed), {'batch_id': 'varchar'}) }}
+        {{ select_columns(std_feed_relation(d), {'batch_id': 'varchar'}) }}
 
     ),
 
 {% endfor %}
 unioned as (
 
-    {%- for feed in feeds %}
+    {%- for d in feeds %}
         select
-            '{{ feed }}' as feed,
+            '{{ d.feed }}' as feed,
             batch_id
-        from {{ feed }}
+        from {{ d.feed }}
         {%- if not loop.last %}
             union all
         {%- endif %}

@@ -10,14 +10,17 @@ source as (
 
 ),
 
-latest as (
+keyed as (
 
     select *
     from source
     where source_record_id is not null
-    qualify row_number() over (
-            partition by source_record_id order by batch_id desc, source_row desc
-        ) = 1
+
+),
+
+latest as (
+
+    {{ latest_version('keyed', 'source_record_id', 'batch_id desc, source_row desc') }}
 
 ),
 

@@ -16,15 +16,20 @@ source as (
 
 ),
 
-latest as (
+keyed as (
 
-    select *
+    select
+        *,
+        coalesce(source_record_id, uid_token) as record_key
     from source
     where coalesce(source_record_id, uid_token) is not null
-    qualify row_number() over (
-            partition by coalesce(source_record_id, uid_token)
-            order by last_updated desc nulls last, batch_id desc, source_row desc
-        ) = 1
+
+),
+
+latest as (
+
+    {{ latest_version('keyed', 'record_key',
+                      'last_updated desc nulls last, batch_id desc, source_row desc') }}
 
 ),
 

@@ -39,33 +39,39 @@ linked as (
 
 one_card_each as (
 
-    select *
-    from linked
-    qualify row_number() over (
-            partition by resident_id
-            order by
-                (relation_with_hof = 'SELF') desc,
-                batch_id desc,
-                ration_card_no asc,
-                source_record_id asc
-        ) = 1
+    {{ latest_version('linked', 'resident_id',
+                      "(relation_with_hof = 'SELF') desc, batch_id desc, ration_card_no asc,"
+                      ~ " source_record_id asc") }}
+
+),
+
+heads as (
+
+    -- head: the SELF member; else the eldest member; ties by resident id
+    select
+        ration_card_no,
+        arg_min(
+            resident_id,
+            struct_pack(
+                not_self := not coalesce(relation_with_hof = 'SELF', false),
+                birth_year := coalesce(birth_year, 2147483647),
+                resident_id := resident_id
+            )
+        ) as head_resident_id
+    from one_card_each
+    group by ration_card_no
 
 ),
 
 households as (
 
     select
-        *,
-        {{ stable_id('HH', ["'ration_card'", 'ration_card_no']) }} as household_id,
-        -- head: the SELF member; else the eldest member; ties by resident id
-        first_value(resident_id) over (
-            partition by ration_card_no
-            order by
-                (relation_with_hof = 'SELF') desc,
-                birth_year asc nulls last,
-                resident_id asc
-        ) as head_resident_id
+        one_card_each.*,
+        {{ stable_id('HH', ["'ration_card'", 'one_card_each.ration_card_no']) }} as household_id,
+        heads.head_resident_id
     from one_card_each
+    inner join heads
+        on one_card_each.ration_card_no = heads.ration_card_no
 
 ),
 

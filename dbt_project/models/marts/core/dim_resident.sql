@@ -29,15 +29,15 @@ scheme_ids as (
 
     select
         resident_id,
-        list(
+        -- list_sort after the aggregate: much cheaper than an ordered aggregate
+        list_sort(list(
             struct_pack(
                 source := source,
                 source_record_id := source_record_id,
                 scheme_code := scheme_code,
                 scheme_status := scheme_status
             )
-            order by source, scheme_code, source_record_id
-        ) as scheme_identifiers,
+        )) as scheme_identifiers,
         count(*) filter (where is_active) as active_enrolments
     from enrolments
     where resident_id is not null

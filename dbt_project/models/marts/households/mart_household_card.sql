@@ -39,15 +39,15 @@ member_schemes as (
 
     select
         resident_id,
-        list(
+        -- sorted after the aggregate (by scheme code first): cheaper than an ordered aggregate
+        list_sort(list(
             struct_pack(
                 scheme_code := scheme_code,
                 department := department,
                 status := scheme_status,
                 monthly_amount_inr := monthly_amount_inr
             )
-            order by scheme_code, source_record_id
-        ) as schemes,
+        )) as schemes,
         coalesce(sum(monthly_amount_inr) filter (where is_active), 0) as monthly_amount_inr
     from enrolments
     where resident_id is not null
@@ -86,11 +86,16 @@ household_members as (
 
     select
         member_rows.household_id,
-        list(
-            member_rows.member
-            order by member_rows.is_head desc, member_rows.age_years desc nulls last, member.resident_id asc
-        )
-            as members,
+        -- head first, then eldest, then resident id: sort keys lead the struct
+        list_transform(
+            list_sort(list(struct_pack(
+                not_head := not member_rows.is_head,
+                younger := coalesce(-member_rows.age_years, 2147483647),
+                resident_id := member_rows.member.resident_id,
+                member := member_rows.member
+            ))),
+            lambda sorted_member: sorted_member.member
+        ) as members,
         sum(monthly_amount_inr) as monthly_amount_inr
     from member_rows
     group by member_rows.household_id
@@ -101,15 +106,14 @@ village_facilities as (
 
     select
         village_code,
-        list(
+        list_sort(list(
             struct_pack(
                 facility_type := facility_type,
                 facility_id := facility_id,
                 facility_name := facility_name,
                 distance_km := distance_km
             )
-            order by facility_type
-        ) as nearest_facilities,
+        )) as nearest_facilities,
     {%- for ftype in facility_types %}
         any_value(facility_name) filter (where facility_type = '{{ ftype }}')
             as nearest_{{ ftype | lower }}_name,

@@ -72,23 +72,36 @@ joined as (
 
 ),
 
+duplicate_extras as (
+
+    -- within a duplicate group one record is kept (active first, then lowest id);
+    -- the others are the duplicates whose payments are at risk. Ranked over the
+    -- duplicates only (a window over every enrolment would sort one huge null group).
+    select
+        enrolment_id,
+        row_number() over (
+            partition by source, duplicate_group
+            order by is_active desc, source_record_id asc
+        ) > 1 as is_duplicate_extra
+    from joined
+    where duplicate_group is not null
+
+),
+
 flagged as (
 
     select
-        *,
-        match_status = 'seeded' as is_uid_seeded,
-        duplicate_group is not null as is_duplicate,
-        -- within a duplicate group one record is kept (active first, then lowest id);
-        -- the others are the duplicates whose payments are at risk
-        duplicate_group is not null
-        and row_number() over (
-            partition by source, duplicate_group
-            order by is_active desc, source_record_id asc
-        ) > 1 as is_duplicate_extra,
-        match_status = 'unmatched' as is_ghost,
-        is_active and date_of_death < payment_period_start as is_deceased_active,
-        preseeded_disagreement_reason is not null as is_preseeded_uid_disagrees
+        joined.*,
+        duplicate_extras.is_duplicate_extra,
+        joined.match_status = 'seeded' as is_uid_seeded,
+        joined.duplicate_group is not null as is_duplicate,
+        joined.match_status = 'unmatched' as is_ghost,
+        joined.is_active and joined.date_of_death < joined.payment_period_start
+            as is_deceased_active,
+        joined.preseeded_disagreement_reason is not null as is_preseeded_uid_disagrees
     from joined
+    left join duplicate_extras
+        on joined.enrolment_id = duplicate_extras.enrolment_id
 
 ),
 

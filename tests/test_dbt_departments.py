@@ -1,0 +1,144 @@
+"""Departments reach the warehouse by configuration only.
+
+dbt's departmental staging and the person / enrolment unions are driven by the var
+``srdh_department_feeds``, which warehouse/dbt.py derives from the ingest's feed registry
+(dbt_project/macros/departments.sql). Onboarding a made-up department is one YAML file:
+its rows flow through ingest, matching and `dbt build` into fct_scheme_enrolment, the
+scheme leakage mart, the register and the data-quality mart, with no SQL written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BOCW_YAML = """
+# A made-up department: Labour's construction-worker welfare board, its own layout.
+feed: lab_bocw
+title: Labour - BOCW construction workers
+kind: person
+department: LABOUR
+record_id: reg_no
+fields:
+  reg_no: {header: ["Registration No."], required: true}
+  worker: {header: ["Worker Name"], required: true}
+  sex: {header: "Sex", required: true, type: code, allowed: [M, F, T],
+        values: {Purush: M, Mahila: F, Male: M, Female: F}}
+  birth: {header: "Date of Birth", type: date, formats: ["%d.%m.%Y"]}
+  aadhar: {header: "Aadhar No", type: uid}
+  cell: {header: "Mobile"}
+  zila: {header: "Zila", required: true}
+  janpad: {header: "Janpad"}
+  gaon: {header: "Gram"}
+  cess_amount: {header: "Monthly Benefit (Rs)", type: int, min: 0}
+person: {name: worker, gender: sex, dob: birth, uid: aadhar, mobile: cell}
+places: {district: zila, block: janpad, village: gaon}
+scheme: {fixed_code: BOCW, monthly_amount: {column: cess_amount}}
+"""
+HEADER = ["Registration No.", "Worker Name", "Sex", "Date of Birth", "Aadhar No", "Mobile",
+          "Zila", "Janpad", "Gram", "Monthly Benefit (Rs)"]
+GHOSTS = 3
+
+
+def test_default_var_equals_the_builtin_registry(monkeypatch):
+    """dbt_project.yml's default (for a hand-run dbt) is what the built-in registry gives."""
+    from warehouse.dbt import department_feeds
+
+    monkeypatch.delenv("SRDH_SOURCES", raising=False)
+    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
+    assert project["vars"]["srdh_department_feeds"] == department_feeds()
+    assert {d["feed"] for d in department_feeds()} >= {"food_pds", "sw_pension"}
+
+
+def _bocw_rows(landing: Path) -> list[list[str]]:
+    """Workers who are real KYR residents (names, dob, place from the KYR file; every other
+    one with a pre-seeded UID), plus ghosts nobody in KYR resembles."""
+    kyr = sorted(landing.glob("uid_kyr/*/kyr_full_refresh.csv"))[0]
+    rows = []
+    with open(kyr, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if len(rows) == 40:
+                break
+            parts = r["dob"].split("-")
+            if len(parts) != 3 or not r["subdist"] or int(parts[2]) > 2000:
+                continue
+            uid = r["uid"] if len(rows) % 2 == 0 else ""
+            rows.append([f"B-{len(rows) + 1}", r["name"], r["gender"], ".".join(parts), uid,
+                         r["phone"], r["dist"], r["subdist"], r["vtc"], "1500"])
+    ghosts = [[f"G-{g}", name, "Purush", f"0{g + 1}.07.1931", "", "", rows[0][6], rows[0][7],
+               rows[0][8], "1500"]
+              for g, name in enumerate(["Zorawar Qadri", "Yusuf Xavier", "Quasim Zebedee"])]
+    return rows + ghosts
+
+
+@pytest.mark.slow
+def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state, tmp_path,
+                                                                 monkeypatch):
+    from matching.api import run_matching
+    from matching.settings import load_settings
+    from srdh import pipeline
+    from srdh.paths import Home
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "lab_bocw.yaml").write_text(BOCW_YAML)
+    monkeypatch.setenv("SRDH_SOURCES", str(sources))
+    monkeypatch.setenv("SRDH_GX", "0")
+    landing = tmp_path / "landing"
+    shutil.copytree(generated_state["landing"], landing)
+    rows = _bocw_rows(landing)
+    (landing / "lab_bocw" / "2025-02-15").mkdir(parents=True)
+    with open(landing / "lab_bocw" / "2025-02-15" / "bocw list.csv", "w", newline="",
+              encoding="utf-8") as fh:
+        csv.writer(fh).writerows([HEADER, *rows])
+
+    home = tmp_path / "home"
+    pipeline.ingest(home, landing)
+    # match as pipeline.match does, but the model trained for the new department goes to a
+    # copy of the models folder, not into the repository
+    models = tmp_path / "matching_models"
+    shutil.copytree(ROOT / "matching" / "models", models)
+    run_matching(home, run_date=dt.date(2025, 3, 1), deliver_files=False,
+                 settings=load_settings(models_dir=models))
+    assert (models / "seed_lab_bocw.json").exists()
+    res = pipeline.build(home, run_date="2025-03-01")
+    assert res.success and not res.failures
+
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    try:
+        def q(sql):
+            return con.execute(sql).fetchall()
+
+        n = len(rows)
+        assert q("select count(*) from std.lab_bocw") == [(n,)]
+        # every record is an enrolment: scheme, department and amount from the YAML alone
+        assert q("""select count(*), min(scheme_code), max(scheme_code), min(department),
+                    max(department), min(monthly_amount_inr), max(monthly_amount_inr),
+                    count(*) filter (where is_active)
+                    from marts.fct_scheme_enrolment where source = 'lab_bocw'""") == [
+            (n, "BOCW", "BOCW", "LABOUR", "LABOUR", 1500.0, 1500.0, n)]
+        seeded, unmatched = q("""select count(*) filter (where match_status = 'seeded'),
+            count(*) filter (where match_status = 'unmatched')
+            from matching.seeding where source = 'lab_bocw'""")[0]
+        assert seeded >= 20 and unmatched >= 1  # the real workers link, the ghosts do not
+        # the scheme mart counts them, ghosts and rupees at risk included
+        ben, ghosts, total, at_risk = q("""select sum(beneficiaries), sum(ghosts),
+            sum(rupees_month_total), sum(rupees_month_at_risk_ghosts)
+            from marts.mart_scheme_leakage where scheme_code = 'BOCW'""")[0]
+        assert (ben, ghosts, total) == (n, unmatched, 1500.0 * n)
+        assert at_risk == 1500.0 * unmatched
+        # the register lists the scheme identifier; data quality counts the batch
+        assert q("""select count(*) from marts.dim_resident, unnest(scheme_identifiers) s(x)
+                    where x.source = 'lab_bocw'""")[0][0] >= seeded
+        assert q("""select rows_loaded, seeded, unmatched from marts.mart_data_quality
+                    where feed = 'lab_bocw'""") == [(n, seeded, unmatched)]
+    finally:
+        con.close()
