@@ -31,7 +31,7 @@ fi
 export SRDH_LANDING="$LANDING"
 
 step "Running the pipeline through Airflow (landing: $LANDING)"
-srdh airflow up --home "$SRDH_HOME" --landing "$LANDING"
+srdh airflow up --home "$SRDH_HOME" --landing "$LANDING" --port "${AIRFLOW_PORT:-8080}"
 
 step "Starting Superset"
 dashboards/.venv/bin/python dashboards/manage.py bootstrap

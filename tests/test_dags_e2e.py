@@ -6,6 +6,7 @@ AIRFLOW_HOME and SRDH home, so runs can be killed and Airflow config never leaks
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from srdh.orchestration.dagtest import airflow_env, prepare_airflow_home
@@ -90,10 +92,6 @@ def test_ingest_dag_loads_only_its_feed_and_announces_new_batches(tmp_path, land
     assert len(asset_events(tmp_path / "airflow", "srdh://raw/food_pds")) == 1
 
 
-@pytest.mark.skip(reason=(
-    "issue 8 open: under Cosmos, the detached multi-parent relationship tests of the dbt "
-    "group fail and retry for the selected subset (they pass in a whole `dbt build`); "
-    "fix the selection/test rendering, then remove this skip"))
 def test_full_run_dag(tmp_path, landing):
     try:
         from matching.api import run_matching  # noqa: F401
@@ -109,16 +107,25 @@ def test_full_run_dag(tmp_path, landing):
         subprocess.run([sys.executable, "-c", "import sys; from warehouse.dbt import run_dbt; "
                         "run_dbt(sys.argv[1], ['parse'])", str(home)],
                        check=True, capture_output=True, timeout=1200)
-    # Only the models the deliveries read (and their parents, ~18 tasks): the test is about
-    # orchestration; tests/test_dbt_* cover the marts themselves.
+    # The whole dbt project, one task per model plus one per multi-model (relationship)
+    # test, each passing at its first try (retries off: a flaky test must show here).
     res = run_dag(tmp_path, "srdh_full_run", ["srdh_full_run.py"], home, landing, timeout=3000,
-                  SRDH_DBT_SELECT="+fct_scheme_enrolment,+mart_inclusion_gaps,+dim_resident")
+                  SRDH_AIRFLOW_RETRIES="0")
     tasks = res["tasks"]
     assert res["state"] == "success", (tasks, res["stderr"][-6000:])
     assert tasks["ingest_all"] == tasks["match"] == tasks["publish"] == "success"
     if dbt_status() is None:
         dbt = [t for t in tasks if t.startswith("dbt.")]
-        assert dbt and all(tasks[t] == "success" for t in dbt), tasks
+        assert all(tasks[t] == "success" for t in dbt), tasks
+        assert len([t for t in dbt if t.endswith("_model_build")]) >= 40, dbt
+        detached = [t for t in dbt if t.startswith("dbt.relationships_")]
+        assert "dbt.relationships_dim_household_head_resident_id__resident_id__ref_dim_resident__test" \
+            in detached, detached
+        # The run's logical date reached dbt as srdh_as_of_date (a rerun gives the same marts).
+        with duckdb.connect(str(home / "warehouse" / "srdh.duckdb"), read_only=True) as con:
+            as_of = con.execute("select distinct as_of_date::varchar "
+                                "from marts.mart_project_task_ageing").fetchall()
+        assert as_of == [("2026-03-01",)], as_of
 
     warehouse = home / "warehouse" / "srdh.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -144,4 +151,19 @@ def test_full_run_dag(tmp_path, landing):
                            "manifest.json").read_text())
     assert manifest["department"] == "FOOD" and manifest["run_date"] == "2026-03-01"
     assert manifest["run_id"] == res["run_id"]
-    assert manifest["files"], manifest
+    # Every department's delivery: the four files as CSV and Parquet, each as its manifest says.
+    manifests = sorted((home / "deliveries").glob("*/2026-03-01/manifest.json"))
+    assert {m.parent.parent.name for m in manifests} >= {"food_pds", "sw_pension", "rd_mgnrega",
+                                                         "edu_scholarship"}
+    for path in manifests:
+        m = json.loads(path.read_text())
+        assert m["run_id"] == res["run_id"] and m["model_version"], m
+        assert set(m["files"]) == {f"{stem}.{ext}" for stem in
+                                   ("uid_seeding", "duplicates", "flags", "inclusion_gaps")
+                                   for ext in ("csv", "parquet")}, m["files"]
+        for name, entry in m["files"].items():
+            data = (path.parent / name).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"], (path, name)
+            if name.endswith(".parquet"):
+                assert pq.read_metadata(path.parent / name).num_rows == entry["rows"], name
+        assert m["files"]["uid_seeding.parquet"]["rows"] > 0, m

@@ -54,7 +54,10 @@ for dag_id, dag in bag.dags.items():
                    "backoff": t.retry_exponential_backoff,
                    "timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
                    "failure_cb": bool(t.on_failure_callback),
-                   "outlets": [getattr(o, "uri", str(o)) for o in t.outlets]}
+                   "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
+                   "vars": getattr(t, "vars", None),
+                   "invocation_mode": getattr(getattr(t, "invocation_mode", None), "value",
+                                              None)}
                   for t in dag.tasks],
     }
 print(json.dumps(out))
@@ -149,6 +152,20 @@ def test_dbt_models_are_tasks_when_the_project_exists(bag):
         assert any(t.startswith(f"dbt.{m}_") for t in dbt_tasks), f"model {m} has no task"
     full = [t["id"] for t in bag["dags"]["srdh_full_run"]["tasks"]]
     assert set(dbt_tasks) <= set(full)
+
+
+def test_dbt_tasks_build_for_the_run_date_in_process(bag):
+    from srdh.orchestration.dbt_group import AS_OF_DATE, dbt_status
+
+    if dbt_status() is not None:
+        pytest.skip(f"dbt project not there yet: {dbt_status()}")
+    for dag_id in ("srdh_dbt", "srdh_full_run"):
+        dbt = [t for t in bag["dags"][dag_id]["tasks"] if t["id"].startswith("dbt.")]
+        assert dbt, dag_id
+        for t in dbt:
+            # As `srdh run` does: the run's date (its logical date) is dbt's reference date.
+            assert t["vars"] == {"srdh_as_of_date": AS_OF_DATE}, (dag_id, t)
+            assert t["invocation_mode"] == "dbt_runner", (dag_id, t)
 
 
 def test_one_delivery_dag_per_department_on_its_schedule(bag):

@@ -389,4 +389,6 @@ def deliver(home_dir: str, department: str, sources: list[str], when: dt.date,
         kwargs = offered
     else:
         kwargs = {k: v for k, v in offered.items() if k in params}
-    return summarise(fn(**kwargs))
+    result = summarise(fn(**kwargs))
+    # The tasks are typed `-> dict` (so their XCom is a dict): wrap a list of manifest paths.
+    return result if isinstance(result, dict) else {"manifests": result}

@@ -44,6 +44,7 @@ def airflow_env(airflow_home: str | os.PathLike[str], dag_files: list[str] | Non
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{ah / 'airflow.db'}",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(ah / "cosmos"),  # dbt partial-parse cache, per home
         "DO_NOT_TRACK": "1",
     })
     env.pop("AIRFLOW_CONFIG", None)

@@ -1,9 +1,15 @@
 """The dbt project as an Airflow task group, through astronomer-cosmos.
 
-One Airflow task per dbt model, running ``dbt build`` for that model (the model and its
-tests). Every task takes the one-slot DuckDB writer pool. When ``dbt_project/`` has no
-``dbt_project.yml`` (or no ``profiles.yml``) yet, :func:`dbt_status` says why and the DAG
-files leave the group out instead of failing to import.
+One Airflow task per dbt model, running ``dbt build`` for that model (the model and the
+tests whose parents it has built); a test spanning several models (a relationship) gets
+its own task after all of them. Every task takes the one-slot DuckDB writer pool and
+passes the run's logical date as the dbt var ``srdh_as_of_date``, as ``srdh build`` does,
+so a rerun for the same logical date gives the same marts.
+
+Speed: dbt runs in the task's own process (InvocationMode.DBT_RUNNER, no ``dbt`` child
+process to start and import dbt again), with dbt's partial parsing kept in a Cosmos cache
+under the Airflow home (``$AIRFLOW_HOME/cosmos``), so a task costs its SQL plus about a second
+of dbt start-up instead of a full project parse.
 
 Parsing never runs dbt: DAG files are parsed every few seconds, and ``dbt ls`` costs
 seconds (minutes on a busy 2-core box, past the dag-processor's 30 s import timeout). If a
@@ -16,20 +22,12 @@ or its DuckDB adapter in the dag-processor.
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from srdh.orchestration import dagkit
-
-
-def dbt_executable() -> str:
-    """The ``dbt`` next to this Python (the project venv), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
 def _profile() -> tuple[str, str, Path] | None:
@@ -78,12 +76,25 @@ def fresh_manifest() -> Path | None:
     return newest if newest.stat().st_mtime >= _newest_source_mtime(project) else None
 
 
+#: The dbt var ``srdh_as_of_date`` for a run: its logical date (``run_after`` for a manual run
+#: without one), the same date :func:`srdh.orchestration.dagkit.run_date` gives other tasks.
+AS_OF_DATE = "{{ (logical_date or dag_run.run_after) | ds }}"
+
+
 def _set_dbt_env(context: Any) -> None:
     """on_execute_callback of every dbt task: point the profile at this run's warehouse."""
     from srdh.paths import Home
     from warehouse.dbt import dbt_env
 
     os.environ.update(dbt_env(Home.at(dagkit.home())))
+
+
+def _release_warehouse(project_dir: str, **_: Any) -> None:
+    """Cosmos callback after each dbt invocation: close the DuckDB file dbt-duckdb keeps open
+    in this process (dbt runs in-process), so the next task can open the warehouse."""
+    from warehouse.dbt import _release_duckdb
+
+    _release_duckdb()
 
 
 def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
@@ -111,31 +122,31 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
         dbt_project_path=project,
         manifest_path=manifest,
         install_dbt_deps=False,
+        partial_parse=True,
     )
     return DbtTaskGroup(
         group_id=group_id,
         project_config=project_cfg,
         profile_config=ProfileConfig(profile_name=profile_name, target_name=target,
                                      profiles_yml_filepath=profiles),
-        # dbt in a child process: its DuckDB connection closes when it exits, and dbt's
-        # global state never lives in the task process (under dag.test() every task shares
-        # one process, and publish must then open the warehouse).
+        # dbt in the task's process (dbtRunner): no child process importing dbt afresh.
         # A model's task runs only the tests whose every parent it has built (cautious);
         # tests spanning several models (relationships) get their own task after all
         # their parents (detached), instead of failing on a model not built yet.
-        execution_config=ExecutionConfig(dbt_executable_path=dbt_executable(),
-                                         invocation_mode=InvocationMode.SUBPROCESS,
+        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER,
                                          test_indirect_selection=TestIndirectSelection.CAUTIOUS),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST if manifest else LoadMode.CUSTOM,
             test_behavior=TestBehavior.BUILD,
-            invocation_mode=InvocationMode.SUBPROCESS,
-            dbt_executable_path=dbt_executable(),
             emit_datasets=False,
             should_detach_multiple_parents_tests=True,
-            select=[x for x in os.environ.get("SRDH_DBT_SELECT", "").split(",") if x],
         ),
         operator_args={"pool": dagkit.POOL, "install_deps": False, "append_env": True,
+                       "vars": {"srdh_as_of_date": AS_OF_DATE},
+                       # No manifest.json / run_results.json / graph.gpickle per task: writing
+                       # them was half of each task's dbt time; nothing reads them.
+                       "dbt_cmd_global_flags": ["--no-write-json"],
+                       "callback": _release_warehouse,
                        "execution_timeout": dagkit.TIMEOUTS["dbt"]},
         default_args=dagkit.default_args("dbt", on_execute_callback=_set_dbt_env),
         **kwargs,
