@@ -156,6 +156,7 @@ def test_dbt_models_are_tasks_when_the_project_exists(bag):
 
 def test_dbt_tasks_build_for_the_run_date_in_process(bag):
     from srdh.orchestration.dbt_group import AS_OF_DATE, dbt_status
+    from warehouse.dbt import dbt_vars
 
     if dbt_status() is not None:
         pytest.skip(f"dbt project not there yet: {dbt_status()}")
@@ -163,8 +164,11 @@ def test_dbt_tasks_build_for_the_run_date_in_process(bag):
         dbt = [t for t in bag["dags"][dag_id]["tasks"] if t["id"].startswith("dbt.")]
         assert dbt, dag_id
         for t in dbt:
-            # As `srdh run` does: the run's date (its logical date) is dbt's reference date.
-            assert t["vars"] == {"srdh_as_of_date": AS_OF_DATE}, (dag_id, t)
+            # As `srdh build` does: the run's date (its logical date) is dbt's reference
+            # date, and the departments come from the ingest registry.
+            assert t["vars"] == dbt_vars({"srdh_as_of_date": AS_OF_DATE}), (dag_id, t)
+            feeds = {d["feed"] for d in t["vars"]["srdh_department_feeds"]}
+            assert {"sw_pension", "rd_mgnrega", "edu_scholarship"} <= feeds, (dag_id, t)
             assert t["invocation_mode"] == "dbt_runner", (dag_id, t)
 
 

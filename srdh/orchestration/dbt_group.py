@@ -115,6 +115,8 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
     )
     from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
+    from warehouse.dbt import dbt_vars
+
     profile_name, target, profiles = _profile()  # type: ignore[misc]
     project = dagkit.dbt_project_dir()
     manifest = fresh_manifest()
@@ -142,7 +144,8 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
             should_detach_multiple_parents_tests=True,
         ),
         operator_args={"pool": dagkit.POOL, "install_deps": False, "append_env": True,
-                       "vars": {"srdh_as_of_date": AS_OF_DATE},
+                       # the registry's departments (as `srdh build` passes) and the run date
+                       "vars": dbt_vars({"srdh_as_of_date": AS_OF_DATE}),
                        # No manifest.json / run_results.json / graph.gpickle per task: writing
                        # them was half of each task's dbt time; nothing reads them.
                        "dbt_cmd_global_flags": ["--no-write-json"],
