@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from splink import block_on
 
+from matching.inputs import DERIVED_COLUMNS
+
 # Seeding: a departmental record against KYR.
 SEED_PREDICTION_RULES = (
     ("uid_token",),                       # pre-seeded token (valid ones only)
@@ -21,6 +23,10 @@ SEED_PREDICTION_RULES = (
     ("mobile",),
     ("first_name_key", "last_name_key", "birth_year"),
     ("name_key", "gender", "birth_year"),  # moved to another district
+    # an age gives birth_year_min/max = year - age - 1 / year - age: the other edge
+    ("name_key", "gender", "birth_year_min"),
+    ("village_code", "birth_year"),        # heavily corrupted names ("G Bai")
+    ("village_code", "birth_year_min"),
 )
 
 # Dedupe: records of departmental sources among themselves.
@@ -34,6 +40,10 @@ DEDUPE_PREDICTION_RULES = (
     ("last_name_key", "relative_name_key", "block_std"),
     ("mobile",),
     ("first_name_key", "last_name_key", "birth_year"),
+    ("name_key", "gender", "birth_year_min"),
+    # same best KYR candidate: a duplicate listed in another village/district, whose
+    # copy the seeding placed on the same resident (inputs.DERIVED_COLUMNS)
+    ("kyr_anchor",),
 )
 
 # Expectation maximisation: each rule leaves the comparisons it blocks on
@@ -46,7 +56,7 @@ EM_TRAINING_RULES = (
 
 
 def _usable(rule: tuple[str, ...], columns: set[str]) -> bool:
-    return all(c in columns for c in rule)
+    return all(c in columns or c in DERIVED_COLUMNS for c in rule)
 
 
 def rules(spec: tuple[tuple[str, ...], ...], columns: set[str]) -> list:

@@ -47,7 +47,13 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "uid_token": ("VARCHAR", "CASE WHEN coalesce(uid_valid, false) THEN uid_token END"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
+    # not compared: the record's best KYR candidate once seeding has run (dedupe
+    # blocks on it, see matching.dedupe.set_anchors); null when the table is loaded
+    "kyr_anchor": ("VARCHAR", "set after seeding"),
 }
+
+# Columns filled in by the run itself, not read from std (always usable for blocking)
+DERIVED_COLUMNS = frozenset({"kyr_anchor"})
 
 INPUT_COLUMNS = tuple(SPLINK_COLUMNS)
 
@@ -140,6 +146,8 @@ def _column_sql(col: str, typ: str, present: set[str]) -> str:
     if col == "name_sorted_key":
         expr = ("array_to_string(list_sort(string_split(name_key, ' ')), ' ')"
                 if "name_key" in present else "")
+    elif col in DERIVED_COLUMNS:
+        expr = ""
     elif col == "village_code":
         parts = [c for c in ("village_code", "village_std") if c in present]
         expr = f"coalesce({', '.join(parts)})" if parts else ""

@@ -86,6 +86,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         timings[f"predict_seed_{f.feed}"] = secs
         prov_tables.append(seed.provisional(con, f.feed, pred_table, f.table,
                                             settings.thresholds(f.feed)))
+    dedupe.set_anchors(con, ws.linked, prov_tables)
     if dedupe_model is not None and ws.departments:
         _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
         timings["predict_dedupe"] = secs
