@@ -68,13 +68,22 @@ class FeedTable:
 
 def open_workspace(warehouse: str | Path, settings: MatchSettings | None = None,
                    read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """In-memory DuckDB for Splink's work tables, with the warehouse attached as ``wh``."""
+    """In-memory DuckDB for Splink's work tables, with the warehouse attached as ``wh``.
+
+    Past ``prediction.duckdb_memory_limit`` DuckDB spills to a temp folder beside the
+    warehouse (or ``prediction.duckdb_temp_directory``); insertion order is not kept
+    (no result here depends on row order), which lowers peak memory of large joins.
+    """
     con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
     if settings is not None:
-        if settings.prediction.duckdb_threads:
-            con.execute(f"SET threads = {int(settings.prediction.duckdb_threads)}")
-        if settings.prediction.duckdb_memory_limit:
-            con.execute(f"SET memory_limit = '{settings.prediction.duckdb_memory_limit}'")
+        pr = settings.prediction
+        if pr.duckdb_threads:
+            con.execute(f"SET threads = {int(pr.duckdb_threads)}")
+        if pr.duckdb_memory_limit:
+            con.execute(f"SET memory_limit = '{pr.duckdb_memory_limit}'")
+        temp = Path(pr.duckdb_temp_directory or Path(warehouse).parent / "matching_tmp")
+        con.execute(f"SET temp_directory = '{temp}'")
     mode = " (READ_ONLY)" if read_only else ""
     con.execute(f"ATTACH '{Path(warehouse)}' AS {WH}{mode}")
     return con
