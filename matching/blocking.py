@@ -14,16 +14,20 @@ from matching.inputs import DERIVED_COLUMNS
 # Seeding: a departmental record against KYR.
 SEED_PREDICTION_RULES = (
     ("uid_token",),                       # pre-seeded token (valid ones only)
-    ("name_key", "district_std"),
-    ("name_sorted_key", "district_std"),  # surname written first
+    # name + block, not + district: a state has a fixed number of districts (33), so
+    # a district-wide key's pairs grow with the square of the state (21M pairs for
+    # food_pds alone at 1M residents); blocks are 4.5x smaller, and name + district
+    # found only 0.01-0.02% of true matches that no other rule finds
+    ("name_key", "block_std"),
+    ("name_sorted_key", "block_std"),     # surname written first
     # (first_name_key + village_code was dropped: 19% of the pairs at 100k, the only
     # rule to find 0.04-0.1% of true matches; village + birth year finds most of them)
     ("last_name_key", "village_code", "gender"),  # initials, extra middle names
     ("relative_name_key", "village_code"),
     ("last_name_key", "relative_name_key", "block_std"),
     ("mobile",),
+    # moved to another district; (name_key + gender + birth_year is a subset of this)
     ("first_name_key", "last_name_key", "birth_year"),
-    ("name_key", "gender", "birth_year"),  # moved to another district
     # an age gives birth_year_min/max = year - age - 1 / year - age: the other edge
     ("name_key", "gender", "birth_year_min"),
     ("village_code", "birth_year"),        # heavily corrupted names ("G Bai")
@@ -33,9 +37,8 @@ SEED_PREDICTION_RULES = (
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),
-    ("name_key", "district_std"),
-    ("name_sorted_key", "district_std"),
-    ("name_key", "gender", "birth_year"),
+    ("name_key", "block_std"),
+    ("name_sorted_key", "block_std"),
     ("relative_name_key", "village_code"),
     # (first_name_key + village_code was dropped: 68% of the dedupe pairs at 100k, the
     # only rule to find 2 of 1,460 true within-source duplicate pairs)
