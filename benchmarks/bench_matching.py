@@ -67,7 +67,8 @@ if mode == "srdh":
     per_rule["dedupe"], dedupe_pairs = count(
         ws.departments, blocking.rules(blocking.DEDUPE_PREDICTION_RULES, cols),
         "link_and_dedupe")
-    out["pairs_seed"], out["pairs_dedupe"], out["pairs_per_rule"] = seed_pairs, dedupe_pairs, per_rule
+    out["pairs_seed"], out["pairs_dedupe"] = seed_pairs, dedupe_pairs
+    out["pairs_per_rule"] = per_rule
     out["pair_count_s"] = time.time() - t
     out["kyr"] = ws.kyr.rows
 else:
