@@ -9,31 +9,46 @@ from __future__ import annotations
 
 from splink import block_on
 
+from matching.inputs import DERIVED_COLUMNS
+
 # Seeding: a departmental record against KYR.
 SEED_PREDICTION_RULES = (
     ("uid_token",),                       # pre-seeded token (valid ones only)
-    ("name_key", "district_std"),
-    ("name_sorted_key", "district_std"),  # surname written first
-    ("first_name_key", "village_code"),
+    # name + block, not + district: a state has a fixed number of districts (33), so
+    # a district-wide key's pairs grow with the square of the state (21M pairs for
+    # food_pds alone at 1M residents); blocks are 4.5x smaller, and name + district
+    # found only 0.01-0.02% of true matches that no other rule finds
+    ("name_key", "block_std"),
+    ("name_sorted_key", "block_std"),     # surname written first
+    # (first_name_key + village_code was dropped: 19% of the pairs at 100k, the only
+    # rule to find 0.04-0.1% of true matches; village + birth year finds most of them)
     ("last_name_key", "village_code", "gender"),  # initials, extra middle names
     ("relative_name_key", "village_code"),
     ("last_name_key", "relative_name_key", "block_std"),
     ("mobile",),
+    # moved to another district; (name_key + gender + birth_year is a subset of this)
     ("first_name_key", "last_name_key", "birth_year"),
-    ("name_key", "gender", "birth_year"),  # moved to another district
+    # an age gives birth_year_min/max = year - age - 1 / year - age: the other edge
+    ("name_key", "gender", "birth_year_min"),
+    ("village_code", "birth_year"),        # heavily corrupted names ("G Bai")
+    ("village_code", "birth_year_min"),
 )
 
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),
-    ("name_key", "district_std"),
-    ("name_sorted_key", "district_std"),
-    ("name_key", "gender", "birth_year"),
+    ("name_key", "block_std"),
+    ("name_sorted_key", "block_std"),
     ("relative_name_key", "village_code"),
-    ("first_name_key", "village_code"),
+    # (first_name_key + village_code was dropped: 68% of the dedupe pairs at 100k, the
+    # only rule to find 2 of 1,460 true within-source duplicate pairs)
     ("last_name_key", "relative_name_key", "block_std"),
     ("mobile",),
     ("first_name_key", "last_name_key", "birth_year"),
+    ("name_key", "gender", "birth_year_min"),
+    # same best KYR candidate: a duplicate listed in another village/district, whose
+    # copy the seeding placed on the same resident (inputs.DERIVED_COLUMNS)
+    ("kyr_anchor",),
 )
 
 # Expectation maximisation: each rule leaves the comparisons it blocks on
@@ -46,7 +61,7 @@ EM_TRAINING_RULES = (
 
 
 def _usable(rule: tuple[str, ...], columns: set[str]) -> bool:
-    return all(c in columns for c in rule)
+    return all(c in columns or c in DERIVED_COLUMNS for c in rule)
 
 
 def rules(spec: tuple[tuple[str, ...], ...], columns: set[str]) -> list:

@@ -32,6 +32,19 @@ from matching.settings import MatchSettings
 MAX_ROUNDS = 30
 
 
+def set_anchors(con, tables: list, prov_tables: list[str]) -> None:
+    """``kyr_anchor`` of every record = its best KYR candidate when at or above the
+    review threshold (``prov_<source>``: seeded or review). Records sharing an anchor
+    are scored by the dedupe model even when name, place and birth-year blocking miss
+    them (a duplicate enrolled in another district)."""
+    for f, prov in zip(tables, prov_tables, strict=True):
+        con.execute(f"""
+            UPDATE {f.table} AS t SET kyr_anchor = p.candidate_uid_token
+            FROM {prov} p
+            WHERE p.source_record_id = t.unique_id AND p.match_status <> 'unmatched'
+        """)
+
+
 def _dept_attrs_sql(tables: list) -> str:
     return " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, unique_id AS record_id, household_ref, "
@@ -118,14 +131,17 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
                     ELSE 'N:' || s.source || '|' || s.record_id END AS label
         FROM ({seeded}) s {hh_join}
     """)
-    thr = settings.dedupe.threshold
-    # edges with at least one unseeded end, both directions
+    dd = settings.dedupe
+    # edges with at least one unseeded end, both directions. (Attaching an unseeded
+    # record at a weaker pair probability when its own best KYR candidate is that
+    # resident's UID was tried: on the 100k state it joined more namesakes of one
+    # village than true duplicates.)
     con.execute(f"""
         CREATE OR REPLACE TABLE _res_edges AS
         WITH e AS (
             SELECT source_l || '|' || record_l AS a, source_r || '|' || record_r AS b,
                    match_weight
-            FROM dedupe_edges WHERE match_probability >= {thr}
+            FROM dedupe_edges WHERE match_probability >= {dd.threshold}
         ), both_dirs AS (
             SELECT a, b, match_weight FROM e UNION ALL SELECT b, a, match_weight FROM e
         )
@@ -139,7 +155,7 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     # unless that resident already holds a record on the same card of the same source
     veto = ("AND NOT EXISTS (SELECT 1 FROM _res_nodes m WHERE m.label = nb.label "
             "AND m.source = na.source AND m.household_ref = na.household_ref)"
-            if settings.dedupe.household_veto else "")
+            if dd.household_veto else "")
     if barred:  # review hook: a rejected (record, KYR resident) link
         veto += (f" AND NOT EXISTS (SELECT 1 FROM {barred} x WHERE x.source = na.source "
                  "AND x.record_id = na.record_id AND x.label = nb.label)")

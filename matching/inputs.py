@@ -47,7 +47,13 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "uid_token": ("VARCHAR", "CASE WHEN coalesce(uid_valid, false) THEN uid_token END"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
+    # not compared: the record's best KYR candidate once seeding has run (dedupe
+    # blocks on it, see matching.dedupe.set_anchors); null when the table is loaded
+    "kyr_anchor": ("VARCHAR", "set after seeding"),
 }
+
+# Columns filled in by the run itself, not read from std (always usable for blocking)
+DERIVED_COLUMNS = frozenset({"kyr_anchor"})
 
 INPUT_COLUMNS = tuple(SPLINK_COLUMNS)
 
@@ -62,13 +68,22 @@ class FeedTable:
 
 def open_workspace(warehouse: str | Path, settings: MatchSettings | None = None,
                    read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """In-memory DuckDB for Splink's work tables, with the warehouse attached as ``wh``."""
+    """In-memory DuckDB for Splink's work tables, with the warehouse attached as ``wh``.
+
+    Past ``prediction.duckdb_memory_limit`` DuckDB spills to a temp folder beside the
+    warehouse (or ``prediction.duckdb_temp_directory``); insertion order is not kept
+    (no result here depends on row order), which lowers peak memory of large joins.
+    """
     con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
     if settings is not None:
-        if settings.prediction.duckdb_threads:
-            con.execute(f"SET threads = {int(settings.prediction.duckdb_threads)}")
-        if settings.prediction.duckdb_memory_limit:
-            con.execute(f"SET memory_limit = '{settings.prediction.duckdb_memory_limit}'")
+        pr = settings.prediction
+        if pr.duckdb_threads:
+            con.execute(f"SET threads = {int(pr.duckdb_threads)}")
+        if pr.duckdb_memory_limit:
+            con.execute(f"SET memory_limit = '{pr.duckdb_memory_limit}'")
+        temp = Path(pr.duckdb_temp_directory or Path(warehouse).parent / "matching_tmp")
+        con.execute(f"SET temp_directory = '{temp}'")
     mode = " (READ_ONLY)" if read_only else ""
     con.execute(f"ATTACH '{Path(warehouse)}' AS {WH}{mode}")
     return con
@@ -140,6 +155,8 @@ def _column_sql(col: str, typ: str, present: set[str]) -> str:
     if col == "name_sorted_key":
         expr = ("array_to_string(list_sort(string_split(name_key, ' ')), ' ')"
                 if "name_key" in present else "")
+    elif col in DERIVED_COLUMNS:
+        expr = ""
     elif col == "village_code":
         parts = [c for c in ("village_code", "village_std") if c in present]
         expr = f"coalesce({', '.join(parts)})" if parts else ""

@@ -93,6 +93,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         prov = seed.provisional(con, f.feed, pred_table, f.table, settings.thresholds(f.feed))
         review.force_confirmed_seeds(con, f.feed, prov, pred_table)  # review hook
         prov_tables.append(prov)
+    dedupe.set_anchors(con, ws.linked, prov_tables)
     if dedupe_model is not None and ws.departments:
         _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
         timings["predict_dedupe"] = secs

@@ -55,6 +55,8 @@ class PredictionSettings:
     chunks: int = 1
     duckdb_threads: int | None = None
     duckdb_memory_limit: str | None = None
+    # where DuckDB spills past the memory limit; None = <warehouse folder>/matching_tmp
+    duckdb_temp_directory: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
             chunks=int(pr.get("chunks", 1) or 1),
             duckdb_threads=pr.get("duckdb_threads"),
             duckdb_memory_limit=pr.get("duckdb_memory_limit"),
+            duckdb_temp_directory=pr.get("duckdb_temp_directory"),
         ),
     )
     return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,98 @@
+"""Name/birth comparison levels, the committed models' weights, dedupe anchors, blocking size."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from matching import blocking, dedupe
+from matching.comparisons import birth_comparison, name_comparison
+from matching.inputs import FeedTable
+
+MODELS = Path(__file__).resolve().parents[1] / "matching" / "models"
+
+
+def _level_of(comparison, pairs: list[dict]) -> list[str]:
+    """The label of the first level whose SQL condition holds, per pair (as Splink does)."""
+    levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
+    case = " ".join(f"ELSE '{lvl['label_for_charts']}'" if lvl["sql_condition"] == "ELSE"
+                    else f"WHEN {lvl['sql_condition']} THEN '{lvl['label_for_charts']}'"
+                    for lvl in levels)
+    con = duckdb.connect()
+    con.register("p", pd.DataFrame(pairs))
+    return [r[0] for r in con.execute(f"SELECT CASE {case} END FROM p").fetchall()]
+
+
+def _name_pair(l_first, l_last, r_first, r_last, key=lambda s: s[:3]):
+    side = {}
+    for sfx, first, last in (("l", l_first, l_last), ("r", r_first, r_last)):
+        side |= {f"name_std_{sfx}": f"{first} {last}", f"first_name_{sfx}": first,
+                 f"last_name_{sfx}": last, f"name_key_{sfx}": f"{key(first)} {key(last)}",
+                 f"first_name_key_{sfx}": key(first), f"last_name_key_{sfx}": key(last)}
+    return side
+
+
+def test_siblings_fall_in_the_surname_only_level_and_initials_in_their_own():
+    labels = _level_of(name_comparison(), [
+        _name_pair("VINOD", "PAIKRA", "RAHOOL", "PAIKRA"),     # brothers
+        _name_pair("H", "RATHORE", "HEMANT", "RATHORE"),       # initial
+        _name_pair("SUSHILA", "SAHU", "SUSHIAL", "SAHU", key=lambda s: s),  # typo
+        _name_pair("GEETA", "SONKAR", "ANITA", "MARKAM"),      # nothing in common
+    ])
+    assert labels == ["Exact match on last_name_key", "first-name initial, same surname",
+                      "first and last names close (JW >= 0.88)", "All other comparisons"]
+
+
+def test_birth_years_decades_apart_are_the_lowest_level():
+    pair = {"dob_l": None, "dob_r": None, "birth_year_l": 1961, "birth_year_r": 2013,
+            "birth_year_min_l": 1960, "birth_year_max_l": 1961,
+            "birth_year_min_r": 2013, "birth_year_max_r": 2013}
+    near = dict(pair, birth_year_r=1969, birth_year_min_r=1969, birth_year_max_r=1969)
+    assert _level_of(birth_comparison(), [pair, near]) == [
+        "All other comparisons", "birth years within 10"]
+
+
+def _weights(model: dict, comparison: str) -> dict[str, float]:
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
+    return {lvl["label_for_charts"]: math.log2(lvl["m_probability"] / lvl["u_probability"])
+            for lvl in comp["comparison_levels"]
+            if not lvl.get("is_null_level") and lvl.get("u_probability")
+            and lvl.get("m_probability")}
+
+
+@pytest.mark.parametrize("path", sorted(MODELS.glob("*.json")), ids=lambda p: p.stem)
+def test_committed_models_count_a_shared_surname_as_weak_evidence(path):
+    """A retrain that lets EM learn relatives as matches again fails here."""
+    model = json.loads(path.read_text())
+    name = _weights(model, "name")
+    assert name["Exact match on last_name_key"] < 0
+    if "Exact match on name_std" in name:  # edu_scholarship: name untrained (README)
+        assert name["Exact match on name_std"] - name["Exact match on last_name_key"] > 8
+    assert _weights(model, "birth")["All other comparisons"] < -9
+
+
+def test_set_anchors_marks_seeded_and_review_records_only():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE inp_pds (unique_id VARCHAR, kyr_anchor VARCHAR)")
+    con.execute("INSERT INTO inp_pds VALUES ('a', NULL), ('b', NULL), ('c', NULL)")
+    con.execute("""CREATE TABLE prov_pds AS SELECT * FROM (VALUES
+        ('a', 'T1', 'seeded'), ('b', 'T1', 'review'), ('c', 'T2', 'unmatched'))
+        t(source_record_id, candidate_uid_token, match_status)""")
+    dedupe.set_anchors(con, [FeedTable("pds", "inp_pds", 3, frozenset())], ["prov_pds"])
+    got = dict(con.execute("SELECT unique_id, kyr_anchor FROM inp_pds").fetchall())
+    assert got == {"a": "T1", "b": "T1", "c": None}
+    # and the dedupe rules block on it even though the column is empty at load time
+    rules = blocking.rules(blocking.DEDUPE_PREDICTION_RULES, {"name_key"})
+    assert any("kyr_anchor" in r.get_blocking_rule("duckdb").blocking_rule_sql for r in rules)
+
+
+def test_no_name_rule_spans_a_whole_district():
+    """District counts are fixed, so a district-wide name key's pairs grow with the
+    square of the state (21M pairs for one source at 1M residents)."""
+    for rule in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
+        assert "district_std" not in rule, rule
