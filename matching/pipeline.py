@@ -52,27 +52,37 @@ def open_inputs(warehouse: str | Path, settings: MatchSettings) -> Workspace:
     return Workspace(con, kyr, linked, depts)
 
 
-def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False
+def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
+                  local_dir: Path | None = None
                   ) -> tuple[dict[str, dict], dict | None, list[str]]:
-    """Load saved models; train those missing (or all with ``retrain``)."""
+    """Load saved models; train those missing (or all with ``retrain``).
+
+    Models are looked up in ``settings.models_dir`` (committed, under version control),
+    then in ``local_dir`` (the home's ``models/``). A model trained because it was missing
+    (a department onboarded since the last ``srdh train``) is saved to ``local_dir``, so
+    a scheduled run never writes into the repository; ``retrain`` (``srdh train``) saves
+    to ``settings.models_dir``."""
     trained: list[str] = []
-    seed_models: dict[str, dict] = {}
-    for f in ws.linked:
-        path = train.model_path(settings, f"seed_{f.feed}")
-        model = None if retrain else train.load_model(path)
-        if model is None:
-            log.info("training seed model for %s", f.feed)
-            model = train.train_seed_model(ws.con, ws.kyr, f, settings)
-            trained.append(f"seed_{f.feed}")
-        seed_models[f.feed] = model
+
+    def get(name: str, fit) -> dict:
+        if not retrain:
+            for folder in (Path(settings.models_dir), local_dir):
+                model = train.load_model(folder / f"{name}.json") if folder else None
+                if model is not None:
+                    return model
+        log.info("training %s model", name)
+        model = fit(save=retrain or local_dir is None)
+        if not retrain and local_dir is not None:
+            train.save_model(model, local_dir / f"{name}.json")
+        trained.append(name)
+        return model
+
+    seed_models = {f.feed: get(f"seed_{f.feed}", lambda save, f=f: train.train_seed_model(
+        ws.con, ws.kyr, f, settings, save=save)) for f in ws.linked}
     dedupe_model = None
     if ws.departments:
-        path = train.model_path(settings, "dedupe")
-        dedupe_model = None if retrain else train.load_model(path)
-        if dedupe_model is None:
-            log.info("training dedupe model")
-            dedupe_model = train.train_dedupe_model(ws.con, ws.departments, settings)
-            trained.append("dedupe")
+        dedupe_model = get("dedupe", lambda save: train.train_dedupe_model(
+            ws.con, ws.departments, settings, save=save))
     return seed_models, dedupe_model, trained
 
 
@@ -245,7 +255,8 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     ws = open_inputs(h.warehouse, settings)
     timings["load_inputs"] = time.time() - t0
     t0 = time.time()
-    seed_models, dedupe_model, trained = ensure_models(ws, settings, retrain)
+    seed_models, dedupe_model, trained = ensure_models(ws, settings, retrain,
+                                                       local_dir=h.root / "models")
     timings["training"] = time.time() - t0
     seed_tables = match_workspace(ws, settings, seed_models, dedupe_model, timings,
                                   run_date=run_date)
