@@ -161,10 +161,9 @@ def temp_table(con, name: str, columns: dict[str, tuple[str, list]]) -> None:
     or arrow (either would import pandas: seconds) and without touching disk."""
     names = list(columns)
     if len(columns[names[0]][1]) > ARROW_ABOVE:
-        import pyarrow as pa  # big lists: arrow is much faster (imports pandas once)
+        from ingest import arrow_columns  # big lists: arrow is much faster
 
-        types = {"VARCHAR": pa.string(), "BOOLEAN": pa.bool_(), "BLOB": pa.binary()}
-        tbl = pa.table({c: pa.array(v, types[t]) for c, (t, v) in columns.items()})
+        tbl = arrow_columns.table(columns)
         con.register(f"{name}_arrow", tbl)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
         con.unregister(f"{name}_arrow")
@@ -199,24 +198,30 @@ def _prepare_uids(con, src: Source, keys: Keys, cache: dict[str, str],
     f = src.uid_field
     if f is None:
         return [], []
-    digits = con.sql(
-        "SELECT DISTINCT _uid_norm FROM _stage WHERE regexp_full_match(_uid_norm, '[0-9]+')"
-    ).fetchnumpy()["_uid_norm"].tolist()
-    valid: dict[str, bool] = {}
-    twelve = [n for n in digits if len(n) == 12 and n[0] in "23456789"]
+    shaped = "regexp_full_match(_uid_norm, '[2-9][0-9]{11}')"  # may pass Verhoeff
+    twelve = con.sql(f"SELECT DISTINCT _uid_norm FROM _stage WHERE {shaped}"
+                     ).fetchnumpy()["_uid_norm"].tolist()
+    other = con.sql("SELECT DISTINCT _uid_norm FROM _stage WHERE regexp_full_match(_uid_norm, "
+                    f"'[0-9]+') AND NOT {shaped}").fetchnumpy()["_uid_norm"].tolist()
+    digits = twelve + other
+    ok = np.zeros(len(digits), dtype=bool)
     if twelve:
         arr = np.frombuffer("".join(twelve).encode("ascii"), dtype=np.uint8).reshape(-1, 12) - 48
-        valid = dict(zip(twelve, verhoeff_valid_many(arr).tolist(), strict=True))
-    todo = [n for n in digits if n not in cache]
-    cache.update(zip(todo, tokens_for(todo, keys.mac), strict=True))
-    tokens = [cache[n] for n in digits]
-    ok = [valid.get(n, False) for n in digits]
-    vaulted = vaulted if vaulted is not None else set()
+        ok[:len(twelve)] = verhoeff_valid_many(arr)
+    if cache:
+        todo = [n for n in digits if n not in cache]
+        cache.update(zip(todo, tokens_for(todo, keys.mac), strict=True))
+        tokens = [cache[n] for n in digits]
+    else:
+        tokens = tokens_for(digits, keys.mac)
+        cache.update(zip(digits, tokens, strict=True))
     register(con, "_uidmap", {"_uid_norm": ("VARCHAR", digits),
                               "_uid_token": ("VARCHAR", tokens),
-                              "_uid_valid": ("BOOLEAN", np.array(ok, dtype=bool))})
+                              "_uid_valid": ("BOOLEAN", ok)})
     # KYR: only valid numbers enter the vault; numbers vaulted earlier in this run are known
-    keep = [i for i, t in enumerate(tokens) if (ok[i] or not f.strict) and t not in vaulted]
+    keep = np.flatnonzero(ok).tolist() if f.strict else range(len(digits))
+    if vaulted:
+        keep = [i for i in keep if tokens[i] not in vaulted]
     return [tokens[i] for i in keep], [digits[i] for i in keep]
 
 

@@ -2,7 +2,9 @@
 
 Its own DuckDB file (``Home.vault``). Each UID is encrypted with AES-256-GCM under a
 fresh random 96-bit nonce, with its token as associated data (a ciphertext cannot be
-moved to another token). Writes are idempotent: the token is the primary key.
+moved to another token). Writes are idempotent: a token is stored once (``store``
+anti-joins what the vault holds; one writer at a time). There is deliberately no
+PRIMARY KEY index: building it cost 4 s of a 1M-UID load and lookups scan fast anyway.
 Every reveal is logged (who, when, purpose, token) in ``access_log``.
 """
 
@@ -15,13 +17,13 @@ import duckdb
 import numpy as np
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ingest.timing import duckdb_config, register, unregister
+from ingest.timing import duckdb_config, fixed_width, register, unregister
 from ingest.tokens import Keys
 from srdh.paths import Home
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uids (
-    uid_token   VARCHAR PRIMARY KEY,
+    uid_token   VARCHAR NOT NULL,
     nonce       BLOB NOT NULL,
     ciphertext  BLOB NOT NULL,
     key_id      VARCHAR NOT NULL,
@@ -80,12 +82,13 @@ class Vault:
         if not new_i:
             return 0
         enc = AESGCM(self.keys.enc).encrypt
-        pool = os.urandom(12 * len(new_i))
+        m = len(new_i)
+        pool = os.urandom(12 * m)  # one 96-bit nonce per UID
         new_t = [tokens[i] for i in new_i]
-        nonces = [pool[12 * j:12 * j + 12] for j in range(len(new_i))]
-        cts = [enc(n, uids[i].encode("ascii", "replace"), t.encode())
-               for n, i, t in zip(nonces, new_i, new_t, strict=True)]
-        register(self.con, "_new", {"uid_token": ("VARCHAR", new_t), "nonce": ("BLOB", nonces),
+        cts = [enc(pool[12 * j:12 * j + 12], uids[i].encode("ascii", "replace"), t.encode())
+               for j, (i, t) in enumerate(zip(new_i, new_t, strict=True))]
+        register(self.con, "_new", {"uid_token": ("VARCHAR", new_t),
+                                    "nonce": ("BLOB", fixed_width(pool, 12)),
                                     "ciphertext": ("BLOB", cts)})
         try:
             self.con.execute("INSERT INTO uids SELECT uid_token, nonce, ciphertext, ?, ?, now() "
