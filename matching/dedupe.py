@@ -29,6 +29,8 @@ from __future__ import annotations
 from matching.inputs import KYR
 from matching.settings import MatchSettings
 
+CLERICAL_WEIGHT = 50.0  # edge weight of a reviewer-confirmed pair (beats any model edge)
+
 MAX_ROUNDS = 30
 
 
@@ -153,8 +155,10 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     """)
     # an unseeded record joins the resident of its strongest edge to a seeded record,
     # unless that resident already holds a record on the same card of the same source
-    veto = ("AND NOT EXISTS (SELECT 1 FROM _res_nodes m WHERE m.label = nb.label "
-            "AND m.source = na.source AND m.household_ref = na.household_ref)"
+    # (a reviewer-confirmed pair is not vetoed: two entries of one person on one card)
+    veto = (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT EXISTS (SELECT 1 FROM "
+            "_res_nodes m WHERE m.label = nb.label AND m.source = na.source "
+            "AND m.household_ref = na.household_ref))"
             if dd.household_veto else "")
     if barred:  # review hook: a rejected (record, KYR resident) link
         veto += (f" AND NOT EXISTS (SELECT 1 FROM {barred} x WHERE x.source = na.source "

@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+from matching.dedupe import CLERICAL_WEIGHT  # edge weight of a confirmed pair
 from matching.inputs import KYR, WH
 
 TABLE = "review_decisions"
@@ -37,7 +38,6 @@ DDL = (f"CREATE TABLE IF NOT EXISTS {{db}}.matching.{TABLE} ("
        "decided_at TIMESTAMP, reason VARCHAR, imported_at TIMESTAMP, import_file VARCHAR, "
        "file_row INTEGER)")
 EFFECTIVE = "review_effective"  # workspace table: the latest decision per pair
-CLERICAL_WEIGHT = 50.0  # dedupe edge weight of a confirmed pair (beats any model edge)
 DECISIONS = {"match": "match", "non_match": "non_match", "non-match": "non_match",
              "nonmatch": "non_match", "no_match": "non_match"}
 KINDS = ("seed", "dedupe")
@@ -268,18 +268,25 @@ def _check_known(con, path: Path) -> None:
 DEDUPE_REVIEW_FLOOR = 0.5  # dedupe pairs in [floor, dedupe.threshold) go to review
 
 
-def dedupe_review_pairs_sql(threshold: float) -> str:
+def dedupe_review_pairs_sql(threshold: float, seeding: str = "_seeding") -> str:
     """Dedupe pairs in the review band whose records ended up in different residents
-    and that no reviewer has decided (run in the workspace after clustering)."""
+    and that no reviewer has decided (run in the workspace after clustering). Pairs
+    whose two records are both seeded (to two KYR residents, hence two UIDs) are left
+    out: "same person" cannot be honoured there; a reviewer rejects a seeding instead."""
     return f"""
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
                e.match_probability
         FROM pred_dedupe e
         JOIN residents rl ON rl.source = e.source_l AND rl.record_id = e.record_l
         JOIN residents rr ON rr.source = e.source_r AND rr.record_id = e.record_r
+        LEFT JOIN {seeding} sl ON sl.source = e.source_l AND sl.source_record_id = e.record_l
+            AND sl.match_status = 'seeded'
+        LEFT JOIN {seeding} sr ON sr.source = e.source_r AND sr.source_record_id = e.record_r
+            AND sr.match_status = 'seeded'
         WHERE e.match_probability >= {DEDUPE_REVIEW_FLOOR}
           AND e.match_probability < {threshold}
           AND rl.resident_id <> rr.resident_id
+          AND (sl.source IS NULL OR sr.source IS NULL)
           AND NOT EXISTS (SELECT 1 FROM {EFFECTIVE} d WHERE d.kind = 'dedupe'
               AND least(e.source_l || '|' || e.record_l, e.source_r || '|' || e.record_r)
                   = d.source_l || '|' || d.record_l
