@@ -129,8 +129,8 @@ def main() -> int:
             "tests/dbt_helpers.py, not by a Splink run): this measures dbt alone.",
             "Before the 2026-11-28 fixes (ordered/DISTINCT aggregates, whole-table windows; "
             "dbt_project/README.md 'Performance'): 1M took 514 s wall at load ~6; 100k took "
-            "88 s at load ~2 and 293 s at load ~11. Wall times here are niced runs on a shared, "
-            "loaded machine, so the idle-machine figure is lower; cpu_s is the fairer comparison.",
+            "88 s at load ~2 and 293 s at load ~11. On a shared, loaded machine wall time grows "
+            "several-fold; cpu_s is the fairer comparison between runs.",
             "Load: the machine's 1-minute load average before / after each build "
             f"(other engineers share it); {load:.1f} when the script finished.",
         ],
