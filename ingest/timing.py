@@ -89,21 +89,6 @@ def frame(columns: dict) -> dict:
 ARROW_ABOVE = 50_000
 
 
-class fixed_width:  # noqa: N801 - reads as a type in column specs
-    """A BLOB column given as one buffer of equal-width values (e.g. nonces): sliced
-    only if it goes through NumPy, passed to Arrow as is."""
-
-    def __init__(self, data: bytes, width: int):
-        self.data, self.width = data, width
-
-    def __len__(self) -> int:
-        return len(self.data) // self.width
-
-    def values(self) -> list[bytes]:
-        w = self.width
-        return [self.data[i:i + w] for i in range(0, len(self.data), w)]
-
-
 def register(con, name: str, columns: dict[str, tuple[str, object]]) -> None:
     """``name`` as a temp view over Python columns (``{column: (sql_type, values)}``),
     typed even when empty or all NULL. Undo with :func:`unregister`.
@@ -118,7 +103,7 @@ def register(con, name: str, columns: dict[str, tuple[str, object]]) -> None:
 
         con.register(f"{name}_np", arrow_columns.table(columns))
     else:
-        con.register(f"{name}_np", frame({c: v.values() if isinstance(v, fixed_width) else v
+        con.register(f"{name}_np", frame({c: v.values() if hasattr(v, "width") else v
                                           for c, (_, v) in columns.items()}))
     cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, (t, _) in columns.items())
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} FROM {name}_np")

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ingest.timing import duckdb_config, fixed_width, register, unregister
+from ingest.timing import duckdb_config, register, unregister
 from ingest.tokens import Keys
 from srdh.paths import Home
 
@@ -81,6 +81,8 @@ class Vault:
             unregister(self.con, "_incoming")
         if not new_i:
             return 0
+        from ingest.arrow_columns import fixed_width  # pyarrow: only when storing
+
         enc = AESGCM(self.keys.enc).encrypt
         m = len(new_i)
         pool = os.urandom(12 * m)  # one 96-bit nonce per UID

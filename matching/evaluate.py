@@ -235,9 +235,9 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool = True, rerun: boo
 def _review_labels(con) -> dict[str, int]:
     """Reviewers' labels available for training / checking (kind:source:decision -> n)."""
     from matching import review
-    from matching.ids import _has_table
+    from matching.ids import has_table
 
-    if not _has_table(con, "matching", review.TABLE):
+    if not has_table(con, "matching", review.TABLE):
         return {}
     return {k: int(v) for k, v in con.execute(
         f"SELECT kind || ':' || source_l || ':' || CASE WHEN is_match THEN 'match' "

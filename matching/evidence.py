@@ -192,7 +192,7 @@ def review_queue_sql(con) -> str:
     """Pairs waiting for a reviewer: seeding records in ``review`` with their best KYR
     candidate, and dedupe pairs in the review band; minus pairs already decided."""
     from matching import review
-    from matching.ids import _has_table
+    from matching.ids import has_table
 
     decided = (f"NOT EXISTS (SELECT 1 FROM {review.EFFECTIVE} d WHERE d.kind = q.kind "
                "AND d.source_l = q.source_l AND d.record_l = q.record_l "
@@ -204,7 +204,7 @@ def review_queue_sql(con) -> str:
                match_weight, runner_up_weight
         FROM {WH}.matching.seeding
         WHERE match_status = 'review' AND candidate_uid_token IS NOT NULL"""]
-    if _has_table(con, "matching", "dedupe_review_pairs"):
+    if has_table(con, "matching", "dedupe_review_pairs"):
         parts.append(f"""
         SELECT 'dedupe', CASE WHEN a < b THEN source_l ELSE source_r END,
                CASE WHEN a < b THEN record_l ELSE record_r END,

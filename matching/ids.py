@@ -41,7 +41,7 @@ HISTORY_DDL = (f"CREATE TABLE IF NOT EXISTS {{db}}.matching.{HISTORY} (old_id VA
 MAX_ROUNDS = 50
 
 
-def _has_table(con, schema: str, table: str, catalog: str = WH) -> bool:
+def has_table(con, schema: str, table: str, catalog: str = WH) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
         "AND table_schema = ? AND table_name = ?", [catalog, schema, table]).fetchall()[0][0])
@@ -49,7 +49,7 @@ def _has_table(con, schema: str, table: str, catalog: str = WH) -> bool:
 
 def _previous(con, name: str, ddl: str) -> str:
     """The warehouse table if it exists, else an empty workspace table of the same shape."""
-    if _has_table(con, "matching", name):
+    if has_table(con, "matching", name):
         return f"{WH}.matching.{name}"
     con.execute("CREATE SCHEMA IF NOT EXISTS matching")
     con.execute(ddl.format(db="memory"))
@@ -197,7 +197,7 @@ def resolve(con, resident_id: str, catalog: str | None = None, max_hops: int = 2
                            [current]).fetchall()[0][0]
         if live:
             return current, hops
-        if not _has_table(con, "matching", HISTORY, catalog or _current_db(con)):
+        if not has_table(con, "matching", HISTORY, catalog or _current_db(con)):
             break
         row = con.execute(f"""
             SELECT old_id, new_id, reason, records, CAST(run_date AS VARCHAR)

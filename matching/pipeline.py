@@ -194,7 +194,7 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
                 "CREATE OR REPLACE TABLE _candidates AS SELECT 1 AS x WHERE false")
     con.execute(f"CREATE OR REPLACE TABLE _review_pairs AS "
                 f"{review.dedupe_review_pairs_sql(settings.dedupe.threshold)}")
-    stable = _has_table(con, "_id_map_new")
+    stable = ids.has_table(con, "main", "_id_map_new", catalog="memory")
     con.execute(f"DETACH {WH}")
     con.execute(f"ATTACH '{Path(warehouse)}' AS {WH}")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {WH}.matching")
@@ -223,12 +223,6 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
     except Exception:
         con.execute("ROLLBACK")
         raise
-
-
-def _has_table(con, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = "
-                            "'memory' AND schema_name = 'main' AND table_name = ?",
-                            [name]).fetchall()[0][0])
 
 
 def _counts(con, seed_tables: list[str]) -> dict[str, dict[str, int]]:

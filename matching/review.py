@@ -67,9 +67,9 @@ def labels_sql(db: str = WH) -> str:
 
 def load_effective(con) -> str:
     """Workspace table ``review_effective`` from the warehouse (empty if none yet)."""
-    from matching.ids import _has_table
+    from matching.ids import has_table
 
-    if _has_table(con, "matching", TABLE):
+    if has_table(con, "matching", TABLE):
         src = f"{WH}.matching.{TABLE}"
     else:
         con.execute("CREATE SCHEMA IF NOT EXISTS matching")
