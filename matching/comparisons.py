@@ -29,10 +29,15 @@ NAME_SURNAME_ONLY_M = 0.015
 NAME_ELSE_M = 0.01
 
 
-def name_comparison() -> cl.CustomComparison:
+def name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
     """Full name. A shared surname with a different first name (siblings, cousins:
     Zipf surnames cluster in a village) is its own level with a fixed low m, instead
-    of falling in a fuzzy full-name level with a positive weight."""
+    of falling in a fuzzy full-name level with a positive weight.
+
+    ``term_frequencies`` (the dedupe model): the two exact levels are adjusted by the
+    name's frequency, so two "GEETA SAHU" records (0.5% of all records) are weak
+    evidence and two "TAMESHWARI BHAGAT" records strong. Without it, namesakes of one
+    village and a duplicate enrolled elsewhere scored alike."""
     first_close = ("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88 AND "
                    "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
     initial = ("(length(first_name_l) = 1 OR length(first_name_r) = 1) AND "
@@ -43,8 +48,8 @@ def name_comparison() -> cl.CustomComparison:
         comparison_description="full name: exact, phonetic, token-wise, initial, surname-only",
         comparison_levels=[
             cll.NullLevel("name_std"),
-            cll.ExactMatchLevel("name_std"),
-            cll.ExactMatchLevel("name_key"),
+            cll.ExactMatchLevel("name_std", term_frequency_adjustments=term_frequencies),
+            cll.ExactMatchLevel("name_key", term_frequency_adjustments=term_frequencies),
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
             _custom(first_close, "first and last names close (JW >= 0.88)"),
             cll.ColumnsReversedLevel("first_name_key", "last_name_key"),
@@ -187,12 +192,15 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
                       columns: set[str] | frozenset[str] | None = None
                       ) -> list[cl.CustomComparison]:
     """``kind="seed"`` fixes the location priors (department record vs KYR);
+    ``kind="dedupe"`` adjusts exact names by their frequency;
     ``columns`` = input columns usable on both sides (village or not)."""
     out = []
     for n in names:
         if n == "location":
             has_village = columns is None or "village_code" in columns
             out.append(location_comparison(fixed_m=kind == "seed", has_village=has_village))
+        elif n == "name":
+            out.append(name_comparison(term_frequencies=kind == "dedupe"))
         else:
             out.append(COMPARISONS[n][0]())
     return out

@@ -44,18 +44,40 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
     out = f"prov_{source}"
     con.execute(f"""
         CREATE OR REPLACE TABLE {out} AS
-        WITH ranked AS (
+        WITH first_rank AS (
             SELECT record_id, kyr_token, match_weight,
                    row_number() OVER (PARTITION BY record_id
                                       ORDER BY match_weight DESC, kyr_token) AS rk
             FROM {pred_table}
         ),
+        claims AS (  -- KYR records that are the confident best candidate of a record,
+                     -- with the strongest such record (the claimer)
+            SELECT kyr_token, record_id AS claimer, match_weight AS claim_w
+            FROM (SELECT kyr_token, record_id, match_weight,
+                         row_number() OVER (PARTITION BY kyr_token
+                                            ORDER BY match_weight DESC, record_id) AS ck
+                  FROM first_rank WHERE rk = 1 AND match_weight >= {th.null_weight}) c
+            WHERE ck = 1
+        ),
+        adjusted AS (  -- a candidate claimed more strongly by another record of the
+                       -- source is this record's only as a duplicate (claimed_weight)
+            SELECT f.record_id, f.kyr_token, f.match_weight AS raw_weight,
+                   f.match_weight + CASE WHEN c.claimer <> f.record_id
+                                          AND c.claim_w >= f.match_weight
+                                         THEN {th.claimed_weight} ELSE 0.0 END
+                       AS match_weight
+            FROM first_rank f LEFT JOIN claims c ON c.kyr_token = f.kyr_token
+        ),
+        ranked AS (
+            SELECT record_id, kyr_token, raw_weight, match_weight,
+                   row_number() OVER (PARTITION BY record_id
+                                      ORDER BY match_weight DESC, kyr_token) AS rk
+            FROM adjusted
+        ),
         top AS (
             SELECT record_id, kyr_token, match_weight AS w1 FROM ranked WHERE rk = 1
         ),
-        claimed AS (  -- KYR records that are the confident best candidate of a record
-            SELECT DISTINCT kyr_token FROM top WHERE w1 >= {th.null_weight}
-        ),
+        claimed AS (SELECT kyr_token FROM claims),
         best AS (
             SELECT t.record_id, t.kyr_token, t.w1,
                    max(CASE WHEN r.rk = 2 THEN r.match_weight END) AS w2,

@@ -29,6 +29,10 @@ class SourceThresholds:
     # log2 prior odds that a record's person is none of its KYR candidates (fixed, so
     # the posterior does not depend on the state size); see seed.provisional
     null_weight: float = 12.0
+    # log2 prior penalty on a KYR candidate that another record of the same source
+    # claims more strongly (KYR lists a person once, a department mostly once too:
+    # about log2 of the source's duplicate rate); 0 turns it off. See seed.provisional
+    claimed_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.review_threshold <= self.seed_threshold <= 1.0:
@@ -104,7 +108,7 @@ class MatchSettings:
 def _thresholds(raw: dict[str, Any] | None, base: SourceThresholds) -> SourceThresholds:
     raw = raw or {}
     unknown = set(raw) - {"seed_threshold", "review_threshold", "min_margin_weight",
-                          "null_weight"}
+                          "null_weight", "claimed_weight"}
     if unknown:
         raise ValueError(f"unknown threshold keys: {sorted(unknown)}")
     return replace(base, **{k: float(v) for k, v in raw.items()})
