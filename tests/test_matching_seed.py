@@ -109,6 +109,25 @@ def test_runner_up_claimed_by_another_record_is_explained_away():
     assert df.loc["b", "match_status"] == "seeded" and df.loc["b", "uid_token"] == "T2"
 
 
+def test_candidate_claimed_more_strongly_by_another_record_costs_claimed_weight():
+    # a is clearly T1 (GEETA SAHU with her mobile); b, a namesake of the same village,
+    # scores T1 a little above her own T2. With the claimed-weight prior (T1 is already
+    # listed in this source) b goes to T2; without it b takes a's UID.
+    pairs = [("a", "T1", 39.0, 0.0), ("b", "T1", 22.7, 0.0), ("b", "T2", 21.0, 0.0)]
+    off = _run(_con(["a", "b"], pairs), SourceThresholds(0.9, 0.2, 0.0, 12.0))
+    assert off.loc["b", "candidate_uid_token"] == "T1"
+    on = _run(_con(["a", "b"], pairs), SourceThresholds(0.9, 0.2, 0.0, 12.0, -5.0))
+    assert on.loc["a", "uid_token"] == "T1" and on.loc["a", "match_status"] == "seeded"
+    assert on.loc["b", "candidate_uid_token"] == "T2"
+    assert on.loc["b", "match_status"] == "seeded" and on.loc["b", "uid_token"] == "T2"
+    # a duplicate with no other candidate still points at the claimed record, with a
+    # posterior lowered by the prior (here: from 0.9998 to 0.994)
+    dup = _run(_con(["a", "c"], [("a", "T1", 39.0, 0.0), ("c", "T1", 24.0, 0.0)]),
+               SourceThresholds(0.9, 0.2, 0.0, 12.0, -5.0))
+    assert dup.loc["c", "candidate_uid_token"] == "T1"
+    assert dup.loc["c", "match_probability"] == pytest.approx(1 / (1 + 2.0 ** (12 - 19)))
+
+
 def test_posterior_does_not_depend_on_pairwise_probability():
     # the pred table's pairwise probability (size-dependent prior) is ignored
     a = _run(_con(["a"], [("a", "T1", 18.0, 0.01)]))
