@@ -149,17 +149,17 @@ def _workspace(home, settings, feeds: list[str] = ()):
     from matching import inputs
 
     con = inputs.open_workspace(home.warehouse, settings, read_only=True)
-    _load(con, feeds)
+    _load(con, feeds, settings.kyr_include_deactivated)
     return con
 
 
-def _load(con, feeds) -> None:
+def _load(con, feeds, kyr_deactivated: bool = True) -> None:
     from matching import inputs
 
     have = inputs.std_feeds(con)
     for f in dict.fromkeys(feeds):
         if f in have:
-            inputs.load_feed(con, f)
+            inputs.load_feed(con, f, kyr_deactivated=kyr_deactivated)
 
 
 def _side_by_side(con, pairs: str, feeds: list[str]) -> str:
@@ -239,7 +239,7 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
         feeds = [r[0] for r in con.execute(
             "SELECT DISTINCT source_l FROM _queue UNION SELECT DISTINCT source_r FROM _queue"
         ).fetchall()]
-        _load(con, feeds)
+        _load(con, feeds, settings.kyr_include_deactivated)
         df = _with_evidence(con, "_queue", settings, feeds)
     finally:
         con.close()

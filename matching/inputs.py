@@ -177,10 +177,30 @@ def _column_sql(col: str, typ: str, present: set[str]) -> str:
     return f"{cast_expr} AS {col}"
 
 
-def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH) -> str:
+def _kyr_with_deactivated_sql(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
+    """Current KYR residents plus the deactivated ones (latest version of each UID that
+    UIDAI deactivated, e.g. after a death), from ``std.uid_kyr_history``; None if the
+    history table is missing."""
+    hist = _std_columns(con, "uid_kyr_history", catalog)
+    if not {"is_current", "active", "uid_token"} <= hist:
+        return None
+    cur = _std_columns(con, KYR, catalog)
+    shared = ", ".join(sorted(cur & hist))
+    return (f"(SELECT {shared} FROM {catalog}.std.{KYR} UNION ALL "
+            f"SELECT {shared} FROM {catalog}.std.uid_kyr_history h "
+            f"WHERE h.is_current AND NOT h.active AND NOT EXISTS ("
+            f"SELECT 1 FROM {catalog}.std.{KYR} k WHERE k.uid_token = h.uid_token))")
+
+
+def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH,
+                    kyr_deactivated: bool = False) -> str:
+    """``kyr_deactivated`` (KYR only): include the deactivated residents."""
     present = _std_columns(con, feed, catalog)
     if not present:
         raise ValueError(f"no table std.{feed} in the warehouse")
+    source = f"{catalog}.std.{feed}"
+    if feed == KYR and kyr_deactivated:
+        source = _kyr_with_deactivated_sql(con, catalog) or source
     if feed == KYR and "source_record_id" not in present:
         id_expr = "uid_token"
     else:
@@ -196,14 +216,16 @@ def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH
     return (
         f"SELECT {', '.join(cols)} FROM ("
         f"  SELECT *, row_number() OVER (PARTITION BY {id_expr} ORDER BY {order_sql}) AS _rn"
-        f"  FROM {catalog}.std.{feed}) WHERE _rn = 1 AND {id_expr} IS NOT NULL"
+        f"  FROM {source}) WHERE _rn = 1 AND {id_expr} IS NOT NULL"
     )
 
 
-def load_feed(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH) -> FeedTable:
+def load_feed(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH,
+              kyr_deactivated: bool = False) -> FeedTable:
     """Materialise ``inp_<feed>`` (one row per source record) in the workspace."""
     table = f"inp_{feed}"
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS {feed_select_sql(con, feed, catalog)}")
+    sql = feed_select_sql(con, feed, catalog, kyr_deactivated)
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     counts = con.execute(
         "SELECT " + ", ".join(f"count({c})" for c in INPUT_COLUMNS) + f" FROM {table}"

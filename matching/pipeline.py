@@ -42,7 +42,7 @@ class Workspace:
 
 def open_inputs(warehouse: str | Path, settings: MatchSettings) -> Workspace:
     con = inputs.open_workspace(warehouse, settings)
-    kyr = inputs.load_feed(con, KYR)
+    kyr = inputs.load_feed(con, KYR, kyr_deactivated=settings.kyr_include_deactivated)
     linked_names = inputs.linked_feeds(con, settings)
     dept_names = set(inputs.department_feeds(con, settings))
     linked = [inputs.load_feed(con, f) for f in linked_names]

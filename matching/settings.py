@@ -83,6 +83,10 @@ class MatchSettings:
     defaults: SourceThresholds = field(default_factory=SourceThresholds)
     sources: dict[str, SourceThresholds] = field(default_factory=dict)
     extra_linked_feeds: tuple[str, ...] = ("crs_death",)
+    # link against deactivated KYR residents too (UIDAI deactivates the dead): a death
+    # record, or a dead pensioner still paid, then finds its own UID instead of a
+    # relative's (matching/README.md, "KYR: active and deactivated")
+    kyr_include_deactivated: bool = True
     departments: tuple[str, ...] | None = None  # None: from the feed registry
     fallback_departments: tuple[str, ...] = (
         "food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship",
@@ -134,6 +138,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
         defaults=defaults,
         sources=sources,
         extra_linked_feeds=tuple(raw.get("extra_linked_feeds", ["crs_death"])),
+        kyr_include_deactivated=bool(raw.get("kyr_include_deactivated", True)),
         departments=tuple(raw["departments"]) if raw.get("departments") else None,
         fallback_departments=tuple(
             raw.get("fallback_departments", MatchSettings.fallback_departments)
