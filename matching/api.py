@@ -40,8 +40,9 @@ def train_models(home=None, settings: MatchSettings | None = None) -> list[str]:
     return pipeline.train_models(_home(home).root, settings)
 
 
-def run_evaluation(home=None, truth_dir: str | Path | None = None, baselines: bool = True,
-                   rerun: bool = False, settings: MatchSettings | None = None, token_fn=None):
+def run_evaluation(home=None, truth_dir: str | Path | None = None,
+                   baselines: bool | list[str] = True, rerun: bool = False,
+                   settings: MatchSettings | None = None, token_fn=None):
     from matching import evaluate
 
     return evaluate.run_evaluation(_home(home).root, truth_dir, baselines=baselines,

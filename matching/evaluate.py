@@ -163,8 +163,9 @@ def threshold_curve(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[
 
 
 # -------------------------------------------------------------------- runner
-def run_evaluation(home=None, truth_dir=None, baselines: bool = True, rerun: bool = False,
-                   settings=None, token_fn=None, out_path: Path | None = None) -> dict:
+def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True,
+                   rerun: bool = False, settings=None, token_fn=None,
+                   out_path: Path | None = None) -> dict:
     """Evaluate SRDH (running ``srdh match`` first if needed) and the baselines."""
     from matching import baselines as bl
     from matching import pipeline

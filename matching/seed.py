@@ -75,17 +75,19 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
             FROM adjusted
         ),
         top AS (
-            SELECT record_id, kyr_token, match_weight AS w1 FROM ranked WHERE rk = 1
+            SELECT record_id, kyr_token, match_weight AS w1, raw_weight AS raw_w1
+            FROM ranked WHERE rk = 1
         ),
         claimed AS (SELECT kyr_token FROM claims),
         best AS (
-            SELECT t.record_id, t.kyr_token, t.w1,
+            SELECT t.record_id, t.kyr_token, t.w1, t.raw_w1,
                    max(CASE WHEN r.rk = 2 THEN r.match_weight END) AS w2,
+                   max(CASE WHEN r.rk = 2 THEN r.raw_weight END) AS raw_w2,
                    sum(CASE WHEN r.rk > 1 AND c.kyr_token IS NULL
                             THEN power(2.0, r.match_weight - t.w1) ELSE 0.0 END) AS others
             FROM top t JOIN ranked r ON r.record_id = t.record_id
             LEFT JOIN claimed c ON c.kyr_token = r.kyr_token
-            GROUP BY t.record_id, t.kyr_token, t.w1
+            GROUP BY t.record_id, t.kyr_token, t.w1, t.raw_w1
         ),
         post AS (
             SELECT *, 1.0 / (1.0 + others + power(2.0, {th.null_weight} - w1)) AS p
@@ -93,8 +95,8 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
         )
         SELECT '{source}' AS source, i.unique_id AS source_record_id,
                post.kyr_token AS candidate_uid_token,
-               post.p AS match_probability, post.w1 AS match_weight,
-               post.w2 AS runner_up_weight,
+               post.p AS match_probability, post.raw_w1 AS match_weight,
+               post.raw_w2 AS runner_up_weight,
                CASE
                  WHEN post.p IS NULL OR post.p < {th.review_threshold} THEN 'unmatched'
                  WHEN post.p >= {th.seed_threshold}

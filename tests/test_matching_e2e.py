@@ -48,3 +48,24 @@ def test_accuracy_floors_and_beats_exact_baseline(evaluated):
         assert m["recall"] > exact[source]["recall"], source
     assert srdh["food_pds"]["duplicate_f1"] >= 0.5
     assert rep["path"].endswith("evaluation.json")
+
+
+def test_deaths_link_to_deactivated_residents(evaluated):
+    """UIDAI deactivates the dead: a death registration links to its own (deactivated)
+    UID, not to a living relative's."""
+    import duckdb
+
+    from srdh.paths import Home
+
+    _, rep, home = evaluated
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    try:
+        n = con.execute("""
+            SELECT count(*) FROM matching.seeding s
+            JOIN std.uid_kyr_history h
+              ON h.uid_token = s.uid_token AND h.is_current AND NOT h.active
+            WHERE s.source = 'crs_death' AND s.match_status = 'seeded'""").fetchall()[0][0]
+    finally:
+        con.close()
+    assert n > 0
+    assert rep["systems"]["srdh"]["crs_death"]["precision"] >= 0.99
