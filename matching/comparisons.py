@@ -64,13 +64,16 @@ def name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
     )
 
 
-def relative_name_comparison() -> cl.CustomComparison:
+def relative_name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
+    """``term_frequencies`` (the dedupe model): "VINOD SAHU" as a father's name is worth
+    far less than a rare one."""
     return cl.CustomComparison(
         output_column_name="relative_name",
         comparison_description="father/husband name vs KYR care-of",
         comparison_levels=[
             cll.NullLevel("relative_name_std"),
-            cll.ExactMatchLevel("relative_name_key"),
+            cll.ExactMatchLevel("relative_name_key",
+                                term_frequency_adjustments=term_frequencies),
             cll.JaroWinklerLevel("relative_name_std", 0.92),
             cll.JaroWinklerLevel("relative_name_std", 0.80),
             cll.ElseLevel(),
@@ -192,7 +195,7 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
                       columns: set[str] | frozenset[str] | None = None
                       ) -> list[cl.CustomComparison]:
     """``kind="seed"`` fixes the location priors (department record vs KYR);
-    ``kind="dedupe"`` adjusts exact names by their frequency;
+    ``kind="dedupe"`` adjusts exact names and relatives' names by their frequency;
     ``columns`` = input columns usable on both sides (village or not)."""
     out = []
     for n in names:
@@ -201,6 +204,8 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
             out.append(location_comparison(fixed_m=kind == "seed", has_village=has_village))
         elif n == "name":
             out.append(name_comparison(term_frequencies=kind == "dedupe"))
+        elif n == "relative_name":
+            out.append(relative_name_comparison(term_frequencies=kind == "dedupe"))
         else:
             out.append(COMPARISONS[n][0]())
     return out
