@@ -61,36 +61,42 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
         ),
         adjusted AS (  -- a candidate claimed more strongly by another record of the
                        -- source is this record's only as a duplicate (claimed_weight)
-            SELECT f.record_id, f.kyr_token, f.match_weight AS raw_weight,
+            SELECT f.record_id, f.kyr_token, f.rk, f.match_weight AS raw_weight,
                    f.match_weight + CASE WHEN c.claimer <> f.record_id
                                           AND c.claim_w >= f.match_weight
                                          THEN {th.claimed_weight} ELSE 0.0 END
-                       AS match_weight
+                       AS match_weight,
+                   c.kyr_token IS NOT NULL AS is_claimed
             FROM first_rank f LEFT JOIN claims c ON c.kyr_token = f.kyr_token
         ),
+        demoted AS (  -- records whose best candidate lost weight: rank them again
+            SELECT DISTINCT record_id FROM adjusted WHERE rk = 1 AND match_weight < raw_weight
+        ),
         ranked AS (
-            SELECT record_id, kyr_token, raw_weight, match_weight,
-                   row_number() OVER (PARTITION BY record_id
-                                      ORDER BY match_weight DESC, kyr_token) AS rk
-            FROM adjusted
+            SELECT a.record_id, a.kyr_token, a.raw_weight, a.match_weight, a.is_claimed, a.rk
+            FROM adjusted a
+            WHERE NOT EXISTS (SELECT 1 FROM demoted d WHERE d.record_id = a.record_id)
+            UNION ALL
+            SELECT a.record_id, a.kyr_token, a.raw_weight, a.match_weight, a.is_claimed,
+                   row_number() OVER (PARTITION BY a.record_id
+                                      ORDER BY a.match_weight DESC, a.kyr_token) AS rk
+            FROM adjusted a JOIN demoted d ON d.record_id = a.record_id
         ),
-        top AS (
-            SELECT record_id, kyr_token, match_weight AS w1, raw_weight AS raw_w1
-            FROM ranked WHERE rk = 1
-        ),
-        claimed AS (SELECT kyr_token FROM claims),
-        best AS (
-            SELECT t.record_id, t.kyr_token, t.w1, t.raw_w1,
-                   max(CASE WHEN r.rk = 2 THEN r.match_weight END) AS w2,
-                   max(CASE WHEN r.rk = 2 THEN r.raw_weight END) AS raw_w2,
-                   sum(CASE WHEN r.rk > 1 AND c.kyr_token IS NULL
-                            THEN power(2.0, r.match_weight - t.w1) ELSE 0.0 END) AS others
-            FROM top t JOIN ranked r ON r.record_id = t.record_id
-            LEFT JOIN claimed c ON c.kyr_token = r.kyr_token
-            GROUP BY t.record_id, t.kyr_token, t.w1, t.raw_w1
+        best AS (  -- one pass: the best candidate, the runner-up and the others' mass
+            SELECT record_id,
+                   max(CASE WHEN rk = 1 THEN kyr_token END) AS kyr_token,
+                   max(CASE WHEN rk = 1 THEN match_weight END) AS w1,
+                   max(CASE WHEN rk = 1 THEN raw_weight END) AS raw_w1,
+                   max(CASE WHEN rk > 1 THEN match_weight END) AS w2,
+                   max(CASE WHEN rk > 1 THEN raw_weight END) AS raw_w2,
+                   -- a runner-up that another record claims is explained by that record
+                   sum(CASE WHEN rk > 1 AND NOT is_claimed
+                            THEN power(2.0, match_weight) ELSE 0.0 END) AS others_mass
+            FROM ranked GROUP BY record_id
         ),
         post AS (
-            SELECT *, 1.0 / (1.0 + others + power(2.0, {th.null_weight} - w1)) AS p
+            SELECT *, 1.0 / (1.0 + others_mass / power(2.0, w1)
+                             + power(2.0, {th.null_weight} - w1)) AS p
             FROM best
         )
         SELECT '{source}' AS source, i.unique_id AS source_record_id,
