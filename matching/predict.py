@@ -111,26 +111,29 @@ def _score_sql(linker, feeds: list, model: dict, min_keep_weight: float) -> str:
 
 
 class _Scored:
-    """The scored pairs: a table, whichever path produced it."""
+    """The scored pairs, ``FROM``-able as ``relation``: the one-pass query itself (read
+    once, by the statement that builds ``pred_*``: no intermediate table) or the table
+    Splink's ``predict()`` wrote."""
 
-    def __init__(self, con, table: str, splink_df=None):
-        self.con, self.physical_name, self._sdf = con, table, splink_df
+    def __init__(self, relation: str, splink_df=None):
+        self.relation, self._sdf = relation, splink_df
+        self.one_pass = splink_df is None
 
     def drop(self) -> None:
         if self._sdf is not None:
             self._sdf.drop_table_from_database_and_remove_from_cache()
-        else:
-            self.con.execute(f"DROP TABLE IF EXISTS {self.physical_name}")
 
 
-def _score(con, linker, feeds: list, model: dict, settings: MatchSettings,
-           table: str) -> _Scored:
+def _score(linker, feeds: list, model: dict, settings: MatchSettings) -> _Scored:
     if _one_pass(settings, feeds):
         sql = _score_sql(linker, feeds, model, settings.prediction.min_keep_weight)
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
-        return _Scored(con, table)
+        return _Scored(f"({sql})")
+    return _splink_scored(linker, settings)
+
+
+def _splink_scored(linker, settings: MatchSettings) -> _Scored:
     sdf = _predict(linker, settings)
-    return _Scored(con, sdf.physical_name, sdf)
+    return _Scored(sdf.physical_name, sdf)
 
 
 def _predict(linker, settings: MatchSettings):
@@ -154,7 +157,7 @@ def predict_seed(con, kyr, src, model: dict, settings: MatchSettings) -> tuple[s
     lam = train.seed_lambda(kyr.rows, settings)
     prior_w = math.log2(lam / (1 - lam))
     t0 = time.time()
-    pred = _score(con, linker, [kyr, src], model, settings, f"_scored_seed_{src.feed}")
+    pred = _score(linker, [kyr, src], model, settings)
     table = f"pred_seed_{src.feed}"
     con.execute(f"""
         CREATE OR REPLACE TABLE {table} AS
@@ -164,7 +167,7 @@ def predict_seed(con, kyr, src, model: dict, settings: MatchSettings) -> tuple[s
                    AS kyr_token,
                match_weight,
                {_sigmoid_sql("match_weight", prior_w)} AS match_probability
-        FROM {pred.physical_name}
+        FROM {pred.relation} AS p
         WHERE source_dataset_l <> source_dataset_r
     """)
     pred.drop()
@@ -182,18 +185,17 @@ def predict_dedupe(con, feeds: list, model: dict, settings: MatchSettings) -> tu
     model_settings["link_type"] = train.dedupe_link_type(len(feeds))
     linker = Linker(sdfs, model_settings, log_level=logging.WARNING)
     t0 = time.time()
-    pred = _score(con, linker, feeds, model_settings, settings, "_scored_dedupe")
-    cols = {c.lower() for c in con.execute(
-        f"SELECT * FROM {pred.physical_name} LIMIT 0").df().columns}
-    sl = "source_dataset_l" if "source_dataset_l" in cols else f"'{feeds[0].feed}'"
-    sr = "source_dataset_r" if "source_dataset_r" in cols else f"'{feeds[0].feed}'"
+    pred = _score(linker, feeds, model_settings, settings)
+    one_feed = model_settings["link_type"] == "dedupe_only"  # no source_dataset columns
+    sl = f"'{feeds[0].feed}'" if one_feed else "source_dataset_l"
+    sr = f"'{feeds[0].feed}'" if one_feed else "source_dataset_r"
     con.execute(f"""
         CREATE OR REPLACE TABLE pred_dedupe AS
         SELECT {sl} AS source_l, unique_id_l AS record_l,
                {sr} AS source_r, unique_id_r AS record_r,
                match_weight,
                {_sigmoid_sql("match_weight", settings.dedupe.prior_weight)} AS match_probability
-        FROM {pred.physical_name}
+        FROM {pred.relation} AS p
     """)
     pred.drop()
     return "pred_dedupe", time.time() - t0
