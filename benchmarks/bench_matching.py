@@ -39,16 +39,38 @@ from matching import pipeline, inputs, blocking
 home, models, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 s = load_settings(models_dir=models)
 out = {}
+def cpu():
+    ru = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return ru.ru_utime + ru.ru_stime
 if mode == "srdh":
+    from matching import predict
+    pred_cpu = [0.0]
+    def cpu_timed(fn):  # process CPU (user+sys) spent in the prediction calls
+        def run(*a, **k):
+            c = cpu()
+            try:
+                return fn(*a, **k)
+            finally:
+                pred_cpu[0] += cpu() - c
+        return run
+    predict.predict_seed = cpu_timed(predict.predict_seed)
+    predict.predict_dedupe = cpu_timed(predict.predict_dedupe)
     t = time.time()
     res = pipeline.run_matching(home, s, retrain=True, deliver_files=False)
     out["seconds"] = time.time() - t
+    out["prediction_cpu_s"] = pred_cpu[0]
     out["timings"] = res.timings
     out["records"] = {k: sum(v.values()) for k, v in res.counts.items()}
     # pairs scored: Splink's blocking analysis (exact counts), per rule and in total
     from splink import DuckDBAPI
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
     ws = pipeline.open_inputs(__import__("srdh.paths").paths.Home.at(home).warehouse, s)
+    # kyr_anchor (a dedupe blocking column) as the run set it: best KYR candidate of
+    # every record not unmatched (matching.dedupe.set_anchors)
+    for f in ws.linked:
+        ws.con.execute(f"UPDATE {f.table} AS t SET kyr_anchor = m.candidate_uid_token "
+                       f"FROM wh.matching.seeding m WHERE m.source = '{f.feed}' AND "
+                       f"m.source_record_id = t.unique_id AND m.match_status <> 'unmatched'")
     def count(tables, rules, link_type):
         db = DuckDBAPI(connection=ws.con)
         sdfs = [db.register(t.table, table_name=t.feed) for t in tables]
@@ -118,7 +140,13 @@ def bench(size: int, work: Path, tutorial: bool, tutorial_report: Path | None = 
     load_before = [round(x, 1) for x in os.getloadavg()]
     r = _child(home, root / "models", "srdh")
     pairs = r["pairs_seed"] + r["pairs_dedupe"]
+    anchor = sum(x["pairs"] for x in r["pairs_per_rule"]["dedupe"]
+                 if "kyr_anchor" in x["rule"])
     predict_s = sum(v for k, v in r["timings"].items() if k.startswith("predict_"))
+    cpu_s = r.get("prediction_cpu_s")
+    cores = os.cpu_count() or 1
+    per_core = pairs / predict_s / cores if predict_s else None
+    per_cpu_s = pairs / cpu_s if cpu_s else None
     row = {
         "residents": size,
         "load avg before / after (1, 5, 15 min)": f"{load_before} / "
@@ -127,17 +155,21 @@ def bench(size: int, work: Path, tutorial: bool, tutorial_report: Path | None = 
         "total s (train+match)": round(r["seconds"], 1),
         "training s": round(r["timings"].get("training", 0), 1),
         "prediction s": round(predict_s, 1),
+        "prediction CPU s (user+sys)": round(cpu_s, 1) if cpu_s else None,
         "CPU s (user+sys, whole child)": round(r["cpu_s"], 1),
         "peak RSS MB": round(r["peak_rss_mb"]),
         "phases s": ", ".join(f"{k} {v:.1f}" for k, v in r["timings"].items()
                               if k not in ("total",)),
         "pairs scored (seeding + dedupe)": f"{r['pairs_seed']:,} + {r['pairs_dedupe']:,}",
-        "pairs/s (prediction)": round(pairs / predict_s) if predict_s else None,
-        "pairs/s per core": round(pairs / predict_s / (os.cpu_count() or 1)) if predict_s else None,
-        "x Splink published per-vCPU": round(pairs / predict_s / (os.cpu_count() or 1)
-                                              / SPLINK_PUBLISHED_PAIRS_PER_VCPU_S, 2)
-        if predict_s else None,
-        "x DuckDB raw 3.4M/s": round(pairs / predict_s / DUCKDB_PAIRS_PER_S, 3)
+        "of which kyr_anchor dedupe pairs": anchor,
+        "pairs/s (prediction, wall)": round(pairs / predict_s) if predict_s else None,
+        "pairs/s per core (wall x cores)": round(per_core) if per_core else None,
+        "pairs per CPU-second (prediction)": round(per_cpu_s) if per_cpu_s else None,
+        "x Splink published per-vCPU (wall x cores)":
+            round(per_core / SPLINK_PUBLISHED_PAIRS_PER_VCPU_S, 2) if per_core else None,
+        "x Splink published per-vCPU (CPU-seconds)":
+            round(per_cpu_s / SPLINK_PUBLISHED_PAIRS_PER_VCPU_S, 2) if per_cpu_s else None,
+        "x DuckDB raw 3.4M/s (wall, 2 threads)": round(pairs / predict_s / DUCKDB_PAIRS_PER_S, 3)
         if predict_s else None,
     }
     PAIRS_PER_RULE[size] = r["pairs_per_rule"]
@@ -184,9 +216,19 @@ def main() -> int:
             "pairs/s per core >= 3x Splink's published ~128k pairs/vCPU-second.",
             "Pairs = seeding pairs (each source against KYR) + dedupe pairs (all linked "
             "sources together), exact counts from splink.blocking_analysis."
-            "count_comparisons_from_blocking_rules; pairs/s = pairs / wall-clock "
-            "prediction time (all predict_* phases). Marginal pairs per rule: "
+            "count_comparisons_from_blocking_rules, with kyr_anchor set from the run's "
+            "seeding (runs before 2026-11-28 10:30 counted the dedupe pairs with "
+            "kyr_anchor empty, i.e. without that rule's pairs). Marginal pairs per rule: "
             "pairs_per_rule.",
+            "Two rates: 'per core (wall x cores)' = pairs / (wall-clock prediction time x "
+            "cores), the basis of Splink's published per-vCPU figure, and inflated by other "
+            "jobs on a shared machine; 'per CPU-second' = pairs / the process's own user+sys "
+            "seconds inside the prediction calls (Splink Linker set-up included), which "
+            "other jobs barely move but which does not charge idle cores. The target (3x) "
+            "is judged on the wall-clock figure measured at low load; the CPU-second figure "
+            "is the cross-check.",
+            "DuckDB raw: a blocked join with 5 string comparisons, ~3.4M pairs/s on 2 "
+            "threads (wall).",
             "Splink tutorial = the Splink 5 quickstart settings run on the same inputs.",
             "The machine is shared with other engineers' jobs (load average 2-8 during "
             "the runs): wall-clock figures are pessimistic; CPU s is the child's own "
