@@ -71,21 +71,38 @@ def _score_sql(linker, feeds: list, model: dict, min_keep_weight: float) -> str:
     """
     from splink.internals.comparison_vector_values import compute_comparison_vector_values_sql
     from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
+    from splink.internals.term_frequencies import term_frequencies_for_single_column_sql
 
     st = linker._settings_obj
     cols = ", ".join(f'"{c}"' for c in ["unique_id", *model_columns(model)])
     link_type = st._link_type
+    # term-frequency adjusted levels read tf_<col>: Splink's own frequency SQL over all
+    # the model's input records (its __splink__df_concat), joined onto each record
+    tf_cols = sorted(st._term_frequency_columns, key=lambda c: c.name)
+    tf_ctes = [(f"__pin_tf_{i}", term_frequencies_for_single_column_sql(c, "__pin_all"))
+               for i, c in enumerate(tf_cols)]
+
+    def with_tf(select: str) -> str:
+        if not tf_cols:
+            return select
+        picks = ", ".join(f"t{i}.{c.tf_name}" for i, c in enumerate(tf_cols))
+        joins = " ".join(f"LEFT JOIN __pin_tf_{i} t{i} ON t{i}.{c.name} = x.{c.name}"
+                         for i, c in enumerate(tf_cols))
+        return f"SELECT x.*, {picks} FROM ({select}) x {joins}"
+
     if link_type == "link_only":
         if len(feeds) != 2:
             raise ValueError("one-pass scoring links exactly two feeds")
         left, right = sorted(feeds, key=lambda f: f.feed)
-        inputs = {"l": f"SELECT '{left.feed}' AS source_dataset, {cols} FROM {left.table}",
-                  "r": f"SELECT '{right.feed}' AS source_dataset, {cols} FROM {right.table}"}
+        inputs = {"l": with_tf(f"SELECT '{left.feed}' AS source_dataset, {cols} "
+                               f"FROM {left.table}"),
+                  "r": with_tf(f"SELECT '{right.feed}' AS source_dataset, {cols} "
+                               f"FROM {right.table}")}
         where = "1=1"
     else:
         union = " UNION ALL ".join(
             f"SELECT '{f.feed}' AS source_dataset, {cols} FROM {f.table}" for f in feeds)
-        inputs = {"l": union, "r": "__pin_l"}
+        inputs = {"l": with_tf(union), "r": "__pin_l"}
         where = ("(l.source_dataset < r.source_dataset OR (l.source_dataset = r.source_dataset"
                  " AND l.unique_id < r.unique_id))")
     select_cols = ",\n".join(st._columns_to_select_for_blocking)
@@ -97,7 +114,11 @@ def _score_sql(linker, feeds: list, model: dict, min_keep_weight: float) -> str:
             FROM __pin_l AS l INNER JOIN {"__pin_r" if link_type == "link_only" else "__pin_l"} AS r
             ON ({br.blocking_rule_sql})
             WHERE {where} {excl}""")
-    ctes = [("__pin_l", inputs["l"])]
+    ctes = []
+    if tf_cols:
+        every = " UNION ALL ".join(f"SELECT {cols} FROM {f.table}" for f in feeds)
+        ctes += [("__pin_all", every), *tf_ctes]
+    ctes.append(("__pin_l", inputs["l"]))
     if link_type == "link_only":
         ctes.append(("__pin_r", inputs["r"]))
     ctes.append(("__splink__df_blocked", " UNION ALL ".join(rules)))
