@@ -93,7 +93,15 @@ def id_columns() -> set[str]:
     return cols
 
 
+# A UUID (GX expectation and run ids, Airflow ids) holds hyphen-separated groups of hex
+# digits; its "2345-4678-9012" middle or all-digit last group is not a UID.
+_UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+                      r"[0-9A-Fa-f]{12}")
+
+
 def scan_text(text: str) -> list[str]:
+    if "-" in text:
+        text = _UUID_RE.sub(" ", text)
     return [m.group(0) for m in _UID_RE.finditer(text) if _valid(m.group(0))]
 
 

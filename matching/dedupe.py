@@ -26,7 +26,8 @@ syntax (Spark: rewrite as a MERGE or a rebuilt table per round).
 
 from __future__ import annotations
 
-from matching.inputs import KYR
+from matching.ids import has_table
+from matching.inputs import DEACTIVATED, KYR
 from matching.settings import MatchSettings
 
 CLERICAL_WEIGHT = 50.0  # edge weight of a reviewer-confirmed pair (beats any model edge)
@@ -178,6 +179,11 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
         WHERE NOT na.fixed AND NOT nb.fixed
     """)
     _propagate(con, "_res_nodes", "_res_free_edges")
+    # a deactivated KYR row is a resident only through the records linked to it: the
+    # register (dbt) holds the active residents
+    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+    deactivated = (f"WHERE unique_id NOT IN (SELECT unique_id FROM {DEACTIVATED})"
+                   if has_table(con, "main", DEACTIVATED, catalog=catalog) else "")
     # cluster labels: 'K:<token>' (KYR-linked) or 'N:<smallest member>'; matching.ids turns
     # them into stable ids (registry). ``residents`` here is the run-local fallback.
     con.execute(f"""
@@ -185,7 +191,7 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
         SELECT source, record_id, label FROM _res_nodes
         UNION ALL
         SELECT '{KYR}' AS source, unique_id AS record_id, 'K:' || unique_id AS label
-        FROM {kyr.table}
+        FROM {kyr.table} {deactivated}
     """)
     con.execute("""
         CREATE OR REPLACE TABLE residents AS

@@ -19,6 +19,7 @@ from matching.settings import REGISTRY_DIR, MatchSettings
 log = logging.getLogger(__name__)
 
 KYR = "uid_kyr"
+DEACTIVATED = "kyr_deactivated"  # workspace table: KYR rows UIDAI deactivated (load_feed)
 WH = "wh"  # catalog alias of the attached warehouse
 
 # Splink input column -> (type, expression over the std table, or None = same name)
@@ -226,6 +227,12 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH,
     table = f"inp_{feed}"
     sql = feed_select_sql(con, feed, catalog, kyr_deactivated)
     con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+    if feed == KYR:  # which KYR rows are deactivated (linked to, but no resident of their own)
+        active = f"SELECT 1 FROM {catalog}.std.{KYR} k WHERE k.uid_token = i.unique_id"
+        con.execute(f"CREATE OR REPLACE TABLE {DEACTIVATED} AS SELECT unique_id FROM {table} i "
+                    f"WHERE NOT EXISTS ({active})" if kyr_deactivated and
+                    "uid_token" in _std_columns(con, KYR, catalog) else
+                    f"CREATE OR REPLACE TABLE {DEACTIVATED} (unique_id VARCHAR)")
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     counts = con.execute(
         "SELECT " + ", ".join(f"count({c})" for c in INPUT_COLUMNS) + f" FROM {table}"

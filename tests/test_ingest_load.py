@@ -361,3 +361,13 @@ def test_scan_is_precise_department_ids_are_not_uids_but_real_uids_are_caught(lo
     finally:
         path.unlink()
     assert scan_for_uids(home) == []
+
+
+def test_uuid_groups_are_not_uids():
+    # GX and Airflow write UUIDs; their middle groups can form a Verhoeff-valid number
+    from ingest.uid_scan import scan_text
+    from srdh.uid import is_valid_uid
+
+    assert is_valid_uid("608242619932")
+    assert scan_text('"id": "3b3c36c8-6082-4261-9932-18458fd3622c"') == []
+    assert scan_text("aadhaar 6082-4261-9932 on the form") == ["6082-4261-9932"]
