@@ -28,6 +28,7 @@ from matching.inputs import WH
 log = logging.getLogger(__name__)
 
 TARGETS = {"precision": 0.995, "recall": 0.97, "duplicate_f1": 0.95}
+BASELINES = ("exact", "splink_tutorial")
 
 
 # --------------------------------------------------------------------- truth
@@ -163,10 +164,20 @@ def threshold_curve(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[
 
 
 # -------------------------------------------------------------------- runner
+def baseline_set(baselines: bool | list[str] | tuple[str, ...]) -> set[str]:
+    """``True`` = all of ``BASELINES``; a name outside it is a ``ValueError``."""
+    wanted = set(BASELINES) if baselines is True else set(baselines or ())
+    if wanted - set(BASELINES):
+        raise ValueError(f"unknown baseline(s): {', '.join(sorted(wanted - set(BASELINES)))};"
+                         f" choose from {', '.join(BASELINES)}")
+    return wanted
+
+
 def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True,
                    rerun: bool = False, settings=None, token_fn=None,
                    out_path: Path | None = None) -> dict:
     """Evaluate SRDH (running ``srdh match`` first if needed) and the baselines."""
+    baseline_set(baselines)  # fail before any work
     from matching import baselines as bl
     from matching import pipeline
     from matching.settings import load_settings
@@ -208,8 +219,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
             f"SELECT source || ':' || reason, count(*) FROM {WH}.matching.preseeded_disagreements "
             "GROUP BY 1").fetchall()}
     report["review_labels"] = _review_labels(con)
-    wanted = ({"exact", "splink_tutorial"} if baselines is True
-              else set(baselines) if baselines else set())
+    wanted = baseline_set(baselines)
     if "exact" in wanted:
         t0 = time.time()
         report["systems"]["exact"] = score(bl.exact_baseline(con, ws.kyr, ws.linked), truth,

@@ -178,19 +178,26 @@ def _column_sql(col: str, typ: str, present: set[str]) -> str:
     return f"{cast_expr} AS {col}"
 
 
-def _kyr_with_deactivated_sql(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
-    """Current KYR residents plus the deactivated ones (latest version of each UID that
-    UIDAI deactivated, e.g. after a death), from ``std.uid_kyr_history``; None if the
-    history table is missing."""
+def _deactivated_sql(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
+    """The latest version of each UID that UIDAI deactivated (e.g. after a death) and
+    that is not in ``std.uid_kyr``, from ``std.uid_kyr_history``; None without it."""
     hist = _std_columns(con, "uid_kyr_history", catalog)
     if not {"is_current", "active", "uid_token"} <= hist:
         return None
-    cur = _std_columns(con, KYR, catalog)
-    shared = ", ".join(sorted(cur & hist))
-    return (f"(SELECT {shared} FROM {catalog}.std.{KYR} UNION ALL "
-            f"SELECT {shared} FROM {catalog}.std.uid_kyr_history h "
+    return (f"SELECT * FROM {catalog}.std.uid_kyr_history h "
             f"WHERE h.is_current AND NOT h.active AND NOT EXISTS ("
-            f"SELECT 1 FROM {catalog}.std.{KYR} k WHERE k.uid_token = h.uid_token))")
+            f"SELECT 1 FROM {catalog}.std.{KYR} k WHERE k.uid_token = h.uid_token)")
+
+
+def _kyr_with_deactivated_sql(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
+    """Current KYR residents plus the deactivated ones; None without the history."""
+    deactivated = _deactivated_sql(con, catalog)
+    if deactivated is None:
+        return None
+    shared = ", ".join(sorted(_std_columns(con, KYR, catalog)
+                              & _std_columns(con, "uid_kyr_history", catalog)))
+    return (f"(SELECT {shared} FROM {catalog}.std.{KYR} UNION ALL "
+            f"SELECT {shared} FROM ({deactivated}) d)")
 
 
 def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH,
@@ -228,11 +235,10 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH,
     sql = feed_select_sql(con, feed, catalog, kyr_deactivated)
     con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
     if feed == KYR:  # which KYR rows are deactivated (linked to, but no resident of their own)
-        active = f"SELECT 1 FROM {catalog}.std.{KYR} k WHERE k.uid_token = i.unique_id"
-        con.execute(f"CREATE OR REPLACE TABLE {DEACTIVATED} AS SELECT unique_id FROM {table} i "
-                    f"WHERE NOT EXISTS ({active})" if kyr_deactivated and
-                    "uid_token" in _std_columns(con, KYR, catalog) else
-                    f"CREATE OR REPLACE TABLE {DEACTIVATED} (unique_id VARCHAR)")
+        deactivated = _deactivated_sql(con, catalog) if kyr_deactivated else None
+        con.execute(f"CREATE OR REPLACE TABLE {DEACTIVATED} AS " + (
+            f"SELECT DISTINCT uid_token AS unique_id FROM ({deactivated}) d"
+            if deactivated else "SELECT NULL::VARCHAR AS unique_id WHERE false"))
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     counts = con.execute(
         "SELECT " + ", ".join(f"count({c})" for c in INPUT_COLUMNS) + f" FROM {table}"

@@ -90,18 +90,16 @@ def _score_sql(linker, feeds: list, model: dict, min_keep_weight: float) -> str:
                          for i, c in enumerate(tf_cols))
         return f"SELECT x.*, {picks} FROM ({select}) x {joins}"
 
+    selects = {f.feed: f"SELECT '{f.feed}' AS source_dataset, {cols} FROM {f.table}"
+               for f in feeds}
+    union = " UNION ALL ".join(selects.values())
     if link_type == "link_only":
         if len(feeds) != 2:
             raise ValueError("one-pass scoring links exactly two feeds")
-        left, right = sorted(feeds, key=lambda f: f.feed)
-        inputs = {"l": with_tf(f"SELECT '{left.feed}' AS source_dataset, {cols} "
-                               f"FROM {left.table}"),
-                  "r": with_tf(f"SELECT '{right.feed}' AS source_dataset, {cols} "
-                               f"FROM {right.table}")}
+        left, right = sorted(selects)
+        inputs = {"l": with_tf(selects[left]), "r": with_tf(selects[right])}
         where = "1=1"
     else:
-        union = " UNION ALL ".join(
-            f"SELECT '{f.feed}' AS source_dataset, {cols} FROM {f.table}" for f in feeds)
         inputs = {"l": with_tf(union), "r": "__pin_l"}
         where = ("(l.source_dataset < r.source_dataset OR (l.source_dataset = r.source_dataset"
                  " AND l.unique_id < r.unique_id))")
@@ -116,8 +114,7 @@ def _score_sql(linker, feeds: list, model: dict, min_keep_weight: float) -> str:
             WHERE {where} {excl}""")
     ctes = []
     if tf_cols:
-        every = " UNION ALL ".join(f"SELECT {cols} FROM {f.table}" for f in feeds)
-        ctes += [("__pin_all", every), *tf_ctes]
+        ctes += [("__pin_all", union), *tf_ctes]
     ctes.append(("__pin_l", inputs["l"]))
     if link_type == "link_only":
         ctes.append(("__pin_r", inputs["r"]))

@@ -76,13 +76,13 @@ def register(app: typer.Typer) -> None:
         exact-match baseline and the Splink-tutorial baseline; writes
         <home>/reports/evaluation.json."""
         from matching.api import run_evaluation
-        from matching.evaluate import format_table
+        from matching.evaluate import baseline_set, format_table
 
         wanted = [] if no_baselines else [b.strip() for b in baselines.split(",") if b.strip()]
-        unknown = set(wanted) - {"exact", "splink_tutorial"}
-        if unknown:
-            raise typer.BadParameter(f"unknown baseline(s): {', '.join(sorted(unknown))}; "
-                                     "choose from exact, splink_tutorial")
+        try:
+            baseline_set(wanted)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--baselines") from exc
         report = run_evaluation(home, truth, baselines=wanted, rerun=rerun,
                                 settings=_settings(config))
         typer.echo(format_table(report))
