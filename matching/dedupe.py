@@ -156,7 +156,8 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     """)
     # an unseeded record joins the resident of its strongest edge to a seeded record,
     # unless that resident already holds a record on the same card of the same source
-    # (a reviewer-confirmed pair is not vetoed: two entries of one person on one card)
+    # (a reviewer-confirmed pair is not vetoed: two entries of one person on one card);
+    # ties go to the smaller label, so a rerun gives the same clusters
     veto = (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT EXISTS (SELECT 1 FROM "
             "_res_nodes m WHERE m.label = nb.label AND m.source = na.source "
             "AND m.household_ref = na.household_ref))"
@@ -166,11 +167,13 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
                  "AND x.record_id = na.record_id AND x.label = nb.label)")
     con.execute(f"""
         UPDATE _res_nodes AS t SET label = best.label, fixed = true
-        FROM (SELECT e.a, arg_max(nb.label, e.match_weight) AS label
+        FROM (SELECT e.a, nb.label,
+                     row_number() OVER (PARTITION BY e.a
+                                        ORDER BY e.match_weight DESC, nb.label) AS rk
               FROM _res_edges e JOIN _res_nodes nb ON nb.node = e.b
               JOIN _res_nodes na ON na.node = e.a
-              WHERE e.b_fixed {veto} GROUP BY e.a) best
-        WHERE t.node = best.a
+              WHERE e.b_fixed {veto}) best
+        WHERE t.node = best.a AND best.rk = 1
     """)
     con.execute("""
         CREATE OR REPLACE TABLE _res_free_edges AS

@@ -91,3 +91,13 @@ def test_seeded_to_different_residents_never_merge():
     r = _residents(con, feeds, s)
     assert r["pds:a"] != r["pds:b"]
     assert r["pds:m"] in {r["pds:a"], r["pds:b"]}  # joins one of them, not both
+
+
+def test_tied_edges_go_to_the_same_resident_every_run():
+    s = load_settings()
+    records = [("pds", "a", "RC1", 1960), ("pds", "b", "RC2", 1960), ("pds", "m", "RC3", 1960)]
+    pairs = [("pds", "a", "pds", "m", 0.999), ("pds", "b", "pds", "m", 0.999)]
+    for order in (pairs, pairs[::-1], pairs, pairs[::-1]):
+        con, feeds = _setup(records, order, {"a": "T1", "b": "T2"})
+        r = _residents(con, feeds, s)
+        assert r["pds:m"] == r["pds:a"]  # equal weights: the smaller label ('K:T1') wins
