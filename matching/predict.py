@@ -183,7 +183,7 @@ def predict_seed(con, kyr, src, model: dict, settings: MatchSettings) -> tuple[s
     db_api = train.make_db_api(con, settings)
     sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
-    linker = Linker(sdfs, train.splink_settings(model, NEUTRAL_LAMBDA),
+    linker = Linker(sdfs, train.splink_settings(model, NEUTRAL_LAMBDA, settings.backend),
                     log_level=logging.WARNING)
     lam = train.seed_lambda(kyr.rows, settings)
     prior_w = math.log2(lam / (1 - lam))
@@ -212,7 +212,7 @@ def predict_dedupe(con, feeds: list, model: dict, settings: MatchSettings) -> tu
 
     db_api = train.make_db_api(con, settings)
     sdfs = [db_api.register(f.table, table_name=f.feed) for f in feeds]
-    model_settings = train.splink_settings(model, NEUTRAL_LAMBDA)
+    model_settings = train.splink_settings(model, NEUTRAL_LAMBDA, settings.backend)
     model_settings["link_type"] = train.dedupe_link_type(len(feeds))
     linker = Linker(sdfs, model_settings, log_level=logging.WARNING)
     t0 = time.time()

@@ -50,6 +50,7 @@ class TrainingSettings:
     em_max_pairs: float = 2e5
     expected_match_rate: float = 0.95
     expected_duplicate_rate: float = 0.03
+    em_max_iterations: float = 25  # per EM session (Splink's default)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 
 from matching import blocking
 from matching.comparisons import COMPARISONS, build_comparisons
+from matching.dialect import for_dialect
 from matching.settings import MatchSettings
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def usable_comparisons(wanted: tuple[str, ...], *usable_sets: frozenset[str]) ->
 
 def settings_creator(comparisons: list[str], link_type: str, prediction_rules: list,
                      probability_two_random_records_match: float, kind: str = "dedupe",
-                     columns: set[str] | None = None):
+                     columns: set[str] | None = None, max_iterations: int = 25):
     from splink import SettingsCreator
 
     return SettingsCreator(
@@ -73,6 +74,7 @@ def settings_creator(comparisons: list[str], link_type: str, prediction_rules: l
         probability_two_random_records_match=probability_two_random_records_match,
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
+        max_iterations=max_iterations,
     )
 
 
@@ -151,8 +153,9 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
             db_api.register(src.table, table_name=src.feed)]
     sc = settings_creator(comps, "link_only",
                           blocking.rules(blocking.SEED_PREDICTION_RULES, cols),
-                          seed_lambda(kyr.rows, settings), "seed", cols)
-    linker = Linker(sdfs, sc, log_level=logging.WARNING)
+                          seed_lambda(kyr.rows, settings), "seed", cols,
+                          int(settings.training.em_max_iterations))
+    linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
     model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
                      "comparisons": comps}
@@ -172,8 +175,9 @@ def train_dedupe_model(con, feeds: list, settings: MatchSettings, save: bool = T
     n = sum(f.rows for f in feeds)
     sc = settings_creator(comps, dedupe_link_type(len(feeds)),
                           blocking.rules(blocking.DEDUPE_PREDICTION_RULES, cols),
-                          dedupe_lambda(n, settings), "dedupe", cols)
-    linker = Linker(sdfs, sc, log_level=logging.WARNING)
+                          dedupe_lambda(n, settings), "dedupe", cols,
+                          int(settings.training.em_max_iterations))
+    linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
     model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
     model["srdh"] = {"kind": "dedupe", "sources": [f.feed for f in feeds],
                      "trained_on_rows": n, "comparisons": comps}
@@ -199,8 +203,19 @@ def load_model(path: Path) -> dict | None:
     return json.loads(Path(path).read_text())
 
 
-def splink_settings(model: dict, probability_two_random_records_match: float) -> dict:
-    """A model dict ready for ``Linker``: SRDH metadata removed, lambda set for this run."""
+def splink_settings(model: dict, probability_two_random_records_match: float,
+                    dialect: str = "duckdb") -> dict:
+    """A model dict ready for ``Linker``: SRDH metadata removed, lambda set for this run,
+    SQL in the backend's dialect (``matching.dialect``)."""
     d = {k: v for k, v in model.items() if k != "srdh"}
     d["probability_two_random_records_match"] = probability_two_random_records_match
-    return d
+    return for_dialect(d, dialect)
+
+
+def settings_for(sc, backend: str):
+    """Training settings for ``backend``: the ``SettingsCreator`` itself on DuckDB; on
+    another backend its DuckDB SQL translated (Splink's own translation of our custom
+    levels misses Jaro-Winkler: see ``matching.dialect``)."""
+    if backend == "duckdb":
+        return sc
+    return for_dialect(sc.create_settings_dict("duckdb"), backend)
