@@ -164,6 +164,55 @@ def threshold_curve(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[
 
 
 # -------------------------------------------------------------------- runner
+# what two copies of one person share, beyond name, age and gender (README "Known gaps")
+DUPLICATE_KINDS = ("same_place", "elsewhere_strong", "elsewhere_name_age_only")
+
+
+def duplicates_by_kind(con, linked: list, seeding: pd.DataFrame,
+                       truth: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """True within-source duplicate pairs per source, by what the two copies share, and
+    how many SRDH put in one resident: ``same_place`` (same village; same block for a
+    feed without villages); ``elsewhere_strong`` (another place, but the same mobile,
+    relative's name or date of birth);
+    ``elsewhere_name_age_only``. The kinds' ``found`` add up to the correct pairs."""
+    attrs = " UNION ALL ".join(
+        f"SELECT '{f.feed}' AS source, unique_id AS source_record_id, village_code, block_std, "
+        f"mobile, "
+        f"relative_name_key, dob FROM {f.table}" for f in linked)
+    if not attrs:
+        return {}
+    con.register("_ev_truth", truth[["source", "source_record_id", "person"]])
+    con.register("_ev_seed", seeding[["source", "source_record_id", "resident_id"]])
+    try:
+        rows = con.execute(f"""
+            WITH r AS (
+                SELECT a.*, t.person, s.resident_id
+                FROM ({attrs}) a
+                JOIN _ev_truth t USING (source, source_record_id)
+                JOIN _ev_seed s USING (source, source_record_id)
+                WHERE t.person NOT LIKE 'ghost:%'
+            )
+            SELECT l.source,
+                   CASE WHEN coalesce(l.village_code = r.village_code,
+                                      l.block_std = r.block_std, false) THEN 'same_place'
+                        WHEN coalesce(l.mobile = r.mobile, false)
+                          OR coalesce(l.relative_name_key = r.relative_name_key, false)
+                          OR coalesce(l.dob = r.dob, false) THEN 'elsewhere_strong'
+                        ELSE 'elsewhere_name_age_only' END AS kind,
+                   count(*) AS n,
+                   count(*) FILTER (WHERE l.resident_id = r.resident_id) AS found
+            FROM r l JOIN r r ON l.source = r.source AND l.person = r.person
+                             AND l.source_record_id < r.source_record_id
+            GROUP BY ALL ORDER BY ALL""").fetchall()
+    finally:
+        con.unregister("_ev_truth")
+        con.unregister("_ev_seed")
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for source, kind, n, found in rows:
+        out.setdefault(source, {})[kind] = {"true": int(n), "found": int(found)}
+    return out
+
+
 def baseline_set(baselines: bool | list[str] | tuple[str, ...]) -> set[str]:
     """``True`` = all of ``BASELINES``; a name outside it is a ``ValueError``."""
     wanted = set(BASELINES) if baselines is True else set(baselines or ())
@@ -218,6 +267,8 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
         k: int(v) for k, v in con.execute(
             f"SELECT source || ':' || reason, count(*) FROM {WH}.matching.preseeded_disagreements "
             "GROUP BY 1").fetchall()}
+    report["duplicates_by_kind"] = duplicates_by_kind(
+        con, ws.linked, seeding, truth.astype({"source_record_id": str}))
     report["review_labels"] = _review_labels(con)
     wanted = baseline_set(baselines)
     if "exact" in wanted:
@@ -284,6 +335,16 @@ def format_table(report: dict) -> str:
                 f"{m['review_share']:>7.2%} {m['unmatched_share']:>7.2%} "
                 f"{m['duplicate_precision']:>6.3f} {m['duplicate_recall']:>6.3f} "
                 f"{m['duplicate_f1']:>6.3f}")
+    kinds = report.get("duplicates_by_kind") or {}
+    if kinds:
+        lines.append("")
+        lines.append("SRDH duplicate pairs found / true, by what the copies share: "
+                     "same village (block) | elsewhere + mobile, relative or dob | "
+                     "elsewhere, name + age only")
+        for s, by in sorted(kinds.items()):
+            cells = [f"{by[k]['found']}/{by[k]['true']}" if k in by else "-"
+                     for k in DUPLICATE_KINDS]
+            lines.append(f"  {s:<16} " + " | ".join(f"{c:>9}" for c in cells))
     met = report.get("targets_met", {})
     lines.append("")
     lines.append("targets (precision >= 99.5%, recall >= 97%, duplicate F1 >= 0.95): "

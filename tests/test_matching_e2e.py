@@ -69,3 +69,26 @@ def test_deaths_link_to_deactivated_residents(evaluated):
         con.close()
     assert n > 0
     assert rep["systems"]["srdh"]["crs_death"]["precision"] >= 0.99
+
+
+def test_missed_duplicates_are_explained_by_what_the_copies_share(evaluated):
+    """The evaluation splits each source's true duplicate pairs by what the two copies
+    share; the kinds add up to the duplicate metrics, and a copy in the same village is
+    found more often than one elsewhere that shares only name and age."""
+    from matching.evaluate import DUPLICATE_KINDS, format_table
+
+    _, rep, _ = evaluated
+    kinds, srdh = rep["duplicates_by_kind"], rep["systems"]["srdh"]
+    assert {"food_pds", "rd_mgnrega"} <= set(kinds)
+    for source, by in kinds.items():
+        assert set(by) <= set(DUPLICATE_KINDS)
+        assert sum(v["true"] for v in by.values()) == srdh[source]["duplicate_pairs_true"]
+        assert sum(v["found"] for v in by.values()) == srdh[source]["duplicate_pairs_correct"]
+        assert all(0 <= v["found"] <= v["true"] for v in by.values())
+    food = kinds["food_pds"]
+    near = food["same_place"]["found"] / food["same_place"]["true"]
+    assert near >= 0.8
+    if food.get("elsewhere_name_age_only", {}).get("true", 0) >= 5:
+        far = food["elsewhere_name_age_only"]
+        assert far["found"] / far["true"] < near
+    assert "by what the copies share" in format_table(rep)
