@@ -61,6 +61,11 @@ def run_seed(residents: int, seed: int, work: Path, baselines: str) -> dict:
     return report
 
 
+KIND_LABELS = {"same_place": "dup found/true: same village",
+               "elsewhere_strong": "dup: elsewhere + mobile/relative/dob",
+               "elsewhere_name_age_only": "dup: elsewhere, name + age only"}
+
+
 def rows_for(residents: int, seed: int, report: dict) -> list[dict]:
     rows = []
     for system, per_source in report["systems"].items():
@@ -75,6 +80,11 @@ def rows_for(residents: int, seed: int, report: dict) -> list[dict]:
                 "dup_f1": round(m["duplicate_f1"], 3),
                 "dup_pairs_true": m["duplicate_pairs_true"],
             })
+            if system == "srdh":  # found / true pairs by what the copies share
+                by = report.get("duplicates_by_kind", {}).get(source, {})
+                for kind, label in KIND_LABELS.items():
+                    k = by.get(kind)
+                    rows[-1][label] = f"{k['found']}/{k['true']}" if k else "-"
     return rows
 
 
@@ -109,6 +119,10 @@ def main() -> int:
         "other seeds are held out.",
         "recall counts records whose true UID is in the linked KYR (active or deactivated); "
         "duplicate pairs are within one source.",
+        "dup found/true columns (SRDH): true duplicate pairs by what the two copies share - "
+        "the same village (block for a feed without villages); another place but the same "
+        "mobile, relative's name or date of birth; another place and only name + age "
+        "(matching/README.md, 'Known gaps').",
         "exact = exact match on normalised name + birth year + district (what departments "
         "do today); splink_tutorial = the Splink 5 quickstart settings "
         "(matching/baselines.py).",
