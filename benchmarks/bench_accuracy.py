@@ -61,11 +61,6 @@ def run_seed(residents: int, seed: int, work: Path, baselines: str) -> dict:
     return report
 
 
-KIND_LABELS = {"same_place": "dup found/true: same village",
-               "elsewhere_strong": "dup: elsewhere + mobile/relative/dob",
-               "elsewhere_name_age_only": "dup: elsewhere, name + age only"}
-
-
 def rows_for(residents: int, seed: int, report: dict) -> list[dict]:
     rows = []
     for system, per_source in report["systems"].items():
@@ -81,10 +76,13 @@ def rows_for(residents: int, seed: int, report: dict) -> list[dict]:
                 "dup_pairs_true": m["duplicate_pairs_true"],
             })
             if system == "srdh":  # found / true pairs by what the copies share
+                from matching.evaluate import DUPLICATE_KINDS
+
                 by = report.get("duplicates_by_kind", {}).get(source, {})
-                for kind, label in KIND_LABELS.items():
+                for kind, label in DUPLICATE_KINDS.items():
                     k = by.get(kind)
-                    rows[-1][label] = f"{k['found']}/{k['true']}" if k else "-"
+                    rows[-1][f"dup found/true: {label}"] = (f"{k['found']}/{k['true']}"
+                                                            if k else "-")
     return rows
 
 

@@ -18,7 +18,7 @@ import re
 
 import sqlglot
 
-BASE = "duckdb"
+from matching.comparisons import BASE  # the dialect models are trained in
 
 # every spelling of Jaro-Winkler similarity met in Splink's dialects and sqlglot output
 _JW = re.compile(r"\b(?:jaro_winkler_similarity|jarowinkler_similarity|jaro_winkler)\s*\(",

@@ -164,8 +164,11 @@ def threshold_curve(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[
 
 
 # -------------------------------------------------------------------- runner
-# what two copies of one person share, beyond name, age and gender (README "Known gaps")
-DUPLICATE_KINDS = ("same_place", "elsewhere_strong", "elsewhere_name_age_only")
+# what two copies of one person share, beyond name, age and gender (README "Known gaps"):
+# kind -> label in reports
+DUPLICATE_KINDS = {"same_place": "same village (block)",
+                   "elsewhere_strong": "elsewhere + mobile, relative or dob",
+                   "elsewhere_name_age_only": "elsewhere, name + age only"}
 
 
 def duplicates_by_kind(con, linked: list, seeding: pd.DataFrame,
@@ -176,9 +179,8 @@ def duplicates_by_kind(con, linked: list, seeding: pd.DataFrame,
     relative's name or date of birth);
     ``elsewhere_name_age_only``. The kinds' ``found`` add up to the correct pairs."""
     attrs = " UNION ALL ".join(
-        f"SELECT '{f.feed}' AS source, unique_id AS source_record_id, village_code, block_std, "
-        f"mobile, "
-        f"relative_name_key, dob FROM {f.table}" for f in linked)
+        f"SELECT '{f.feed}' AS source, unique_id AS source_record_id, village_code, "
+        f"block_std, mobile, relative_name_key, dob FROM {f.table}" for f in linked)
     if not attrs:
         return {}
     con.register("_ev_truth", truth[["source", "source_record_id", "person"]])
@@ -267,8 +269,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
         k: int(v) for k, v in con.execute(
             f"SELECT source || ':' || reason, count(*) FROM {WH}.matching.preseeded_disagreements "
             "GROUP BY 1").fetchall()}
-    report["duplicates_by_kind"] = duplicates_by_kind(
-        con, ws.linked, seeding, truth.astype({"source_record_id": str}))
+    report["duplicates_by_kind"] = duplicates_by_kind(con, ws.linked, seeding, truth)
     report["review_labels"] = _review_labels(con)
     wanted = baseline_set(baselines)
     if "exact" in wanted:
@@ -339,8 +340,7 @@ def format_table(report: dict) -> str:
     if kinds:
         lines.append("")
         lines.append("SRDH duplicate pairs found / true, by what the copies share: "
-                     "same village (block) | elsewhere + mobile, relative or dob | "
-                     "elsewhere, name + age only")
+                     + " | ".join(DUPLICATE_KINDS.values()))
         for s, by in sorted(kinds.items()):
             cells = [f"{by[k]['found']}/{by[k]['true']}" if k in by else "-"
                      for k in DUPLICATE_KINDS]
