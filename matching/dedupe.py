@@ -19,14 +19,13 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
    UPDATE rounds). Each record gets a cluster label (``resident_labels``);
    ``matching.ids.assign`` turns labels into stable resident ids (never a token or UID).
 
-All statements are plain SQL (md5, power, window functions) that sqlglot translates
-for Spark; only the ``UPDATE ... FROM`` loop in ``_propagate`` is DuckDB/Postgres
-syntax (Spark: rewrite as a MERGE or a rebuilt table per round).
+Every statement is a ``SELECT`` materialised by ``matching.engine`` (md5, power, window
+functions), so the same code runs on DuckDB and, translated by sqlglot, on Spark.
 """
 
 from __future__ import annotations
 
-from matching.ids import has_table
+from matching import engine
 from matching.inputs import DEACTIVATED, KYR
 from matching.settings import MatchSettings
 
@@ -35,16 +34,19 @@ CLERICAL_WEIGHT = 50.0  # edge weight of a reviewer-confirmed pair (beats any mo
 MAX_ROUNDS = 30
 
 
-def set_anchors(con, tables: list, prov_tables: list[str]) -> None:
+def set_anchors(db, tables: list, prov_tables: list[str]) -> None:
     """``kyr_anchor`` of every record = its best KYR candidate when at or above the
     review threshold (``prov_<source>``: seeded or review). Records sharing an anchor
     are scored by the dedupe model even when name, place and birth-year blocking miss
     them (a duplicate enrolled in another district)."""
+    db = engine.of(db)
     for f, prov in zip(tables, prov_tables, strict=True):
-        con.execute(f"""
-            UPDATE {f.table} AS t SET kyr_anchor = p.candidate_uid_token
-            FROM {prov} p
-            WHERE p.source_record_id = t.unique_id AND p.match_status <> 'unmatched'
+        cols = ", ".join("p.candidate_uid_token AS kyr_anchor" if c == "kyr_anchor"
+                         else f"t.{c}" for c in db.columns(f.table))
+        db.create(f.table, f"""
+            SELECT {cols} FROM {f.table} t
+            LEFT JOIN {prov} p ON p.source_record_id = t.unique_id
+                              AND p.match_status <> 'unmatched'
         """)
 
 
@@ -55,7 +57,7 @@ def _dept_attrs_sql(tables: list) -> str:
     )
 
 
-def build_edges(con, settings: MatchSettings, prov_tables: list[str],
+def build_edges(db, settings: MatchSettings, prov_tables: list[str],
                 dept_tables: list | None = None) -> str:
     """Table ``dedupe_edges`` (source_l, record_l, source_r, record_r, match_weight,
     match_probability): candidate same-person pairs after the vetoes."""
@@ -78,8 +80,7 @@ def build_edges(con, settings: MatchSettings, prov_tables: list[str],
         with_attrs = f", attrs AS ({attrs})"
     else:
         attr_join, veto_sql, with_attrs = "", "", ""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE dedupe_edges AS
+    engine.of(db).create("dedupe_edges", f"""
         WITH prov AS ({prov_union}){with_attrs}
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
                e.match_probability
@@ -94,28 +95,47 @@ def build_edges(con, settings: MatchSettings, prov_tables: list[str],
     return "dedupe_edges"
 
 
-def _propagate(con, table: str, edges: str) -> int:
+NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "fixed", "label")
+
+
+def _relabel(db, table: str, updates: str, fix: bool = False) -> None:
+    """Rebuild ``table`` with ``label`` from ``updates`` (node, label) where it has a row
+    (and ``fixed`` set with ``fix``)."""
+    cols = ", ".join(
+        "coalesce(u.label, t.label) AS label" if c == "label" else
+        ("t.fixed OR u.node IS NOT NULL AS fixed" if c == "fixed" and fix else f"t.{c}")
+        for c in NODE_COLUMNS)
+    db.create(table, f"SELECT {cols} FROM {table} t LEFT JOIN ({updates}) u ON u.node = t.node")
+
+
+def _propagate(db, table: str, edges: str) -> int:
     """Min-label propagation over ``edges`` (a, b) for the rows of ``table`` whose
     ``fixed`` is false; returns the number of rounds."""
     for rnd in range(1, MAX_ROUNDS + 1):
-        changed = con.execute(f"""
-            UPDATE {table} AS t SET label = n.label
+        db.create("_res_moves", f"""
+            SELECT n.node, n.label
             FROM (SELECT e.a AS node, min(x.label) AS label
                   FROM {edges} e JOIN {table} x ON x.node = e.b
                   GROUP BY e.a) n
-            WHERE t.node = n.node AND NOT t.fixed AND n.label < t.label
-        """).fetchall()
-        if not changed or not changed[0][0]:
+            JOIN {table} t ON t.node = n.node
+            WHERE NOT t.fixed AND n.label < t.label
+        """)
+        moved = db.rows("SELECT count(*) FROM _res_moves")[0][0]
+        if moved:
+            _relabel(db, table, "SELECT node, label FROM _res_moves")
+        db.drop("_res_moves")
+        if not moved:
             return rnd
     return MAX_ROUNDS
 
 
-def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
+def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
                       seed_tables: list[str], barred: str | None = None) -> str:
     """Table ``residents`` (source, record_id, resident_id) for every record and KYR row.
 
     ``barred`` (source, record_id, label): links a reviewer rejected; such a record never
     joins that resident through a dedupe edge (``matching.review``)."""
+    db = engine.of(db)
     seeded = " UNION ALL ".join(
         f"SELECT source, source_record_id AS record_id, "
         f"CASE WHEN match_status = 'seeded' THEN uid_token END AS uid_token FROM {t}"
@@ -126,8 +146,7 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     attrs = _dept_attrs_sql([f for f in linked_tables if f.feed in hh])
     hh_join = (f"LEFT JOIN ({attrs}) a ON a.source = s.source AND a.record_id = s.record_id"
                if attrs else "LEFT JOIN (SELECT NULL AS household_ref) a ON false")
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _res_nodes AS
+    db.create("_res_nodes", f"""
         SELECT s.source || '|' || s.record_id AS node, s.source, s.record_id,
                a.household_ref, s.uid_token IS NOT NULL AS fixed,
                CASE WHEN s.uid_token IS NOT NULL THEN 'K:' || s.uid_token
@@ -139,8 +158,7 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     # record at a weaker pair probability when its own best KYR candidate is that
     # resident's UID was tried: on the 100k state it joined more namesakes of one
     # village than true duplicates.)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _res_edges AS
+    db.create("_res_edges", f"""
         WITH e AS (
             SELECT source_l || '|' || record_l AS a, source_r || '|' || record_r AS b,
                    match_weight
@@ -165,51 +183,45 @@ def resident_clusters(con, settings: MatchSettings, kyr, linked_tables: list,
     if barred:  # review hook: a rejected (record, KYR resident) link
         veto += (f" AND NOT EXISTS (SELECT 1 FROM {barred} x WHERE x.source = na.source "
                  "AND x.record_id = na.record_id AND x.label = nb.label)")
-    con.execute(f"""
-        UPDATE _res_nodes AS t SET label = best.label, fixed = true
+    _relabel(db, "_res_nodes", f"""
+        SELECT a AS node, label
         FROM (SELECT e.a, nb.label,
                      row_number() OVER (PARTITION BY e.a
                                         ORDER BY e.match_weight DESC, nb.label) AS rk
               FROM _res_edges e JOIN _res_nodes nb ON nb.node = e.b
               JOIN _res_nodes na ON na.node = e.a
               WHERE e.b_fixed {veto}) best
-        WHERE t.node = best.a AND best.rk = 1
-    """)
-    con.execute("""
-        CREATE OR REPLACE TABLE _res_free_edges AS
+        WHERE rk = 1""", fix=True)
+    db.create("_res_free_edges", """
         SELECT e.a, e.b FROM _res_edges e
         JOIN _res_nodes na ON na.node = e.a JOIN _res_nodes nb ON nb.node = e.b
         WHERE NOT na.fixed AND NOT nb.fixed
     """)
-    _propagate(con, "_res_nodes", "_res_free_edges")
+    _propagate(db, "_res_nodes", "_res_free_edges")
     # a deactivated KYR row is a resident only through the records linked to it: the
     # register (dbt) holds the active residents
-    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
     deactivated = (f"WHERE unique_id NOT IN (SELECT unique_id FROM {DEACTIVATED})"
-                   if has_table(con, "main", DEACTIVATED, catalog=catalog) else "")
+                   if db.exists(DEACTIVATED) else "")
     # cluster labels: 'K:<token>' (KYR-linked) or 'N:<smallest member>'; matching.ids turns
     # them into stable ids (registry). ``residents`` here is the run-local fallback.
-    con.execute(f"""
-        CREATE OR REPLACE TABLE resident_labels AS
+    db.create("resident_labels", f"""
         SELECT source, record_id, label FROM _res_nodes
         UNION ALL
         SELECT '{KYR}' AS source, unique_id AS record_id, 'K:' || unique_id AS label
         FROM {kyr.table} {deactivated}
     """)
-    con.execute("""
-        CREATE OR REPLACE TABLE residents AS
+    db.create("residents", """
         SELECT source, record_id, 'R' || substr(md5(label), 1, 16) AS resident_id
         FROM resident_labels
     """)
-    con.execute("DROP TABLE _res_nodes; DROP TABLE _res_edges; DROP TABLE _res_free_edges")
+    db.drop("_res_nodes", "_res_edges", "_res_free_edges")
     return "residents"
 
 
-def within_source_duplicates(con) -> str:
+def within_source_duplicates(db) -> str:
     """Table ``duplicates``: records sharing a resident with another record of the
     same source (source, source_record_id, duplicate_group, resident_id)."""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE duplicates AS
+    engine.of(db).create("duplicates", f"""
         WITH g AS (
             SELECT source, record_id, resident_id,
                    count(*) OVER (PARTITION BY source, resident_id) AS n

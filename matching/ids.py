@@ -28,6 +28,7 @@ The workspace holds the warehouse attached read-only as ``wh``; ``assign`` build
 
 from __future__ import annotations
 
+from matching import engine
 from matching.inputs import WH
 
 MAP = "resident_id_map"
@@ -39,6 +40,7 @@ HISTORY_DDL = (f"CREATE TABLE IF NOT EXISTS {{db}}.matching.{HISTORY} (old_id VA
                "new_id VARCHAR, reason VARCHAR, records INTEGER, run_date DATE, "
                "recorded_at TIMESTAMP)")
 MAX_ROUNDS = 50
+PREV_MAP, PREV_HISTORY = "_prev_id_map", "_prev_id_history"  # workspace names
 
 
 def has_table(con, schema: str, table: str, catalog: str = WH) -> bool:
@@ -56,28 +58,39 @@ def _previous(con, name: str, ddl: str) -> str:
     return f"memory.matching.{name}"
 
 
+def load_previous(con) -> tuple[str, str]:
+    """DuckDB workspace views ``_prev_id_map`` / ``_prev_id_history`` over the warehouse's
+    registry and history (empty tables of the same shape on a first run)."""
+    for name, ddl, local in ((MAP, MAP_DDL, PREV_MAP), (HISTORY, HISTORY_DDL, PREV_HISTORY)):
+        con.execute(f"CREATE OR REPLACE VIEW {local} AS SELECT * FROM {_previous(con, name, ddl)}")
+    return PREV_MAP, PREV_HISTORY
+
+
 def kyr_id_sql(token_sql: str) -> str:
     return f"'R' || substr(md5('K:' || {token_sql}), 1, 16)"
 
 
-def assign(con, run_date: str, labels: str = "resident_labels") -> str:
+def assign(db, run_date: str, labels: str = "resident_labels") -> str:
     """``labels`` (source, record_id, label) -> table ``residents`` (source, record_id,
-    resident_id) with stable ids, plus ``_id_map_new`` and ``_id_history_new``."""
-    prev_map = _previous(con, MAP, MAP_DDL)
-    prev_hist = _previous(con, HISTORY, HISTORY_DDL)
+    resident_id) with stable ids, plus ``_id_map_new`` and ``_id_history_new``.
+
+    Reads the previous registry as ``_prev_id_map`` / ``_prev_id_history``: on DuckDB
+    ``load_previous`` makes them; on Spark the pipeline hands them over."""
+    db = engine.of(db)
+    if db.dialect == "duckdb":
+        load_previous(db.raw)
+    prev_map, prev_hist = PREV_MAP, PREV_HISTORY
     # one row per cluster; K clusters own their token-derived id
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _ids_clusters AS
+    db.create("_ids_clusters", f"""
         SELECT label, count(*) AS size,
                CASE WHEN label LIKE 'K:%' THEN {kyr_id_sql("substr(label, 3)")} END AS kyr_id
         FROM {labels} GROUP BY label
     """)
     # (cluster, previous id, records of the cluster that held it)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _ids_cand AS
+    db.create("_ids_cand", f"""
         WITH age AS (SELECT resident_id, min(first_seen_run) AS issued FROM {prev_map}
                      GROUP BY resident_id)
-        SELECT l.label, m.resident_id AS old_id, count(*) AS n, any_value(age.issued) AS issued
+        SELECT l.label, m.resident_id AS old_id, count(*) AS n, min(age.issued) AS issued
         FROM {labels} l
         JOIN {prev_map} m ON m.source = l.source AND m.record_id = l.record_id
         JOIN age ON age.resident_id = m.resident_id
@@ -86,13 +99,13 @@ def assign(con, run_date: str, labels: str = "resident_labels") -> str:
           AND m.resident_id NOT IN (SELECT kyr_id FROM _ids_clusters WHERE kyr_id IS NOT NULL)
         GROUP BY l.label, m.resident_id
     """)
-    con.execute("CREATE OR REPLACE TABLE _ids_taken (label VARCHAR, resident_id VARCHAR)")
+    db.create("_ids_taken", "SELECT CAST(NULL AS VARCHAR) AS label, "
+                            "CAST(NULL AS VARCHAR) AS resident_id WHERE false")
     # greedy one-to-one assignment in set-based rounds: a (cluster, id) pair that is the
     # best for both its cluster and its id under one total order is taken; repeat
     order = "n DESC, issued ASC NULLS LAST, old_id ASC, label ASC"
     for _ in range(MAX_ROUNDS):
-        n = con.execute(f"""
-            INSERT INTO _ids_taken
+        db.create("_ids_round", f"""
             WITH open AS (
                 SELECT * FROM _ids_cand
                 WHERE label NOT IN (SELECT label FROM _ids_taken)
@@ -102,22 +115,22 @@ def assign(con, run_date: str, labels: str = "resident_labels") -> str:
                           row_number() OVER (PARTITION BY old_id ORDER BY {order}) AS ri
                 FROM open
             )
-            SELECT label, old_id FROM ranked WHERE rl = 1 AND ri = 1
-        """).fetchall()
-        if not n or not n[0][0]:
+            SELECT label, old_id AS resident_id FROM ranked WHERE rl = 1 AND ri = 1
+        """)
+        if not db.rows("SELECT count(*) FROM _ids_round")[0][0]:
             break
+        db.create("_ids_taken", "SELECT * FROM _ids_taken UNION ALL SELECT * FROM _ids_round")
+    db.drop("_ids_round")
     # ids ever issued: a fresh id must not collide with one of them
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _ids_issued AS
+    db.create("_ids_issued", f"""
         SELECT resident_id AS id FROM {prev_map}
         UNION SELECT old_id FROM {prev_hist} UNION SELECT new_id FROM {prev_hist}
         UNION SELECT resident_id FROM _ids_taken
     """)
-    con.execute("""
-        CREATE OR REPLACE TABLE _ids_final AS
+    db.create("_ids_final", f"""
         WITH fresh AS (
             SELECT c.label, 'R' || substr(md5(c.label), 1, 16) AS plain,
-                   'R' || substr(md5(c.label || '|' || ?), 1, 16) AS salted
+                   'R' || substr(md5(c.label || '|' || '{_date(run_date)}'), 1, 16) AS salted
             FROM _ids_clusters c LEFT JOIN _ids_taken t ON t.label = c.label
             WHERE c.kyr_id IS NULL AND t.label IS NULL
         )
@@ -127,27 +140,25 @@ def assign(con, run_date: str, labels: str = "resident_labels") -> str:
         UNION ALL
         SELECT f.label, CASE WHEN i.id IS NULL THEN f.plain ELSE f.salted END, 'new'
         FROM fresh f LEFT JOIN _ids_issued i ON i.id = f.plain
-    """, [run_date])
-    con.execute(f"""
-        CREATE OR REPLACE TABLE residents AS
+    """)
+    db.create("residents", f"""
         SELECT l.source, l.record_id, f.resident_id
         FROM {labels} l JOIN _ids_final f ON f.label = l.label
     """)
     # the registry: every record seen now, plus records not seen this run (kept as they were)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _id_map_new AS
+    day = f"CAST('{_date(run_date)}' AS DATE)"
+    db.create("_id_map_new", f"""
         SELECT r.source, r.record_id, r.resident_id,
-               coalesce(m.first_seen_run, CAST(? AS DATE)) AS first_seen_run,
-               CAST(? AS DATE) AS last_seen_run
+               coalesce(m.first_seen_run, {day}) AS first_seen_run,
+               {day} AS last_seen_run
         FROM residents r
         LEFT JOIN {prev_map} m ON m.source = r.source AND m.record_id = r.record_id
         UNION ALL
         SELECT m.* FROM {prev_map} m
         WHERE NOT EXISTS (SELECT 1 FROM residents r
                           WHERE r.source = m.source AND r.record_id = m.record_id)
-    """, [run_date, run_date])
-    con.execute(f"""
-        CREATE OR REPLACE TABLE _id_history_new AS
+    """)
+    db.create("_id_history_new", f"""
         WITH moves AS (
             SELECT m.resident_id AS old_id, r.resident_id AS new_id, count(*) AS records
             FROM residents r
@@ -160,15 +171,21 @@ def assign(con, run_date: str, labels: str = "resident_labels") -> str:
                     WHEN lo.resident_id IS NULL THEN 'merge'
                     WHEN f.how = 'new' THEN 'split'
                     ELSE 'moved' END AS reason,
-               CAST(mv.records AS INTEGER) AS records, CAST(? AS DATE) AS run_date,
-               CAST(now() AS TIMESTAMP) AS recorded_at
+               CAST(mv.records AS INTEGER) AS records, {day} AS run_date,
+               CAST(current_timestamp AS TIMESTAMP) AS recorded_at
         FROM moves mv
         JOIN _ids_final f ON f.resident_id = mv.new_id
         LEFT JOIN live lo ON lo.resident_id = mv.old_id
-    """, [run_date])
-    for t in ("_ids_clusters", "_ids_cand", "_ids_taken", "_ids_issued", "_ids_final"):
-        con.execute(f"DROP TABLE {t}")
+    """)
+    db.drop("_ids_clusters", "_ids_cand", "_ids_taken", "_ids_issued", "_ids_final")
     return "residents"
+
+
+def _date(run_date: str) -> str:
+    """``run_date`` checked as an ISO date (it is inlined into the SQL)."""
+    import datetime as dt
+
+    return dt.date.fromisoformat(str(run_date)).isoformat()
 
 
 def store(con, run_date: str) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matching import dedupe, ids, inputs, predict, review, seed, train
+from matching import dedupe, engine, ids, inputs, predict, review, seed, train
 from matching.inputs import KYR, WH
 from matching.settings import MatchSettings, load_settings
 
@@ -32,12 +33,23 @@ class MatchResult:
 
 @dataclass
 class Workspace:
-    """The in-memory DuckDB with the inputs loaded."""
+    """The in-memory DuckDB with the inputs loaded (``con``: it reads and, at the end,
+    writes the warehouse) and the engine the matching SQL runs on (``db``: the same
+    DuckDB, or Spark with the inputs handed over through ``exchange``)."""
 
     con: object
     kyr: inputs.FeedTable
     linked: list[inputs.FeedTable]
     departments: list[inputs.FeedTable]
+    db: engine.Engine | None = None
+    exchange: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.db = self.db or engine.DuckDBEngine(self.con)
+
+    @property
+    def on_spark(self) -> bool:
+        return self.db.dialect == "spark"
 
 
 def open_inputs(warehouse: str | Path, settings: MatchSettings) -> Workspace:
@@ -49,7 +61,31 @@ def open_inputs(warehouse: str | Path, settings: MatchSettings) -> Workspace:
     depts = [f for f in linked if f.feed in dept_names]
     if settings.dedupe.include_feeds == "all_linked":
         depts = list(linked)
-    return Workspace(con, kyr, linked, depts)
+    ws = Workspace(con, kyr, linked, depts)
+    if settings.backend == "spark":
+        ws.exchange = Path(settings.spark.exchange_dir or
+                           Path(warehouse).parent / "matching_tmp" / "spark")
+        ws.db = engine.SparkEngine(engine.spark_session(settings, ws.exchange))
+        log.info("backend spark: handing the inputs over (%s)", ws.exchange)
+        engine.to_spark(con, ws.db, [kyr.table, inputs.DEACTIVATED,
+                                     *[f.table for f in linked]], ws.exchange / "in")
+    return ws
+
+
+def collect_results(ws: Workspace, seed_tables: list[str], settings: MatchSettings) -> None:
+    """Spark -> the DuckDB workspace: the tables ``store_results`` and the deliveries
+    read (scored pairs only down to the review floor, the 3 best KYR candidates)."""
+    floor = min(review.DEDUPE_REVIEW_FLOOR, settings.dedupe.threshold)
+    tables = {t: f"SELECT * FROM {t}" for t in [*seed_tables, "residents", "duplicates"]}
+    tables["pred_dedupe"] = f"SELECT * FROM pred_dedupe WHERE match_probability >= {floor}"
+    for f in ws.linked:
+        tables[f"pred_seed_{f.feed}"] = (
+            f"SELECT * FROM pred_seed_{f.feed} QUALIFY row_number() OVER "
+            f"(PARTITION BY record_id ORDER BY match_weight DESC, kyr_token) <= 3")
+    for t in ("_id_map_new", "_id_history_new"):
+        if ws.db.exists(t):
+            tables[t] = f"SELECT * FROM {t}"
+    engine.to_duckdb(ws.db, ws.con, tables, ws.exchange / "out")
 
 
 def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
@@ -77,12 +113,13 @@ def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
         trained.append(name)
         return model
 
+    con = ws.db.raw  # training runs on the backend (a Spark session with backend: spark)
     seed_models = {f.feed: get(f"seed_{f.feed}", lambda save, f=f: train.train_seed_model(
-        ws.con, ws.kyr, f, settings, save=save)) for f in ws.linked}
+        con, ws.kyr, f, settings, save=save)) for f in ws.linked}
     dedupe_model = None
     if ws.departments:
         dedupe_model = get("dedupe", lambda save: train.train_dedupe_model(
-            ws.con, ws.departments, settings, save=save))
+            con, ws.departments, settings, save=save))
     return seed_models, dedupe_model, trained
 
 
@@ -92,9 +129,14 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
     """Everything up to the ``seed_<feed>``, ``residents`` and ``duplicates`` tables.
 
     Reviewers' decisions (``matching.review``) override the model at the marked hooks;
-    with ``run_date`` resident ids come from the id registry (``matching.ids``)."""
-    con = ws.con
-    review.load_effective(con)
+    with ``run_date`` resident ids come from the id registry (``matching.ids``).
+    The warehouse is read here through DuckDB; everything else runs on ``ws.db``."""
+    con = ws.db
+    review.load_effective(ws.con)
+    if ws.on_spark:  # the reviewers' decisions and the id registry, for the hooks
+        ids.load_previous(ws.con)
+        engine.to_spark(ws.con, ws.db, [review.EFFECTIVE, ids.PREV_MAP, ids.PREV_HISTORY],
+                        ws.exchange / "state")
     prov_tables = []
     for f in ws.linked:
         pred_table, secs = predict.predict_seed(con, ws.kyr, f, seed_models[f.feed], settings)
@@ -108,9 +150,11 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
         timings["predict_dedupe"] = secs
     else:
-        con.execute("CREATE OR REPLACE TABLE pred_dedupe (source_l VARCHAR, record_l VARCHAR, "
-                    "source_r VARCHAR, record_r VARCHAR, match_weight DOUBLE, "
-                    "match_probability DOUBLE)")
+        con.create("pred_dedupe", "SELECT " + ", ".join(
+            f"CAST(NULL AS {t}) AS {c}" for c, t in (
+                ("source_l", "VARCHAR"), ("record_l", "VARCHAR"), ("source_r", "VARCHAR"),
+                ("record_r", "VARCHAR"), ("match_weight", "DOUBLE"),
+                ("match_probability", "DOUBLE"))) + " WHERE false")
     t0 = time.time()
     dedupe.build_edges(con, settings, prov_tables, ws.departments)
     review.apply_dedupe_decisions(con)  # review hook
@@ -254,6 +298,10 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     timings["training"] = time.time() - t0
     seed_tables = match_workspace(ws, settings, seed_models, dedupe_model, timings,
                                   run_date=run_date)
+    if ws.on_spark:
+        t0 = time.time()
+        collect_results(ws, seed_tables, settings)
+        timings["spark_collect"] = time.time() - t0
     t0 = time.time()
     store_results(ws, h.warehouse, seed_tables, run_date, settings)
     timings["store"] = time.time() - t0
@@ -270,8 +318,12 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     result.timings = timings
     ws.con.execute(f"INSERT INTO {WH}.matching.runs VALUES (CAST(? AS DATE), now(), ?)",
                    [run_date, json.dumps({"counts": result.counts, "timings": timings,
-                                          "trained": trained})])
+                                          "trained": trained,
+                                          "backend": settings.backend})])
     ws.con.close()
+    if ws.exchange is not None:  # the hand-over files (not Spark's checkpoints)
+        for part in ("in", "state", "out"):
+            shutil.rmtree(ws.exchange / part, ignore_errors=True)
     return result
 
 

@@ -25,7 +25,7 @@ import math
 import re
 import time
 
-from matching import train
+from matching import engine, train
 from matching.inputs import INPUT_COLUMNS, KYR
 from matching.settings import MatchSettings
 
@@ -176,11 +176,12 @@ def _predict(linker, settings: MatchSettings):
     )
 
 
-def predict_seed(con, kyr, src, model: dict, settings: MatchSettings) -> tuple[str, float]:
+def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[str, float]:
     """Score ``src`` records against KYR; returns (table name, seconds)."""
     from splink import Linker
 
-    db_api = train.make_db_api(con, settings)
+    db = engine.of(db)
+    db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
     linker = Linker(sdfs, train.splink_settings(model, NEUTRAL_LAMBDA, settings.backend),
@@ -190,8 +191,7 @@ def predict_seed(con, kyr, src, model: dict, settings: MatchSettings) -> tuple[s
     t0 = time.time()
     pred = _score(linker, [kyr, src], model, settings)
     table = f"pred_seed_{src.feed}"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE {table} AS
+    db.create(table, f"""
         SELECT CASE WHEN source_dataset_l = '{KYR}' THEN unique_id_r ELSE unique_id_l END
                    AS record_id,
                CASE WHEN source_dataset_l = '{KYR}' THEN unique_id_l ELSE unique_id_r END
@@ -207,10 +207,11 @@ def predict_seed(con, kyr, src, model: dict, settings: MatchSettings) -> tuple[s
     return table, secs
 
 
-def predict_dedupe(con, feeds: list, model: dict, settings: MatchSettings) -> tuple[str, float]:
+def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings) -> tuple[str, float]:
     from splink import Linker
 
-    db_api = train.make_db_api(con, settings)
+    db = engine.of(db)
+    db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(f.table, table_name=f.feed) for f in feeds]
     model_settings = train.splink_settings(model, NEUTRAL_LAMBDA, settings.backend)
     model_settings["link_type"] = train.dedupe_link_type(len(feeds))
@@ -220,8 +221,7 @@ def predict_dedupe(con, feeds: list, model: dict, settings: MatchSettings) -> tu
     one_feed = model_settings["link_type"] == "dedupe_only"  # no source_dataset columns
     sl = f"'{feeds[0].feed}'" if one_feed else "source_dataset_l"
     sr = f"'{feeds[0].feed}'" if one_feed else "source_dataset_r"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE pred_dedupe AS
+    db.create("pred_dedupe", f"""
         SELECT {sl} AS source_l, unique_id_l AS record_l,
                {sr} AS source_r, unique_id_r AS record_r,
                match_weight,

@@ -28,8 +28,10 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+from matching import engine
 from matching.dedupe import CLERICAL_WEIGHT  # edge weight of a confirmed pair
 from matching.inputs import KYR, WH
+from matching.seed import PROV_COLUMNS, SEED_COLUMNS
 
 TABLE = "review_decisions"
 DDL = (f"CREATE TABLE IF NOT EXISTS {{db}}.matching.{TABLE} ("
@@ -84,57 +86,89 @@ def _seed(decision: str, source: str) -> str:
             f"WHERE kind = 'seed' AND source_l = '{source}' AND decision = '{decision}'")
 
 
-def drop_rejected_seed_pairs(con, source: str, pred_table: str) -> None:
+def _confirmed(source: str) -> str:
+    """Confirmed (record, UID) pairs of ``source``, one per record (the latest)."""
+    return (f"SELECT record_id, kyr_token FROM (SELECT record_l AS record_id, "
+            f"record_r AS kyr_token, row_number() OVER (PARTITION BY record_l "
+            f"ORDER BY decided_at DESC, record_r) AS rk FROM {EFFECTIVE} "
+            f"WHERE kind = 'seed' AND source_l = '{source}' AND decision = 'match') q "
+            f"WHERE rk = 1")
+
+
+def _any(db, sql: str) -> bool:
+    return bool(db.rows(f"SELECT count(*) FROM ({sql}) q")[0][0])
+
+
+def drop_rejected_seed_pairs(db, source: str, pred_table: str) -> None:
     """Before the posterior: a rejected (record, UID) pair is no candidate at all."""
-    con.execute(f"""DELETE FROM {pred_table} p USING ({_seed('non_match', source)}) r
-                    WHERE p.record_id = r.record_id AND p.kyr_token = r.kyr_token""")
+    db = engine.of(db)
+    rejected = _seed("non_match", source)
+    if _any(db, rejected):
+        db.create(pred_table, f"""
+            SELECT p.* FROM {pred_table} p
+            WHERE NOT EXISTS (SELECT 1 FROM ({rejected}) r
+                              WHERE r.record_id = p.record_id AND r.kyr_token = p.kyr_token)""")
 
 
-def force_confirmed_seeds(con, source: str, seed_table: str, pred_table: str,
+def force_confirmed_seeds(db, source: str, seed_table: str, pred_table: str,
                           final: bool = False) -> None:
     """A confirmed pair is seeded. ``final`` (after the conflict rule): the record keeps
     its UID and other records of the source seeded to it go to review (uid_conflict)."""
-    conf = _seed("match", source)
-    con.execute(f"""
-        UPDATE {seed_table} AS s SET candidate_uid_token = c.kyr_token,
-               match_status = 'seeded', reason = 'clerical_match', match_probability = 1.0,
-               match_weight = p.match_weight
-               {", uid_token = c.kyr_token" if final else ""}
-        FROM ({conf}) c LEFT JOIN {pred_table} p
-             ON p.record_id = c.record_id AND p.kyr_token = c.kyr_token
-        WHERE s.source_record_id = c.record_id""")
-    if final:
-        con.execute(f"""
-            UPDATE {seed_table} AS s SET uid_token = NULL, match_status = 'review',
-                   reason = 'uid_conflict'
-            FROM ({conf}) c
-            WHERE s.uid_token = c.kyr_token AND s.source_record_id <> c.record_id
-              AND s.source_record_id NOT IN (SELECT record_id FROM ({conf}))""")
+    db = engine.of(db)
+    conf = _confirmed(source)
+    if not _any(db, conf):
+        return
+    hit = "c.record_id IS NOT NULL"
+    lost = "x.kyr_token IS NOT NULL AND c.record_id IS NULL" if final else "false"
+    expr = {
+        "uid_token": f"CASE WHEN {hit} THEN c.kyr_token WHEN {lost} THEN NULL "
+                     "ELSE s.uid_token END",
+        "candidate_uid_token": f"CASE WHEN {hit} THEN c.kyr_token ELSE s.candidate_uid_token END",
+        "match_status": f"CASE WHEN {hit} THEN 'seeded' WHEN {lost} THEN 'review' "
+                        "ELSE s.match_status END",
+        "reason": f"CASE WHEN {hit} THEN 'clerical_match' WHEN {lost} THEN 'uid_conflict' "
+                  "ELSE s.reason END",
+        "match_probability": f"CASE WHEN {hit} THEN 1.0 ELSE s.match_probability END",
+        "match_weight": f"CASE WHEN {hit} THEN p.match_weight ELSE s.match_weight END",
+    }
+    cols = SEED_COLUMNS if final else PROV_COLUMNS
+    select = ", ".join(f"{expr[c]} AS {c}" if c in expr else f"s.{c}" for c in cols)
+    lost_join = (f"LEFT JOIN (SELECT DISTINCT kyr_token FROM ({conf}) k) x "
+                 "ON x.kyr_token = s.uid_token" if final else "")
+    db.create(seed_table, f"""
+        SELECT {select} FROM {seed_table} s
+        LEFT JOIN ({conf}) c ON c.record_id = s.source_record_id
+        LEFT JOIN {pred_table} p ON p.record_id = c.record_id AND p.kyr_token = c.kyr_token
+        {lost_join}""")
 
 
-def barred_links(con) -> str:
+def barred_links(db) -> str:
     """Table ``review_barred`` (source, record_id, label): rejected seed pairs as cluster
     labels, so ``dedupe.resident_clusters`` never joins the record to that resident."""
-    con.execute(f"""CREATE OR REPLACE TABLE review_barred AS
+    return engine.of(db).create("review_barred", f"""
         SELECT source_l AS source, record_l AS record_id, 'K:' || record_r AS label
         FROM {EFFECTIVE} WHERE kind = 'seed' AND decision = 'non_match'""")
-    return "review_barred"
 
 
-def apply_dedupe_decisions(con, edges: str = "dedupe_edges") -> None:
+def apply_dedupe_decisions(db, edges: str = "dedupe_edges") -> None:
     """Rejected pairs lose their edge; confirmed pairs get one (probability 1)."""
-    con.execute(f"""
-        DELETE FROM {edges} e USING {EFFECTIVE} d
-        WHERE d.kind = 'dedupe'
-          AND ((e.source_l = d.source_l AND e.record_l = d.record_l
-                AND e.source_r = d.source_r AND e.record_r = d.record_r)
-            OR (e.source_l = d.source_r AND e.record_l = d.record_r
-                AND e.source_r = d.source_l AND e.record_r = d.record_l))""")
-    con.execute(f"""
-        INSERT INTO {edges} (source_l, record_l, source_r, record_r, match_weight,
-                             match_probability)
-        SELECT source_l, record_l, source_r, record_r, {CLERICAL_WEIGHT}, 1.0
-        FROM {EFFECTIVE} WHERE kind = 'dedupe' AND decision = 'match'""")
+    db = engine.of(db)
+    decided = f"SELECT * FROM {EFFECTIVE} WHERE kind = 'dedupe'"
+    if not _any(db, decided):
+        return
+    # one NOT EXISTS per orientation: equality joins on both engines
+    not_decided = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM ({decided}) d WHERE e.source_l = d.source_{a} "
+        f"AND e.record_l = d.record_{a} AND e.source_r = d.source_{b} "
+        f"AND e.record_r = d.record_{b})" for a, b in (("l", "r"), ("r", "l")))
+    db.create(edges, f"""
+        SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
+               e.match_probability
+        FROM {edges} e WHERE {not_decided}
+        UNION ALL
+        SELECT source_l, record_l, source_r, record_r, CAST({CLERICAL_WEIGHT} AS DOUBLE),
+               CAST(1.0 AS DOUBLE)
+        FROM ({decided}) d WHERE decision = 'match'""")
 
 
 # --------------------------------------------------------------------------- import

@@ -16,14 +16,17 @@ and the others go to ``review`` with reason ``uid_conflict``.
 
 from __future__ import annotations
 
+from matching import engine
 from matching.settings import SourceThresholds
 
+PROV_COLUMNS = ("source", "source_record_id", "candidate_uid_token", "match_probability",
+                "match_weight", "runner_up_weight", "match_status", "reason")
 SEED_COLUMNS = ("source", "source_record_id", "uid_token", "candidate_uid_token",
                 "match_probability", "match_weight", "runner_up_weight", "match_status",
                 "reason")
 
 
-def provisional(con, source: str, pred_table: str, inp_table: str,
+def provisional(db, source: str, pred_table: str, inp_table: str,
                 th: SourceThresholds) -> str:
     """Status per record before conflict resolution -> table ``prov_<source>``.
 
@@ -42,8 +45,7 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
     so thresholds chosen on one state size carry to another.
     """
     out = f"prov_{source}"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE {out} AS
+    engine.of(db).create(out, f"""
         WITH first_rank AS (
             SELECT record_id, kyr_token, match_weight,
                    row_number() OVER (PARTITION BY record_id
@@ -121,7 +123,7 @@ def provisional(con, source: str, pred_table: str, inp_table: str,
     return out
 
 
-def resolve(con, source: str, prov_table: str, dedupe_table: str | None = None,
+def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
             pairs_table: str | None = None, pair_threshold: float = 0.5) -> str:
     """Apply the conflict rule -> table ``seed_<source>`` with ``SEED_COLUMNS``.
 
@@ -145,8 +147,7 @@ def resolve(con, source: str, prov_table: str, dedupe_table: str | None = None,
         dd_col = "d.dedupe_cluster"
     else:
         dd_join, dd_col = "", "CAST(NULL AS VARCHAR)"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE {out} AS
+    engine.of(db).create(out, f"""
         WITH s AS (
             SELECT p.*, {dd_col} AS dcl,
                    first_value(p.source_record_id) OVER w AS winner,

@@ -78,6 +78,20 @@ class DedupeSettings:
 
 
 @dataclass(frozen=True)
+class SparkSettings:
+    """``backend: spark``: where Spark runs and where it meets the DuckDB warehouse."""
+
+    # used only when no Spark session is active (spark-submit or a notebook brings one)
+    master: str = "local[*]"
+    # the run's input tables go to Spark, and its results come back, as Parquet here;
+    # on a cluster it must be storage every executor reads (HDFS, S3, a shared mount).
+    # None = <warehouse folder>/matching_tmp/spark
+    exchange_dir: str | None = None
+    checkpoint_dir: str | None = None  # None = <exchange_dir>/checkpoints
+    conf: dict[str, str] = field(default_factory=dict)  # extra spark.* settings
+
+
+@dataclass(frozen=True)
 class MatchSettings:
     backend: str = "duckdb"
     random_seed: int = 42
@@ -96,6 +110,7 @@ class MatchSettings:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     prediction: PredictionSettings = field(default_factory=PredictionSettings)
     models_dir: Path = MODELS_DIR
+    spark: SparkSettings = field(default_factory=SparkSettings)
 
     def thresholds(self, source: str) -> SourceThresholds:
         return self.sources.get(source, self.defaults)
@@ -133,6 +148,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
     tr = raw.get("training") or {}
     pr = raw.get("prediction") or {}
     dd = raw.get("dedupe") or {}
+    sp = raw.get("spark") or {}
     settings = MatchSettings(
         backend=str(raw.get("backend", "duckdb")),
         random_seed=int(raw.get("random_seed", 42)),
@@ -160,6 +176,12 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
             duckdb_threads=pr.get("duckdb_threads"),
             duckdb_memory_limit=pr.get("duckdb_memory_limit"),
             duckdb_temp_directory=pr.get("duckdb_temp_directory"),
+        ),
+        spark=SparkSettings(
+            master=str(sp.get("master", SparkSettings.master)),
+            exchange_dir=sp.get("exchange_dir"),
+            checkpoint_dir=sp.get("checkpoint_dir"),
+            conf={str(k): str(v) for k, v in (sp.get("conf") or {}).items()},
         ),
     )
     return replace(settings, **overrides) if overrides else settings
