@@ -61,13 +61,15 @@ class DuckDBEngine:
 
 
 class SparkEngine:
-    """A SparkSession; tables are temp views over checkpointed DataFrames (the session
-    needs ``sparkContext.setCheckpointDir``, as Splink does)."""
+    """A SparkSession; each table is written as Parquet under ``folder`` and read back
+    as a temp view (Splink's default way to cut a plan's lineage on Spark; Spark's own
+    ``checkpoint`` failed with an internal error on a union of checkpointed tables)."""
 
     dialect = "spark"
 
-    def __init__(self, spark) -> None:
-        self.raw = spark
+    def __init__(self, spark, folder: str | Path) -> None:
+        self.raw, self.folder = spark, str(folder).rstrip("/")
+        self._n = 0
 
     @staticmethod
     def translate(sql: str) -> str:
@@ -86,8 +88,10 @@ class SparkEngine:
         return [tuple(r) for r in self._df(sql, params).collect()]
 
     def create(self, name: str, sql: str, params: list | None = None) -> str:
-        df = self._df(sql, params).checkpoint(eager=True)
-        df.createOrReplaceTempView(name)
+        self._n += 1  # a new path per version: the old one may still be being read
+        path = f"{self.folder}/t{name}_{self._n}"
+        self._df(sql, params).write.mode("overwrite").parquet(path)
+        self.raw.read.parquet(path).createOrReplaceTempView(name)
         return name
 
     def drop(self, *names: str) -> None:
@@ -134,9 +138,18 @@ def spark_session(settings, exchange_dir: Path) -> Any:
 
 def to_spark(con, spark: SparkEngine, names: list[str], folder: Path) -> None:
     """DuckDB workspace tables -> Spark temp views of the same names, through Parquet."""
+    import sqlglot
+
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
-        path = folder / f"{name}.parquet"
+        if not con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]:
+            # Spark cannot read the schema of a Parquet file without row groups
+            schema = ", ".join(
+                f"`{c}` {sqlglot.exp.DataType.build(t, dialect='duckdb').sql('spark')}"
+                for c, t, *_ in con.execute(f"DESCRIBE {name}").fetchall())
+            spark.raw.createDataFrame([], schema).createOrReplaceTempView(name)
+            continue
+        path = folder / f"t{name}.parquet"  # Spark skips files named _* or .*
         con.execute(f"COPY (SELECT * FROM {name}) TO '{path}' (FORMAT parquet)")
         spark.register_parquet(name, str(path))
 
@@ -146,7 +159,7 @@ def to_duckdb(spark: SparkEngine, con, tables: dict[str, str], folder: Path) -> 
     tables, through Parquet."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, sql in tables.items():
-        path = folder / name
+        path = folder / f"t{name}"
         # one file per table: the results are small next to the pairs scored, and an
         # empty result still writes its schema
         spark.raw.sql(spark.translate(sql)).coalesce(1).write.mode("overwrite").parquet(

@@ -65,7 +65,8 @@ def open_inputs(warehouse: str | Path, settings: MatchSettings) -> Workspace:
     if settings.backend == "spark":
         ws.exchange = Path(settings.spark.exchange_dir or
                            Path(warehouse).parent / "matching_tmp" / "spark")
-        ws.db = engine.SparkEngine(engine.spark_session(settings, ws.exchange))
+        ws.db = engine.SparkEngine(engine.spark_session(settings, ws.exchange),
+                                   ws.exchange / "work")
         log.info("backend spark: handing the inputs over (%s)", ws.exchange)
         engine.to_spark(con, ws.db, [kyr.table, inputs.DEACTIVATED,
                                      *[f.table for f in linked]], ws.exchange / "in")
@@ -322,7 +323,7 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
                                           "backend": settings.backend})])
     ws.con.close()
     if ws.exchange is not None:  # the hand-over files (not Spark's checkpoints)
-        for part in ("in", "state", "out"):
+        for part in ("in", "state", "work", "out"):
             shutil.rmtree(ws.exchange / part, ignore_errors=True)
     return result
 

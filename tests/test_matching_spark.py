@@ -1,19 +1,24 @@
-"""The Spark backend: the committed models, blocking rules and comparisons run on
-Splink's ``SparkAPI`` (local Spark, Splink's Jaro-Winkler jar) and give the same pairs
-and match weights as on DuckDB; a model trained on Spark scores on DuckDB.
+"""The Spark backend (local Spark, Splink's Jaro-Winkler jar).
 
-Only Splink's part runs on Spark here (training and ``predict``); the workspace SQL
-around it is DuckDB's (matching/README.md, "Backends")."""
+* Splink's part: the committed models, blocking rules and comparisons give the same
+  pairs and match weights on ``SparkAPI`` as on DuckDB; a model trained on Spark
+  scores on DuckDB.
+* The whole run: ``run_matching`` with ``backend: spark`` (inputs handed over as
+  Parquet, Splink, then the workspace SQL translated by sqlglot: seeding posterior,
+  review hooks, dedupe vetoes, clusters, stable ids) gives the DuckDB run's results.
+"""
 
 from __future__ import annotations
 
+import csv
 import logging
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from matching import dialect, pipeline, predict, train
+from matching import dialect, pipeline, predict, review, train
 from matching.inputs import FeedTable
 from matching.settings import load_settings
 from srdh.paths import Home
@@ -152,3 +157,118 @@ def test_a_model_trained_on_spark_scores_on_duckdb(both, spark, tmp_path):
     duck, _ = _linkers(ws, spark, [ws.kyr, f], model)
     pairs = _pairs(duck)
     assert len(pairs) > 100 and pairs["match_weight"].max() > 20
+
+
+def _tables(home: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    try:
+        q = {
+            "seeding": "SELECT source, source_record_id, match_status, reason, uid_token, "
+                       "candidate_uid_token FROM matching.seeding",
+            "residents": "SELECT source, record_id, resident_id FROM matching.residents",
+            "duplicates": "SELECT source, source_record_id, resident_id FROM matching.duplicates",
+            "id_map": "SELECT source, record_id, resident_id FROM matching.resident_id_map",
+            "history": "SELECT old_id, new_id, reason, records FROM matching.id_history",
+            "runs": "SELECT summary::VARCHAR AS s FROM matching.runs ORDER BY finished_at",
+        }
+        return {k: con.execute(v).df() for k, v in q.items()}
+    finally:
+        con.close()
+
+
+def _decide(home: Path, path: Path) -> dict:
+    """A reviewer's file from a first run: confirm a record in review, reject a seeding,
+    reject one surviving dedupe pair."""
+    import duckdb
+
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    one = lambda sql: con.execute(sql).fetchall()[0]  # noqa: E731
+    confirm = one("SELECT source, source_record_id, candidate_uid_token FROM matching.seeding "
+                  "WHERE match_status = 'review' AND candidate_uid_token IS NOT NULL "
+                  "ORDER BY ALL LIMIT 1")
+    reject = one("SELECT source, source_record_id, uid_token FROM matching.seeding "
+                 "WHERE reason = 'best_link' ORDER BY ALL LIMIT 1")
+    pair = one("SELECT source_l, record_l, source_r, record_r FROM matching.dedupe_pairs "
+               "ORDER BY ALL LIMIT 1")
+    con.close()
+    rows = [("seed", confirm[0], confirm[1], "uid_kyr", confirm[2], "match"),
+            ("seed", reject[0], reject[1], "uid_kyr", reject[2], "non_match"),
+            ("dedupe", *pair, "non_match")]
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(review.IMPORT_COLUMNS)
+        w.writerows([(*r, "desk.1", "test", "2026-11-28T10:00") for r in rows])
+    return {"confirm": confirm, "reject": reject, "pair": pair}
+
+
+@pytest.fixture(scope="module")
+def matched_on_both(generated_small_state, spark, tmp_path_factory):
+    """A first DuckDB run, reviewers' decisions, then the second run of that home on
+    DuckDB and, from a copy, on Spark (the registry and the decisions handed over)."""
+    from conftest import fake_resolver
+
+    root = tmp_path_factory.mktemp("spark_match")
+    duck, spk = root / "duckdb", root / "spark"
+    shutil.copytree(generated_small_state["home"], duck)
+    pipeline.run_matching(duck, load_settings(), run_date="2026-11-27", resolve=fake_resolver)
+    decided = _decide(duck, root / "decided.csv")
+    review.import_decisions(Home.at(duck).warehouse, root / "decided.csv")
+    shutil.copytree(duck, spk)
+    results = {}
+    for home, backend in ((duck, "duckdb"), (spk, "spark")):
+        results[backend] = pipeline.run_matching(
+            home, load_settings(backend=backend), run_date="2026-11-28", resolve=fake_resolver)
+    return {"homes": {"duckdb": duck, "spark": spk}, "results": results,
+            "tables": {"duckdb": _tables(duck), "spark": _tables(spk)}, "decided": decided}
+
+
+def _agree(a, b, key: list[str], cols: list[str]) -> float:
+    m = a.merge(b, on=key, how="outer", suffixes=("_a", "_b"), indicator=True)
+    same = m["_merge"] == "both"
+    for c in cols:
+        same &= (m[f"{c}_a"] == m[f"{c}_b"]) | (m[f"{c}_a"].isna() & m[f"{c}_b"].isna())
+    return float(same.mean())
+
+
+def test_srdh_match_on_spark_gives_the_duckdb_results(matched_on_both):
+    """Everything but Jaro-Winkler boundary cases (see ``_assert_same``) is the same."""
+    t, r = matched_on_both["tables"], matched_on_both["results"]
+    assert set(r["spark"].counts) == set(r["duckdb"].counts) >= {"food_pds", "rd_mgnrega"}
+    seeding_key = ["source", "source_record_id"]
+    assert len(t["spark"]["seeding"]) == len(t["duckdb"]["seeding"]) > 3000
+    assert _agree(t["duckdb"]["seeding"], t["spark"]["seeding"], seeding_key,
+                  ["match_status", "uid_token"]) > 0.995
+    assert _agree(t["duckdb"]["residents"], t["spark"]["residents"],
+                  ["source", "record_id"], ["resident_id"]) > 0.995
+    assert _agree(t["duckdb"]["id_map"], t["spark"]["id_map"],
+                  ["source", "record_id"], ["resident_id"]) > 0.995
+    dup_d, dup_s = t["duckdb"]["duplicates"], t["spark"]["duplicates"]
+    assert len(dup_d) > 20
+    assert _agree(dup_d, dup_s, seeding_key, ["resident_id"]) > 0.95
+    assert '"backend": "spark"' in t["spark"]["runs"]["s"].iloc[-1]
+    for source in r["spark"].sources:  # the deliveries, from Spark's results
+        assert (matched_on_both["homes"]["spark"] / "deliveries" / source / "2026-11-28"
+                / "uid_seeding.parquet").exists()
+
+
+def test_review_decisions_apply_on_spark(matched_on_both):
+    """The hooks (rebuilt tables instead of UPDATE/DELETE) do what they do on DuckDB."""
+    d = matched_on_both["decided"]
+    for backend in ("duckdb", "spark"):
+        s = matched_on_both["tables"][backend]["seeding"].set_index(
+            ["source", "source_record_id"])
+        confirmed = s.loc[(d["confirm"][0], d["confirm"][1])]
+        assert (confirmed["match_status"], confirmed["reason"], confirmed["uid_token"]) == (
+            "seeded", "clerical_match", d["confirm"][2]), backend
+        assert s.loc[(d["reject"][0], d["reject"][1]), "uid_token"] != d["reject"][2]
+
+
+def test_stable_ids_carry_over_on_spark(matched_on_both):
+    """The second run reads the first run's registry on Spark: ids the decisions did not
+    touch are kept, and the history says what moved, as on DuckDB."""
+    t = matched_on_both["tables"]
+    h_d, h_s = t["duckdb"]["history"], t["spark"]["history"]
+    assert len(h_s) == len(h_d) > 0  # the decisions moved some records
+    assert _agree(h_d, h_s, ["old_id", "new_id"], ["reason", "records"]) > 0.9
