@@ -8,10 +8,25 @@ HOME_HELP = "SRDH home (default $SRDH_HOME or ./.srdh)"
 CONFIG_HELP = "matching config YAML (default matching/config.yaml)"
 
 
-def _settings(config: str | None):
+BACKEND_HELP = ("duckdb | spark (default: the config's `backend`); spark needs the "
+                "`spark` extra and Java 17 (matching/README.md, \"Backends\")")
+MASTER_HELP = ("Spark master URL when no Spark session is active, e.g. spark://host:7077 "
+               "(default: the config's spark.master, local[*])")
+
+
+def _settings(config: str | None, backend: str | None = None, master: str | None = None):
+    from dataclasses import replace
+
     from matching.settings import load_settings
 
-    return load_settings(config)
+    settings = load_settings(config)
+    if backend:
+        if backend not in ("duckdb", "spark"):
+            raise typer.BadParameter(f"{backend!r}: use duckdb or spark", param_hint="--backend")
+        settings = replace(settings, backend=backend)
+    if master:
+        settings = replace(settings, spark=replace(settings.spark, master=master))
+    return settings
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +36,8 @@ def register(app: typer.Typer) -> None:
         run_date: str = typer.Option(None, help="run date YYYY-MM-DD (default today)"),
         config: str = typer.Option(None, help=CONFIG_HELP),
         retrain: bool = typer.Option(False, help="retrain every model before matching"),
+        backend: str = typer.Option(None, help=BACKEND_HELP),
+        spark_master: str = typer.Option(None, help=MASTER_HELP),
         no_deliveries: bool = typer.Option(
             False, hidden=True, help="kept for old scripts: `srdh match` writes no files"),
     ) -> None:
@@ -34,9 +51,11 @@ def register(app: typer.Typer) -> None:
         """
         from matching.api import run_matching
 
-        res = run_matching(home, run_date=run_date, settings=_settings(config), retrain=retrain,
+        settings = _settings(config, backend, spark_master)
+        res = run_matching(home, run_date=run_date, settings=settings, retrain=retrain,
                            deliver_files=False)
-        typer.echo(f"run date {res.run_date}; trained: {', '.join(res.trained) or 'none'}")
+        typer.echo(f"run date {res.run_date} on {settings.backend}; "
+                   f"trained: {', '.join(res.trained) or 'none'}")
         for source in res.sources:
             c = res.counts.get(source, {})
             typer.echo(f"{source:<18} seeded {c.get('seeded', 0):>8}  review "
@@ -49,13 +68,15 @@ def register(app: typer.Typer) -> None:
     def train(
         home: str = typer.Option(None, help=HOME_HELP),
         config: str = typer.Option(None, help=CONFIG_HELP),
+        backend: str = typer.Option(None, help=BACKEND_HELP),
+        spark_master: str = typer.Option(None, help=MASTER_HELP),
     ) -> None:
         """Retrain the matching models (u by random sampling, then EM) from this home's data.
 
         Saves them under matching/models/ (committed)."""
         from matching.api import train_models
 
-        trained = train_models(home, _settings(config))
+        trained = train_models(home, _settings(config, backend, spark_master))
         typer.echo("trained: " + ", ".join(trained))
 
     @app.command("evaluate")
