@@ -233,7 +233,8 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
     cand = " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, record_id AS source_record_id, kyr_token AS uid_token, "
         f"match_weight, match_probability FROM pred_seed_{f.feed} "
-        f"QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY match_weight DESC) <= 3"
+        f"QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY match_weight DESC, "
+        f"kyr_token) <= 3"
         for f in ws.linked)
     con.execute(f"CREATE OR REPLACE TABLE _candidates AS {cand}" if cand else
                 "CREATE OR REPLACE TABLE _candidates AS SELECT 1 AS x WHERE false")

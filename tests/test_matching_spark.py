@@ -272,3 +272,29 @@ def test_stable_ids_carry_over_on_spark(matched_on_both):
     h_d, h_s = t["duckdb"]["history"], t["spark"]["history"]
     assert len(h_s) == len(h_d) > 0  # the decisions moved some records
     assert _agree(h_d, h_s, ["old_id", "new_id"], ["reason", "records"]) > 0.9
+
+
+def test_engine_hands_over_empty_and_underscored_tables(spark, tmp_path):
+    """A first run's empty registry reaches Spark with its columns (Spark cannot read the
+    schema of a Parquet file without rows), names starting with _ survive (Spark skips
+    such files), a table rebuilt from itself works (Spark's checkpoint failed on it), and
+    an empty result comes back to DuckDB."""
+    import duckdb
+
+    from matching import engine
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE _prev_map (source VARCHAR, first_seen DATE, n INTEGER)")
+    con.execute("CREATE TABLE _taken AS SELECT 'a' AS label")
+    db = engine.SparkEngine(spark, tmp_path / "work")
+    engine.to_spark(con, db, ["_prev_map", "_taken"], tmp_path / "in")
+    assert db.columns("_prev_map") == ["source", "first_seen", "n"]
+    assert db.rows("SELECT count(*) FROM _prev_map") == [(0,)]
+    db.create("t", "SELECT label FROM _taken WHERE false")
+    for _ in range(2):
+        db.create("t", "SELECT * FROM t UNION ALL SELECT label FROM _taken")
+    assert db.rows("SELECT count(*) FROM t") == [(2,)]
+    engine.to_duckdb(db, con, {"back": "SELECT * FROM _prev_map"}, tmp_path / "out")
+    assert con.execute("SELECT count(*) FROM back").fetchall() == [(0,)]
+    assert [d[0] for d in con.execute("SELECT * FROM back").description] == [
+        "source", "first_seen", "n"]
