@@ -3,8 +3,9 @@
 Every statement of the workspace (``seed``, ``dedupe``, ``review`` hooks, ``ids``) is
 written once, in DuckDB SQL, as ``SELECT``s materialised by ``Engine.create`` (no
 ``UPDATE``/``DELETE``/``INSERT``: Spark's default catalog has none of them). On Spark
-the text is translated by sqlglot and each table is a checkpointed temp view, so a
-loop of rounds (label propagation, id assignment) never grows its lineage.
+the text is translated by sqlglot and each table is written as Parquet and read back
+as a temp view, so a loop of rounds (label propagation, id assignment) never grows its
+lineage.
 
 ``of(x)`` wraps a DuckDB connection, so callers that hold one keep working.
 """
@@ -22,9 +23,8 @@ class Engine(Protocol):
     dialect: str
     raw: Any  # what Splink's DB API wraps: a DuckDB connection or a SparkSession
 
-    def run(self, sql: str, params: list | None = None) -> None: ...
-    def rows(self, sql: str, params: list | None = None) -> list[tuple]: ...
-    def create(self, name: str, sql: str, params: list | None = None) -> str: ...
+    def rows(self, sql: str) -> list[tuple]: ...
+    def create(self, name: str, sql: str) -> str: ...
     def drop(self, *names: str) -> None: ...
     def exists(self, name: str) -> bool: ...
     def columns(self, name: str) -> list[str]: ...
@@ -36,14 +36,11 @@ class DuckDBEngine:
     def __init__(self, con) -> None:
         self.raw = con
 
-    def run(self, sql: str, params: list | None = None) -> None:
-        self.raw.execute(sql, params or [])
+    def rows(self, sql: str) -> list[tuple]:
+        return self.raw.execute(sql).fetchall()
 
-    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
-        return self.raw.execute(sql, params or []).fetchall()
-
-    def create(self, name: str, sql: str, params: list | None = None) -> str:
-        self.raw.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
+    def create(self, name: str, sql: str) -> str:
+        self.raw.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         return name
 
     def drop(self, *names: str) -> None:
@@ -77,20 +74,17 @@ class SparkEngine:
 
         return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
 
-    def _df(self, sql: str, params: list | None):
-        q = self.translate(sql)
-        return self.raw.sql(q, args=list(params)) if params else self.raw.sql(q)
+    def df(self, sql: str):
+        """A Spark DataFrame for a DuckDB-SQL ``SELECT``."""
+        return self.raw.sql(self.translate(sql))
 
-    def run(self, sql: str, params: list | None = None) -> None:
-        self._df(sql, params).collect()
+    def rows(self, sql: str) -> list[tuple]:
+        return [tuple(r) for r in self.df(sql).collect()]
 
-    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
-        return [tuple(r) for r in self._df(sql, params).collect()]
-
-    def create(self, name: str, sql: str, params: list | None = None) -> str:
+    def create(self, name: str, sql: str) -> str:
         self._n += 1  # a new path per version: the old one may still be being read
         path = f"{self.folder}/t{name}_{self._n}"
-        self._df(sql, params).write.mode("overwrite").parquet(path)
+        self.df(sql).write.mode("overwrite").parquet(path)
         self.raw.read.parquet(path).createOrReplaceTempView(name)
         return name
 
@@ -162,7 +156,7 @@ def to_duckdb(spark: SparkEngine, con, tables: dict[str, str], folder: Path) -> 
         path = folder / f"t{name}"
         # one file per table: the results are small next to the pairs scored, and an
         # empty result still writes its schema
-        spark.raw.sql(spark.translate(sql)).coalesce(1).write.mode("overwrite").parquet(
+        spark.df(sql).coalesce(1).write.mode("overwrite").parquet(
             str(path))
         con.execute(f"CREATE OR REPLACE TABLE {name} AS "
                     f"SELECT * FROM read_parquet('{path}/*.parquet')")
