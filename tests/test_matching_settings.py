@@ -37,3 +37,24 @@ def test_unknown_threshold_key_and_backend_rejected(tmp_path):
     p.write_text("backend: oracle\n")
     with pytest.raises(ValueError):
         load_settings(p)
+
+
+def test_spark_block_and_cli_backend_options(tmp_path):
+    from srdh.commands.match import _settings
+
+    p = tmp_path / "c.yaml"
+    p.write_text("backend: spark\nspark: {master: 'spark://head:7077', exchange_dir: "
+                 "/shared/srdh, conf: {spark.driver.memory: 8g}}\n")
+    s = load_settings(p)
+    assert (s.backend, s.spark.master, s.spark.exchange_dir) == (
+        "spark", "spark://head:7077", "/shared/srdh")
+    assert s.spark.conf == {"spark.driver.memory": "8g"}
+    assert load_settings().spark.master == "local[*]"
+    # `srdh match --backend spark --spark-master URL` overrides the config
+    cli = _settings(None, "spark", "local[2]")
+    assert (cli.backend, cli.spark.master) == ("spark", "local[2]")
+    assert _settings(None).backend == "duckdb"
+    import typer
+
+    with pytest.raises(typer.BadParameter, match="duckdb or spark"):
+        _settings(None, "sparkk")
