@@ -15,6 +15,7 @@ vault's token function in memory and never written anywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -258,7 +259,8 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
         pipeline.run_matching(h.root, settings, deliver_files=False)
         report["timings"]["srdh_match"] = time.time() - t0
 
-    ws = pipeline.open_inputs(h.warehouse, settings)
+    # scoring and baselines read the warehouse through DuckDB, whatever the backend
+    ws = pipeline.open_inputs(h.warehouse, dataclasses.replace(settings, backend="duckdb"))
     con = ws.con
     kyr_tokens = set(con.execute(f"SELECT unique_id FROM {ws.kyr.table}").df()["unique_id"])
     seeding = con.execute(f"SELECT * FROM {WH}.matching.seeding").df()

@@ -10,6 +10,7 @@ to ``match_weight`` (the model is scored with lambda 0.5, so the prior weight is
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from pathlib import Path
@@ -61,7 +62,8 @@ def score_pairs(con, model: dict, left_sql: str, right_sql: str, settings) -> pd
               retain_matching_columns=True,
               blocking_rules_to_generate_predictions=[
                   {"blocking_rule": "l.unique_id = r.unique_id", "sql_dialect": "duckdb"}])
-    db_api = train.make_db_api(con, settings)
+    # the review tools read the warehouse through DuckDB, whatever the matching backend
+    db_api = train.make_db_api(con, dataclasses.replace(settings, backend="duckdb"))
     sdfs = [db_api.register("_ev_l", table_name="left_side"),
             db_api.register("_ev_r", table_name="right_side")]
     linker = Linker(sdfs, ms, log_level=logging.WARNING)

@@ -298,3 +298,14 @@ def test_engine_hands_over_empty_and_underscored_tables(spark, tmp_path):
     assert con.execute("SELECT count(*) FROM back").fetchall() == [(0,)]
     assert [d[0] for d in con.execute("SELECT * FROM back").description] == [
         "source", "first_seen", "n"]
+
+
+def test_review_export_reads_through_duckdb_with_backend_spark(matched_on_both, tmp_path):
+    """With `backend: spark` configured, the review queue (Splink's waterfall over the
+    queued pairs) is still scored in DuckDB over the warehouse."""
+    from matching.evidence import export_review
+
+    home = matched_on_both["homes"]["spark"]
+    out = export_review(home, tmp_path / "queue.csv", load_settings(backend="spark"))
+    assert out["pairs"] > 0
+    assert "name_weight" in (tmp_path / "queue.csv").read_text().splitlines()[0]
