@@ -189,9 +189,14 @@ def test_resident_command_shows_records_and_evidence(delta_matched_state):
     home = delta_matched_state["home"]
     con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
     try:
+        # a resident with its (active) KYR record: one seeded to a deactivated UID has
+        # none in matching.residents, and ids follow the home's random token key
         rid = con.execute("""SELECT r.resident_id FROM matching.residents r
             JOIN matching.seeding s ON s.source = r.source AND s.source_record_id = r.record_id
-            WHERE s.match_status = 'seeded' GROUP BY 1 HAVING count(*) >= 2
+            WHERE s.match_status = 'seeded' AND EXISTS (
+                SELECT 1 FROM matching.residents k
+                WHERE k.resident_id = r.resident_id AND k.source = 'uid_kyr')
+            GROUP BY 1 HAVING count(*) >= 2
             ORDER BY 1 LIMIT 1""").fetchall()[0][0]
     finally:
         con.close()
