@@ -129,14 +129,23 @@ def _tutorial_from_report(path: Path) -> dict:
             "timings": t.get("baseline_splink_tutorial_parts", {})}
 
 
+def state_home(size: int, work: Path) -> Path:
+    """The ingested home of the seed-42 state of ``size`` residents under ``work``
+    (generated and ingested on first use; bench_spark.py shares it)."""
+    landing, home = work / f"state_{size}" / "landing", work / f"state_{size}" / "home"
+    if not (home / "warehouse" / "srdh.duckdb").exists():
+        for step in (("generate", "--residents", str(size), "--seed", "42", "--out",
+                      str(landing)),
+                     ("ingest", "--landing", str(landing), "--home", str(home), "--no-gx")):
+            p = _run(sys.executable, "-m", "srdh.cli", *step)
+            if p.returncode != 0:
+                raise RuntimeError(f"srdh {step[0]} failed: {p.stderr[-2000:]}")
+    return home
+
+
 def bench(size: int, work: Path, tutorial: bool, tutorial_report: Path | None = None) -> dict:
     root = work / f"state_{size}"
-    landing, home = root / "landing", root / "home"
-    if not (home / "warehouse" / "srdh.duckdb").exists():
-        _run(sys.executable, "-m", "srdh.cli", "generate", "--residents", str(size),
-             "--seed", "42", "--out", str(landing))
-        _run(sys.executable, "-m", "srdh.cli", "ingest", "--landing", str(landing),
-             "--home", str(home), "--no-gx")
+    home = state_home(size, work)
     load_before = [round(x, 1) for x in os.getloadavg()]
     r = _child(home, root / "models", "srdh")
     pairs = r["pairs_seed"] + r["pairs_dedupe"]

@@ -28,6 +28,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+from bench_matching import state_home  # noqa: E402  (the same generated state)
 
 CHILD = r"""
 import json, sys, threading, time, logging
@@ -68,12 +70,6 @@ COMPARE = {
 }
 
 
-def _run(*cmd: str) -> None:
-    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr[-2000:]}")
-
-
 def _child(home: Path, backend: str, master: str, partitions: int) -> dict:
     print(f"  {backend}: matching {home} ...", flush=True)
     p = subprocess.run([sys.executable, "-c", CHILD, str(home), backend, master,
@@ -103,13 +99,7 @@ def _agreement(duck: Path, spark: Path) -> dict:
 
 
 def bench(size: int, work: Path, master: str, partitions: int) -> dict:
-    root = work / f"state_{size}"
-    landing, home = root / "landing", root / "home"
-    if not (home / "warehouse" / "srdh.duckdb").exists():
-        _run(sys.executable, "-m", "srdh.cli", "generate", "--residents", str(size),
-             "--seed", "42", "--out", str(landing))
-        _run(sys.executable, "-m", "srdh.cli", "ingest", "--landing", str(landing),
-             "--home", str(home), "--no-gx")
+    home = state_home(size, work)
     runs, homes = {}, {}
     for backend in ("duckdb", "spark"):
         homes[backend] = work / f"spark_bench_{size}" / backend
