@@ -52,11 +52,13 @@ DEDUPE_PREDICTION_RULES = (
 )
 
 # Expectation maximisation: each rule leaves the comparisons it blocks on
-# untrained in that session, so together they train every comparison.
+# untrained in that session, so together they train every comparison. An entry may
+# list alternatives: the first one whose columns the feeds carry is used.
 EM_TRAINING_RULES = (
-    ("name_key", "birth_year"),                          # trains location, relative, ...
-    ("village_code", "birth_year"),                      # trains name
-    ("first_name_key", "last_name_key", "district_std"),  # trains birth
+    (("name_key", "birth_year"),),                        # trains location, relative, ...
+    # trains name; a feed without villages (edu_scholarship) blocks on its block
+    (("village_code", "birth_year"), ("block_std", "birth_year")),
+    (("first_name_key", "last_name_key", "district_std"),),  # trains birth
 )
 
 
@@ -67,3 +69,9 @@ def _usable(rule: tuple[str, ...], columns: set[str]) -> bool:
 def rules(spec: tuple[tuple[str, ...], ...], columns: set[str]) -> list:
     """``block_on`` creators for the rules whose columns are all usable."""
     return [block_on(*r) for r in spec if _usable(r, columns)]
+
+
+def training_rules(columns: set[str], spec=EM_TRAINING_RULES) -> list:
+    """``block_on`` creators for the EM sessions: per entry, its first usable rule."""
+    chosen = (next((r for r in alts if _usable(r, columns)), None) for alts in spec)
+    return [block_on(*r) for r in chosen if r]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from matching import train
-from matching.inputs import INPUT_COLUMNS, KYR, WH
+from matching.inputs import DEACTIVATED, INPUT_COLUMNS, KYR, WH
 from matching.predict import NEUTRAL_LAMBDA
 
 log = logging.getLogger(__name__)
@@ -107,12 +107,16 @@ def side_sql(source: str, id_col: str, pairs: str, side: str) -> str:
             f"ON i.unique_id = p.{id_col} WHERE p.source_{side} = '{source}'")
 
 
-def shown_sql(source: str) -> str:
-    """The side-by-side columns of one source (uid_last4 from the std table)."""
+def shown_sql(source: str, kyr_history: bool = False) -> str:
+    """The side-by-side columns of one source (uid_last4 from the std table; for KYR
+    with ``kyr_history`` also from its history, which holds the deactivated UIDs)."""
     cols = ", ".join(f"i.{c}" for c in SHOWN if c != "uid_last4")
+    std = f"SELECT {_id(source)} AS rid, uid_last4 FROM {WH}.std.{source}"
+    if source == KYR and kyr_history:
+        std += f" UNION ALL SELECT uid_token, uid_last4 FROM {WH}.std.uid_kyr_history"
     return (f"SELECT '{source}' AS source, i.unique_id AS record_id, {cols}, u.uid_last4 "
-            f"FROM inp_{source} i LEFT JOIN (SELECT {_id(source)} AS rid, max(uid_last4) "
-            f"AS uid_last4 FROM {WH}.std.{source} GROUP BY 1) u ON u.rid = i.unique_id")
+            f"FROM inp_{source} i LEFT JOIN (SELECT rid, max(uid_last4) AS uid_last4 "
+            f"FROM ({std}) s GROUP BY 1) u ON u.rid = i.unique_id")
 
 
 def _id(source: str) -> str:
@@ -165,7 +169,10 @@ def _load(con, feeds, kyr_deactivated: bool = True) -> None:
 
 
 def _side_by_side(con, pairs: str, feeds: list[str]) -> str:
-    union = " UNION ALL ".join(shown_sql(f) for f in dict.fromkeys(feeds))
+    from matching.ids import has_table
+
+    history = has_table(con, "std", "uid_kyr_history")
+    union = " UNION ALL ".join(shown_sql(f, history) for f in dict.fromkeys(feeds))
     con.execute(f"CREATE OR REPLACE TABLE _shown AS {union}")
     cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in SHOWN)
     return (f"SELECT q.*, {cols} FROM {pairs} q "
@@ -291,18 +298,31 @@ def resident_view(home=None, resident_id: str = "", settings=None) -> dict:
         con.execute(f"""
             CREATE OR REPLACE TABLE _res AS
             WITH kyr AS (SELECT record_id FROM {WH}.matching.residents
-                         WHERE resident_id = ? AND source = '{KYR}')
+                         WHERE resident_id = ? AND source = '{KYR}'),
+            linked AS (SELECT r.source, r.record_id, 'active' AS kyr_status
+                       FROM {WH}.matching.residents r WHERE r.resident_id = ?),
+            -- records seeded to a UID that UIDAI deactivated (a death): the register has
+            -- no KYR row for them, so show the deactivated KYR record itself
+            dead AS (SELECT DISTINCT '{KYR}' AS source, s.uid_token AS record_id,
+                            'deactivated' AS kyr_status
+                     FROM linked l JOIN {WH}.matching.seeding s
+                       ON s.source = l.source AND s.source_record_id = l.record_id
+                     WHERE s.match_status = 'seeded' AND NOT EXISTS (SELECT 1 FROM kyr)
+                       AND s.uid_token IN (SELECT unique_id FROM {DEACTIVATED})),
+            members AS (SELECT * FROM linked UNION ALL SELECT * FROM dead)
             SELECT CAST(row_number() OVER (ORDER BY r.source = '{KYR}' DESC, r.source,
                                            r.record_id) AS INTEGER) AS pair_no,
                    'seed' AS kind, r.source AS source_l, r.record_id AS record_l,
                    '{KYR}' AS source_r,
-                   coalesce((SELECT min(record_id) FROM kyr), s.candidate_uid_token) AS record_r,
+                   coalesce((SELECT min(record_id) FROM kyr), (SELECT min(record_id) FROM dead),
+                            s.candidate_uid_token) AS record_r,
                    s.match_status, s.reason, s.match_probability, s.match_weight,
-                   CAST(s.run_date AS VARCHAR) AS run_date
-            FROM {WH}.matching.residents r
+                   CAST(s.run_date AS VARCHAR) AS run_date,
+                   CASE WHEN r.source = '{KYR}' THEN r.kyr_status END AS kyr_status
+            FROM members r
             LEFT JOIN {WH}.matching.seeding s
-                   ON s.source = r.source AND s.source_record_id = r.record_id
-            WHERE r.resident_id = ?""", [current, current])
+                   ON s.source = r.source AND s.source_record_id = r.record_id""",
+                    [current, current])
         df = _with_evidence(con, f"(SELECT * FROM _res WHERE source_l <> '{KYR}' OR "
                                  f"record_l = record_r)", settings, [KYR, *feeds])
     finally:

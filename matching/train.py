@@ -156,7 +156,7 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
                           seed_lambda(kyr.rows, settings), "seed", cols,
                           int(settings.training.em_max_iterations))
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
-    model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
+    model = _train(linker, settings, blocking.training_rules(cols))
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
                      "comparisons": comps}
     if save:
@@ -178,7 +178,7 @@ def train_dedupe_model(con, feeds: list, settings: MatchSettings, save: bool = T
                           dedupe_lambda(n, settings), "dedupe", cols,
                           int(settings.training.em_max_iterations))
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
-    model = _train(linker, settings, blocking.rules(blocking.EM_TRAINING_RULES, cols))
+    model = _train(linker, settings, blocking.training_rules(cols))
     model["srdh"] = {"kind": "dedupe", "sources": [f.feed for f in feeds],
                      "trained_on_rows": n, "comparisons": comps}
     if save:

@@ -96,3 +96,21 @@ def test_no_name_rule_spans_a_whole_district():
     square of the state (21M pairs for one source at 1M residents)."""
     for rule in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
         assert "district_std" not in rule, rule
+
+
+def test_em_sessions_train_names_for_a_feed_without_villages():
+    """Every feed gets an EM session that leaves the name comparison free to train: on
+    village + birth year, or on block + birth year where the feed has no villages."""
+    def sql(cols):
+        return [r.get_blocking_rule("duckdb").blocking_rule_sql
+                for r in blocking.training_rules(cols)]
+
+    base = {"name_key", "birth_year", "first_name_key", "last_name_key", "district_std",
+            "block_std"}
+    with_village = sql(base | {"village_code"})
+    without = sql(base)
+    assert len(with_village) == len(without) == 3
+    assert any("village_code" in s for s in with_village)
+    assert not any("block_std" in s for s in with_village)  # the first usable one only
+    assert any("block_std" in s and "birth_year" in s for s in without)
+    assert not any("name" in s for s in without[1:2])  # the session that trains names

@@ -213,3 +213,34 @@ def test_resident_command_shows_records_and_evidence(delta_matched_state):
     missing = subprocess.run([sys.executable, "-m", "srdh.cli", "resident", "Rnotanid",
                               "--home", str(home)], capture_output=True, text=True, timeout=600)
     assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+@slow
+def test_resident_view_shows_the_deactivated_kyr_record(delta_matched_state):
+    """A resident seeded to a UID that UIDAI deactivated has no KYR row in the register;
+    `srdh resident` still shows that KYR record, marked deactivated, last 4 digits only."""
+    from matching.evidence import resident_view
+    from srdh.paths import Home
+
+    home = delta_matched_state["home"]
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    try:
+        rid, token = con.execute("""SELECT r.resident_id, min(s.uid_token)
+            FROM matching.residents r
+            JOIN matching.seeding s ON s.source = r.source AND s.source_record_id = r.record_id
+            WHERE s.match_status = 'seeded' AND NOT EXISTS (
+                SELECT 1 FROM matching.residents k
+                WHERE k.resident_id = r.resident_id AND k.source = 'uid_kyr')
+            GROUP BY 1 ORDER BY 1 LIMIT 1""").fetchall()[0]
+        last4 = con.execute("SELECT max(uid_last4) FROM std.uid_kyr_history "
+                            "WHERE uid_token = ? AND NOT active", [token]).fetchall()[0][0]
+    finally:
+        con.close()
+    assert last4 and len(last4) == 4  # the seeded UID is a deactivated one
+    view = resident_view(home, rid)
+    first, rest = view["records"][0], view["records"][1:]
+    assert (first["source_l"], first["record_l"], first["kyr_status"]) == ("uid_kyr", token,
+                                                                           "deactivated")
+    assert first["uid_last4_l"] == last4
+    assert rest and all(r["source_l"] != "uid_kyr" and r["record_r"] == token for r in rest)
+    assert any(r["match_status"] == "seeded" and r["evidence"] for r in rest)

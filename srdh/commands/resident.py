@@ -39,13 +39,18 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{resident_id} is now {view['resident_id']}")
         typer.echo(f"resident {view['resident_id']}: {len(view['records'])} record(s)")
         for r in view["records"]:
-            vals = " | ".join(str(r.get(f"{c}_l")) for c in SHOWN)
-            status = "" if r["source_l"] == "uid_kyr" else (
+            vals = " | ".join(_text(r.get(f"{c}_l")) for c in SHOWN)
+            status = ("  deactivated by UIDAI" if r.get("kyr_status") == "deactivated" else ""
+                      ) if r["source_l"] == "uid_kyr" else (
                 f"  {r.get('match_status')} ({r.get('reason')}), "
                 f"p={_num(r.get('match_probability'))} w={_num(r.get('match_weight'))}")
             typer.echo(f"- {r['source_l']}/{r['record_l']}: {vals}{status}")
             if r.get("evidence"):
                 typer.echo(f"    evidence vs KYR {r['record_r']}: {r['evidence']}")
+
+
+def _text(x) -> str:
+    return "-" if x is None or x != x else str(x)  # x != x: NaN
 
 
 def _num(x) -> str:
