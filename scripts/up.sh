@@ -22,10 +22,21 @@ if [ -z "$LANDING" ]; then
   if [ -f "$LANDING/.generated" ] && [ "$(cat "$LANDING/.generated")" = "$RESIDENTS/$SEED" ]; then
     step "Demo state already generated ($RESIDENTS residents, seed $SEED) in $LANDING"
   else
+    if [ -e "$SRDH_HOME/warehouse/srdh.duckdb" ]; then
+      # a warehouse built from another demo state would mix two states' people
+      if [ ! -f "$SRDH_HOME/.demo" ] && [ ! -f "$LANDING/.generated" ]; then
+        echo "error: $SRDH_HOME holds a warehouse that \`make up\` did not build; use another" \
+             "SRDH_HOME for the demo, or LANDING=<folder> to run on your own feeds" >&2
+        exit 2
+      fi
+      step "A new demo state: clearing the previous demo's warehouse, vault and outputs"
+      rm -rf "$SRDH_HOME"/{warehouse,serving,vault,deliveries,reports,gx,dbt}
+    fi
     step "Generating a demo state: $RESIDENTS residents, seed $SEED"
     rm -rf "$LANDING" "$SRDH_HOME/truth"
     srdh generate --residents "$RESIDENTS" --seed "$SEED" --out "$LANDING" --truth "$SRDH_HOME/truth"
     echo "$RESIDENTS/$SEED" > "$LANDING/.generated"
+    touch "$SRDH_HOME/.demo"
   fi
 fi
 export SRDH_LANDING="$LANDING"

@@ -198,6 +198,24 @@ def test_headers_any_case_order_bom_and_missing_optional_columns(tmp_path):
     assert "uid_kyr" in run.missing and "food_pds" not in run.missing
 
 
+def test_a_corrected_file_in_the_same_delivery_supersedes_the_first(tmp_path):
+    """A sender replaces a file of a delivery already loaded (same folder, same name,
+    new content): the batch keeps both files in raw, and std holds each record once,
+    from the file loaded last."""
+    landing, home = tmp_path / "landing", tmp_path / "home"
+    write(landing / "lgd_villages" / "2024-01-01" / "v.csv", LGD)
+    row = "RC9,PHH,{mid},{name},SELF,Male,30,,,Raipur,Arang,Arang\n"
+    folder = landing / "food_pds" / "2024-03-01"
+    write(folder / "x.csv", PDS_HEADER + "\n" + row.format(mid="Z1", name="Shyam Verma"))
+    _run(landing, home)
+    write(folder / "x.csv", PDS_HEADER + "\n" + row.format(mid="Z1", name="Shyam Lal Verma")
+          + row.format(mid="Z2", name="Ram Verma"))
+    _run(landing, home)
+    assert _q(home, "SELECT count(*) FROM raw.food_pds")[0][0] == 3
+    assert sorted(_q(home, "SELECT source_record_id, name_std FROM std.food_pds")) == [
+        ("Z1", "SHYAM LAL VERMA"), ("Z2", "RAM VERMA")]
+
+
 REFUSALS = {
     "unterminated_quote": (PDS_HEADER + '\nRC1,AAY,M1,"Ram,SELF,Male,4,,,Raipur,Arang,Arang\n'
                            "RC1,AAY,M2,Sita,WIFE,Female,40,,,Raipur,Arang,Arang\n", 2,

@@ -120,3 +120,36 @@ def test_strata_config_rejects_unknown_allocation(tmp_path, bad):
     p.write_text(bad)
     with pytest.raises(ValueError):
         Strata.load(p)
+
+
+def test_a_corrected_call_outcomes_file_supersedes_the_first(jansamvad_home, tmp_path):
+    """The call centre re-sends a delivery's file with a corrected outcome (same folder,
+    same name): the staging model keeps one row per call, from the file loaded last."""
+    import shutil
+
+    from ingest.load import ingest
+    from srdh.paths import Home
+    from warehouse.dbt import build
+
+    home = tmp_path / "home"
+    shutil.copytree(jansamvad_home["home"], home)
+    first = sorted((jansamvad_home["landing"] / "jansamvad_calls").glob("*/*.csv"))[0]
+    calls = pd.read_csv(first, dtype=str, keep_default_na=False)
+    changed = calls.index[calls["outcome"] != "REFUSED"][0]
+    calls.loc[changed, "outcome"] = "REFUSED"
+    corrected = tmp_path / "landing" / "jansamvad_calls" / first.parent.name / first.name
+    corrected.parent.mkdir(parents=True)
+    calls.to_csv(corrected, index=False)
+    run = ingest(tmp_path / "landing", Home.at(home), feeds=["jansamvad_calls"], gx=False,
+                 echo=lambda *a: None)
+    assert [b.rows_loaded for b in run.batches] == [len(calls)]
+    build(home, select=["stg_raw__jansamvad_calls"])  # its unique test on call_id included
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    try:
+        n, ids, outcome = con.execute(
+            "SELECT count(*), count(DISTINCT call_id), "
+            "max(outcome) FILTER (WHERE call_id = ?) FROM staging.stg_raw__jansamvad_calls",
+            [calls.loc[changed, "call_id"]]).fetchall()[0]
+    finally:
+        con.close()
+    assert n == ids == calls["call_id"].nunique() and outcome == "REFUSED"

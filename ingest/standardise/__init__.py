@@ -64,20 +64,28 @@ def build_std(con: duckdb.DuckDBPyConnection, reg: dict[str, Source], changed: s
 
 
 def _latest(src: Source, con=None) -> str:
-    """raw rows to standardise: every version for KYR, else the latest per record id."""
+    """raw rows to standardise: every version for KYR, else the latest per record id.
+
+    Latest = the later delivery date, then the later batch, then the file loaded last
+    (``meta.files.loaded_at``: a sender's corrected file in a delivery already loaded),
+    then the later file name and row."""
     batch_date = "try_strptime(split_part(_batch_id, '/', 2), '%Y-%m-%d')"
+    # one file loaded at once: its ids were checked unique (load.py), nothing to supersede
     single = con is not None and con.execute(
-        f"SELECT count(DISTINCT _batch_id) <= 1 FROM raw.{src.feed}").fetchone()[0]
-    if src.history == "kyr" or (single and src.unique_record_id):  # nothing to supersede
+        f"SELECT count(DISTINCT _file_sha256) <= 1 FROM raw.{src.feed}").fetchall()[0][0]
+    if src.history == "kyr" or (single and src.unique_record_id):
         return f"SELECT *, {batch_date} AS _bdate FROM raw.{src.feed}"
     rid = value(src.record_id)
     # only ids delivered more than once need ordering: the window runs over those rows only
     return (f"WITH b AS (SELECT *, {batch_date} AS _bdate FROM raw.{src.feed}), "
-            f"d AS (SELECT {rid} AS _k FROM b GROUP BY 1 HAVING count(*) > 1) "
+            f"d AS (SELECT {rid} AS _k FROM b GROUP BY 1 HAVING count(*) > 1), "
+            "f AS (SELECT file_sha256, max(loaded_at) AS _loaded_at FROM meta.files GROUP BY 1) "
             f"SELECT * FROM b ANTI JOIN d ON d._k = {value(src.record_id, 'b')} "
             f"UNION ALL BY NAME (SELECT b.* FROM b SEMI JOIN d ON d._k = "
-            f"{value(src.record_id, 'b')} QUALIFY row_number() OVER (PARTITION BY {rid} "
-            "ORDER BY _bdate DESC, _batch_id DESC, _file_name DESC, _source_row DESC) = 1)")
+            f"{value(src.record_id, 'b')} LEFT JOIN f ON f.file_sha256 = b._file_sha256 "
+            f"QUALIFY row_number() OVER (PARTITION BY {rid} ORDER BY _bdate DESC, "
+            "_batch_id DESC, f._loaded_at DESC NULLS LAST, _file_name DESC, "
+            "_source_row DESC) = 1)")
 
 
 def _extras(src: Source, alias: str = "r", skip: set[str] | None = None) -> list[str]:

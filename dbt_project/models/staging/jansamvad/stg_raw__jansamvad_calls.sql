@@ -20,7 +20,18 @@ source as (
         'do_not_call': 'varchar',
         'agent_id': 'varchar',
         '_batch_id': 'varchar',
+        '_file_name': 'varchar',
+        '_file_sha256': 'varchar',
         '_source_row': 'bigint'
+    }) }}
+
+),
+
+files as (
+
+    {{ select_columns(source('meta', 'files'), {
+        'file_sha256': 'varchar',
+        'loaded_at': 'timestamp'
     }) }}
 
 ),
@@ -37,12 +48,13 @@ resolved_places as (
 
 latest as (
 
-    select *
+    select
+        source.*,
+        files.loaded_at as _loaded_at
     from source
-    where call_id is not null
-    qualify row_number() over (
-            partition by call_id order by _batch_id desc nulls last, _source_row desc nulls last
-        ) = 1
+    left join files on source._file_sha256 = files.file_sha256
+    where source.call_id is not null
+    {{ qualify_latest('source.call_id') }}
 
 ),
 

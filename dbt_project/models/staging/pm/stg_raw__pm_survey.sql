@@ -15,19 +15,31 @@ source as (
         'answered_by': 'varchar',
         'answered_at': 'timestamp',
         '_batch_id': 'varchar',
+        '_file_name': 'varchar',
+        '_file_sha256': 'varchar',
         '_source_row': 'bigint'
+    }) }}
+
+),
+
+files as (
+
+    {{ select_columns(source('meta', 'files'), {
+        'file_sha256': 'varchar',
+        'loaded_at': 'timestamp'
     }) }}
 
 ),
 
 latest as (
 
-    select *
+    select
+        source.*,
+        files.loaded_at as _loaded_at
     from source
-    where response_id is not null
-    qualify row_number() over (
-            partition by response_id order by _batch_id desc nulls last, _source_row desc nulls last
-        ) = 1
+    left join files on source._file_sha256 = files.file_sha256
+    where source.response_id is not null
+    {{ qualify_latest('source.response_id') }}
 
 ),
 

@@ -19,19 +19,31 @@ source as (
         'approved_at': 'timestamp',
         'survey_id': 'varchar',
         '_batch_id': 'varchar',
+        '_file_name': 'varchar',
+        '_file_sha256': 'varchar',
         '_source_row': 'bigint'
+    }) }}
+
+),
+
+files as (
+
+    {{ select_columns(source('meta', 'files'), {
+        'file_sha256': 'varchar',
+        'loaded_at': 'timestamp'
     }) }}
 
 ),
 
 latest as (
 
-    select *
+    select
+        source.*,
+        files.loaded_at as _loaded_at
     from source
-    where task_id is not null
-    qualify row_number() over (
-            partition by task_id order by _batch_id desc nulls last, _source_row desc nulls last
-        ) = 1
+    left join files on source._file_sha256 = files.file_sha256
+    where source.task_id is not null
+    {{ qualify_latest('source.task_id') }}
 
 ),
 
