@@ -450,8 +450,11 @@ def _refuse(con, res: BatchResult, r: Refusal, run_id: str, started: datetime,
 
 def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home | None = None,
            feeds: list[str] | None = None, sources: str | os.PathLike[str] | None = None,
-           gx: bool = True, echo=print) -> RunSummary:
-    """Load everything that arrived under ``landing`` into the home's warehouse."""
+           gx: bool = True, echo=print, rebuild_std: bool = False) -> RunSummary:
+    """Load everything that arrived under ``landing`` into the home's warehouse.
+
+    ``rebuild_std``: rebuild ``std`` from ``raw`` for every loaded feed (or ``feeds``), not
+    only those that changed: after an upgrade that changes standardisation."""
     t0 = time.perf_counter()
     home = home if isinstance(home, Home) else Home.at(home)
     landing = Path(landing).expanduser().resolve()
@@ -491,6 +494,8 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
                     steps.line(f"{res.batch_id}: {res.rows_read:,} rows in {res.seconds:.1f}s "
                                f"({Steps.fmt(t)})")
         run.load_seconds = time.perf_counter() - t0
+        if rebuild_std:  # build_std skips feeds never delivered
+            changed |= {f for f in reg if not feeds or f in feeds}
         from ingest.standardise import build_std
 
         t1 = time.perf_counter()

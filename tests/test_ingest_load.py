@@ -216,6 +216,22 @@ def test_a_corrected_file_in_the_same_delivery_supersedes_the_first(tmp_path):
         ("Z1", "SHYAM LAL VERMA"), ("Z2", "RAM VERMA")]
 
 
+def test_rebuild_std_restores_std_from_raw_without_new_batches(loaded):
+    """`srdh ingest --rebuild-std` (after an upgrade): std is rebuilt from raw even though
+    no batch is new."""
+    home, landing = loaded["home"], loaded["landing"]
+    before = sorted(_q(home, "SELECT source_record_id, name_std FROM std.food_pds"))
+    con = duckdb.connect(str(Home.at(home).warehouse))
+    con.execute("DELETE FROM std.food_pds")
+    con.close()
+    _run(landing, home)  # nothing new: std is left as it is
+    assert _q(home, "SELECT count(*) FROM std.food_pds")[0][0] == 0
+    run = _run(landing, home, feeds=["food_pds"], rebuild_std=True)
+    assert all(b.status == "unchanged" for b in run.batches)
+    assert run.std_rebuilt == ["food_pds"]
+    assert sorted(_q(home, "SELECT source_record_id, name_std FROM std.food_pds")) == before
+
+
 REFUSALS = {
     "unterminated_quote": (PDS_HEADER + '\nRC1,AAY,M1,"Ram,SELF,Male,4,,,Raipur,Arang,Arang\n'
                            "RC1,AAY,M2,Sita,WIFE,Female,40,,,Raipur,Arang,Arang\n", 2,

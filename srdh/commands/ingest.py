@@ -22,6 +22,9 @@ def register(app: typer.Typer) -> None:
         sources: str = typer.Option(None, help="extra feed YAML folder (default $SRDH_SOURCES)"),
         gx: bool = typer.Option(True, "--gx/--no-gx", help="run Great Expectations suites "
                                 "(also off with SRDH_GX=0)"),
+        rebuild_std: bool = typer.Option(False, "--rebuild-std", help="rebuild std.* from "
+                                         "raw for every loaded feed (or --feed), not only "
+                                         "those with new batches: after an upgrade"),
     ) -> None:
         """Load every delivery that arrived: validate, quarantine, vault UIDs, build std."""
         from ingest.load import ingest as run_ingest
@@ -29,7 +32,8 @@ def register(app: typer.Typer) -> None:
 
         h = Home.at(home)
         run = run_ingest(landing or h.landing, h, feeds=feed or None, sources=sources,
-                         gx=gx and os.environ.get("SRDH_GX", "1") != "0", echo=typer.echo)
+                         gx=gx and os.environ.get("SRDH_GX", "1") != "0", echo=typer.echo,
+                         rebuild_std=rebuild_std)
         if run.refused:
             typer.echo(f"{len(run.refused)} batch(es) refused; see `srdh quarantine` and "
                        "meta.batches", err=True)
