@@ -109,14 +109,12 @@ def side_sql(source: str, id_col: str, pairs: str, side: str) -> str:
 
 def shown_sql(source: str, kyr_history: bool = False) -> str:
     """The side-by-side columns of one source (uid_last4 from the std table; for KYR
-    with ``kyr_history`` also from its history, which holds the deactivated UIDs)."""
+    with ``kyr_history`` from its history, which also holds the deactivated UIDs)."""
     cols = ", ".join(f"i.{c}" for c in SHOWN if c != "uid_last4")
-    std = f"SELECT {_id(source)} AS rid, uid_last4 FROM {WH}.std.{source}"
-    if source == KYR and kyr_history:
-        std += f" UNION ALL SELECT uid_token, uid_last4 FROM {WH}.std.uid_kyr_history"
+    table = "uid_kyr_history" if source == KYR and kyr_history else source  # every version
     return (f"SELECT '{source}' AS source, i.unique_id AS record_id, {cols}, u.uid_last4 "
-            f"FROM inp_{source} i LEFT JOIN (SELECT rid, max(uid_last4) AS uid_last4 "
-            f"FROM ({std}) s GROUP BY 1) u ON u.rid = i.unique_id")
+            f"FROM inp_{source} i LEFT JOIN (SELECT {_id(source)} AS rid, max(uid_last4) "
+            f"AS uid_last4 FROM {WH}.std.{table} GROUP BY 1) u ON u.rid = i.unique_id")
 
 
 def _id(source: str) -> str:

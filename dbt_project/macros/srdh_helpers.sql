@@ -50,16 +50,9 @@
     qualify row_number() over (partition by {{ key }} order by {{ order_by }}) = 1
 {%- endmacro %}
 
-{#- Keep the latest version of each `key` of a raw feed: the later batch, then the file
-    loaded last (a sender's corrected file in a delivery already loaded), then the later
-    file name and row. Needs _batch_id, _loaded_at, _file_name and _source_row. -#}
-{% macro qualify_latest(key) -%}
-    qualify row_number() over (
-            partition by {{ key }}
-            order by
-                _batch_id desc nulls last,
-                _loaded_at desc nulls last,
-                _file_name desc nulls last,
-                _source_row desc nulls last
-        ) = 1
+{#- latest_version's order for a raw feed: the later batch, then the file loaded last
+    (meta.files.loaded_at as _loaded_at: a sender's corrected file in a delivery already
+    loaded), then the later file name and row. -#}
+{% macro raw_version_order() -%}
+    _batch_id desc nulls last, _loaded_at desc nulls last, _file_name desc nulls last, _source_row desc nulls last
 {%- endmacro %}

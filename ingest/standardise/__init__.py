@@ -78,13 +78,12 @@ def _latest(src: Source, con=None) -> str:
     rid = value(src.record_id)
     # only ids delivered more than once need ordering: the window runs over those rows only
     return (f"WITH b AS (SELECT *, {batch_date} AS _bdate FROM raw.{src.feed}), "
-            f"d AS (SELECT {rid} AS _k FROM b GROUP BY 1 HAVING count(*) > 1), "
-            "f AS (SELECT file_sha256, max(loaded_at) AS _loaded_at FROM meta.files GROUP BY 1) "
+            f"d AS (SELECT {rid} AS _k FROM b GROUP BY 1 HAVING count(*) > 1) "
             f"SELECT * FROM b ANTI JOIN d ON d._k = {value(src.record_id, 'b')} "
             f"UNION ALL BY NAME (SELECT b.* FROM b SEMI JOIN d ON d._k = "
-            f"{value(src.record_id, 'b')} LEFT JOIN f ON f.file_sha256 = b._file_sha256 "
+            f"{value(src.record_id, 'b')} LEFT JOIN meta.files f ON f.file_sha256 = b._file_sha256 "
             f"QUALIFY row_number() OVER (PARTITION BY {rid} ORDER BY _bdate DESC, "
-            "_batch_id DESC, f._loaded_at DESC NULLS LAST, _file_name DESC, "
+            "_batch_id DESC, f.loaded_at DESC NULLS LAST, _file_name DESC, "
             "_source_row DESC) = 1)")
 
 

@@ -36,6 +36,17 @@ files as (
 
 ),
 
+loaded as (
+
+    select
+        source.*,
+        files.loaded_at as _loaded_at
+    from source
+    left join files on source._file_sha256 = files.file_sha256
+    where source.call_id is not null
+
+),
+
 resolved_places as (
 
     {{ select_columns(source('std', 'jansamvad_calls'), {
@@ -48,13 +59,7 @@ resolved_places as (
 
 latest as (
 
-    select
-        source.*,
-        files.loaded_at as _loaded_at
-    from source
-    left join files on source._file_sha256 = files.file_sha256
-    where source.call_id is not null
-    {{ qualify_latest('source.call_id') }}
+    {{ latest_version('loaded', 'call_id', raw_version_order()) }}
 
 ),
 

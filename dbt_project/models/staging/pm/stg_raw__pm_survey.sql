@@ -31,7 +31,7 @@ files as (
 
 ),
 
-latest as (
+loaded as (
 
     select
         source.*,
@@ -39,7 +39,12 @@ latest as (
     from source
     left join files on source._file_sha256 = files.file_sha256
     where source.response_id is not null
-    {{ qualify_latest('source.response_id') }}
+
+),
+
+latest as (
+
+    {{ latest_version('loaded', 'response_id', raw_version_order()) }}
 
 ),
 

@@ -35,7 +35,7 @@ files as (
 
 ),
 
-latest as (
+loaded as (
 
     select
         source.*,
@@ -43,7 +43,12 @@ latest as (
     from source
     left join files on source._file_sha256 = files.file_sha256
     where source.task_id is not null
-    {{ qualify_latest('source.task_id') }}
+
+),
+
+latest as (
+
+    {{ latest_version('loaded', 'task_id', raw_version_order()) }}
 
 ),
 
