@@ -50,7 +50,7 @@ lint: install-pipeline ## ruff over the Python code
 	$(UV) run --frozen ruff check .
 
 benchmark: install-pipeline ## run the benchmarks and rewrite BENCHMARKS.md
-	$(UV) run --frozen python benchmarks/run_all.py
+	$(UV) run --frozen --group bench python benchmarks/run_all.py
 
 clean: ## remove generated state (.srdh/); keeps the environments
 	rm -rf .srdh

@@ -204,6 +204,13 @@ def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH
                     kyr_deactivated: bool = False) -> str:
     """``kyr_deactivated`` (KYR only): include the deactivated residents."""
     present = _std_columns(con, feed, catalog)
+    if not present and feed == KYR:
+        # a landing may hold any subset of feeds: with no KYR yet nothing is seeded, but
+        # the department lists are still de-duplicated
+        log.warning("no std.%s in the warehouse: seeding skipped, de-duplication only", KYR)
+        cols = ", ".join(f"CAST(NULL AS {typ}) AS {col}"
+                         for col, (typ, _expr) in SPLINK_COLUMNS.items())
+        return f"SELECT {cols} WHERE false"
     if not present:
         raise ValueError(f"no table std.{feed} in the warehouse")
     source = f"{catalog}.std.{feed}"

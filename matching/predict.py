@@ -177,10 +177,18 @@ def _predict(linker, settings: MatchSettings):
 
 
 def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[str, float]:
-    """Score ``src`` records against KYR; returns (table name, seconds)."""
+    """Score ``src`` records against KYR; returns (table name, seconds).
+
+    With no KYR loaded yet (``model`` None) the table is empty: nothing can be seeded."""
     from splink import Linker
 
     db = engine.of(db)
+    table = f"pred_seed_{src.feed}"
+    if model is None or kyr.rows == 0:
+        db.create(table, "SELECT CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) "
+                         "AS kyr_token, CAST(NULL AS DOUBLE) AS match_weight, "
+                         "CAST(NULL AS DOUBLE) AS match_probability WHERE false")
+        return table, 0.0
     db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
@@ -190,7 +198,6 @@ def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[st
     prior_w = math.log2(lam / (1 - lam))
     t0 = time.time()
     pred = _score(linker, [kyr, src], model, settings)
-    table = f"pred_seed_{src.feed}"
     db.create(table, f"""
         SELECT CASE WHEN source_dataset_l = '{KYR}' THEN unique_id_r ELSE unique_id_l END
                    AS record_id,
