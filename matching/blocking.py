@@ -32,6 +32,13 @@ SEED_PREDICTION_RULES = (
     ("name_key", "gender", "birth_year_min"),
     ("village_code", "birth_year"),        # heavily corrupted names ("G Bai")
     ("village_code", "birth_year_min"),
+    # rules that survive one wrong field (issue 17): the village as spelled, when it did
+    # not resolve to the master; one name token misspelt, with the full date of birth;
+    # an age off by one the other way
+    ("last_name_key", "place_key", "gender"),
+    ("first_name_key", "dob"),
+    ("last_name_key", "dob"),
+    ("name_key", "birth_year_max"),
 )
 
 # Dedupe: records of departmental sources among themselves.
@@ -46,6 +53,9 @@ DEDUPE_PREDICTION_RULES = (
     ("mobile",),
     ("first_name_key", "last_name_key", "birth_year"),
     ("name_key", "gender", "birth_year_min"),
+    ("name_key", "place_key"),
+    ("first_name_key", "dob"),
+    ("last_name_key", "dob"),
     # same best KYR candidate: a duplicate listed in another village/district, whose
     # copy the seeding placed on the same resident (inputs.DERIVED_COLUMNS)
     ("kyr_anchor",),

@@ -25,7 +25,7 @@ import math
 import re
 import time
 
-from matching import engine, train
+from matching import blocking, engine, train
 from matching.inputs import INPUT_COLUMNS, KYR
 from matching.settings import MatchSettings
 
@@ -189,6 +189,8 @@ def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[st
                          "AS kyr_token, CAST(NULL AS DOUBLE) AS match_weight, "
                          "CAST(NULL AS DOUBLE) AS match_probability WHERE false")
         return table, 0.0
+    model = train.with_prediction_rules(model, blocking.SEED_PREDICTION_RULES,
+                                        set(kyr.usable) & set(src.usable))
     db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
@@ -218,6 +220,8 @@ def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings) -> tup
     from splink import Linker
 
     db = engine.of(db)
+    model = train.with_prediction_rules(model, blocking.DEDUPE_PREDICTION_RULES,
+                                        set().union(*(f.usable for f in feeds)))
     db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(f.table, table_name=f.feed) for f in feeds]
     model_settings = train.splink_settings(model, NEUTRAL_LAMBDA, settings.backend)

@@ -203,6 +203,18 @@ def load_model(path: Path) -> dict | None:
     return json.loads(Path(path).read_text())
 
 
+def with_prediction_rules(model: dict, spec: tuple, columns) -> dict:
+    """The model with today's prediction blocking rules (``matching.blocking``) for the
+    columns the feeds carry. Blocking decides which pairs are scored, not how they score:
+    it is code, not a learnt parameter, so a saved model picks up new rules without
+    retraining, and a column the feeds lack drops its rules."""
+    out = dict(model)
+    out["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": _rule_sql(r), "sql_dialect": "duckdb"}
+        for r in blocking.rules(spec, set(columns))]
+    return out
+
+
 def splink_settings(model: dict, probability_two_random_records_match: float,
                     dialect: str = "duckdb") -> dict:
     """A model dict ready for ``Linker``: SRDH metadata removed, lambda set for this run,

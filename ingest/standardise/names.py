@@ -67,6 +67,22 @@ def phonetic_keys(tokens: list[str]) -> list[str | None]:
     return [phonetic_key(t) for t in tokens]
 
 
+def place_key(text: str | None) -> str | None:
+    """Phonetic key of a place name (normalised, upper case, single-spaced): the keys of its
+    alphabetic tokens, so "Bhilai 3" and "Bhilai-3 (CG)" agree on "BL". Kept for
+    every place, resolved or not, so an unresolved village is still evidence."""
+    if not text:
+        return None
+    toks = [t for t in text.split(" ") if t.isalpha() and len(t) > 1 and t not in _PLACE_TAGS]
+    keys = [phonetic_key(t) or t for t in toks]
+    return " ".join(keys) or None
+
+
+# tokens that tell nothing about which place: state tags, ward / village words
+_PLACE_TAGS = frozenset({"CG", "CHHATTISGARH", "WARD", "NO", "GRAM", "VILLAGE", "VILL",
+                         "GP", "PANCHAYAT"})
+
+
 def name_keys(names: list[str]) -> tuple[list[str], list[str], list[str | None]]:
     """(name key, first-token key, last-token key or None for one token) of cleaned names
     (single-spaced tokens); a token without a key keeps its spelling."""

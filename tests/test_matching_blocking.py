@@ -1,0 +1,73 @@
+"""Blocking that survives one wrong field (issue 17): records whose village did not
+resolve to the master, or whose name has one misspelt token, still meet their KYR row.
+
+The prediction rules come from ``matching.blocking`` at run time, not from the saved
+model, so the committed models pick up the new rules without retraining."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest.standardise.names import name_keys, place_key
+from matching import inputs, predict
+from matching.settings import load_settings
+
+MODELS = Path(__file__).resolve().parents[1] / "matching" / "models"
+
+
+def _person(rid, name, gender, *, by=None, age_from=None, dob=None, village=None):
+    full, first, last = name_keys([name])
+    toks = name.split(" ")
+    if dob is not None:
+        by_min = by_max = dob.year
+    elif age_from is not None:  # an age on 2025-01-01: born in one of two years
+        by_min, by_max = 2025 - age_from - 1, 2025 - age_from
+    else:
+        by_min = by_max = by
+    return {"source_record_id": rid, "uid_token": rid if rid.startswith("T") else None,
+            "uid_valid": rid.startswith("T"), "name_std": name, "first_name": toks[0],
+            "last_name": toks[-1], "name_key": full[0], "first_name_key": first[0],
+            "last_name_key": last[0], "gender": gender, "dob": dob,
+            "birth_year": dob.year if dob else (by if by_min == by_max else None),
+            "birth_year_min": by_min, "birth_year_max": by_max,
+            "place_key": place_key(village), "village_code": None, "block_std": None}
+
+
+def _pairs(kyr_rows, dept_rows) -> set[tuple[str, str]]:
+    con = duckdb.connect()
+    kyr = inputs.load_frame(con, inputs.KYR, pd.DataFrame(kyr_rows))
+    dept = inputs.load_frame(con, "sw_pension", pd.DataFrame(dept_rows))
+    model = json.loads((MODELS / "seed_sw_pension.json").read_text())
+    table, _ = predict.predict_seed(con, kyr, dept, model, load_settings())
+    return set(con.execute(f"SELECT record_id, kyr_token FROM {table}").fetchall())
+
+
+def test_saved_models_do_not_carry_the_new_rules():
+    rules = json.dumps(json.loads((MODELS / "seed_sw_pension.json").read_text())
+                       ["blocking_rules_to_generate_predictions"])
+    assert "place_key" not in rules and '"dob"' not in rules
+
+
+def test_unresolved_village_and_misspelt_first_name_with_age_off_by_two():
+    kyr = [_person("T1", "RAMESH SAHU", "M", by=1980, village="KHARORA"),
+           _person("T2", "DINESH VERMA", "M", by=1960, village="ARANG")]
+    dept = [_person("P1", "RAMESS SAHU", "M", age_from=47, village="KHARORAA WARD NO 4")]
+    assert ("P1", "T1") in _pairs(kyr, dept)
+
+
+def test_misspelt_surname_with_the_same_date_of_birth_elsewhere():
+    d = dt.date(1975, 3, 4)
+    kyr = [_person("T1", "SUNITA VERMA", "F", dob=d, village="ARANG")]
+    dept = [_person("P1", "SUNITA NERMA", "F", dob=d, village="BHILAI 3")]
+    assert ("P1", "T1") in _pairs(kyr, dept)
+
+
+def test_place_key_ignores_ward_numbers_and_state_tags():
+    assert place_key("BHILAI 3 CG") == place_key("BHILAI") is not None
+    assert place_key("KHARORAA WARD NO 4") == place_key("KHARORA")
+    assert place_key(None) is None
