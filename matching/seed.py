@@ -47,18 +47,22 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
     out = f"prov_{source}"
     engine.of(db).create(out, f"""
         WITH first_rank AS (
+            -- kyr_token only orders candidates that tie; a tie at the top is never used
+            -- to decide anything (the token follows the home's key, not the evidence)
             SELECT record_id, kyr_token, match_weight,
-                   row_number() OVER (PARTITION BY record_id
-                                      ORDER BY match_weight DESC, kyr_token) AS rk
+                   row_number() OVER w AS rk,
+                   lead(match_weight) OVER w = match_weight AS tied_with_next
             FROM {pred_table}
+            WINDOW w AS (PARTITION BY record_id ORDER BY match_weight DESC, kyr_token)
         ),
-        claims AS (  -- KYR records that are the confident best candidate of a record,
-                     -- with the strongest such record (the claimer)
+        claims AS (  -- KYR records that are the confident, untied best candidate of a
+                     -- record, with the strongest such record (the claimer)
             SELECT kyr_token, record_id AS claimer, match_weight AS claim_w
             FROM (SELECT kyr_token, record_id, match_weight,
                          row_number() OVER (PARTITION BY kyr_token
                                             ORDER BY match_weight DESC, record_id) AS ck
-                  FROM first_rank WHERE rk = 1 AND match_weight >= {th.null_weight}) c
+                  FROM first_rank WHERE rk = 1 AND match_weight >= {th.null_weight}
+                                    AND NOT coalesce(tied_with_next, false)) c
             WHERE ck = 1
         ),
         adjusted AS (  -- a candidate claimed more strongly by another record of the
@@ -109,13 +113,16 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
                  WHEN post.p IS NULL OR post.p < {th.review_threshold} THEN 'unmatched'
                  WHEN post.p >= {th.seed_threshold}
                       AND (post.w2 IS NULL
-                           OR post.w1 - post.w2 >= {th.min_margin_weight}) THEN 'seeded'
+                           OR (post.w1 > post.w2
+                               AND post.w1 - post.w2 >= {th.min_margin_weight})) THEN 'seeded'
                  ELSE 'review' END AS match_status,
                CASE
                  WHEN post.p IS NULL THEN 'no_candidate'
                  WHEN post.p < {th.review_threshold} THEN 'below_review'
+                 -- two candidates that cannot be told apart: a person decides
                  WHEN post.w2 IS NOT NULL
-                      AND post.w1 - post.w2 < {th.min_margin_weight} THEN 'ambiguous'
+                      AND (post.w1 = post.w2
+                           OR post.w1 - post.w2 < {th.min_margin_weight}) THEN 'ambiguous'
                  WHEN post.p < {th.seed_threshold} THEN 'below_seed'
                  ELSE 'best_link' END AS reason
         FROM {inp_table} i LEFT JOIN post ON post.record_id = i.unique_id

@@ -139,3 +139,17 @@ def test_posterior_does_not_depend_on_pairwise_probability():
 def test_invalid_thresholds_rejected(seed_t, review_t):
     with pytest.raises(ValueError):
         SourceThresholds(seed_threshold=seed_t, review_threshold=review_t)
+
+
+@pytest.mark.parametrize("names", [("T1", "T2"), ("T9", "T0")])
+def test_tied_candidates_decide_nothing_whatever_the_token_order(names):
+    """Tokens follow each home's random key, so they must never break a tie (issue 17:
+    two homes disagreed on 9 of 28,708 decisions). s scores two namesakes identically
+    (twins listed once), r too: neither may claim one of them, and both go to review."""
+    k1, k2 = names
+    pairs = [("s", k1, 25.0, 0.0), ("s", k2, 25.0, 0.0),
+             ("r", k1, 20.0, 0.0), ("r", k2, 20.0, 0.0)]
+    df = _run(_con(["r", "s"], pairs), SourceThresholds(0.9, 0.2, 0.0, 12.0, -5.0))
+    assert (df["match_status"] == "review").all()
+    assert (df["reason"] == "ambiguous").all()
+    assert df["uid_token"].isna().all()
