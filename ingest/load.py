@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -25,16 +24,17 @@ import duckdb
 import numpy as np
 
 from ingest import quarantine
+from ingest.landing import data_files, survey
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
 from ingest.registry import Source, load_registry
 from ingest.timing import Steps, duckdb_config, null_steps, register, unregister
 from ingest.tokens import Keys, init_key, tokens_for
 from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
+from srdh.errors import EXIT_OK, EXIT_REFUSED, UserError, closest
 from srdh.paths import Home
 from srdh.uid import verhoeff_valid_many
 
-DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FEED_ORDER = ["lgd_villages", "uid_kyr"]  # the village master first: places resolve against it
 
 META_DDL = """
@@ -80,6 +80,7 @@ class RunSummary:
     batches: list[BatchResult] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # files/folders outside the layout
     gx_docs: str | None = None  # Data Docs index.html
     gx_enabled: bool = True
     gx_failures: list[str] = field(default_factory=list)
@@ -98,6 +99,12 @@ class RunSummary:
     def refused(self) -> list[BatchResult]:
         return [b for b in self.batches if b.status in ("refused", "error")]
 
+    @property
+    def exit_code(self) -> int:
+        """0 when everything that arrived was loaded (quarantined rows included), else 3
+        (a batch refused, a file or folder outside the landing layout): srdh.errors."""
+        return EXIT_REFUSED if self.refused or self.problems or self.unknown else EXIT_OK
+
 
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     home.ensure()
@@ -109,31 +116,15 @@ def connect(home: Home) -> duckdb.DuckDBPyConnection:
 
 
 def discover(landing: Path, reg: dict[str, Source], feeds: list[str] | None):
-    """(batches to consider, missing expected feeds, unknown feed folders)."""
-    batches: list[tuple[Source, Path]] = []
-    unknown: list[str] = []
-    present = set()
-    if landing.is_dir():
-        for d in sorted(p for p in landing.iterdir() if p.is_dir()):
-            if feeds and d.name not in feeds:
-                continue
-            src = reg.get(d.name)
-            if src is None:
-                unknown.append(d.name)
-                continue
-            dates = sorted(p for p in d.iterdir() if p.is_dir() and DATE_DIR.match(p.name))
-            if any(_csv_files(p) for p in dates):
-                present.add(d.name)
-            batches += [(src, p) for p in dates]
+    """(batches to consider, missing expected feeds, unknown feed folders, layout problems);
+    raises LandingMissing (nothing is created) when ``landing`` is no folder."""
+    found = survey(landing, reg, feeds)
     wanted = feeds or [f for f, s in reg.items() if s.expected]
-    missing = sorted(f for f in wanted if f in reg and f not in present)
+    missing = sorted(f for f in wanted if f in reg and f not in found.present)
     order = {f: i for i, f in enumerate(FEED_ORDER)}
-    batches.sort(key=lambda b: (order.get(b[0].feed, len(order)), b[0].feed, b[1].name))
-    return batches, missing, unknown
-
-
-def _csv_files(d: Path) -> list[Path]:
-    return sorted(p for p in d.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    batches = sorted(found.batches,
+                     key=lambda b: (order.get(b[0].feed, len(order)), b[0].feed, b[1].name))
+    return batches, missing, found.unknown, found.problems
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, src: Source) -> None:
@@ -325,7 +316,7 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     res = BatchResult(src.feed, batch_id, "unchanged")
     t0 = time.perf_counter()
     started = datetime.now()
-    files = _csv_files(folder)
+    files = data_files(folder)
     try:
         with st.step("hash+check"):
             checks: list[FileCheck] = [inspect_file(p, src) for p in files]
@@ -460,9 +451,11 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
     landing = Path(landing).expanduser().resolve()
     reg = load_registry(sources)
     if feeds:
-        bad = [f for f in feeds if f not in reg]
-        if bad:
-            raise ValueError(f"unknown feed(s): {', '.join(bad)}; known: {', '.join(sorted(reg))}")
+        for f in feeds:
+            if f not in reg:
+                raise UserError(f"unknown feed {f!r}{closest(f, reg)}",
+                                f"known feeds: {', '.join(sorted(reg))}")
+    batches, missing, unknown, problems = discover(landing, reg, feeds)  # before creating
     home.ensure()
     key_path, created = init_key(home) if not os.environ.get("SRDH_VAULT_KEY") else (None, False)
     if created:
@@ -470,7 +463,7 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
     keys = Keys.for_home(home)
     run = RunSummary(run_id=datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6],
                      landing=str(landing))
-    batches, run.missing, run.unknown = discover(landing, reg, feeds)
+    run.missing, run.unknown, run.problems = missing, unknown, problems
     con = connect(home)
     started = datetime.now()
     changed: set[str] = set()
@@ -546,7 +539,9 @@ def print_summary(run: RunSummary, echo=print) -> None:
     if run.missing:
         echo("  MISSING (expected, not in landing): " + ", ".join(run.missing))
     if run.unknown:
-        echo("  unknown feed folders (no source YAML): " + ", ".join(run.unknown))
+        echo("  unknown feed folders (no source YAML), not loaded: " + ", ".join(run.unknown))
+    for p in run.problems:
+        echo(f"  NOT IN LAYOUT {p}")
     if run.gx_failures:
         echo("  Great Expectations failures: " + "; ".join(run.gx_failures))
     if run.gx_docs:

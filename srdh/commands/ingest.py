@@ -26,7 +26,12 @@ def register(app: typer.Typer) -> None:
                                          "raw for every loaded feed (or --feed), not only "
                                          "those with new batches: after an upgrade"),
     ) -> None:
-        """Load every delivery that arrived: validate, quarantine, vault UIDs, build std."""
+        """Load every delivery that arrived: validate, quarantine, vault UIDs, build std.
+
+        Exit code 0 when everything that arrived was loaded (quarantined rows are reported,
+        not failures); 3 when a batch was refused or a file or folder is outside the layout
+        <feed>/<YYYY-MM-DD>/*.csv (the other batches still load); 2 when the landing folder
+        does not exist or a --feed is unknown (nothing is created)."""
         from ingest.load import ingest as run_ingest
         from srdh.paths import Home
 
@@ -37,6 +42,10 @@ def register(app: typer.Typer) -> None:
         if run.refused:
             typer.echo(f"{len(run.refused)} batch(es) refused; see `srdh quarantine` and "
                        "meta.batches", err=True)
+        if run.problems or run.unknown:
+            typer.echo(f"{len(run.problems) + len(run.unknown)} file(s) or folder(s) outside "
+                       "the landing layout were not loaded (listed above)", err=True)
+        raise typer.Exit(run.exit_code)
 
     @app.command("quarantine")
     def quarantine_cmd(

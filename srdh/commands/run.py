@@ -25,13 +25,18 @@ def _register_run(app: typer.Typer) -> None:
         """Ingest, link and de-duplicate, build the marts, draw the call list, publish, deliver.
 
         The same steps the Airflow DAGs run, in order, in this process. Rerunning with the
-        same inputs changes nothing.
+        same inputs changes nothing. A refused batch (or a file outside the landing layout)
+        does not stop the run: everything else is loaded, matched, built and delivered,
+        then the exit code is 3. 0: everything that arrived was loaded; 2: the command
+        cannot run as asked (e.g. --landing does not exist), nothing done.
         """
         from srdh import pipeline
+        from srdh.errors import parse_date
 
-        day = dt.date.fromisoformat(run_date) if run_date else dt.date.today()
+        day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
+        ingested = []
         steps = [
-            ("ingest", lambda: pipeline.ingest(home, landing)),
+            ("ingest", lambda: ingested.append(pipeline.ingest(home, landing))),
             ("match", lambda: pipeline.match(home, day)),
         ]
         if not skip_build:
@@ -45,6 +50,11 @@ def _register_run(app: typer.Typer) -> None:
             typer.secho(f"== {name}", bold=True, err=True)
             step()
             typer.secho(f"   {name} done in {time.monotonic() - started:.1f}s", err=True)
+        code = ingested[0].exit_code if ingested else 0
+        if code:
+            typer.secho(f"run finished, but not everything that arrived was loaded (see the "
+                        f"ingest summary above, `srdh quarantine`): exit {code}", err=True)
+        raise typer.Exit(code)
 
 
 def _register_deliver(app: typer.Typer) -> None:
@@ -61,7 +71,8 @@ def _register_deliver(app: typer.Typer) -> None:
         Full UIDs go only to departments allowed them in warehouse/deliveries.yaml.
         """
         from srdh import pipeline
+        from srdh.errors import parse_date
 
-        day = dt.date.fromisoformat(run_date) if run_date else dt.date.today()
+        day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
         for manifest in pipeline.deliver(home, day, department=department):
             typer.echo(str(manifest))

@@ -1,0 +1,94 @@
+"""Bad input handled the way an operator expects (issue 21): the landing check, exit codes a
+script can trust, row faults that stay row faults, control files, header-only files,
+control characters and one-line errors. Every case asserts the message, the exit code and
+that nothing valid was lost."""
+
+from __future__ import annotations
+
+import duckdb
+from ingest_helpers import LGD, pds, write
+from typer.testing import CliRunner
+
+from srdh.cli import app
+from srdh.paths import Home
+
+
+def _cli(*args: str):
+    res = CliRunner().invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def _q(home, sql):
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _good_landing(root):
+    landing = root / "landing"
+    write(landing / "lgd_villages" / "2024-01-01" / "villages.csv", LGD)
+    write(landing / "food_pds" / "2024-01-15" / "pds.csv", pds())
+    return landing
+
+
+def _ingest(landing, home, *more):
+    return _cli("ingest", "--landing", str(landing), "--home", str(home), "--no-gx", *more)
+
+
+def test_clean_landing_exits_0_with_quarantined_rows_reported(tmp_path):
+    code, out, err = _ingest(_good_landing(tmp_path), tmp_path / "home")
+    assert code == 0, err
+    assert "food_pds/2024-01-15" in out and "2 quarantined" in out
+    assert "NOT IN LAYOUT" not in out
+
+
+def test_everything_outside_the_layout_is_named_and_the_rest_loads(tmp_path):
+    landing = _good_landing(tmp_path)
+    write(landing / "food_pds" / "loose.csv", pds())
+    write(landing / "food_pds" / "2025-3-1" / "pds.csv", pds())
+    write(landing / "stray.csv", pds())
+    batch = landing / "food_pds" / "2024-01-15"
+    write(batch / "members.xlsx", b"PK\x03\x04not really a spreadsheet")
+    write(batch / "members.CSV.gz", b"\x1f\x8b\x08gzip")
+    write(batch / "readme.txt", "notes")
+    write(batch / "upper.CSV", pds().replace("M", "U"))  # a .CSV in capitals is a CSV
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 3
+    lines = [x.strip() for x in out.splitlines() if "NOT IN LAYOUT" in x]
+    assert any("food_pds/loose.csv: a file directly in the feed folder" in x
+               and "food_pds/<YYYY-MM-DD>/" in x for x in lines), lines
+    assert any("food_pds/2025-3-1/: not a delivery-date folder" in x
+               and "rename it 2025-03-01" in x for x in lines), lines
+    assert any("stray.csv: a file at the landing root" in x
+               and "<landing>/<feed>/<YYYY-MM-DD>/<name>.csv" in x for x in lines), lines
+    for name, why in (("members.xlsx", "export it as CSV"), ("members.CSV.gz", "compressed"),
+                      ("readme.txt", "only .csv")):
+        assert any(f"food_pds/2024-01-15/{name}: unsupported file" in x and why in x
+                   for x in lines), (name, lines)
+    assert len(lines) == 6
+    assert "outside the landing layout were not loaded" in err
+    # nothing valid lost: both CSVs of the delivery and the village master loaded
+    assert _q(home, "SELECT _file_name, count(*) FROM raw.food_pds GROUP BY 1 ORDER BY 1") == [
+        ("pds.csv", 3), ("upper.CSV", 3)]
+    assert _q(home, "SELECT count(*) FROM raw.lgd_villages")[0][0] == 5
+
+
+def test_a_missing_landing_is_an_error_and_creates_nothing(tmp_path):
+    home = tmp_path / "home"
+    code, out, err = _ingest(tmp_path / "lnading", home)
+    assert code == 2
+    assert err.strip() == (f"error: landing folder {tmp_path / 'lnading'} does not exist; pass "
+                           "--landing DIR laid out as <landing>/<feed>/<YYYY-MM-DD>/<name>.csv")
+    assert not home.exists()  # no home, no vault key
+
+
+def test_an_unknown_feed_suggests_the_closest_and_creates_nothing(tmp_path):
+    home = tmp_path / "home"
+    code, out, err = _ingest(_good_landing(tmp_path), home, "--feed", "food_pd")
+    assert code == 2
+    assert err.startswith("error: unknown feed 'food_pd' (did you mean food_pds?); known feeds:")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not home.exists()
