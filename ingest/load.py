@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 
 from ingest import quarantine
+from ingest.control import check_files, check_rows, read_control
 from ingest.landing import data_files, survey
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
 from ingest.registry import Source, load_registry
@@ -320,6 +321,9 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     try:
         with st.step("hash+check"):
             checks: list[FileCheck] = [inspect_file(p, src) for p in files]
+            control = read_control(folder)
+            if control is not None:
+                check_files(control, checks)
     except Refusal as r:
         return _refuse(con, res, r, run_id, started, len(files))
     known = {r[0] for r in con.execute("SELECT file_sha256 FROM meta.files").fetchall()}
@@ -334,19 +338,26 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         res.seconds = time.perf_counter() - t0
         return res
     ensure_raw_table(con, src)
-    con.execute("BEGIN TRANSACTION")
+    # staged outside the transaction: a file's failed read (row faults are retried
+    # without the faulty rows, reader.py) must not abort the batch's transaction
     try:
-        per_file = {}
+        per_file, faults = {}, {}
         with st.step("read_csv"):
             first_rowid = []
             for i, c in enumerate(new):
-                per_file[c.sha256], first = stage_file(con, c, src, f"_f{i}")
+                per_file[c.sha256], first, faults[c.sha256] = stage_file(con, c, src, f"_f{i}")
+                if control is not None:
+                    check_rows(control, c.path.name, per_file[c.sha256])
                 first_rowid.append(first)
-            # rowids of rows written inside a transaction start at a large offset
+            # rowids need not start at 0: the row number is rowid - first + 1
             con.execute("CREATE OR REPLACE TEMP VIEW _stage AS " + " UNION ALL ".join(
-                f"SELECT *, {lit(c.path.name)} AS _file_name, {lit(c.sha256)} AS _file_sha256, "
-                f"rowid - {first_rowid[i]} + 1 AS _source_row FROM _f{i}"
+                _stage_part(i, c, first_rowid[i], bool(faults[c.sha256]))
                 for i, c in enumerate(new)))
+    except Refusal as r:
+        _drop_batch_temps(con, len(new))
+        return _refuse(con, res, r, run_id, started, len(files))
+    con.execute("BEGIN TRANSACTION")
+    try:
         res.rows_read = sum(per_file.values())
         with st.step("tokens"):
             to_vault = _prepare_uids(con, src, keys, cache, vaulted)
@@ -363,6 +374,8 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         with st.step("quarantine"):
             res.rows_quarantined = quarantine.insert(con, src, batch_id, "_bad",
                                                      [c for c, _ in checks_sql]) if nbad else 0
+        res.rows_quarantined += sum(quarantine.insert_faults(
+            con, src.feed, batch_id, c.path.name, c.sha256, faults[c.sha256]) for c in new)
         res.rows_loaded = res.rows_read - res.rows_quarantined
         for c in new:
             con.execute("INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
@@ -386,9 +399,22 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     return res
 
 
+def _stage_part(i: int, c: FileCheck, first: int, faulted: bool) -> str:
+    """One file's part of the ``_stage`` view: its row number from rowid, or through the
+    ``_f<i>_rows`` map when rows with a wrong field count were left out (reader.py)."""
+    if not faulted:
+        row, frm = f"rowid - {first} + 1", f"_f{i}"
+    else:
+        row = f"(SELECT _r FROM _f{i}_rows WHERE _k = f.rowid - {first})"
+        frm = f"_f{i} f"
+    return (f"SELECT *, {lit(c.path.name)} AS _file_name, {lit(c.sha256)} AS _file_sha256, "
+            f"{row} AS _source_row FROM {frm}")
+
+
 def _drop_batch_temps(con, nfiles: int) -> None:
     con.execute("DROP VIEW IF EXISTS _stage")
-    for t in ["_photomap", "_dups", "_bad"] + [f"_f{i}" for i in range(nfiles)]:
+    for t in (["_photomap", "_dups", "_bad"] + [f"_f{i}" for i in range(nfiles)]
+              + [f"_f{i}_rows" for i in range(nfiles)]):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     unregister(con, "_uidmap")
 

@@ -49,6 +49,21 @@ def insert(con: duckdb.DuckDBPyConnection, src: Source, batch_id: str, checked: 
     return con.execute(f"SELECT count(*) FROM {checked} WHERE _bad").fetchone()[0]
 
 
+def insert_faults(con: duckdb.DuckDBPyConnection, feed: str, batch_id: str, file_name: str,
+                  file_sha256: str, faults) -> int:
+    """Rows that could not be split into the header's fields (``reader.RowFault``): one
+    line each, the fields kept as a JSON list with UID-like numbers masked."""
+    import json
+
+    if faults:
+        con.executemany(
+            "INSERT INTO quarantine.rows VALUES (?, ?, ?, ?, ?, NULL, srdh_mask_uids(?), "
+            "srdh_mask_uids(?), NULL, now())",
+            [[feed, batch_id, file_name, file_sha256, f.row, f.reason,
+              json.dumps(f.fields, ensure_ascii=False)] for f in faults])
+    return len(faults)
+
+
 def listing(con: duckdb.DuckDBPyConnection, feed: str | None = None, batch: str | None = None,
             limit: int = 200) -> list[tuple]:
     where, params = [], []

@@ -124,13 +124,60 @@ def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
     return Refusal(name, line, reason)
 
 
+@dataclass
+class RowFault:
+    """A data row with more or fewer fields than the header: quarantined, not a refusal."""
+
+    row: int  # data row number (1 = the first row after the header)
+    fields: list[str]
+    expected: int
+
+    @property
+    def reason(self) -> str:
+        found = len(self.fields)
+        why = ("a value holds an unquoted comma, or a field too many" if found > self.expected
+               else "fields are missing, or the line was cut")
+        return (f"row {self.row}: expected {self.expected} fields, found {found} ({why}); "
+                "fix the row and resend the file")
+
+
+def row_faults(path: Path, expected: int) -> tuple[list[RowFault], int]:
+    """Every data row whose field count differs from the header's, and the number of data
+    rows (blank lines are skipped, as DuckDB does). Python's csv module follows quoted line
+    breaks, so the row numbers match DuckDB's."""
+    csv.field_size_limit(1 << 30)
+    faults: list[RowFault] = []
+    n = 0
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = csv.reader(fh)
+        next(rows, None)
+        for fields in rows:
+            if not fields:
+                continue
+            n += 1
+            if len(fields) != expected:
+                faults.append(RowFault(n, fields, expected))
+    return faults, n
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, 2)
+        return fh.read(1) in (b"\n", b"\r")
+
+
 def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table: str
-               ) -> tuple[int, int]:
+               ) -> tuple[int, int, list[RowFault]]:
     """Read the file once into the temp table ``table``: the feed's canonical text columns
     only (projection pushed into the CSV reader), plus ``_uid_norm`` (the UID column without
     spaces or hyphens) for a feed with a UID. The table's ``rowid`` gives the data row
-    number (DuckDB preserves the file's order). Returns the number of data rows and the
-    first rowid (``rowid - first + 1`` is the row number)."""
+    number (DuckDB preserves the file's order). Returns the number of data rows, the
+    first rowid (``rowid - first + 1`` is the row number) and the row faults.
+
+    A row with too many or too few fields is a row fault: the file is read again without
+    those rows, and ``<table>_rows`` maps each staged row (``_k = rowid - first``) to its
+    row number in the file (``_r``). A short last row without a line break is a file cut
+    short (still being written): that refuses the batch."""
     n = len(fc.headers)
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
     path = str(fc.path).replace("'", "''")
@@ -141,14 +188,34 @@ def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table
         i = fc.columns.get(uid.name)
         sel.append(f"regexp_replace(c{i}, '[\\s\\-]', '', 'g') AS _uid_norm" if i is not None
                    else "NULL::VARCHAR AS _uid_norm")
-    try:
+
+    def read(skip_faults: bool) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(
             f"CREATE TEMP TABLE {table} AS SELECT {', '.join(sel)} FROM (SELECT * FROM "
             f"read_csv('{path}', auto_detect=false, header=false, skip=1, delim=',', quote='\"',"
             f" escape='\"', strict_mode=true, null_padding=false, columns={cols},"
-            " encoding='utf-8'))")
+            f" encoding='utf-8', ignore_errors={str(skip_faults).lower()}))")
+
+    faults: list[RowFault] = []
+    try:
+        read(False)
     except duckdb.Error as exc:
-        raise _duckdb_refusal(fc.path.name, exc) from None
+        refusal = _duckdb_refusal(fc.path.name, exc)
+        if _COLS_RE.search(str(exc)) is None:
+            raise refusal from None
+        faults, total = row_faults(fc.path, n)
+        if not faults or (len(faults[-1].fields) < n and faults[-1].row == total
+                          and not _ends_with_newline(fc.path)):
+            raise refusal from None
+        read(True)
+        staged = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if staged + len(faults) != total:  # the two readers disagree: refuse, lose nothing
+            raise refusal from None
     rows, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {table}").fetchone()
-    return rows, first
+    if faults:
+        bad = {f.row for f in faults}
+        good = [r for r in range(1, rows + len(faults) + 1) if r not in bad]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_rows AS SELECT unnest($1) AS _k, "
+                    "unnest($2) AS _r", [list(range(len(good))), good])
+    return rows + len(faults), first, faults

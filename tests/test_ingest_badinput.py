@@ -6,7 +6,8 @@ that nothing valid was lost."""
 from __future__ import annotations
 
 import duckdb
-from ingest_helpers import LGD, pds, write
+import pytest
+from ingest_helpers import LGD, PDS_HEADER, pds, write
 from typer.testing import CliRunner
 
 from srdh.cli import app
@@ -92,3 +93,86 @@ def test_an_unknown_feed_suggests_the_closest_and_creates_nothing(tmp_path):
     assert err.startswith("error: unknown feed 'food_pd' (did you mean food_pds?); known feeds:")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not home.exists()
+
+
+def test_short_and_long_rows_are_quarantined_and_the_rest_of_the_batch_loads(tmp_path):
+    landing = _good_landing(tmp_path)
+    write(landing / "food_pds" / "2024-01-15" / "more.csv", "\n".join([
+        PDS_HEADER,
+        'RC7,PHH,M71,"Ram\nKumar",SELF,Male,40,,,Raipur,Arang,Arang',  # a quoted line break
+        "RC7,PHH,M72,Sita,WIFE,Female,38,,,Raipur,Arang",  # short: 11 of 12
+        "RC7,PHH,M73,Gita, Bai,DAUGHTER,Female,12,,,Raipur,Arang,Arang",  # long: 13
+        "RC7,PHH,M74,Mohan,SON,Male,10,,,Raipur,Arang,Arang",
+    ]) + "\n")
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 0, out + err
+    assert _q(home, "SELECT file_name, source_row, column_name, reason FROM quarantine.rows "
+                    "WHERE file_name='more.csv' ORDER BY source_row") == [
+        ("more.csv", 2, None, "row 2: expected 12 fields, found 11 (fields are missing, or the "
+                              "line was cut); fix the row and resend the file"),
+        ("more.csv", 3, None, "row 3: expected 12 fields, found 13 (a value holds an unquoted "
+                              "comma, or a field too many); fix the row and resend the file")]
+    # the rest of that file and the other file of the batch loaded, with their row numbers
+    assert _q(home, "SELECT _file_name, _source_row, member_id FROM raw.food_pds "
+                    "ORDER BY 1, 2") == [
+        ("more.csv", 1, "M71"), ("more.csv", 4, "M74"),
+        ("pds.csv", 1, "M1"), ("pds.csv", 3, "M3"), ("pds.csv", 4, "M4")]
+    assert _q(home, "SELECT status, rows_read, rows_loaded, rows_quarantined FROM meta.batches "
+                    "WHERE batch_id='food_pds/2024-01-15'") == [("loaded", 9, 5, 4)]
+    assert _q(home, "SELECT rows FROM meta.files WHERE file_name='more.csv'") == [(4,)]
+
+
+def _control(folder, files: dict[str, str], rows: dict[str, int] | None = None):
+    import hashlib
+
+    lines = ["file_name,row_count,sha256"]
+    for name, text in files.items():
+        n = (rows or {}).get(name, len(text.strip().splitlines()) - 1)
+        lines.append(f"{name},{n},{hashlib.sha256(text.encode()).hexdigest()}")
+    write(folder / "_control.csv", "\n".join(lines) + "\n")
+
+
+def test_a_control_file_that_matches_loads_the_batch(tmp_path):
+    landing = _good_landing(tmp_path)
+    batch = landing / "food_pds" / "2024-01-15"
+    _control(batch, {"pds.csv": pds()})
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 0, out + err
+    assert _q(home, "SELECT count(*) FROM raw.food_pds")[0][0] == 3
+    assert _q(home, "SELECT file_name FROM meta.files WHERE feed='food_pds'") == [("pds.csv",)]
+
+
+@pytest.mark.parametrize("case", ["cut_at_line", "row_count", "unlisted", "not_arrived"])
+def test_a_control_file_mismatch_refuses_the_batch_naming_the_file(tmp_path, case):
+    landing = _good_landing(tmp_path)
+    batch = landing / "food_pds" / "2024-01-15"
+    full = pds()
+    if case == "cut_at_line":  # still being copied: the first three lines only
+        _control(batch, {"pds.csv": full})
+        write(batch / "pds.csv", "".join(full.splitlines(keepends=True)[:3]))
+        words = "pds.csv: its sha256 differs from _control.csv (the file is incomplete"
+    elif case == "row_count":
+        _control(batch, {"pds.csv": full}, rows={"pds.csv": 6})
+        words = "pds.csv: 5 data rows, but _control.csv says 6"
+    elif case == "unlisted":
+        _control(batch, {"pds.csv": full})
+        write(batch / "extra.csv", full.replace("M", "E"))
+        words = "extra.csv: not listed in _control.csv"
+    else:
+        _control(batch, {"pds.csv": full, "part2.csv": full.replace("M", "P")})
+        words = "part2.csv: listed in _control.csv but not in the delivery folder"
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 3
+    assert f"REFUSED food_pds/2024-01-15: {words}" in out, out
+    assert _q(home, "SELECT count(*) FROM meta.files WHERE feed='food_pds'")[0][0] == 0
+    assert _q(home, "SELECT count(*) FROM raw.lgd_villages")[0][0] == 5  # other feeds load
+    # the sender completes the delivery: the next run loads the whole batch
+    write(batch / "pds.csv", full)
+    (batch / "extra.csv").unlink(missing_ok=True)
+    _control(batch, {"pds.csv": full})
+    code, out, err = _ingest(landing, home)
+    assert code == 0, out + err
+    assert _q(home, "SELECT count(*) FROM raw.food_pds")[0][0] == 3
