@@ -72,6 +72,7 @@ class BatchResult:
     uids_vaulted: int = 0
     reason: str | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # e.g. header-only files
 
 
 @dataclass
@@ -359,6 +360,8 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     con.execute("BEGIN TRANSACTION")
     try:
         res.rows_read = sum(per_file.values())
+        res.notes += [f"{c.path.name}: header only, no data rows (header checked: every "
+                      "required column present)" for c in new if not per_file[c.sha256]]
         with st.step("tokens"):
             to_vault = _prepare_uids(con, src, keys, cache, vaulted)
         checks_sql = rules(src)
@@ -557,6 +560,9 @@ def print_summary(run: RunSummary, echo=print) -> None:
                  f"{b.rows_quarantined:>9} {b.files:>5} {b.files_skipped:>4}")
     for b in run.refused:
         echo(f"  {b.status.upper()} {b.batch_id}: {b.reason}")
+    for b in run.batches:
+        for note in b.notes:
+            echo(f"  NOTE {b.batch_id}: {note}")
     tot = sum(b.rows_loaded for b in run.batches)
     qn = sum(b.rows_quarantined for b in run.batches)
     echo(f"  total: {tot} rows loaded, {qn} quarantined, {len(run.refused)} batch(es) refused"

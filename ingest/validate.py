@@ -70,6 +70,19 @@ def _prefix(col: str) -> str:
     return f"'row ' || _source_row || ', column {col}: '"
 
 
+# C0 controls and DEL, except tab and line breaks (legal inside a quoted value)
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _control_char(col: str, prefix: str) -> str:
+    """A NUL or other control character: invisible to a clerk, unsafe for every consumer."""
+    ref = q(col)
+    hexed = (f"upper(lpad(to_hex(ord(regexp_extract({ref}, '{CONTROL_CHARS}'))), 2, '0'))")
+    return (f"WHEN regexp_matches({ref}, '{CONTROL_CHARS}') THEN {prefix} || 'holds a "
+            f"control character (byte 0x' || {hexed} || CASE WHEN {hexed} = '00' THEN ', NUL' "
+            "ELSE '' END || '); ask the sender to remove it and resend the file'")
+
+
 def rules(src: Source, uid_valid_col: str = "_uid_valid", uid_norm_col: str = "_uid_norm"
           ) -> list[tuple[str, str]]:
     """(column, SQL reason expression) for every rule of the feed, over the staged table."""
@@ -78,7 +91,7 @@ def rules(src: Source, uid_valid_col: str = "_uid_valid", uid_norm_col: str = "_
         v = value(f.name)
         shown = f"'''' || srdh_mask_uids({v}) || ''''"
         p = _prefix(f.name)
-        checks: list[str] = []
+        checks: list[str] = [_control_char(f.name, p)]
         if f.required:
             checks.append(f"WHEN {v} IS NULL THEN {p} || 'required value is empty'")
         if f.type == "int":

@@ -176,3 +176,37 @@ def test_a_control_file_mismatch_refuses_the_batch_naming_the_file(tmp_path, cas
     code, out, err = _ingest(landing, home)
     assert code == 0, out + err
     assert _q(home, "SELECT count(*) FROM raw.food_pds")[0][0] == 3
+
+
+def test_a_header_only_file_is_checked_and_reported(tmp_path):
+    landing = _good_landing(tmp_path)
+    write(landing / "food_pds" / "2024-01-15" / "empty.csv", PDS_HEADER + "\n")
+    write(landing / "food_pds" / "2024-02-01" / "bad_header.csv", "ration_card_no,foo\n")
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 3  # the second header lacks required columns: refused
+    assert ("NOTE food_pds/2024-01-15: empty.csv: header only, no data rows (header checked: "
+            "every required column present)") in out
+    assert "REFUSED food_pds/2024-02-01: bad_header.csv, line 1: missing required column(s)" \
+        in out
+    assert _q(home, "SELECT count(*) FROM raw.food_pds")[0][0] == 3  # pds.csv beside it
+
+
+def test_a_control_character_is_quarantined_with_its_column(tmp_path):
+    landing = _good_landing(tmp_path)
+    write(landing / "food_pds" / "2024-01-15" / "nul.csv", (
+        PDS_HEADER + "\nRC9,PHH,M91,Ra\x00m,SELF,Male,40,,,Raipur,Arang,Arang\n"
+        "RC9,PHH,M92,Sita,WIFE,Female,38,,,Raipur,Arang,Ara\x1bng\n"
+        "RC9,PHH,M93,Mohan,SON,Male,10,,,Raipur,Arang,Arang\n").encode())
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 0, out + err
+    assert _q(home, "SELECT source_row, column_name, reason FROM quarantine.rows WHERE "
+                    "file_name='nul.csv' ORDER BY 1") == [
+        (1, "member_name", "row 1, column member_name: holds a control character (byte 0x00, "
+                           "NUL); ask the sender to remove it and resend the file"),
+        (2, "village_ward", "row 2, column village_ward: holds a control character (byte 0x1B);"
+                            " ask the sender to remove it and resend the file")]
+    assert _q(home, "SELECT member_id FROM raw.food_pds WHERE _file_name='nul.csv'") == [("M93",)]
+    assert _q(home, "SELECT count(*) FROM raw.food_pds WHERE contains(member_name, chr(0))"
+              )[0][0] == 0
