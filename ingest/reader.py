@@ -160,6 +160,18 @@ def row_faults(path: Path, expected: int) -> tuple[list[RowFault], int]:
     return faults, n
 
 
+def _mixed_line_endings(path: Path) -> int | None:
+    """The line where a file that ended lines with CRLF switches to LF (or back), else None."""
+    kinds: set[bool] = set()
+    with open(path, "rb") as fh:
+        for no, line in enumerate(fh, start=1):
+            if line.endswith(b"\n"):
+                kinds.add(line.endswith(b"\r\n"))
+                if len(kinds) == 2:
+                    return no
+    return None
+
+
 def _ends_with_newline(path: Path) -> bool:
     with open(path, "rb") as fh:
         fh.seek(-1, 2)
@@ -189,19 +201,33 @@ def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table
         sel.append(f"regexp_replace(c{i}, '[\\s\\-]', '', 'g') AS _uid_norm" if i is not None
                    else "NULL::VARCHAR AS _uid_norm")
 
-    def read(skip_faults: bool) -> None:
+    def read(skip_faults: bool, strict: bool = True) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(
             f"CREATE TEMP TABLE {table} AS SELECT {', '.join(sel)} FROM (SELECT * FROM "
             f"read_csv('{path}', auto_detect=false, header=false, skip=1, delim=',', quote='\"',"
-            f" escape='\"', strict_mode=true, null_padding=false, columns={cols},"
-            f" encoding='utf-8', ignore_errors={str(skip_faults).lower()}))")
+            f" escape='\"', strict_mode={str(strict).lower()}, null_padding=false, "
+            f"columns={cols}, encoding='utf-8', ignore_errors={str(skip_faults).lower()}))")
 
     faults: list[RowFault] = []
     try:
         read(False)
     except duckdb.Error as exc:
         refusal = _duckdb_refusal(fc.path.name, exc)
+        mixed = _mixed_line_endings(fc.path)
+        if mixed:  # CRLF and LF rows: DuckDB's strict reader stops, the lenient one copes
+            faults, total = row_faults(fc.path, n)
+            try:
+                read(False, strict=False)
+                staged = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            except duckdb.Error:
+                staged = -1
+            if faults or staged != total:
+                raise Refusal(fc.path.name, mixed, "the file mixes CRLF and LF line endings "
+                              "(the ending changes here) and cannot be read safely; ask the "
+                              "sender to export it again with one kind of line ending") from None
+            return staged, con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}"
+                                       ).fetchone()[0], []
         if _COLS_RE.search(str(exc)) is None:
             raise refusal from None
         faults, total = row_faults(fc.path, n)

@@ -193,12 +193,34 @@ def sources_dir(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_source(path: Path) -> Source:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    """One feed YAML; a ConfigError naming the file, the key and what is wrong."""
+    from pydantic import ValidationError
+
+    from srdh.errors import ConfigError
+
+    fix = "fix the file (ingest/README.md, \"Feeds are configuration\")"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})",
+                          fix) from None
     try:
         return Source.model_validate(data)
-    except Exception as exc:  # name the file in the error
-        raise ValueError(f"{path}: {exc}") from exc
+    except ValidationError as exc:
+        # an unknown key first: a misspelt key is also why a required one is "missing"
+        e = sorted(exc.errors(), key=lambda x: x["type"] != "extra_forbidden")[0]
+        loc = ".".join(str(x) for x in e["loc"]) or "top level"
+        what = (f"unknown key '{e['loc'][-1]}'" if e["type"] == "extra_forbidden"
+                else f"{loc}: {e['msg']}")
+        if e["type"] == "extra_forbidden" and len(e["loc"]) > 1:
+            what += f" in {'.'.join(str(x) for x in e['loc'][:-1])}"
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"{path}: {what}{more}", fix) from None
+    except ValueError as exc:  # the model's own checks
+        raise ConfigError(f"{path}: {str(exc).splitlines()[0]}", fix) from None
 
 
 def load_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Source]:

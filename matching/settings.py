@@ -138,9 +138,31 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
     """Read the YAML config (default ``matching/config.yaml``) into ``MatchSettings``."""
     import yaml
 
+    from srdh.errors import ConfigError
+
     p = Path(path) if path else CONFIG_PATH
-    raw: dict[str, Any] = yaml.safe_load(p.read_text()) if p.exists() else {}
-    raw = raw or {}
+    if path and not p.is_file():
+        raise ConfigError(f"matching config {p} does not exist",
+                          "pass --config FILE, or leave it out for matching/config.yaml")
+    try:
+        raw: dict[str, Any] = (yaml.safe_load(p.read_text()) if p.exists() else {}) or {}
+        unknown = sorted(set(raw) - TOP_KEYS)
+        if unknown:
+            raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: "
+                             f"{', '.join(sorted(TOP_KEYS))}")
+        settings = _build(raw)
+    except (ValueError, TypeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{p}: {str(exc).splitlines()[0]}",
+                          "fix the file (matching/README.md)") from None
+    return replace(settings, **overrides) if overrides else settings
+
+
+TOP_KEYS = {"backend", "random_seed", "defaults", "sources", "extra_linked_feeds",
+            "kyr_include_deactivated", "departments", "fallback_departments", "dedupe",
+            "training", "prediction", "spark"}
+
+
+def _build(raw: dict[str, Any]) -> MatchSettings:
     defaults = _thresholds(raw.get("defaults"), SourceThresholds())
     sources = {
         name: _thresholds(v, defaults) for name, v in (raw.get("sources") or {}).items()
@@ -149,7 +171,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
     pr = raw.get("prediction") or {}
     dd = raw.get("dedupe") or {}
     sp = raw.get("spark") or {}
-    settings = MatchSettings(
+    return MatchSettings(
         backend=str(raw.get("backend", "duckdb")),
         random_seed=int(raw.get("random_seed", 42)),
         defaults=defaults,
@@ -184,4 +206,3 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
             conf={str(k): str(v) for k, v in (sp.get("conf") or {}).items()},
         ),
     )
-    return replace(settings, **overrides) if overrides else settings

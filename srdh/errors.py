@@ -51,3 +51,7 @@ def parse_date(text: str, option: str = "--date"):
             pass
     raise UserError(f"{option} {text!r} is not a date",
                     "write it as YYYY-MM-DD with two-digit month and day, e.g. 2025-03-01")
+
+
+class ConfigError(UserError, ValueError):
+    """A configuration file (source YAML, matching config) that cannot be used."""

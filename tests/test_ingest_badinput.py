@@ -210,3 +210,86 @@ def test_a_control_character_is_quarantined_with_its_column(tmp_path):
     assert _q(home, "SELECT member_id FROM raw.food_pds WHERE _file_name='nul.csv'") == [("M93",)]
     assert _q(home, "SELECT count(*) FROM raw.food_pds WHERE contains(member_name, chr(0))"
               )[0][0] == 0
+
+
+def test_mixed_crlf_and_lf_rows_load_whole(tmp_path):
+    landing = _good_landing(tmp_path)
+    lines = pds().splitlines()
+    mixed = "\r\n".join(lines[:3]) + "\r\n" + "\n".join(lines[3:]) + "\n"
+    write(landing / "food_pds" / "2024-01-15" / "mixed.csv", mixed.replace("M", "X"))
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 0, out + err
+    assert _q(home, "SELECT count(*), count(*) FILTER (WHERE contains(village_ward, chr(13))) "
+                    "FROM raw.food_pds WHERE _file_name='mixed.csv'") == [(3, 0)]
+    assert _q(home, "SELECT rows FROM meta.files WHERE file_name='mixed.csv'") == [(5,)]
+
+
+def _one_line_error(code, err, expected_code=2):
+    assert code == expected_code, err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    return err.strip()
+
+
+def test_a_source_yaml_with_an_unknown_key_is_one_line_naming_file_and_key(tmp_path):
+    sources = tmp_path / "sources"
+    write(sources / "lab_x.yaml", "feed: lab_x\nkind: person\nrecord_id: a\nfileds: {}\n")
+    code, out, err = _cli("ingest", "--landing", str(_good_landing(tmp_path)), "--home",
+                          str(tmp_path / "home"), "--sources", str(sources), "--no-gx")
+    line = _one_line_error(code, err)
+    assert f"{sources / 'lab_x.yaml'}: unknown key 'fileds'" in line and "fix the file" in line
+    assert not (tmp_path / "home").exists()
+
+
+def test_a_missing_or_wrong_matching_config_is_one_line(tmp_path):
+    code, _, err = _cli("match", "--home", str(tmp_path / "home"), "--config",
+                        str(tmp_path / "nope.yaml"))
+    assert "matching config" in _one_line_error(code, err) and "does not exist" in err
+    write(tmp_path / "m.yaml", "backend: duckdb\nthreshold: 3\n")
+    code, _, err = _cli("match", "--home", str(tmp_path / "home"), "--config",
+                        str(tmp_path / "m.yaml"))
+    assert "unknown key(s) threshold" in _one_line_error(code, err)
+
+
+@pytest.mark.parametrize("args", [["match"], ["build"], ["deliver"], ["card", "HH-1"],
+                                  ["quarantine"], ["resident", "R1"], ["review", "export"],
+                                  ["calllist", "--date", "2025-03-01", "--size", "5"],
+                                  ["vault", "reveal", "abc", "--purpose", "x", "--by", "y"]])
+def test_any_command_on_a_missing_home_is_one_line_and_creates_nothing(tmp_path, args):
+    home = tmp_path / "no-such-home"
+    code, _, err = _cli(*args, "--home", str(home))
+    line = _one_line_error(code, err)
+    assert line.startswith(f"error: the SRDH home {home} does not exist; pass --home")
+    assert not home.exists()
+
+
+def test_steps_out_of_order_say_which_command_to_run(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "food_pds" / "2024-01-15" / "pds.csv", pds())  # no KYR yet
+    home = tmp_path / "home"
+    assert _ingest(landing, home)[0] == 0
+    for args, needs, run in (
+            (["match"], "std.uid_kyr", "srdh ingest --landing DIR (with a uid_kyr delivery)"),
+            (["build"], "std.uid_kyr, matching.seeding, matching.residents", "srdh match"),
+            (["deliver"], "marts.fct_scheme_enrolment, marts.mart_inclusion_gaps",
+             "srdh build"),
+            (["card", "HH-1"], "marts.mart_household_card", "srdh build")):
+        code, _, err = _cli(*args, "--home", str(home))
+        assert _one_line_error(code, err) == (
+            f"error: `srdh {args[0]}` needs {needs}, which {home} does not have yet; "
+            f"run `{run}` first")
+    assert _q(home, "SELECT count(*) FROM raw.food_pds")[0][0] == 3  # nothing touched
+    # --debug shows the real exception (the CLI runner keeps it)
+    res = CliRunner().invoke(app, ["--debug", "match", "--home", str(home)])
+    assert type(res.exception).__name__ == "StepOutOfOrder"
+
+
+def test_a_date_in_the_wrong_format_says_the_expected_one(tmp_path):
+    code, _, err = _cli("calllist", "--date", "2025-3-1", "--size", "5", "--home",
+                        str(tmp_path / "home"))
+    assert _one_line_error(code, err) == (
+        "error: --date '2025-3-1' is not a date; write it as YYYY-MM-DD with two-digit month "
+        "and day, e.g. 2025-03-01")
+    code, _, err = _cli("deliver", "--run-date", "1/3/2025", "--home", str(tmp_path / "home"))
+    assert "--run-date '1/3/2025' is not a date" in _one_line_error(code, err)

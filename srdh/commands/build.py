@@ -16,10 +16,12 @@ def register(app: typer.Typer) -> None:
         select: list[str] = typer.Option(None, "--select", "-s", help="dbt selection (repeatable)"),
     ) -> None:
         """Run `dbt build`: the resident register, households, cards, scheme and quality marts."""
+        from srdh.preflight import require
         from warehouse.dbt import DbtError
         from warehouse.dbt import build as dbt_build
 
         try:
+            require(home, "build")
             res = dbt_build(home, select=select or None)
         except DbtError as exc:
             typer.echo(str(exc), err=True)
@@ -36,8 +38,10 @@ def register(app: typer.Typer) -> None:
         home: str = typer.Option(None, help=HOME_HELP),
     ) -> None:
         """Print a household card (masked UIDs only), or render it to printable HTML."""
-        from warehouse.card import CardNotFound, load_card, render_text, write_html
+        from srdh.preflight import require, require_home
+        from warehouse.card import CardNotFound, _database, load_card, render_text, write_html
 
+        require(home, "card", database=_database(require_home(home), None))
         try:
             data = load_card(home, household_id)
         except (CardNotFound, FileNotFoundError) as exc:

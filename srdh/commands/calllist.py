@@ -22,10 +22,14 @@ def register(app: typer.Typer) -> None:
         """Sample beneficiary households, stratified by scheme and district, skipping recent
         calls, do-not-call requests and households with no reachable mobile; write
         <home>/deliveries/jansamvad/<date>/call_list.{csv,parquet} and jansamvad.call_lists."""
+        from srdh.errors import parse_date
+        from srdh.preflight import require_home
         from warehouse.calllist import make_call_list
 
+        day = parse_date(date).isoformat()
+        require_home(home)
         try:
-            res = make_call_list(home, date, size, seed=seed, strata_file=strata,
+            res = make_call_list(home, day, size, seed=seed, strata_file=strata,
                                  recent_days=recent_days)
         except (FileNotFoundError, RuntimeError, ValueError) as exc:
             typer.echo(f"calllist: {exc}", err=True)

@@ -58,12 +58,9 @@ def register(app: typer.Typer) -> None:
         import duckdb
 
         from ingest import quarantine
-        from srdh.paths import Home
+        from srdh.preflight import require_home
 
-        h = Home.at(home)
-        if not h.warehouse.exists():
-            typer.echo("no warehouse yet: run `srdh ingest` first")
-            raise typer.Exit(1)
+        h = require_home(home)
         con = duckdb.connect(str(h.warehouse), read_only=True)
         try:
             has = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
@@ -115,9 +112,9 @@ def register(app: typer.Typer) -> None:
         """Decrypt one UID for a stated purpose; every reveal is logged in the vault."""
         from ingest.tokens import Keys
         from ingest.vault import Vault
-        from srdh.paths import Home
+        from srdh.preflight import require_home
 
-        h = Home.at(home)
+        h = require_home(home)
         with Vault(h, Keys.for_home(h)) as v:
             uid = v.reveal(token, purpose=purpose, by=by)
         if uid is None:

@@ -50,8 +50,13 @@ def register(app: typer.Typer) -> None:
         warehouse/deliveries.yaml.
         """
         from matching.api import run_matching
+        from srdh.errors import parse_date
+        from srdh.preflight import require
 
+        if run_date:
+            parse_date(run_date, "--run-date")
         settings = _settings(config, backend, spark_master)
+        require(home, "match")
         res = run_matching(home, run_date=run_date, settings=settings, retrain=retrain,
                            deliver_files=False)
         typer.echo(f"run date {res.run_date} on {settings.backend}; "
@@ -75,8 +80,11 @@ def register(app: typer.Typer) -> None:
 
         Saves them under matching/models/ (committed)."""
         from matching.api import train_models
+        from srdh.preflight import require
 
-        trained = train_models(home, _settings(config, backend, spark_master))
+        settings = _settings(config, backend, spark_master)
+        require(home, "train")
+        trained = train_models(home, settings)
         typer.echo("trained: " + ", ".join(trained))
 
     @app.command("evaluate")

@@ -24,8 +24,11 @@ def register(app: typer.Typer) -> None:
         probability and Splink's waterfall against the resident's KYR record."""
         from matching.evidence import resident_view
         from matching.settings import load_settings
+        from srdh.preflight import require
 
-        view = resident_view(home, resident_id, load_settings(config))
+        settings = load_settings(config)
+        require(home, "resident")
+        view = resident_view(home, resident_id, settings)
         if as_json:
             typer.echo(json.dumps(view, default=str, indent=2))
             raise typer.Exit(0 if view["found"] else 1)

@@ -29,8 +29,11 @@ def register(app: typer.Typer) -> None:
         decided_at), then run `srdh review import FILE`."""
         from matching.evidence import export_review
         from matching.settings import load_settings
+        from srdh.preflight import require
 
-        res = export_review(home, out, load_settings(config))
+        settings = load_settings(config)
+        require(home, "review")
+        res = export_review(home, out, settings)
         typer.echo(f"{res['pairs']} pairs ({res['seed']} seeding, {res['dedupe']} dedupe) "
                    f"written to {res['path']}")
 

@@ -45,7 +45,11 @@ def _register_run(app: typer.Typer) -> None:
         steps += [("publish", lambda: pipeline.publish(home))]
         if not skip_build:
             steps += [("deliver", lambda: pipeline.deliver(home, day))]
+        from srdh.preflight import NEEDS, require
+
         for name, step in steps:
+            if name in NEEDS:  # e.g. no KYR delivered yet: one line, not a traceback
+                require(home, name)
             started = time.monotonic()
             typer.secho(f"== {name}", bold=True, err=True)
             step()
@@ -72,7 +76,9 @@ def _register_deliver(app: typer.Typer) -> None:
         """
         from srdh import pipeline
         from srdh.errors import parse_date
+        from srdh.preflight import require
 
         day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
+        require(home, "deliver")
         for manifest in pipeline.deliver(home, day, department=department):
             typer.echo(str(manifest))

@@ -1,0 +1,60 @@
+"""Steps in the right order: each command checks that its home exists and that what it
+reads has been made, and says which command to run first, in one line (srdh/errors.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from srdh.errors import UserError
+from srdh.paths import Home
+
+# step -> (tables it reads, the command that makes them)
+NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "match": (("std.uid_kyr",), "srdh ingest --landing DIR (with a uid_kyr delivery)"),
+    "train": (("std.uid_kyr",), "srdh ingest --landing DIR (with a uid_kyr delivery)"),
+    "build": (("std.uid_kyr", "matching.seeding", "matching.residents"), "srdh match"),
+    "resident": (("matching.residents",), "srdh match"),
+    "review": (("matching.seeding",), "srdh match"),
+    "deliver": (("marts.fct_scheme_enrolment", "marts.mart_inclusion_gaps"), "srdh build"),
+    "card": (("marts.mart_household_card",), "srdh build"),
+}
+
+
+class HomeMissing(UserError):
+    pass
+
+
+class StepOutOfOrder(UserError):
+    pass
+
+
+def require_home(home: str | os.PathLike[str] | Home | None) -> Home:
+    """The home, or a one-line error when it (or its warehouse) does not exist."""
+    h = home if isinstance(home, Home) else Home.at(home)
+    if not h.warehouse.is_file():
+        what = "has no warehouse yet" if h.root.is_dir() else "does not exist"
+        raise HomeMissing(f"the SRDH home {h.root} {what}",
+                          "pass --home (or set $SRDH_HOME) to your home, or load a landing "
+                          "folder first: srdh ingest --landing DIR --home " + str(h.root))
+    return h
+
+
+def require(home: str | os.PathLike[str] | Home | None, step: str,
+            database: Path | None = None) -> Home:
+    """Raise StepOutOfOrder when a table ``step`` reads is missing (``NEEDS``)."""
+    import duckdb
+
+    h = require_home(home)
+    tables, before = NEEDS[step]
+    con = duckdb.connect(str(database or h.warehouse), read_only=True)
+    try:
+        have = {f"{s}.{t}" for s, t in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    missing = [t for t in tables if t not in have]
+    if missing:
+        raise StepOutOfOrder(f"`srdh {step}` needs {', '.join(missing)}, which {h.root} does "
+                             "not have yet", f"run `{before}` first")
+    return h
