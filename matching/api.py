@@ -29,9 +29,13 @@ def run_matching(home=None, run_date: dt.date | str | None = None,
 
     if isinstance(run_date, dt.date):
         run_date = run_date.isoformat()
-    return pipeline.run_matching(_home(home).root, settings=settings, retrain=retrain,
-                                 run_date=run_date, deliver_files=deliver_files,
-                                 resolve=resolve)
+    from srdh.preflight import stamp
+
+    res = pipeline.run_matching(_home(home).root, settings=settings, retrain=retrain,
+                                run_date=run_date, deliver_files=deliver_files,
+                                resolve=resolve)
+    stamp(_home(home), "match")  # marts built before this are stale (srdh/preflight.py)
+    return res
 
 
 def train_models(home=None, settings: MatchSettings | None = None) -> list[str]:

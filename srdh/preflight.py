@@ -21,6 +21,12 @@ NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+# a step that reads another's output must be at least as new: deliver/card read the marts
+# that `srdh build` makes from the last match
+FRESH_AFTER: dict[str, tuple[str, str]] = {"deliver": ("build", "match"),
+                                           "card": ("build", "match")}
+
+
 class HomeMissing(UserError):
     pass
 
@@ -57,4 +63,30 @@ def require(home: str | os.PathLike[str] | Home | None, step: str,
     if missing:
         raise StepOutOfOrder(f"`srdh {step}` needs {', '.join(missing)}, which {h.root} does "
                              "not have yet", f"run `{before}` first")
+    if step in FRESH_AFTER:
+        made_by, upstream = FRESH_AFTER[step]
+        made, up = stamped(h, made_by), stamped(h, upstream)
+        if made and up and made < up:  # unknown (e.g. dbt run by Airflow's Cosmos): trust it
+            raise StepOutOfOrder(f"`srdh {step}` would read stale tables: the last `srdh "
+                                 f"{made_by}` ({made}) is older than the last `srdh {upstream}` "
+                                 f"({up})", f"run `srdh {made_by}` first")
     return h
+
+
+def _stamp_path(h: Home, step: str) -> Path:
+    return h.logs / "steps" / f"{step}.finished"
+
+
+def stamp(home: str | os.PathLike[str] | Home | None, step: str) -> None:
+    """Record that ``step`` finished now (read by :func:`require`)."""
+    import datetime as dt
+
+    h = home if isinstance(home, Home) else Home.at(home)
+    p = _stamp_path(h, step)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(dt.datetime.now().isoformat(timespec="microseconds") + "\n")
+
+
+def stamped(h: Home, step: str) -> str | None:
+    p = _stamp_path(h, step)
+    return p.read_text().strip() if p.is_file() else None

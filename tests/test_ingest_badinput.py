@@ -293,3 +293,57 @@ def test_a_date_in_the_wrong_format_says_the_expected_one(tmp_path):
         "and day, e.g. 2025-03-01")
     code, _, err = _cli("deliver", "--run-date", "1/3/2025", "--home", str(tmp_path / "home"))
     assert "--run-date '1/3/2025' is not a date" in _one_line_error(code, err)
+
+
+@pytest.mark.slow
+def test_srdh_run_with_a_refused_batch_delivers_everything_else_then_exits_3(tmp_path):
+    """A whole `srdh run` (300 generated residents, ~2 min) where one food_pds file is
+    refused: every other feed is matched, built and delivered; the exit code is 3."""
+    import json
+    import subprocess
+    import sys
+
+    landing = tmp_path / "landing"
+    gen = subprocess.run([sys.executable, "-m", "srdh.cli", "generate", "-n", "300", "--seed",
+                          "3", "--out", str(landing), "-q"], capture_output=True, text=True,
+                         timeout=600)
+    assert gen.returncode == 0, gen.stderr[-1000:]
+    (pds_batch,) = (landing / "food_pds").iterdir()
+    write(pds_batch / "zz_broken.csv", "ration_card_no;card_type\n")
+    home = tmp_path / "home"
+    proc = subprocess.run([sys.executable, "-m", "srdh.cli", "run", "--landing", str(landing),
+                           "--home", str(home), "--run-date", "2025-03-01", "--calls", "20"],
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert (f"REFUSED food_pds/{pds_batch.name}: zz_broken.csv, line 1: wrong delimiter"
+            in proc.stdout)
+    assert "not everything that arrived was loaded" in proc.stderr
+    for step in ("match", "build", "calllist", "publish", "deliver"):
+        assert f"   {step} done in" in proc.stderr, step
+    # nothing valid lost: every other feed loaded, matched and delivered
+    assert _q(home, "SELECT count(*) FROM meta.batches WHERE status <> 'loaded'") == [(1,)]
+    assert _q(home, "SELECT count(*) FROM raw.sw_pension")[0][0] > 0
+    assert _q(home, "SELECT count(DISTINCT source) FROM matching.seeding")[0][0] >= 3
+    for dept in ("sw_pension", "rd_mgnrega", "edu_scholarship"):
+        manifest = home / "deliveries" / dept / "2025-03-01" / "manifest.json"
+        assert json.loads(manifest.read_text()), dept
+
+
+def test_deliver_and_card_refuse_marts_older_than_the_last_match(tmp_path):
+    from srdh.preflight import require, stamp
+
+    home = Home.at(tmp_path / "home").ensure()
+    con = duckdb.connect(str(home.warehouse))
+    con.execute("CREATE SCHEMA marts")
+    for t in ("fct_scheme_enrolment", "mart_inclusion_gaps", "mart_household_card"):
+        con.execute(f"CREATE TABLE marts.{t} (x INT)")
+    con.close()
+    stamp(home, "build")
+    stamp(home, "match")  # a new match after the build: the marts are stale
+    for args in (["deliver"], ["card", "HH-1"]):
+        code, _, err = _cli(*args, "--home", str(home.root))
+        line = _one_line_error(code, err)
+        assert f"`srdh {args[0]}` would read stale tables: the last `srdh build` (" in line
+        assert line.endswith("; run `srdh build` first")
+    stamp(home, "build")
+    assert require(home, "deliver") == home and require(home, "card") == home

@@ -189,7 +189,12 @@ def build(home: str | os.PathLike[str] | Home | None = None, select: str | list[
     for flag, value in (("--select", select), ("--exclude", exclude)):
         if value:
             args += [flag, *([value] if isinstance(value, str) else list(value))]
-    return run_dbt(home, args, raise_on_failure=raise_on_failure, vars=vars)
+    res = run_dbt(home, args, raise_on_failure=raise_on_failure, vars=vars)
+    if res.success and not select and not exclude:  # the marts are as new as this build
+        from srdh.preflight import stamp
+
+        stamp(home, "build")
+    return res
 
 
 def docs(home: str | os.PathLike[str] | Home | None = None) -> Path:
