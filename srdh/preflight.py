@@ -11,9 +11,10 @@ from srdh.paths import Home
 
 # step -> (tables it reads, the command that makes them)
 NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "match": (("std.uid_kyr",), "srdh ingest --landing DIR (with a uid_kyr delivery)"),
-    "train": (("std.uid_kyr",), "srdh ingest --landing DIR (with a uid_kyr delivery)"),
-    "build": (("std.uid_kyr", "matching.seeding", "matching.residents"), "srdh match"),
+    # "std.<person>": any person feed (KYR or a department list; no KYR yet: dedupe only)
+    "match": (("std.<person>",), "srdh ingest --landing DIR (KYR or a department's list)"),
+    "train": (("std.<person>",), "srdh ingest --landing DIR (KYR or a department's list)"),
+    "build": (("matching.seeding", "matching.residents"), "srdh match"),
     "resident": (("matching.residents",), "srdh match"),
     "review": (("matching.seeding",), "srdh match"),
     "deliver": (("marts.fct_scheme_enrolment", "marts.mart_inclusion_gaps"), "srdh build"),
@@ -59,6 +60,14 @@ def require(home: str | os.PathLike[str] | Home | None, step: str,
             "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
     finally:
         con.close()
+    if "std.<person>" in tables:
+        from ingest.registry import load_registry
+
+        people = {f"std.{f}" for f, src in load_registry().items() if src.kind == "person"}
+        if have & people:
+            tables = tuple(t for t in tables if t != "std.<person>")
+        else:
+            tables = tuple("std.<a person feed>" if t == "std.<person>" else t for t in tables)
     missing = [t for t in tables if t not in have]
     if missing:
         raise StepOutOfOrder(f"`srdh {step}` needs {', '.join(missing)}, which {h.root} does "

@@ -266,12 +266,13 @@ def test_any_command_on_a_missing_home_is_one_line_and_creates_nothing(tmp_path,
 
 def test_steps_out_of_order_say_which_command_to_run(tmp_path):
     landing = tmp_path / "landing"
-    write(landing / "food_pds" / "2024-01-15" / "pds.csv", pds())  # no KYR yet
+    write(landing / "lgd_villages" / "2024-01-01" / "v.csv", LGD)  # no list of people yet
     home = tmp_path / "home"
     assert _ingest(landing, home)[0] == 0
     for args, needs, run in (
-            (["match"], "std.uid_kyr", "srdh ingest --landing DIR (with a uid_kyr delivery)"),
-            (["build"], "std.uid_kyr, matching.seeding, matching.residents", "srdh match"),
+            (["match"], "std.<a person feed>",
+             "srdh ingest --landing DIR (KYR or a department's list)"),
+            (["build"], "matching.seeding, matching.residents", "srdh match"),
             (["deliver"], "marts.fct_scheme_enrolment, marts.mart_inclusion_gaps",
              "srdh build"),
             (["card", "HH-1"], "marts.mart_household_card", "srdh build")):
@@ -279,7 +280,7 @@ def test_steps_out_of_order_say_which_command_to_run(tmp_path):
         assert _one_line_error(code, err) == (
             f"error: `srdh {args[0]}` needs {needs}, which {home} does not have yet; "
             f"run `{run}` first")
-    assert _q(home, "SELECT count(*) FROM raw.food_pds")[0][0] == 3  # nothing touched
+    assert _q(home, "SELECT count(*) FROM raw.lgd_villages")[0][0] == 5  # nothing touched
     # --debug shows the real exception (the CLI runner keeps it)
     res = CliRunner().invoke(app, ["--debug", "match", "--home", str(home)])
     assert type(res.exception).__name__ == "StepOutOfOrder"
