@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.registry import Source
-from srdh.errors import UserError
+from srdh.errors import UserError, mask_uids
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CONTROL = "_control.csv"
@@ -95,6 +95,8 @@ def survey(landing: Path, reg: dict[str, Source], feeds: list[str] | None) -> La
                                     f" (expected {d.name}/YYYY-MM-DD/{_date_hint(p.name)})")
             else:
                 _delivery(out, src, p)
+    out.problems = [mask_uids(p) for p in out.problems]  # a file named after a person's UID
+    out.unknown = [mask_uids(u) for u in out.unknown]
     return out
 
 

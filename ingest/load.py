@@ -32,7 +32,7 @@ from ingest.timing import Steps, duckdb_config, null_steps, register, unregister
 from ingest.tokens import Keys, init_key, tokens_for
 from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
-from srdh.errors import EXIT_OK, EXIT_REFUSED, UserError, closest
+from srdh.errors import EXIT_OK, EXIT_REFUSED, UserError, closest, mask_uids
 from srdh.paths import Home
 from srdh.uid import verhoeff_valid_many
 
@@ -360,7 +360,7 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     con.execute("BEGIN TRANSACTION")
     try:
         res.rows_read = sum(per_file.values())
-        res.notes += [f"{c.path.name}: header only, no data rows (header checked: every "
+        res.notes += [f"{mask_uids(c.path.name)}: header only, no data rows (header checked: every "
                       "required column present)" for c in new if not per_file[c.sha256]]
         with st.step("tokens"):
             to_vault = _prepare_uids(con, src, keys, cache, vaulted)

@@ -9,16 +9,13 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-import re
 
 import typer
 from typer._click import ClickException  # typer 0.2x vendors click
 from typer.core import TyperGroup
 
 import srdh.commands
-from srdh.errors import EXIT_BUG, UserError
-
-_UIDISH = re.compile(r"([0-9][ -]?){8,}([0-9]{4})")  # as ingest's srdh_mask_uids
+from srdh.errors import EXIT_BUG, UserError, mask_uids
 
 
 class _OneLineErrors(TyperGroup):
@@ -40,7 +37,7 @@ class _OneLineErrors(TyperGroup):
                 line = (f"unexpected {type(exc).__name__}: {first}; rerun with "
                         "`srdh --debug ...` for the traceback and report it")
                 code = EXIT_BUG
-            typer.echo("error: " + _UIDISH.sub(r"XXXXXXXX\2", line), err=True)
+            typer.echo("error: " + mask_uids(line), err=True)
             raise typer.Exit(code) from None
 
 

@@ -14,6 +14,15 @@ refused batch, a file or folder outside the landing layout).
 from __future__ import annotations
 
 import difflib
+import re
+
+# any run of >= 12 digits (spaces/hyphens allowed) to its last four, as ingest's SQL macro
+_UIDISH = re.compile(r"([0-9][ -]?){8,}([0-9]{4})")
+
+
+def mask_uids(text: str) -> str:
+    """A message or file name safe to show: UID-like numbers masked to the last four."""
+    return _UIDISH.sub(r"XXXXXXXX\2", text)
 
 EXIT_OK = 0
 EXIT_BUG = 1

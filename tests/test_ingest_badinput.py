@@ -348,3 +348,14 @@ def test_deliver_and_card_refuse_marts_older_than_the_last_match(tmp_path):
         assert line.endswith("; run `srdh build` first")
     stamp(home, "build")
     assert require(home, "deliver") == home and require(home, "card") == home
+
+
+def test_a_misplaced_file_named_after_a_uid_is_reported_masked(tmp_path):
+    from ingest_helpers import U1
+
+    landing = _good_landing(tmp_path)
+    write(landing / "food_pds" / f"{U1}.csv", pds())
+    code, out, err = _ingest(landing, tmp_path / "home")
+    assert code == 3
+    assert f"food_pds/XXXXXXXX{U1[-4:]}.csv: a file directly in the feed folder" in out
+    assert U1 not in out + err
