@@ -120,6 +120,9 @@ def seeding_metrics(df: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, float]:
         "seeded": n_seeded,
         "seeded_correct": int(correct.sum()),
         "precision": float(correct.sum() / n_seeded) if n_seeded else 1.0,
+        # what SRDH expects without labels: the mean posterior of the seeded records
+        "expected_precision": (float(df.loc[seeded, "match_probability"].mean())
+                               if n_seeded and "match_probability" in df else None),
         "recall": float((correct & matchable).sum() / matchable.sum()) if matchable.any() else 1.0,
         "review_share": float((df["match_status"] == "review").mean()) if n else 0.0,
         "unmatched_share": float((df["match_status"] == "unmatched").mean()) if n else 0.0,
@@ -320,9 +323,13 @@ def targets_met(srdh: dict[str, dict]) -> dict[str, bool]:
     return out
 
 
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2%}"
+
+
 def format_table(report: dict) -> str:
     lines = []
-    hdr = (f"{'source':<16} {'system':<16} {'prec':>7} {'recall':>7} {'review':>7} "
+    hdr = (f"{'source':<16} {'system':<16} {'prec':>7} {'expect':>7} {'recall':>7} {'review':>7} "
            f"{'unmatch':>7} {'dupP':>6} {'dupR':>6} {'dupF1':>6}")
     lines.append(hdr)
     lines.append("-" * len(hdr))
@@ -334,7 +341,8 @@ def format_table(report: dict) -> str:
             if not m:
                 continue
             lines.append(
-                f"{s:<16} {name:<16} {m['precision']:>7.2%} {m['recall']:>7.2%} "
+                f"{s:<16} {name:<16} {m['precision']:>7.2%} "
+                f"{_pct(m.get('expected_precision')):>7} {m['recall']:>7.2%} "
                 f"{m['review_share']:>7.2%} {m['unmatched_share']:>7.2%} "
                 f"{m['duplicate_precision']:>6.3f} {m['duplicate_recall']:>6.3f} "
                 f"{m['duplicate_f1']:>6.3f}")

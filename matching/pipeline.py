@@ -10,7 +10,7 @@ import json
 import logging
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from matching import dedupe, engine, ids, inputs, predict, review, seed, train
@@ -29,6 +29,8 @@ class MatchResult:
     timings: dict[str, float] = field(default_factory=dict)
     trained: list[str] = field(default_factory=list)
     deliveries: dict[str, str] = field(default_factory=dict)
+    # source -> {seed_threshold, expected_precision} where the threshold was chosen (auto)
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Workspace:
     departments: list[inputs.FeedTable]
     db: engine.Engine | None = None
     exchange: Path | None = None
+    # seed thresholds chosen on this run (auto): source -> threshold, expected precision
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.db = self.db or engine.DuckDBEngine(self.con)
@@ -144,7 +148,14 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         pred_table, secs = predict.predict_seed(con, ws.kyr, f, seed_models[f.feed], settings)
         timings[f"predict_seed_{f.feed}"] = secs
         review.drop_rejected_seed_pairs(con, f.feed, pred_table)  # review hook
-        prov = seed.provisional(con, f.feed, pred_table, f.table, settings.thresholds(f.feed))
+        th = settings.thresholds(f.feed)
+        prov = seed.provisional(con, f.feed, pred_table, f.table, th)
+        if th.auto:  # chosen from this run's posteriors, then the statuses again
+            t, est = seed.choose_seed_threshold(con, prov, th)
+            ws.thresholds[f.feed] = {"seed_threshold": round(t, 6),
+                                     "expected_precision": round(est, 6)}
+            prov = seed.provisional(con, f.feed, pred_table, f.table,
+                                    replace(th, seed_threshold=t))
         review.force_confirmed_seeds(con, f.feed, prov, pred_table)  # review hook
         prov_tables.append(prov)
     dedupe.set_anchors(con, ws.linked, prov_tables)
@@ -309,7 +320,8 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     store_results(ws, h.warehouse, seed_tables, run_date, settings)
     timings["store"] = time.time() - t0
     result = MatchResult(run_date=run_date, sources=[f.feed for f in ws.linked],
-                         counts=_counts(ws.con, seed_tables), trained=trained)
+                         counts=_counts(ws.con, seed_tables), trained=trained,
+                         thresholds=ws.thresholds)
     result.duplicates = {k: int(v) for k, v in ws.con.execute(
         "SELECT source, count(*) FROM duplicates GROUP BY 1").fetchall()}
     if deliver_files:
@@ -322,6 +334,7 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     ws.con.execute(f"INSERT INTO {WH}.matching.runs VALUES (CAST(? AS DATE), now(), ?)",
                    [run_date, json.dumps({"counts": result.counts, "timings": timings,
                                           "trained": trained,
+                                          "thresholds": ws.thresholds,
                                           "backend": settings.backend})])
     ws.con.close()
     if ws.exchange is not None:  # the hand-over files (not Spark's checkpoints)

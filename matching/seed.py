@@ -45,6 +45,7 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
     so thresholds chosen on one state size carry to another.
     """
     out = f"prov_{source}"
+    seed_t = 1.0 if th.seed_threshold is None else th.seed_threshold  # auto: chosen after
     engine.of(db).create(out, f"""
         WITH first_rank AS (
             -- kyr_token only orders candidates that tie; a tie at the top is never used
@@ -111,7 +112,7 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
                post.raw_w2 AS runner_up_weight,
                CASE
                  WHEN post.p IS NULL OR post.p < {th.review_threshold} THEN 'unmatched'
-                 WHEN post.p >= {th.seed_threshold}
+                 WHEN post.p >= {seed_t}
                       AND (post.w2 IS NULL
                            OR (post.w1 > post.w2
                                AND post.w1 - post.w2 >= {th.min_margin_weight})) THEN 'seeded'
@@ -123,11 +124,39 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
                  WHEN post.w2 IS NOT NULL
                       AND (post.w1 = post.w2
                            OR post.w1 - post.w2 < {th.min_margin_weight}) THEN 'ambiguous'
-                 WHEN post.p < {th.seed_threshold} THEN 'below_seed'
+                 WHEN post.p < {seed_t} THEN 'below_seed'
                  ELSE 'best_link' END AS reason
         FROM {inp_table} i LEFT JOIN post ON post.record_id = i.unique_id
     """)
     return out
+
+
+# an automatic seed threshold never goes below this: a seed more likely wrong than right
+# is never made without a person
+AUTO_FLOOR = 0.5
+
+
+def choose_seed_threshold(db, prov_table: str, th: SourceThresholds) -> tuple[float, float]:
+    """(threshold, expected precision) without labels, from ``provisional``'s posteriors.
+
+    ``p`` is the probability that a record's best candidate is its person, so the
+    expected precision of seeding every record with ``p >= t`` is the mean ``p`` of that
+    set. The threshold is the lowest ``t`` (not below ``AUTO_FLOOR`` or the review
+    threshold) whose set keeps a mean of at least ``th.target_precision``: the mean only
+    falls as ``t`` falls. Ambiguous records (tied or too close) are left out, as they are
+    never seeded. No record reaching it: 1.0 (nothing seeded)."""
+    floor = max(AUTO_FLOOR, th.review_threshold)
+    row = engine.of(db).rows(f"""
+        WITH c AS (
+            SELECT match_probability AS p,
+                   avg(match_probability) OVER (ORDER BY match_probability DESC
+                                                RANGE UNBOUNDED PRECEDING) AS m
+            FROM {prov_table}
+            WHERE match_probability >= {floor} AND reason <> 'ambiguous')
+        SELECT min(p), min(m) FROM c WHERE m >= {th.target_precision}""")[0]
+    if row[0] is None:
+        return 1.0, 1.0
+    return float(row[0]), float(row[1])
 
 
 def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,

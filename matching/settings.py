@@ -23,8 +23,12 @@ STATUSES = ("seeded", "review", "unmatched")
 class SourceThresholds:
     """Decision thresholds for one source's records against KYR."""
 
-    seed_threshold: float = 0.90
+    # None ("auto" in the YAML): chosen on each run, without labels, as the lowest
+    # posterior whose seeded set has an expected precision of ``target_precision``
+    # (seed.choose_seed_threshold); a number fixes it
+    seed_threshold: float | None = None
     review_threshold: float = 0.20
+    target_precision: float = 0.995
     min_margin_weight: float = 0.0
     # log2 prior odds that a record's person is none of its KYR candidates (fixed, so
     # the posterior does not depend on the state size); see seed.provisional
@@ -34,8 +38,15 @@ class SourceThresholds:
     # about log2 of the source's duplicate rate); 0 turns it off. See seed.provisional
     claimed_weight: float = 0.0
 
+    @property
+    def auto(self) -> bool:
+        return self.seed_threshold is None
+
     def __post_init__(self) -> None:
-        if not 0.0 <= self.review_threshold <= self.seed_threshold <= 1.0:
+        if not 0.5 <= self.target_precision < 1.0:
+            raise ValueError(f"target_precision must be in [0.5, 1), not {self.target_precision}")
+        seed_t = 1.0 if self.seed_threshold is None else self.seed_threshold
+        if not 0.0 <= self.review_threshold <= seed_t <= 1.0:
             raise ValueError(
                 f"need 0 <= review_threshold ({self.review_threshold}) <= "
                 f"seed_threshold ({self.seed_threshold}) <= 1"
@@ -128,10 +139,11 @@ class MatchSettings:
 def _thresholds(raw: dict[str, Any] | None, base: SourceThresholds) -> SourceThresholds:
     raw = raw or {}
     unknown = set(raw) - {"seed_threshold", "review_threshold", "min_margin_weight",
-                          "null_weight", "claimed_weight"}
+                          "null_weight", "claimed_weight", "target_precision"}
     if unknown:
         raise ValueError(f"unknown threshold keys: {sorted(unknown)}")
-    return replace(base, **{k: float(v) for k, v in raw.items()})
+    return replace(base, **{k: None if (k == "seed_threshold" and str(v).lower() == "auto")
+                            else float(v) for k, v in raw.items()})
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSettings:

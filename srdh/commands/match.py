@@ -65,7 +65,8 @@ def register(app: typer.Typer) -> None:
             c = res.counts.get(source, {})
             typer.echo(f"{source:<18} seeded {c.get('seeded', 0):>8}  review "
                        f"{c.get('review', 0):>7}  unmatched {c.get('unmatched', 0):>7}  "
-                       f"duplicates {res.duplicates.get(source, 0):>6}")
+                       f"duplicates {res.duplicates.get(source, 0):>6}"
+                       + _threshold_note(res.thresholds.get(source)))
         typer.echo("department files: `srdh build` then `srdh deliver`")
         typer.echo(f"total {res.timings.get('total', 0):.1f}s")
 
@@ -116,3 +117,11 @@ def register(app: typer.Typer) -> None:
                                 settings=_settings(config))
         typer.echo(format_table(report))
         typer.echo(f"written {report['path']}")
+
+
+def _threshold_note(chosen: dict | None) -> str:
+    """The seed threshold chosen on this run (auto), with the precision it expects."""
+    if not chosen:
+        return ""
+    return (f"  seed p >= {chosen['seed_threshold']:.3f} "
+            f"(expected precision {chosen['expected_precision']:.2%})")
