@@ -28,7 +28,6 @@ class SourceThresholds:
     # (seed.choose_seed_threshold); a number fixes it
     seed_threshold: float | None = None
     review_threshold: float = 0.20
-    target_precision: float = 0.995
     min_margin_weight: float = 0.0
     # log2 prior odds that a record's person is none of its KYR candidates (fixed, so
     # the posterior does not depend on the state size); see seed.provisional
@@ -37,6 +36,8 @@ class SourceThresholds:
     # claims more strongly (KYR lists a person once, a department mostly once too:
     # about log2 of the source's duplicate rate); 0 turns it off. See seed.provisional
     claimed_weight: float = 0.0
+    # expected precision of the seeded records when seed_threshold is None (auto)
+    target_precision: float = 0.995
 
     @property
     def auto(self) -> bool:

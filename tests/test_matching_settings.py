@@ -7,13 +7,36 @@ import pytest
 from matching.settings import CONFIG_PATH, load_settings
 
 
-def test_repo_config_loads_with_per_source_thresholds():
+def test_repo_config_chooses_seed_thresholds_without_labels():
     s = load_settings()
     assert s.backend == "duckdb"
     for source in ("food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "crs_death"):
         th = s.thresholds(source)
-        assert 0 < th.review_threshold < th.seed_threshold <= 1
+        assert th.auto and 0 < th.review_threshold < 0.5 <= th.target_precision < 1
+    assert s.thresholds("crs_death").target_precision > s.thresholds("food_pds").target_precision
     assert CONFIG_PATH.exists()
+
+
+def test_auto_threshold_is_the_lowest_with_the_expected_precision():
+    import duckdb
+
+    from matching import seed
+    from matching.settings import SourceThresholds
+
+    con = duckdb.connect()
+    # 98 near-certain records, then 0.9, 0.8, 0.6 and an ambiguous 0.7 (never seeded)
+    rows = [(0.9999, "best_link")] * 98 + [(0.9, "below_seed"), (0.8, "below_seed"),
+                                           (0.6, "below_seed"), (0.7, "ambiguous")]
+    con.execute("CREATE TABLE prov AS SELECT * FROM (VALUES " + ", ".join(
+        f"({p}, '{r}')" for p, r in rows) + ") t(match_probability, reason)")
+    th = SourceThresholds(review_threshold=0.2, target_precision=0.995)
+    t, expected = seed.choose_seed_threshold(con, "prov", th)
+    # down to 0.8 the mean is 0.9969; with 0.6 it would fall to 0.9930
+    assert t == 0.8 and expected == pytest.approx((98 * 0.9999 + 0.9 + 0.8) / 100)
+    strict = SourceThresholds(review_threshold=0.2, target_precision=0.999)
+    assert seed.choose_seed_threshold(con, "prov", strict)[0] == 0.9999
+    none = SourceThresholds(review_threshold=0.2, target_precision=0.99999)
+    assert seed.choose_seed_threshold(con, "prov", none) == (1.0, 1.0)
 
 
 def test_overrides_from_yaml(tmp_path):
