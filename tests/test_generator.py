@@ -176,10 +176,15 @@ def test_cli_generate(tmp_path):
 
     runner = CliRunner()
     help_text = runner.invoke(app, ["generate", "--help"]).output
-    for opt in ("--residents", "--seed", "--out", "--truth", "--photos"):
+    for opt in ("--residents", "--seed", "--out", "--truth", "--photos", "--profile"):
         assert opt in help_text
+    bad = runner.invoke(app, ["generate", "-n", "200", "--out", str(tmp_path / "bad"),
+                              "--profile", "nope", "--quiet"])
+    assert bad.exit_code == 2 and "unknown noise profile 'nope'" in bad.output
     r = runner.invoke(app, ["generate", "--residents", "300", "--seed", "5", "--out",
-                            str(tmp_path / "land"), "--photos", "2", "--quiet"])
+                            str(tmp_path / "land"), "--photos", "2", "--quiet",
+                            "--profile", "field"])
     assert r.exit_code == 0, r.output
+    assert '"profile": "field"' in r.output
     assert (tmp_path / "land-truth" / "records.parquet").is_file()
     assert len(list((tmp_path / "land" / "uid_kyr").glob("*/photos/*.jpg"))) == 2

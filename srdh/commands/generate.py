@@ -25,6 +25,11 @@ def register(app: typer.Typer) -> None:
         photos: int = typer.Option(
             200, "--photos", min=0,
             help="Write tiny JPEG photographs (and KYR photo_file) for the first K residents."),
+        profile: str = typer.Option(
+            None, "--profile",
+            help="Noise profile: 'tuning' (default; the one SRDH's matching was tuned on) or "
+                 "'field' (other name, place and date noise, more movers and namesakes; "
+                 "score on it, never tune on it). See srdh/generator/README.md."),
         home: str = typer.Option(None, help="SRDH home, used when --out is not given "
                                             "(default $SRDH_HOME or ./.srdh)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-feed progress on stderr."),
@@ -46,9 +51,15 @@ def register(app: typer.Typer) -> None:
             h = Home.at(home)
             out, truth = str(h.landing), truth or str(h.truth)
         t0 = time.perf_counter()
-        manifest = run(residents, seed, out, truth=truth, photos=photos, verbose=not quiet)
+        try:
+            manifest = run(residents, seed, out, truth=truth, photos=photos,
+                           verbose=not quiet, profile=profile)
+        except ValueError as e:
+            typer.echo(f"srdh generate: {e}", err=True)
+            raise typer.Exit(2) from None
         elapsed = time.perf_counter() - t0
         typer.echo(json.dumps({"landing": manifest["landing"], "truth": manifest["truth"],
+                               "profile": manifest["profile"],
                                "residents": manifest["residents"],
                                "records": {k: v["records"] for k, v in
                                            manifest["records"].items()},

@@ -1,7 +1,9 @@
 """The synthetic state generator: a landing folder of every feed, plus ground truth beside it.
 
 ``generate(residents, seed, out)`` is the plain function behind ``srdh generate``. Output is
-deterministic for a given ``(residents, seed, photos)``. See ``srdh/generator/README.md``.
+deterministic for a given ``(residents, seed, photos, profile)``; ``profile`` names a noise
+profile of ``profiles.py`` (``tuning`` by default, or ``field``, which nobody may tune on).
+See ``srdh/generator/README.md``.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ def default_truth_dir(out: Path) -> Path:
 
 
 def generate(residents: int, seed: int, out: str | Path, truth: str | Path | None = None,
-             photos: int = 200, verbose: bool = True) -> dict:
+             photos: int = 200, verbose: bool = True,
+             profile: str | None = None) -> dict:
     """Write a synthetic state: ``<out>/<feed>/<YYYY-MM-DD>/*.csv`` and truth Parquet files.
 
-    Returns the manifest (counts per source, dates). Existing ``<out>/<feed>/`` folders of the
-    feeds written here are replaced; nothing else under ``out`` is touched.
+    ``profile``: the noise profile's name (``profiles.DEFAULT``, ``tuning``, when None; or
+    ``field``); the truth manifest records it. Returns the manifest (counts per source,
+    dates). Existing ``<out>/<feed>/`` folders of the feeds written here are replaced;
+    nothing else under ``out`` is touched.
     """
     import numpy as np
 
-    from srdh.generator import places, population
+    from srdh.generator import places, population, profiles
     from srdh.generator import truth as truth_mod
     from srdh.generator.feeds import (
         crs,
@@ -44,6 +49,7 @@ def generate(residents: int, seed: int, out: str | Path, truth: str | Path | Non
     from srdh.generator.feeds.common import Ctx
     from srdh.generator.noise import PlaceSpeller
 
+    prof = profiles.get(profile or profiles.DEFAULT)
     if residents < 100:
         raise ValueError("--residents must be at least 100")
     out = Path(out).resolve()
@@ -56,11 +62,12 @@ def generate(residents: int, seed: int, out: str | Path, truth: str | Path | Non
             shutil.rmtree(out / feed)
     rng = np.random.default_rng([seed, 1])
     villages = places.make_villages(rng, max(60, residents // 300))
-    res = population.build(np.random.default_rng([seed, 2]), residents, villages)
+    res = population.build(np.random.default_rng([seed, 2]), residents, villages, prof)
     ctx = Ctx(seed=seed, landing=out, residents=res, villages=villages,
-              speller=PlaceSpeller(villages), photos=photos, verbose=verbose)
-    ctx.log(f"population: {len(res):,} residents in {res['household_key'].nunique():,} "
-            f"households, {len(villages):,} villages")
+              speller=PlaceSpeller(villages), photos=photos, verbose=verbose,
+              profile=prof)
+    ctx.log(f"population ({prof.name} profile): {len(res):,} residents in "
+            f"{res['household_key'].nunique():,} households, {len(villages):,} villages")
     for mod in (lgd, facilities, kyr, pds, pension, mgnrega, scholarship, crs, jansamvad, pm):
         mod.build(ctx)
     manifest = truth_mod.write(ctx, truth_dir)

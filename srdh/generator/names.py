@@ -213,8 +213,87 @@ def surname_pools(v: Vocab) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarra
     return out
 
 
-def first_name_probs(n: int, rng: np.random.Generator) -> np.ndarray:
+def first_name_probs(n: int, rng: np.random.Generator, zipf: float = 0.9) -> np.ndarray:
     """Zipf-like popularity so that a few first names are very common."""
-    w = 1.0 / (np.arange(1, n + 1) ** 0.9)
+    w = 1.0 / (np.arange(1, n + 1) ** zipf)
     w = w[rng.permutation(n)]
     return w / w.sum()
+
+
+# ---------------------------------------------------------------- the field profile's spellings
+# Regex folds of Hindi transliteration the field lists show (issue 17): b/v, w/v, sh/s, an h
+# dropped or added after a consonant, doubled or single vowels. Applied once per token.
+FIELD_FOLDS = [
+    (r"b", "v"), (r"v", "b"), (r"w", "v"), (r"v", "w"), (r"sh", "s"), (r"s(?!h)", "sh"),
+    (r"([bdgjkpt])h", r"\1"), (r"([bdgjkt])(?=[aeiou])", r"\1h"), (r"ee", "i"),
+    (r"(?<![ei])i(?![ei])", "ee"), (r"oo", "u"), (r"(?<![ou])u(?![ou])", "oo"),
+]
+_KEYBOARD = {  # QWERTY neighbours: one slipped key
+    "a": "sq", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
+    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
+    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
+    "y": "tu", "z": "x",
+}
+
+
+def fold_variants(tok: str) -> list[str]:
+    """Each fold applied at its first match (case kept on the first letter)."""
+    import re
+
+    low = tok.lower()
+    out: list[str] = []
+    for pat, rep in FIELD_FOLDS:
+        v = re.sub(pat, rep, low, count=1)
+        v = v[:1].upper() + v[1:]
+        if v != tok and v not in out:
+            out.append(v)
+    return out
+
+
+def key_typos(tok: str, rng: np.random.Generator, k: int) -> list[str]:
+    """k one-letter typos from a slipped key: a neighbour replaces or joins a letter."""
+    out: list[str] = []
+    for _ in range(k * 4):
+        if len(out) >= k or len(tok) < 2:
+            break
+        i = int(rng.integers(1, len(tok)))
+        near = _KEYBOARD.get(tok[i].lower(), "")
+        if not near:
+            continue
+        c = near[int(rng.integers(0, len(near)))]
+        t = tok[:i] + c + tok[i + 1:] if rng.random() < 0.6 else tok[:i] + c + tok[i:]
+        if t != tok and t not in out:
+            out.append(t)
+    while len(out) < k:
+        out.append(tok + "h" * (len(out) + 1))
+    return out
+
+
+class FieldTables:
+    """Fold variants and slipped-key typos per vocabulary token (for the field profile)."""
+
+    N_FOLD = 6
+    N_KEY = 3
+
+    def __init__(self, v: Vocab) -> None:
+        rng = np.random.default_rng(20250301)
+        n = len(v.tokens)
+        self.folds = np.empty((n, self.N_FOLD), dtype=object)
+        self.n_folds = np.zeros(n, dtype=np.int64)
+        self.keys = np.empty((n, self.N_KEY), dtype=object)
+        for i, t in enumerate(v.tokens):
+            fs = fold_variants(t)[: self.N_FOLD]
+            self.n_folds[i] = len(fs)
+            for j in range(self.N_FOLD):
+                self.folds[i, j] = fs[j % len(fs)] if fs else t
+            self.keys[i] = key_typos(t, rng, self.N_KEY)
+
+
+_FIELD: FieldTables | None = None
+
+
+def field_tables() -> FieldTables:
+    global _FIELD
+    if _FIELD is None:
+        _FIELD = FieldTables(vocab())
+    return _FIELD

@@ -32,10 +32,7 @@ class NameNoise:
     case: str = "title"        # title / upper / mixed
 
 
-KYR_NOISE = NameNoise(variant=0.01, typo=0.01, initial=0.0, swap=0.0, drop_middle=0.0,
-                      add_middle=0.0, heavy=0.0)
-RELATIVE_NOISE = NameNoise(variant=0.05, typo=0.03, initial=0.05, swap=0.0, drop_middle=0.4,
-                           add_middle=0.0, heavy=0.0)
+# The rates per source live in ``profiles.py`` (one profile per kind of state).
 
 
 def _token_forms(rng, v: nm.Vocab, ids: np.ndarray, p_variant: float) -> np.ndarray:
@@ -51,7 +48,13 @@ def _token_forms(rng, v: nm.Vocab, ids: np.ndarray, p_variant: float) -> np.ndar
 
 def render_names(rng: np.random.Generator, first: np.ndarray, mid: np.ndarray,
                  last: np.ndarray, gender: np.ndarray, age: np.ndarray,
-                 noise: NameNoise) -> pa.Array:
+                 noise: NameNoise, fx=None, late: np.ndarray | None = None) -> pa.Array:
+    """Names as a department writes them.
+
+    ``fx`` is a ``(FieldNoise, rng)`` pair for the field profile's kinds of noise (drawn from
+    their own stream, so the tuning profile, which passes None, is unchanged); ``late`` marks
+    names of dead relatives that may carry a 'Late' prefix.
+    """
     v = nm.vocab()
     n = len(first)
     mid = mid.copy()
@@ -88,10 +91,17 @@ def render_names(rng: np.random.Generator, first: np.ndarray, mid: np.ndarray,
             pa.array(m[initial & (mid >= 0)], pa.string()), 0, 1).to_numpy(
             zero_copy_only=False) + "."
     swap = (rng.random(n) < noise.swap) | (heavy & (rng.random(n) < 0.3))
+    if fx is not None:
+        f, m, lst = _field_tokens(fx[1], fx[0], v, (first, f), (mid, m), (last, lst))
     a = np.where(swap, lst, f)
     c = np.where(swap, f, lst)
     out = cat(pa.array(a, pa.string()), pa.array(m, pa.string()), pa.array(c, pa.string()),
               sep=" ")
+    if fx is not None and late is not None and fx[0].late_prefix:
+        frng = fx[1]
+        lt = late & (frng.random(n) < fx[0].late_prefix)
+        pre = np.array(LATE_PREFIXES, dtype=object)[frng.integers(0, len(LATE_PREFIXES), n)]
+        out = where(lt, cat(pa.array(pre, pa.string()), out, sep=" "), out)
     if noise.honorific:
         h = rng.random(n) < noise.honorific
         hon = np.where(
@@ -101,6 +111,35 @@ def render_names(rng: np.random.Generator, first: np.ndarray, mid: np.ndarray,
             np.array(nm.HONORIFIC_MALE, dtype=object)[rng.integers(0, 4, n)])
         out = where(h, cat(pa.array(hon, pa.string()), out, sep=" "), out)
     return apply_case(rng, out, noise.case)
+
+
+LATE_PREFIXES = ["Late", "Late", "Swa.", "Swargiya", "Lt.", "Swargiy", "Late."]
+
+
+def _field_tokens(frng: np.random.Generator, fx, v: nm.Vocab, *tokens):
+    """The field profile's name noise on (ids, rendered) token pairs of first, middle, last.
+
+    Only tokens still in their canonical spelling are folded or mistyped (the tuning kinds
+    of noise stay as drawn); a dropped surname leaves first (and middle) name only.
+    """
+    ft = nm.field_tables()
+    out = []
+    typo_tok = frng.integers(0, len(tokens), len(tokens[0][0]))
+    typo = frng.random(len(typo_tok)) < fx.key_typo
+    for k, (ids, forms) in enumerate(tokens):
+        forms = forms.copy()
+        safe = np.maximum(ids, 0)
+        plain = (ids >= 0) & (forms == v.tokens[safe])
+        fold = plain & (ft.n_folds[safe] > 0) & (frng.random(len(ids)) < fx.fold)
+        j = (frng.random(int(fold.sum())) * ft.n_folds[safe[fold]]).astype(np.int64)
+        forms[fold] = ft.folds[safe[fold], j]
+        kt = plain & ~fold & typo & (typo_tok == k)
+        forms[kt] = ft.keys[safe[kt], frng.integers(0, ft.N_KEY, int(kt.sum()))]
+        out.append(forms)
+    f, m, lst = out
+    if fx.drop_surname:
+        lst[frng.random(len(lst)) < fx.drop_surname] = None
+    return f, m, lst
 
 
 def apply_case(rng: np.random.Generator, arr: pa.Array, case: str) -> pa.Array:
@@ -118,16 +157,24 @@ def stray_spaces(rng: np.random.Generator, arr: pa.Array, p: float) -> pa.Array:
     return where(m, cat(" ", arr, " "), arr)
 
 
-def relative_names(rng, res_view: dict, case: str) -> tuple[pa.Array, np.ndarray]:
-    """``father_husband_name``: husband for married women, else father. Returns (names, type)."""
+def relative_names(rng, res_view: dict, case: str, noise: NameNoise, fx=None,
+                   dead: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray]:
+    """``father_husband_name``: husband for married women, else father. Returns (names, type).
+
+    ``fx`` (field profile: ``(FieldNoise, rng)``) may add a middle 'Kumar' to the name and,
+    where ``dead`` marks a dead relative, a 'Late' prefix.
+    """
     married = (res_view["hu_first"] >= 0) & (res_view["gender"] == "F")
     first = np.where(married, res_view["hu_first"], res_view["fa_first"])
     mid = np.where(married, res_view["hu_mid"], res_view["fa_mid"])
     last = np.where(married, res_view["last"], res_view["fa_last"])
     g = np.full(len(first), "M", dtype=object)
     age = np.full(len(first), 50)
+    if fx is not None and fx[0].relative_kumar:
+        kumar = (mid < 0) & (fx[1].random(len(mid)) < fx[0].relative_kumar)
+        mid = np.where(kumar, nm.vocab().index["Kumar"], mid)
     names = render_names(rng, first, mid, last, g, age,
-                         NameNoise(**{**RELATIVE_NOISE.__dict__, "case": case}))
+                         NameNoise(**{**noise.__dict__, "case": case}), fx=fx, late=dead)
     rel = np.where(married, "W/O", np.where(res_view["gender"] == "F", "D/O", "S/O"))
     return names, rel
 
@@ -160,8 +207,8 @@ class PlaceSpeller:
         self.v_dist = villages["district_idx"].to_numpy()
         self.gp = villages["gp_name"].to_numpy()
 
-    def district(self, rng, village_idx: np.ndarray, p_old: float, p_alias: float = 0.08,
-                 p_typo: float = 0.015) -> np.ndarray:
+    def district(self, rng, village_idx: np.ndarray, p_old: float, p_alias: float,
+                 p_typo: float, fx=None) -> np.ndarray:
         di = self.v_dist[village_idx]
         n = len(di)
         out = self.dist_names[di].copy()
@@ -177,20 +224,112 @@ class PlaceSpeller:
             np.int64)]
         ty = ~old & ~al & (rng.random(n) < p_typo)
         out[ty] = self.dist_typo[di[ty], rng.integers(0, 3, int(ty.sum()))]
+        if fx is not None and fx[0].district_loose:
+            # field: the name written loosely - mostly old parent names (a quarter as often
+            # for current names): a letter dropped or swapped, "(CG)", the HQ town in brackets
+            frng, p_loose = fx[1], fx[0].district_loose
+            shown = np.where(old, par, di)
+            lo = ~al & ~ty & (frng.random(n) < np.where(old, p_loose, p_loose / 4))
+            loose = self._loose_table()
+            out[lo] = loose[shown[lo], frng.integers(0, loose.shape[1], int(lo.sum()))]
         return out
 
-    def block(self, rng, village_idx: np.ndarray, p_typo: float = 0.03) -> np.ndarray:
+    def _loose_table(self) -> np.ndarray:
+        if not hasattr(self, "_loose"):
+            rng = np.random.default_rng(2203)
+            rows = []
+            for name in pl.DISTRICT_NAMES:
+                drop, swap = _drop_letter(name, rng), _swap_letters(name, rng)
+                hq = pl.DISTRICT_HQ[name]
+                rows.append([drop, swap, f"{name} (CG)", f"{name} (C.G.)", f"{drop} (CG)",
+                             f"{name} ({hq})" if hq != name else f"{name} Dist.",
+                             f"{swap} ({hq})" if hq != name else f"{name}, Chhattisgarh"])
+            self._loose = np.array(rows, dtype=object)
+        return self._loose
+
+    def block(self, rng, village_idx: np.ndarray, p_typo: float) -> np.ndarray:
         bi = self.v_block[village_idx]
         out = self.block_names[bi].copy()
         ty = rng.random(len(bi)) < p_typo
         out[ty] = self.btypo[bi[ty], rng.integers(0, 2, int(ty.sum()))]
         return out
 
-    def village(self, rng, village_idx: np.ndarray, p_typo: float = 0.04) -> np.ndarray:
+    def village(self, rng, village_idx: np.ndarray, p_typo: float, fx=None) -> np.ndarray:
         out = self.vname[village_idx].copy()
         ty = rng.random(len(village_idx)) < p_typo
         out[ty] = self.vtypo[village_idx[ty], rng.integers(0, 2, int(ty.sum()))]
+        if fx is not None:
+            # field: spellings two edits away, and ward numbers in brackets or after a dash
+            frng, f = fx[1], fx[0]
+            n = len(village_idx)
+            far = ~ty & (frng.random(n) < f.village_far)
+            out[far] = self._far_table()[village_idx[far], frng.integers(0, 2, int(far.sum()))]
+            wd = frng.random(n) < f.village_ward
+            form = np.array(["{} (Ward {})", "{} - {}", "{}-Ward No. {}", "{} (W.No.{})",
+                             "{} Ward-{}"], dtype=object)[frng.integers(0, 5, n)]
+            ward = frng.integers(1, 21, n)
+            out[wd] = [fm.format(v, w) for fm, v, w in zip(form[wd], out[wd], ward[wd],
+                                                             strict=True)]
         return out
+
+    def _far_table(self) -> np.ndarray:
+        if not hasattr(self, "_far"):
+            rng = np.random.default_rng(2204)
+            self._far = np.array([[nm._typos(t, rng, 1)[0] for t in nm._typos(x, rng, 2)]
+                                  for x in self.vname], dtype=object)
+        return self._far
+
+
+def _drop_letter(name: str, rng: np.random.Generator) -> str:
+    i = int(rng.integers(1, len(name) - 1))
+    while not name[i].isalpha():
+        i = (i % (len(name) - 2)) + 1
+    return name[:i] + name[i + 1:]
+
+
+def _swap_letters(name: str, rng: np.random.Generator) -> str:
+    for _ in range(20):
+        i = int(rng.integers(1, len(name) - 2))
+        if name[i].isalpha() and name[i + 1].isalpha() and name[i] != name[i + 1]:
+            return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+    return name[:-1] + name[-1] * 2
+
+
+# ---------------------------------------------------------------- dates and ages (field)
+
+def ages_off(fx, age: np.ndarray) -> np.ndarray:
+    """Field profile: a further share of ages off by 1 or 2 years (2 as often as 1)."""
+    if fx is None or not fx[0].age_off:
+        return age
+    frng = fx[1]
+    e = frng.random(len(age)) < fx[0].age_off
+    age = age.copy()
+    age[e] = age[e] + frng.choice([-2, -1, 1, 2], size=int(e.sum()))
+    return np.clip(age, 0, 110)
+
+
+def dates_as_written(fx, dob: np.ndarray, p_year_only: float, p_swap: float) -> np.ndarray:
+    """Field profile: a date known by its year only (written 01-01 or 01-07 where the format
+    needs a full date), or with day and month swapped (where the day is 12 or less)."""
+    if fx is None or not (p_year_only or p_swap):
+        return dob
+    from srdh.generator.vec import ymd
+
+    frng = fx[1]
+    n = len(dob)
+    y, m, d_ = ymd(dob)
+    year_only = frng.random(n) < p_year_only
+    # (not in the last year: a swapped date there could fall after the extract)
+    swap = ~year_only & (d_ <= 12) & (d_ != m) & (y <= 2023) & (frng.random(n) < p_swap)
+    jul = frng.random(n) < 0.3
+    out = dob.astype("datetime64[D]").copy()
+    ystr = y.astype(str)
+    out[year_only] = np.array([f"{yy}-{'07' if j else '01'}-01" for yy, j in
+                               zip(ystr[year_only], jul[year_only], strict=True)],
+                              dtype="datetime64[D]")
+    out[swap] = np.array([f"{yy}-{dd:02d}-{mm:02d}" for yy, mm, dd in
+                          zip(ystr[swap], m[swap], d_[swap], strict=True)], dtype="datetime64[D]")
+    return out
 
 
 # ---------------------------------------------------------------- identifiers

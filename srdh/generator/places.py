@@ -120,6 +120,22 @@ DISTRICT_SPLITS: list[tuple[str, str, int]] = [
     ("Sakti", "Janjgir-Champa", 2022),
 ]
 
+# district headquarters towns, written in brackets after a district name on some lists
+DISTRICT_HQ: dict[str, str] = {
+    "Balod": "Balod", "Baloda Bazar-Bhatapara": "Baloda Bazar",
+    "Balrampur-Ramanujganj": "Balrampur", "Bastar": "Jagdalpur", "Bemetara": "Bemetara",
+    "Bijapur": "Bijapur", "Bilaspur": "Bilaspur", "Dantewada": "Dantewada",
+    "Dhamtari": "Dhamtari", "Durg": "Durg", "Gariaband": "Gariaband",
+    "Gaurela-Pendra-Marwahi": "Gaurela", "Janjgir-Champa": "Janjgir", "Jashpur": "Jashpur Nagar",
+    "Kabirdham": "Kawardha", "Kanker": "Kanker", "Khairagarh-Chhuikhadan-Gandai": "Khairagarh",
+    "Kondagaon": "Kondagaon", "Korba": "Korba", "Koriya": "Baikunthpur",
+    "Mahasamund": "Mahasamund", "Manendragarh-Chirmiri-Bharatpur": "Manendragarh",
+    "Mohla-Manpur-Ambagarh Chowki": "Mohla", "Mungeli": "Mungeli", "Narayanpur": "Narayanpur",
+    "Raigarh": "Raigarh", "Raipur": "Raipur", "Rajnandgaon": "Rajnandgaon", "Sakti": "Sakti",
+    "Sarangarh-Bilaigarh": "Sarangarh", "Sukma": "Sukma", "Surajpur": "Surajpur",
+    "Surguja": "Ambikapur",
+}
+
 # PIN prefix (first four digits) per district; Chhattisgarh PINs run 490xxx-497xxx.
 _PIN_BASE = {
     "Raipur": 4921, "Durg": 4910, "Bilaspur": 4950, "Rajnandgaon": 4914, "Raigarh": 4960,

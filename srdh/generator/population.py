@@ -44,13 +44,36 @@ def make_uids(rng: np.random.Generator, n: int) -> np.ndarray:
     return payload * 10 + check
 
 
-def build(rng: np.random.Generator, n_residents: int, villages: pd.DataFrame) -> pd.DataFrame:
+def _fewer_first_names(rng, first, gender, district, n_dist, k, pools) -> np.ndarray:
+    """Namesake density: each district uses only ``k`` first names per gender (the others
+    drawn are mapped onto those, by popularity)."""
+    out = first.copy()
+    for ids, p, sel in pools(gender):
+        pos = np.full(int(ids.max()) + 1, -1)
+        pos[ids] = np.arange(len(ids))
+        k_ = min(k, len(ids))
+        table = np.empty((n_dist, len(ids)), dtype=np.int64)
+        for d_ in range(n_dist):
+            kept = rng.choice(len(ids), size=k_, replace=False, p=p)
+            to = kept[rng.choice(k_, size=len(ids), p=p[kept] / p[kept].sum())]
+            to[kept] = kept
+            table[d_] = ids[to]
+        out[sel] = table[district[sel], pos[first[sel]]]
+    return out
+
+
+def build(rng: np.random.Generator, n_residents: int, villages: pd.DataFrame,
+          profile=None) -> pd.DataFrame:
+    """Households and residents; ``profile`` (default tuning) sets movers and namesakes."""
+    from srdh.generator.profiles import TUNING
+
+    profile = profile or TUNING
     v = nm.vocab()
     pools = nm.surname_pools(v)
     ids_m = v.ids(nm.MALE_FIRST)
     ids_f = v.ids(nm.FEMALE_FIRST)
-    pm = nm.first_name_probs(len(ids_m), rng)
-    pf = nm.first_name_probs(len(ids_f), rng)
+    pm = nm.first_name_probs(len(ids_m), rng, profile.first_name_zipf)
+    pf = nm.first_name_probs(len(ids_f), rng, profile.first_name_zipf)
     mid_m = v.ids(nm.MIDDLE_MALE)
     mid_f = v.ids(nm.MIDDLE_FEMALE)
 
@@ -144,6 +167,13 @@ def build(rng: np.random.Generator, n_residents: int, villages: pd.DataFrame) ->
 
     # names
     first = _first_names(rng, v, gender, pm, pf, ids_m, ids_f)
+    if profile.first_names_per_district:
+        n_dist = int(villages["district_idx"].max()) + 1
+        first = _fewer_first_names(
+            rng, first, gender,
+            villages["district_idx"].to_numpy()[hv[hh]], n_dist,
+            profile.first_names_per_district,
+            lambda g: ((ids_m, pm, g == "M"), (ids_f, pf, g != "M")))
     last = surname[hh]
     mid = np.full(n, -1, dtype=np.int64)
     mm = (gender == "M") & (rng.random(n) < 0.12)
@@ -258,9 +288,9 @@ def build(rng: np.random.Generator, n_residents: int, villages: pd.DataFrame) ->
     df["kyr_status"] = np.where(not_enrolled, np.where(late, "delta_add", "none"), "full")
     df.loc[not_enrolled & ~late, "uid"] = 0
     # households that moved since the departments listed them (KYR delta carries the move)
-    moved_hh = rng.random(len(uniq)) < 0.008
+    moved_hh = rng.random(len(uniq)) < profile.moved_households
     mv = moved_hh[hh_new]
-    far = rng.random(len(uniq)) < 0.3
+    far = rng.random(len(uniq)) < profile.moved_far
     orig = df["village_idx"].to_numpy()
     blk = villages["block_idx"].to_numpy()
     b_start = np.searchsorted(blk, np.arange(blk.max() + 1), side="left")

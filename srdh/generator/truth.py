@@ -128,7 +128,7 @@ def write(ctx: Ctx, truth: Path) -> dict:
         records=("source", "size"), ghosts=("is_ghost", "sum"),
         duplicates=("is_duplicate", "sum")).astype(int).to_dict(orient="index")
     manifest = {
-        "seed": ctx.seed, "residents": int(len(residents)),
+        "seed": ctx.seed, "profile": ctx.profile.name, "residents": int(len(residents)),
         "households": int(residents["household_key"].nunique()),
         "villages": int(len(ctx.villages)), "deceased": int(len(deceased)),
         "not_in_kyr": int((~residents["in_kyr"]).sum()),

@@ -13,6 +13,7 @@ import pandas as pd
 from srdh.generator import names as nm
 from srdh.generator.noise import PlaceSpeller
 from srdh.generator.population import AS_OF
+from srdh.generator.profiles import TUNING, FieldNoise, Profile
 from srdh.generator.vec import DAY
 
 # delivery dates of every feed (the synthetic state's calendar)
@@ -46,6 +47,7 @@ class Ctx:
     speller: PlaceSpeller
     photos: int = 200
     verbose: bool = True
+    profile: Profile = TUNING
     truth_records: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     _t0: float = field(default_factory=time.perf_counter)
@@ -54,6 +56,13 @@ class Ctx:
         """Independent, reproducible stream per feed (order of building does not matter)."""
         key = sum((i + 1) * ord(c) for i, c in enumerate(name))
         return np.random.default_rng([self.seed, key])
+
+    def fx(self, name: str) -> tuple[FieldNoise, np.random.Generator] | None:
+        """The profile's field-only noise and its own stream for feed ``name``; None when the
+        profile has none (tuning), so no draw of the feed's own stream moves."""
+        if self.profile.field == FieldNoise():
+            return None
+        return self.profile.field, self.rng(f"field:{name}")
 
     def log(self, msg: str) -> None:
         if self.verbose:
@@ -131,6 +140,30 @@ def with_dups_and_ghosts(rng, res, base_idx: np.ndarray, p_dup: float, n_ghost: 
     # shuffle the order so duplicates and ghosts are not at the end of the file
     perm = rng.permutation(len(is_dup))
     return {k: val[perm] for k, val in allv.items()}, is_dup[perm], is_ghost[perm]
+
+
+def district(ctx: Ctx, rng, vi: np.ndarray, source: str, fx) -> np.ndarray:
+    p = ctx.profile
+    return ctx.speller.district(rng, vi, p.old_district[source], p.district_alias,
+                                p.district_typo, fx)
+
+
+def block(ctx: Ctx, rng, vi: np.ndarray) -> np.ndarray:
+    return ctx.speller.block(rng, vi, ctx.profile.block_typo)
+
+
+def village(ctx: Ctx, rng, vi: np.ndarray, fx) -> np.ndarray:
+    return ctx.speller.village(rng, vi, ctx.profile.village_typo, fx)
+
+
+def relative_is_dead(res: pd.DataFrame, pv: dict) -> np.ndarray:
+    """Is the person named in ``father_husband_name`` dead? The husband for married women,
+    else the father; a relative who is no resident counts as dead for widows and for people
+    of 50 and over (their fathers mostly are)."""
+    married = (pv["hu_first"] >= 0) & (pv["gender"] == "F")
+    ref = np.where(married, pv["husband_ref"], pv["father_ref"])
+    dead = res["is_deceased"].to_numpy()
+    return np.where(ref >= 0, dead[np.maximum(ref, 0)], married | (pv["age"] >= 50))
 
 
 def add_truth(ctx: Ctx, source: str, record_ids, pv: dict, is_dup: np.ndarray,

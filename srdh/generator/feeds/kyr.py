@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from srdh.generator import names as nm
 from srdh.generator.feeds.common import DATES, Ctx
-from srdh.generator.noise import KYR_NOISE, render_names, stray_spaces
+from srdh.generator.noise import dates_as_written, render_names, stray_spaces
 from srdh.generator.photos import write_photos
 from srdh.generator.population import AS_OF
+from srdh.generator.profiles import FieldNoise
 from srdh.generator.vec import cat, fmt_date, fmt_ts, nullify, to_str, where, ymd
 from srdh.generator.writer import write_csv
 
@@ -34,8 +37,13 @@ def _local_names(res_first, res_mid, res_last) -> pa.Array:
 
 
 def _rows(ctx: Ctx, rng, idx: np.ndarray, village_idx: np.ndarray, updated: np.ndarray,
-          photo_names: np.ndarray | None) -> dict:
+          photo_names: np.ndarray | None, fx_name: str) -> dict:
     res = ctx.residents
+    prof = ctx.profile
+    fx = ctx.fx(fx_name)
+    # KYR itself is clean: of the field kinds only a dropped surname and a swapped dob
+    name_fx = None if fx is None else (replace(FieldNoise(), drop_surname=fx[0].kyr_drop_surname),
+                                       fx[1])
     vil = ctx.villages
     n = len(idx)
     g = res["gender"].to_numpy()[idx]
@@ -47,15 +55,17 @@ def _rows(ctx: Ctx, rng, idx: np.ndarray, village_idx: np.ndarray, updated: np.n
     uid_col = where(spaced, cat(pc.utf8_slice_codeunits(uid_s, 0, 4),
                                 pc.utf8_slice_codeunits(uid_s, 4, 8),
                                 pc.utf8_slice_codeunits(uid_s, 8, 12), sep=" "), uid_s)
-    name = render_names(rng, first, mid, last, g, age, KYR_NOISE)
+    name = render_names(rng, first, mid, last, g, age, prof.names["uid_kyr"], fx=name_fx)
     local = _local_names(first, mid, last)
     local = nullify(local, rng.random(n) < 0.45)
     # dob: full date, year only, or the "declared" 01-01-YYYY of older enrolments
     dob = res["dob"].to_numpy()[idx]
     y, _, _ = ymd(dob)
     r = rng.random(n)
-    year_only = r < np.where(age >= 40, 0.22, 0.05)
-    jan1 = ~year_only & (r < np.where(age >= 40, 0.30, 0.07))
+    year_only = r < np.where(age >= 40, *prof.kyr_year_only)
+    jan1 = ~year_only & (r < np.where(age >= 40, *prof.kyr_jan1))
+    if fx is not None:
+        dob = dates_as_written(fx, dob, 0.0, fx[0].kyr_dob_swap)
     dob_s = where(year_only, to_str(y), where(jan1, cat("01-01-", to_str(y)),
                                                fmt_date(dob, "%d-%m-%Y")))
     # care-of line
@@ -82,7 +92,8 @@ def _rows(ctx: Ctx, rng, idx: np.ndarray, village_idx: np.ndarray, updated: np.n
     vtc = vil["village_name"].to_numpy()[village_idx]
     subdist = nullify(pa.array(vil["block_name"].to_numpy()[village_idx], pa.string()),
                       rng.random(n) < 0.85)
-    dist = ctx.speller.district(rng, village_idx, p_old=0.15, p_alias=0.0, p_typo=0.0)
+    dist = ctx.speller.district(rng, village_idx, p_old=prof.old_district["uid_kyr"],
+                                p_alias=0.0, p_typo=0.0)
     pc_ = nullify(to_str(vil["pincode"].to_numpy()[village_idx]), rng.random(n) < 0.85)
     phone = res["phone"].to_numpy()[idx]
     phone_s = nullify(to_str(phone), (phone > 0) & (rng.random(n) < 0.8))
@@ -113,7 +124,8 @@ def build(ctx: Ctx) -> None:
     k = min(ctx.photos, n)
     photo_names = np.full(n, None, dtype=object)
     photo_names[:k] = [f"P{ctx.seed % 1000:03d}{i:07d}.jpg" for i in range(k)]
-    cols = _rows(ctx, rng, full, res["orig_village_idx"].to_numpy()[full], updated, photo_names)
+    cols = _rows(ctx, rng, full, res["orig_village_idx"].to_numpy()[full], updated, photo_names,
+                 "uid_kyr")
     path = write_csv(ctx.landing, "uid_kyr", DATES["uid_kyr"], "kyr_full_refresh", cols, COLUMNS)
     write_photos(path.parent / "photos", list(photo_names[:k]), ctx.seed)
     ctx.log(f"uid_kyr full refresh: {n:,} rows, {k} photos")
@@ -134,7 +146,7 @@ def build(ctx: Ctx) -> None:
     upd = t0 + (rng.random(m) * 26 * 86400).astype(np.int64) * np.timedelta64(1, "s")
     perm = rng.permutation(m)
     idx, action, upd = idx[perm], action[perm], upd[perm]
-    cols = _rows(ctx, rng, idx, res["village_idx"].to_numpy()[idx], upd, None)
+    cols = _rows(ctx, rng, idx, res["village_idx"].to_numpy()[idx], upd, None, "uid_kyr_delta")
     cols["action"] = action
     order = COLUMNS[:-2] + ["action", "last_updated"]  # photo_file left out of the delta
     order = [c for c in order if c != "photo_file"]

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from srdh.generator.feeds.common import DATES, Ctx, add_truth, with_dups_and_ghosts
-from srdh.generator.noise import NameNoise, relative_names, render_names, stray_spaces
+from srdh.generator.feeds.common import (
+    DATES,
+    Ctx,
+    add_truth,
+    block,
+    district,
+    relative_is_dead,
+    village,
+    with_dups_and_ghosts,
+)
+from srdh.generator.noise import ages_off, relative_names, render_names, stray_spaces
 from srdh.generator.vec import age_on, cat, d, heap_ages, nullify, zpad
 from srdh.generator.writer import shuffled, write_csv
 
 COLUMNS = ["job_card_no", "worker_id", "applicant_name", "father_husband_name", "gender", "age",
            "caste_category", "village", "panchayat", "block", "district", "days_worked_fy",
            "wages_paid_inr"]
-NOISE = NameNoise(variant=0.08, typo=0.07, honorific=0.0, initial=0.02, swap=0.03,
-                  drop_middle=0.35, add_middle=0.03, heavy=0.03, case="title")
 WAGE_RATE = 243  # INR per person-day in Chhattisgarh, 2024-25
 
 
 def build(ctx: Ctx) -> None:
     rng = ctx.rng("rd_mgnrega")
+    fx = ctx.fx("rd_mgnrega")
+    prof = ctx.profile
     res = ctx.residents
     extract = d(DATES["rd_mgnrega"])
     hh = res["household_key"].to_numpy()
@@ -45,12 +54,14 @@ def build(ctx: Ctx) -> None:
                   zpad(blk_local, 3), "-", zpad(vil["gp_local"].to_numpy()[vi] + 1, 3), "-",
                   zpad(vil["village_local"].to_numpy()[vi] + 1, 3), "/", hserial.astype(str))
     worker_id = cat("W", zpad(rng.permutation(n) + 100001, 9))
-    age = heap_ages(rng, age_on(pv["dob"], extract), 0.15, 0.05)
-    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], age, NOISE)
-    rel, _ = relative_names(rng, pv, "title")
+    age = ages_off(fx, heap_ages(rng, age_on(pv["dob"], extract), *prof.ages["rd_mgnrega"]))
+    age = age if fx is None else np.maximum(age, 14)  # the contract's floor for workers
+    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], age,
+                        prof.names["rd_mgnrega"], fx=fx)
+    rel, _ = relative_names(rng, pv, "title", prof.names["relative"], fx=fx,
+                            dead=None if fx is None else relative_is_dead(res, pv))
     days = np.where(rng.random(n) < 0.25, 0, rng.integers(1, 101, n))
     wages = days * WAGE_RATE
-    sp = ctx.speller
     cols = {
         "job_card_no": card_no, "worker_id": worker_id,
         "applicant_name": stray_spaces(rng, name, 0.01),
@@ -58,8 +69,8 @@ def build(ctx: Ctx) -> None:
         "gender": np.where(pv["gender"] == "M", "Male",
                            np.where(pv["gender"] == "F", "Female", "Transgender")),
         "age": age, "caste_category": nullify(pv["caste"].astype(str), rng.random(n) < 0.9),
-        "village": sp.village(rng, vi), "panchayat": vil["gp_name"].to_numpy()[vi],
-        "block": sp.block(rng, vi), "district": sp.district(rng, vi, p_old=0.4),
+        "village": village(ctx, rng, vi, fx), "panchayat": vil["gp_name"].to_numpy()[vi],
+        "block": block(ctx, rng, vi), "district": district(ctx, rng, vi, "rd_mgnrega", fx),
         "days_worked_fy": nullify(days.astype(str), rng.random(n) < 0.95),
         "wages_paid_inr": nullify(wages.astype(str), rng.random(n) < 0.9),
     }

@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from srdh.generator.feeds.common import DATES, Ctx, add_truth, with_dups_and_ghosts
-from srdh.generator.noise import NameNoise, render_names, seed_uids, stray_spaces
+from srdh.generator.feeds.common import (
+    DATES,
+    Ctx,
+    add_truth,
+    block,
+    district,
+    village,
+    with_dups_and_ghosts,
+)
+from srdh.generator.noise import ages_off, render_names, seed_uids, stray_spaces
 from srdh.generator.population import R
 from srdh.generator.vec import age_on, d, heap_ages, nullify, to_str, zpad
 from srdh.generator.writer import shuffled, write_csv
@@ -14,8 +22,6 @@ from srdh.generator.writer import shuffled, write_csv
 COLUMNS = ["ration_card_no", "card_type", "member_id", "member_name", "relation_with_hof",
            "gender", "age", "aadhaar_no", "mobile_no", "district_name", "block_name",
            "village_ward", "fps_code"]
-NOISE = NameNoise(variant=0.07, typo=0.06, honorific=0.04, initial=0.015, swap=0.02,
-                  drop_middle=0.3, add_middle=0.03, heavy=0.02, case="upper")
 CARD_TYPES = ["AAY", "PHH", "NIR", "ANN", "DIS", "GEN"]
 
 # relation to the head of family: HoF is the eldest woman (the wife) when there is one
@@ -29,6 +35,7 @@ _REL_WIFE_IS_HOF = {**_REL_HEAD_IS_HOF, R["HEAD"]: "HUSBAND", R["SPOUSE"]: "SELF
 
 def build(ctx: Ctx) -> None:
     rng = ctx.rng("food_pds")
+    fx = ctx.fx("food_pds")
     res = ctx.residents
     n_res = len(res)
     hh = res["household_key"].to_numpy()
@@ -81,8 +88,9 @@ def build(ctx: Ctx) -> None:
     seq[order] = seq_sorted
     member_id = pc.binary_join_element_wise(card_no, zpad(seq, 2), "")
     extract = d(DATES["food_pds"])
-    a = heap_ages(rng, age_on(pv["dob"], extract), 0.10, 0.04)
-    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], a, NOISE)
+    a = ages_off(fx, heap_ages(rng, age_on(pv["dob"], extract), *ctx.profile.ages["food_pds"]))
+    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], a,
+                        ctx.profile.names["food_pds"], fx=fx)
     # pre-seeded aadhaar: wrong ones are mostly a family member's number
     other = np.roll(pv["uid"], 1)
     uid_val, status = seed_uids(rng, pv["uid"], other, present=0.62, wrong=0.025,
@@ -94,7 +102,6 @@ def build(ctx: Ctx) -> None:
     mob = np.where(own, first_phone[np.minimum(hk, n_hh)], pv["phone"])
     mob = np.where(mob > 0, mob, pv["phone"])
     vi = pv["orig_village_idx"]
-    sp_ = ctx.speller
     fps = pc.binary_join_element_wise(
         to_str(np.full(n, "FPS")), ctx.villages["block_code"].to_numpy()[vi].astype(str),
         zpad(ctx.villages["gp_local"].to_numpy()[vi], 3), "")
@@ -106,9 +113,10 @@ def build(ctx: Ctx) -> None:
         "gender": gender, "age": a,
         "aadhaar_no": nullify(to_str(uid_val), uid_val > 0),
         "mobile_no": nullify(to_str(mob), (mob > 0) & (rng.random(n) < 0.8)),
-        "district_name": pc.utf8_upper(pc.cast(sp_.district(rng, vi, p_old=0.45), "string")),
-        "block_name": pc.utf8_upper(pc.cast(sp_.block(rng, vi), "string")),
-        "village_ward": pc.utf8_upper(pc.cast(sp_.village(rng, vi), "string")),
+        "district_name": pc.utf8_upper(pc.cast(district(ctx, rng, vi, "food_pds", fx),
+                                               "string")),
+        "block_name": pc.utf8_upper(pc.cast(block(ctx, rng, vi), "string")),
+        "village_ward": pc.utf8_upper(pc.cast(village(ctx, rng, vi, fx), "string")),
         "fps_code": nullify(fps, rng.random(n) < 0.9),
     }
     # two files in one delivery: the state's two data centres split the districts

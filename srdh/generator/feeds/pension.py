@@ -5,21 +5,36 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from srdh.generator.feeds.common import DATES, Ctx, add_truth, with_dups_and_ghosts
-from srdh.generator.noise import NameNoise, apply_case, relative_names, render_names
+from srdh.generator.feeds.common import (
+    DATES,
+    Ctx,
+    add_truth,
+    block,
+    district,
+    relative_is_dead,
+    village,
+    with_dups_and_ghosts,
+)
+from srdh.generator.noise import (
+    ages_off,
+    apply_case,
+    dates_as_written,
+    relative_names,
+    render_names,
+)
 from srdh.generator.vec import DAY, age_on, cat, d, fmt_date, heap_ages, nullify, to_str, zpad
 from srdh.generator.writer import shuffled, write_csv
 
 COLUMNS = ["pension_id", "scheme_code", "beneficiary_name", "father_husband_name", "gender",
            "dob", "age", "sanction_date", "village", "gram_panchayat", "block", "district",
            "bank_account_no", "ifsc", "monthly_amount_inr", "status"]
-NOISE = NameNoise(variant=0.07, typo=0.06, honorific=0.12, initial=0.02, swap=0.02,
-                  drop_middle=0.3, add_middle=0.04, heavy=0.025, case="mixed")
 BANKS = ["SBIN", "CBIN", "BKID", "PUNB", "UBIN", "CGBX", "IDIB"]
 
 
 def build(ctx: Ctx) -> None:
     rng = ctx.rng("sw_pension")
+    fx = ctx.fx("sw_pension")
+    prof = ctx.profile
     res = ctx.residents
     extract = d(DATES["sw_pension"])
     a = res["age"].to_numpy()
@@ -58,15 +73,16 @@ def build(ctx: Ctx) -> None:
     span = (hi - lo).astype(np.int64)
     sanction = lo + (rng.random(n) * span).astype(np.int64) * DAY
     has_dob = rng.random(n) < 0.4
-    age_s = heap_ages(rng, age_on(pv["dob"], sanction), 0.3, 0.06)
+    age_s = ages_off(fx, heap_ages(rng, age_on(pv["dob"], sanction), *prof.ages["sw_pension"]))
     # dead pensioners: about half are still ACTIVE on the list
     dead = pv["is_deceased"] & (pv["date_of_death"] < extract)
     status = np.where(dead, np.where(rng.random(n) < 0.55, "ACTIVE", "STOPPED"),
                       np.where(rng.random(n) < 0.04, "STOPPED", "ACTIVE"))
-    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], age_now, NOISE)
-    rel, _ = relative_names(rng, pv, "mixed")
+    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], age_now,
+                        prof.names["sw_pension"], fx=fx)
+    rel, _ = relative_names(rng, pv, "mixed", prof.names["relative"], fx=fx,
+                            dead=None if fx is None else relative_is_dead(res, pv))
     vi = pv["orig_village_idx"]
-    sp = ctx.speller
     dist_code = ctx.villages["district_code"].to_numpy()[vi].astype(str)
     pid = cat("CGSW/", dist_code, "/", zpad(rng.permutation(n) + 1, 7))
     acct = rng.integers(10**10, 10**16, n)
@@ -76,12 +92,12 @@ def build(ctx: Ctx) -> None:
     cols = {
         "pension_id": pid, "scheme_code": sch, "beneficiary_name": name,
         "father_husband_name": nullify(rel, rng.random(n) < 0.8), "gender": gender,
-        "dob": fmt_date(pv["dob"], "%d/%m/%Y", has_dob),
+        "dob": fmt_date(dates_as_written(fx, pv["dob"], *_dob_noise(fx)), "%d/%m/%Y", has_dob),
         "age": nullify(to_str(age_s), ~has_dob | (rng.random(n) < 0.2)),
         "sanction_date": fmt_date(sanction, "%d/%m/%Y"),
-        "village": apply_case(rng, pc.cast(sp.village(rng, vi), "string"), "mixed"),
+        "village": apply_case(rng, pc.cast(village(ctx, rng, vi, fx), "string"), "mixed"),
         "gram_panchayat": nullify(ctx.villages["gp_name"].to_numpy()[vi], rng.random(n) < 0.8),
-        "block": sp.block(rng, vi), "district": sp.district(rng, vi, p_old=0.5),
+        "block": block(ctx, rng, vi), "district": district(ctx, rng, vi, "sw_pension", fx),
         "bank_account_no": nullify(to_str(acct), rng.random(n) < 0.9),
         "ifsc": nullify(ifsc, rng.random(n) < 0.85),
         "monthly_amount_inr": amount, "status": status,
@@ -96,3 +112,7 @@ def build(ctx: Ctx) -> None:
     ctx.log(f"sw_pension: {n:,} pensions ({int(is_dup.sum()):,} duplicates, "
             f"{int(is_ghost.sum()):,} ghosts, {int((dead & (status == 'ACTIVE')).sum()):,} "
             f"dead but ACTIVE)")
+
+
+def _dob_noise(fx) -> tuple[float, float]:
+    return (0.0, 0.0) if fx is None else (fx[0].dob_year_only, fx[0].dob_swap)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from srdh.generator.feeds.common import DATES, Ctx, add_truth, with_dups_and_ghosts
-from srdh.generator.noise import NameNoise, render_names, seed_uids
+from srdh.generator.feeds.common import (
+    DATES,
+    Ctx,
+    add_truth,
+    block,
+    district,
+    with_dups_and_ghosts,
+)
+from srdh.generator.noise import LATE_PREFIXES, dates_as_written, render_names, seed_uids
 from srdh.generator.population import AS_OF
-from srdh.generator.vec import DAY, age_on, cat, d, fmt_date, nullify, to_str, zpad
+from srdh.generator.vec import DAY, age_on, cat, d, fmt_date, nullify, to_str, where, zpad
 from srdh.generator.writer import write_csv
 
 COLUMNS = ["student_id", "student_name", "father_name", "mother_name", "dob", "gender",
            "udise_code", "class", "district", "block", "scheme", "amount_inr", "aadhaar"]
-NOISE = NameNoise(variant=0.05, typo=0.05, honorific=0.02, initial=0.01, swap=0.01,
-                  drop_middle=0.3, add_middle=0.0, heavy=0.015, case="upper")
 SCHEMES = {  # code: (base amount INR per year, classes)
     "PREMAT_ST": 1500, "PREMAT_SC": 1500, "PREMAT_OBC": 1000, "POSTMAT_ST": 5000,
     "POSTMAT_SC": 5000, "POSTMAT_OBC": 3500, "MERIT_GIRLS": 2500,
@@ -56,6 +61,8 @@ def schools(ctx: Ctx) -> pd.DataFrame:
 
 def build(ctx: Ctx) -> None:
     rng = ctx.rng("edu_scholarship")
+    fx = ctx.fx("edu_scholarship")
+    prof = ctx.profile
     res = ctx.residents
     a = res["age"].to_numpy()
     caste = res["caste"].to_numpy()
@@ -93,24 +100,33 @@ def build(ctx: Ctx) -> None:
         rng.integers(0, 5, n) * 100
     # dob: exact mostly; a few clerical errors (day and month swapped, a day off)
     dob = pv["dob"].copy()
-    err = rng.random(n) < 0.03
+    err = rng.random(n) < prof.scholarship_dob_error
     dob[err] = dob[err] + rng.choice([-1, 1, 31, -31], int(err.sum())) * DAY
+    if fx is not None:
+        dob = dates_as_written(fx, dob, fx[0].dob_year_only, fx[0].dob_swap)
     dob = np.minimum(dob, AS_OF)
-    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], age, NOISE)
+    name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], age,
+                        prof.names["edu_scholarship"], fx=fx)
     from srdh.generator import names as nm
     v = nm.vocab()
     father = cat(v.tokens[pv["fa_first"]], v.tokens[pv["fa_last"]], sep=" ")
+    if fx is not None:  # field: 'Late' before a dead father's name
+        fdead = pv["father_ref"] >= 0
+        fdead &= ctx.residents["is_deceased"].to_numpy()[np.maximum(pv["father_ref"], 0)]
+        fdead &= fx[1].random(n) < fx[0].late_prefix
+        pre = np.array(LATE_PREFIXES, dtype=object)[fx[1].integers(0, len(LATE_PREFIXES), n)]
+        father = where(fdead, cat(pre, father, sep=" "), father)
     mother = cat(v.tokens[pv["mo_first"]], v.tokens[pv["last"]], sep=" ")
     uid_val, status = seed_uids(rng, pv["uid"], np.roll(pv["uid"], 3), present=0.55,
                                 wrong=0.02, invalid=0.04)
     sid = cat("CGSCH", zpad(rng.permutation(n) + 1, 8))
-    sp = ctx.speller
     cols = {
         "student_id": sid, "student_name": name,
         "father_name": nullify(father, rng.random(n) < 0.85),
         "mother_name": nullify(mother, rng.random(n) < 0.6),
         "dob": fmt_date(dob, "%Y-%m-%d"), "gender": pv["gender"], "udise_code": udise,
-        "class": cls, "district": sp.district(rng, vi, p_old=0.3), "block": sp.block(rng, vi),
+        "class": cls, "district": district(ctx, rng, vi, "edu_scholarship", fx),
+        "block": block(ctx, rng, vi),
         "scheme": scheme, "amount_inr": amt,
         "aadhaar": nullify(to_str(uid_val), uid_val > 0),
     }
