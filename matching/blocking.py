@@ -67,8 +67,10 @@ DEDUPE_PREDICTION_RULES = (
 EM_TRAINING_RULES = (
     (("name_key", "birth_year"),),                        # trains location, relative, ...
     # trains name; a feed without villages (edu_scholarship) blocks on its block
-    (("village_code", "birth_year"), ("block_std", "birth_year")),
-    (("first_name_key", "last_name_key", "district_std"),),  # trains birth
+    # (a feed whose places did not resolve to the master: its village as spelled)
+    (("village_code", "birth_year"), ("block_std", "birth_year"), ("place_key", "birth_year")),
+    (("first_name_key", "last_name_key", "district_std"),  # trains birth
+     ("first_name_key", "last_name_key", "place_key")),
 )
 
 
