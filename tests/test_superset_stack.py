@@ -18,6 +18,7 @@ import io
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -607,7 +608,11 @@ def _database_id(s: requests.Session, url: str) -> int:
 
 
 def _sqllab(s: requests.Session, url: str, db_id: int, sql: str) -> requests.Response:
-    """Run ``sql`` through Superset's own SQL Lab API (synchronously)."""
+    """Run ``sql`` through Superset's own SQL Lab API (synchronously), as the UI does."""
+    if "X-CSRFToken" not in s.headers:  # SQL Lab's POST needs the session's CSRF token
+        r = s.get(f"{url}/api/v1/security/csrf_token/", timeout=30)
+        assert r.status_code == 200, r.text[:500]
+        s.headers.update({"X-CSRFToken": r.json()["result"], "Referer": url})
     return s.post(f"{url}/api/v1/sqllab/execute/", timeout=120, json={
         "database_id": db_id, "sql": sql, "runAsync": False, "schema": "marts",
         "client_id": secrets.token_hex(5), "tab": "srdh security test", "json": True,
@@ -668,10 +673,16 @@ def test_sqllab_cannot_reach_files_the_vault_or_settings(superset, state, sqllab
 
     s, db_id = sqllab_users[role], sqllab_users["db_id"]
     key_text = key_file(state).read_text().strip()
+    # why each attack may fail: the lockdown (DuckDB or Superset's blocklist), or, for a
+    # role without SQL Lab, the permission; never CSRF or any other accident of the request
+    reason = (re.compile(r"Permission Error|disallowed functions|only SELECT queries|"
+                         r"Catalog Error", re.IGNORECASE) if role == "Analyst"
+              else re.compile(r"forbidden|not allowed|access|permission", re.IGNORECASE))
     for what, sql in _attacks(state, tmp_path).items():
         r = _sqllab(s, superset.url, db_id, sql)
         assert r.status_code != 200 or r.json().get("status") != "success", (role, what, r.text)
         assert key_text not in r.text, (role, what)
+        assert reason.search(r.text) and "CSRF" not in r.text, (role, what, r.text[:1000])
     assert not list(tmp_path.iterdir())  # COPY wrote nothing
 
     marts = "select count(*) as n from marts.mart_scheme_leakage"
