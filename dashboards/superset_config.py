@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from srdh_superset import sqlguard  # noqa: E402
 from srdh_superset.home import SupersetHome, read_or_create_secret  # noqa: E402
 
 _home = SupersetHome.at().ensure()
@@ -43,6 +44,18 @@ FEATURE_FLAGS = {
     "THUMBNAILS": False,
     "EMBEDDED_SUPERSET": False,
     "TAGGING_SYSTEM": False,
+}
+
+# The serving copy is opened read-only, without file access and with its DuckDB
+# configuration locked (sqlguard.DUCKDB_CONNECT_ARGS, forced on every DuckDB engine);
+# SQL Lab and charts run only reads and no file or query-string function.
+DB_CONNECTION_MUTATOR = sqlguard.lock_duckdb_connection
+SQL_QUERY_MUTATOR = sqlguard.refuse_unsafe_sql
+MUTATE_AFTER_SPLIT = False  # the mutator sees the whole script and checks every statement
+_superset_defaults = sys.modules.get("superset.config")  # loading us; keep its other engines
+DISALLOWED_SQL_FUNCTIONS = {
+    **getattr(_superset_defaults, "DISALLOWED_SQL_FUNCTIONS", {}),
+    "duckdb": set(sqlguard.DUCKDB_DISALLOWED_FUNCTIONS),
 }
 
 # No results cache: a published serving copy is visible at the next query, and every

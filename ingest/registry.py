@@ -16,6 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from srdh.identifiers import check_identifier
+
 DEFAULT_SOURCES_DIR = Path(__file__).parent / "sources"
 
 FieldType = Literal["text", "int", "float", "date", "datetime", "code", "uid", "photo"]
@@ -122,11 +124,17 @@ class Source(BaseModel):
     std_extra: list[str] = Field(default_factory=list)  # canonical fields carried into std
     expected: bool = True  # listed as MISSING when a landing folder lacks it
 
+    @field_validator("feed")
+    @classmethod
+    def _feed_name(cls, v):  # it becomes raw.<feed>, std.<feed>, a DAG id, a folder
+        return check_identifier(v, "feed name")
+
     @field_validator("fields", mode="before")
     @classmethod
     def _fields(cls, v):
         out = {}
         for name, spec in (v or {}).items():
+            check_identifier(name, "field name")  # it becomes a column of raw/std
             spec = dict(spec or {})
             spec["name"] = name
             out[name] = spec

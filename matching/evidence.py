@@ -233,7 +233,7 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
     ``reason`` and optionally ``decided_at``, then ``srdh review import`` the file."""
     from matching import review
     from matching.settings import load_settings
-    from srdh.files import write_text_atomic
+    from srdh.files import spreadsheet_safe_frame, write_text_atomic
     from srdh.paths import Home
 
     h = home if isinstance(home, Home) else Home.at(home)
@@ -259,7 +259,7 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
         df.to_parquet(tmp, index=False)
         tmp.replace(out)
     else:
-        write_text_atomic(out, df.to_csv(index=False))
+        write_text_atomic(out, spreadsheet_safe_frame(df).to_csv(index=False))
     return {"path": str(out), "pairs": int(len(df)),
             "seed": int((df["kind"] == "seed").sum()) if len(df) else 0,
             "dedupe": int((df["kind"] == "dedupe").sum()) if len(df) else 0}

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DASHBOARDS = ROOT / "dashboards"
 sys.path.insert(0, str(DASHBOARDS))
 
-from srdh_superset import bundle, sample_data  # noqa: E402
+from srdh_superset import bundle, sample_data, sqlguard  # noqa: E402
 from srdh_superset.security import desired_roles  # noqa: E402
 
 ASSETS = bundle.asset_files()
@@ -54,8 +54,39 @@ def test_database_uri_is_templated_never_a_home_path():
         assert "/.srdh" not in text and "/tmp/" not in text and "/work/" not in text, name
     (db,) = _load("databases/").values()
     assert db["sqlalchemy_uri"] == "{{ serving_uri }}"
-    assert db["extra"]["engine_params"]["connect_args"] == {"read_only": True}
+    assert db["extra"]["engine_params"]["connect_args"] == sqlguard.DUCKDB_CONNECT_ARGS
     assert db["allow_dml"] is False
+
+
+def test_serving_connection_is_locked_down(tmp_path):
+    """The connect_args Superset uses open the serving copy read-only, with no file access
+    and a locked configuration (the SQL Lab tests in test_superset_stack go through a
+    real Superset)."""
+    serving = sample_data.write_sample_serving(tmp_path / "serving" / "srdh.duckdb")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the key\n")
+    landing = tmp_path / "kyr.csv"
+    landing.write_text("uid,name\n123412341234,A\n")
+    con = duckdb.connect(str(serving), **sqlguard.DUCKDB_CONNECT_ARGS)
+    try:
+        assert con.execute("select count(*) from marts.dim_resident").fetchone() == (0,)
+        for sql in (f"select * from read_text('{secret}')", f"select * from '{landing}'",
+                    f"select * from read_csv('{landing}')",
+                    f"copy (select 1) to '{tmp_path / 'out.csv'}'",
+                    f"attach '{tmp_path / 'other.duckdb'}' as o",
+                    "set enable_external_access = true", "set threads = 1"):
+            with pytest.raises((duckdb.PermissionException, duckdb.InvalidInputException)):
+                con.execute(sql)
+    finally:
+        con.close()
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "other.duckdb").exists()
+    # the same file opened without them reads the secret: the arguments are what protect it
+    plain = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert plain.execute(f"select content from read_text('{secret}')").fetchone() == (
+            "the key\n",)
+    finally:
+        plain.close()
 
 
 def test_render_points_at_the_serving_copy(tmp_path):

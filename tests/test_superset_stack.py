@@ -18,6 +18,8 @@ import io
 import json
 import math
 import os
+import re
+import secrets
 import shutil
 import socket
 import stat
@@ -155,8 +157,10 @@ def superset(state):
 
 
 # --------------------------------------------------------------------------- helpers
-def _sql(home: Home, sql: str) -> list[dict]:
-    con = duckdb.connect(str(home.serving), read_only=True)
+def _sql(home: Home, sql: str, db: str = "serving") -> list[dict]:
+    """Rows of ``sql`` on the serving copy (or, ``db="warehouse"``, the working warehouse:
+    quarantine and meta are not published)."""
+    con = duckdb.connect(str(getattr(home, db)), read_only=True)
     try:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
@@ -338,7 +342,8 @@ EXPECTED: dict[str, dict] = {
         select question_text, answer, sum(answer_count) total_answer_count
         from marts.mart_survey_choice_counts group by all"""},
     "Rows loaded": {"sql": "select sum(rows_loaded) total_rows_loaded from marts.mart_data_quality"},
-    "Rows quarantined": {"sql": "select count(distinct (batch_id, file_name, source_row))"
+    "Rows quarantined": {"db": "warehouse",
+                         "sql": "select count(distinct (batch_id, file_name, source_row))"
                                 " total_rows_quarantined from quarantine.rows"},
     "Seeded share": {"sql": "select sum(seeded) * 1.0 / (sum(seeded) + sum(in_review)"
                             " + sum(unmatched)) seeded_share_all from marts.mart_data_quality"},
@@ -357,7 +362,7 @@ EXPECTED: dict[str, dict] = {
 def _check_chart(home: Home, name: str, rows: list[dict], where: str = "") -> None:
     spec = EXPECTED.get(name)
     assert spec, f"no expectation for chart {name!r}; add one to EXPECTED"
-    want = _sql(home, spec["sql"])
+    want = _sql(home, spec["sql"], spec.get("db", "serving"))
     assert want, f"{name}: the expectation query returns no rows - weak test data?"
     keys = list(want[0])
     got_bag, want_bag = _bag(rows, keys), _bag(want, keys)
@@ -375,7 +380,7 @@ def test_pipeline_state_is_real(state):
         (select count(*) from marts.dim_resident) residents,
         (select count(*) from marts.fct_scheme_enrolment) enrolments,
         (select count(*) from quarantine.rows where feed = 'sw_pension') quarantined,
-        (select count(*) from jansamvad.call_lists) called""")[0]
+        (select count(*) from jansamvad.call_lists) called""", db="warehouse")[0]
     assert counts["residents"] > 1000 and counts["enrolments"] > 1000, counts
     assert counts["quarantined"] == len(BAD_ROWS), counts
     assert counts["called"] == 60, counts
@@ -593,3 +598,103 @@ def test_dashboards_render_in_headless_chromium(superset, tmp_path):
         assert d["chart_data_responses"] >= d["charts"] > 0, d
         size = Path(d["screenshot"]).stat().st_size
         assert 10_000 < size < 600_000, (d["screenshot"], size)
+
+
+# --------------------------------------------------------------------------- SQL Lab
+def _database_id(s: requests.Session, url: str) -> int:
+    dbs = s.get(f"{url}/api/v1/database/", timeout=30).json()["result"]
+    (db,) = [d for d in dbs if d["database_name"] == "SRDH serving"]
+    return db["id"]
+
+
+def _sqllab(s: requests.Session, url: str, db_id: int, sql: str) -> requests.Response:
+    """Run ``sql`` through Superset's own SQL Lab API (synchronously), as the UI does."""
+    if "X-CSRFToken" not in s.headers:  # SQL Lab's POST needs the session's CSRF token
+        r = s.get(f"{url}/api/v1/security/csrf_token/", timeout=30)
+        assert r.status_code == 200, r.text[:500]
+        s.headers.update({"X-CSRFToken": r.json()["result"], "Referer": url})
+    return s.post(f"{url}/api/v1/sqllab/execute/", timeout=120, json={
+        "database_id": db_id, "sql": sql, "runAsync": False, "schema": "marts",
+        "client_id": secrets.token_hex(5), "tab": "srdh security test",
+        "queryLimit": 1000, "select_as_cta": False, "templateParams": "{}"})
+
+
+def _sqllab_rows(r: requests.Response) -> list[dict]:
+    assert r.status_code == 200, r.text[:2000]
+    body = r.json()
+    assert body["status"] == "success", body
+    return body["data"]
+
+
+@pytest.fixture(scope="module")
+def sqllab_users(superset):
+    admin = superset.session()
+    _add_user(admin, superset.url, "sqllab_analyst", "Analyst", "Sqllab-Analyst-Pw-1")
+    _add_user(admin, superset.url, "sqllab_food", "Dept - Food and Civil Supplies",
+              "Sqllab-Food-Pw-12")
+    return {"Analyst": superset.session("sqllab_analyst", "Sqllab-Analyst-Pw-1"),
+            "Dept - Food and Civil Supplies": superset.session("sqllab_food",
+                                                               "Sqllab-Food-Pw-12"),
+            "db_id": _database_id(admin, superset.url)}
+
+
+def _attacks(state: Home, out_dir: Path) -> dict[str, str]:
+    """SQL that would read the vault key, a landing file or the vault, or write a file."""
+    from ingest.tokens import key_file
+
+    key = key_file(state)
+    (kyr,) = sorted((state.root.parent / "landing" / "uid_kyr").glob("*/kyr_full_refresh*.csv"))
+    # each target is really there and readable, so a refusal below is the lockdown's doing
+    assert key.read_text().strip() and kyr.read_text().count("\n") > 100 and state.vault.exists()
+    plain = duckdb.connect(str(state.serving), read_only=True)  # what read_only alone allows
+    try:
+        assert plain.execute(f"select content from read_text('{key}')").fetchone()[0].strip()
+    finally:
+        plain.close()
+    return {
+        "read_text of the vault key": f"select content from read_text('{key}')",
+        "read_blob of the vault key": f"select content from read_blob('{key}')",
+        "read_csv of the landing KYR file": f"select * from read_csv('{kyr}')",
+        "a landing file as a table": f"select * from '{kyr}'",
+        "ATTACH the vault": f"attach '{state.vault}' as v (read_only)",
+        "COPY TO a file": f"copy (select * from marts.dim_resident) to '{out_dir / 'x.csv'}'",
+        "SET external access on": "set enable_external_access = true",
+        "SET anything": "set threads = 1",
+        "INSTALL an extension": "install httpfs",
+        "a raw table": "select * from raw.uid_kyr",
+        "the vault key through query()": f"select * from query('select * from read_text(''{key}'')')",
+    }
+
+
+@pytest.mark.parametrize("role", ["Analyst", "Dept - Food and Civil Supplies"])
+def test_sqllab_cannot_reach_files_the_vault_or_settings(superset, state, sqllab_users,
+                                                         role, tmp_path):
+    from ingest.tokens import key_file
+
+    s, db_id = sqllab_users[role], sqllab_users["db_id"]
+    key_text = key_file(state).read_text().strip()
+    # why each attack may fail: the lockdown (DuckDB or Superset's blocklist), or, for a
+    # role without SQL Lab, the permission; never CSRF or any other accident of the request
+    reason = (re.compile(r"Permission Error|disallowed function|only SELECT queries|"
+                         r"Catalog Error", re.IGNORECASE) if role == "Analyst"
+              else re.compile(r"forbidden|not allowed|access|permission", re.IGNORECASE))
+    for what, sql in _attacks(state, tmp_path).items():
+        r = _sqllab(s, superset.url, db_id, sql)
+        assert r.status_code != 200 or r.json().get("status") != "success", (role, what, r.text)
+        assert key_text not in r.text, (role, what)
+        assert reason.search(r.text) and "CSRF" not in r.text, (role, what, r.text[:1000])
+    assert not list(tmp_path.iterdir())  # COPY wrote nothing
+
+    marts = "select count(*) as n from marts.mart_scheme_leakage"
+    r = _sqllab(s, superset.url, db_id, marts)
+    if role == "Analyst":  # the one role with SQL Lab: plain SELECTs on the marts work
+        assert _sqllab_rows(r) == [{"n": _sql(state, marts)[0]["n"]}]
+        settings = _sqllab_rows(_sqllab(s, superset.url, db_id, """
+            select current_setting('enable_external_access') as ext,
+                   current_setting('lock_configuration') as locked"""))
+        assert settings == [{"ext": False, "locked": True}]  # the connect_args were applied
+        schemas = _sqllab_rows(_sqllab(s, superset.url, db_id, """
+            select distinct table_schema from information_schema.tables order by 1"""))
+        assert [r["table_schema"] for r in schemas] == ["jansamvad", "marts"]
+    else:  # a department role has no SQL Lab at all
+        assert r.status_code in (401, 403), r.text[:500]

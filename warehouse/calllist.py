@@ -229,8 +229,8 @@ def make_call_list(home: str | os.PathLike[str] | Home | None, date: str | dt.da
     """Draw and write the call list of ``date``; returns where it went and how big it is."""
     import duckdb
     import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+
+    from srdh.files import write_table_atomic
 
     h = home if isinstance(home, Home) else Home.at(home)
     day = dt.date.fromisoformat(str(date))
@@ -359,14 +359,8 @@ def make_call_list(home: str | os.PathLike[str] | Home | None, date: str | dt.da
         con.close()
 
     out_dir = h.deliveries / "jansamvad" / day.isoformat()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path, pq_path = out_dir / "call_list.csv", out_dir / "call_list.parquet"
-    tmp_csv = out_dir / f".call_list.csv.{os.getpid()}.tmp"
-    tmp_pq = out_dir / f".call_list.parquet.{os.getpid()}.tmp"
-    pacsv.write_csv(table, tmp_csv)
-    pq.write_table(table, tmp_pq)
-    os.replace(tmp_csv, csv_path)
-    os.replace(tmp_pq, pq_path)
+    written = write_table_atomic(table, out_dir, "call_list")  # CSV cells spreadsheet-safe
+    csv_path, pq_path = (Path(written[f"call_list.{e}"]["path"]) for e in ("csv", "parquet"))
     return CallListResult(date=day.isoformat(), rows=table.num_rows, csv=csv_path,
                           parquet=pq_path, strata=sum(1 for v in alloc.values() if v > 0),
                           eligible_households=int(eligible), frame=frame_kind)

@@ -29,6 +29,7 @@ import pyarrow as pa
 import yaml
 
 from srdh.files import write_table_atomic, write_text_atomic
+from srdh.identifiers import check_identifier
 from srdh.paths import Home
 
 CONFIG_PATH = Path(__file__).with_name("deliveries.yaml")
@@ -72,7 +73,9 @@ def _sources_by_department(sources_dir: Path | None) -> dict[str, list[str]]:
     for f in sorted(Path(sources_dir or default_dir()).glob("*.yaml")):
         spec = yaml.safe_load(f.read_text()) or {}
         if spec.get("kind") == "person" and spec.get("department") and spec.get("scheme"):
-            found.setdefault(spec["department"], []).append(spec.get("feed") or f.stem)
+            feed = spec.get("feed") or f.stem  # a table name below, as the registry demands
+            found.setdefault(spec["department"], []).append(
+                check_identifier(feed, f"{f}: feed name"))
     return found
 
 

@@ -4,6 +4,11 @@ DuckDB allows one writer or many readers, never both. The pipeline writes the wo
 file; dashboards read a separate copy that is swapped in atomically with ``os.replace``,
 so a reader sees either the old snapshot or the new one, never half of one. Readers
 holding the old file keep their handle until they reconnect (POSIX rename semantics).
+
+The copy holds only what the dashboards read (``SERVED_SCHEMAS``): never ``raw``,
+``std``, ``quarantine``, ``meta``, ``matching`` or dbt's staging and intermediate layers,
+so an analyst in SQL Lab cannot reach a source row or the pipeline's bookkeeping.
+Views are copied as tables (their source schemas are not there to resolve them).
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ from pathlib import Path
 
 import duckdb
 
+from srdh.identifiers import quote_ident
 from srdh.paths import Home
+
+# The schemas Superset's assets query (dashboards/srdh_superset/serving_schema.json lists
+# their tables; a test keeps the two in step). Nothing else is published.
+SERVED_SCHEMAS = ("marts", "jansamvad")
 
 
 def publish_serving_copy(home: Home) -> Path:
@@ -30,8 +40,8 @@ def publish_serving_copy(home: Home) -> Path:
 
     con = duckdb.connect(str(tmp))
     try:
-        con.execute(f"attach '{source}' as warehouse_src (read_only)")
-        con.execute(f"copy from database warehouse_src to \"{_db_name(con)}\"")
+        con.execute("attach ? as warehouse_src (read_only)", [str(source)])
+        _copy_served_schemas(con, "warehouse_src")
         con.execute("detach warehouse_src")
         con.execute("checkpoint")
     finally:
@@ -49,5 +59,17 @@ def publish_serving_copy(home: Home) -> Path:
     return target
 
 
-def _db_name(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("select current_database()").fetchone()[0]
+def _copy_served_schemas(con: duckdb.DuckDBPyConnection, src: str) -> None:
+    """Copy every table and view of ``SERVED_SCHEMAS`` from ``src`` into ``con``'s db."""
+    relations = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?"
+        " and schema_name in (select unnest(?)) union all"
+        " select schema_name, view_name from duckdb_views() where database_name = ?"
+        " and schema_name in (select unnest(?)) and not internal order by all",
+        [src, list(SERVED_SCHEMAS), src, list(SERVED_SCHEMAS)]).fetchall()
+    for schema in SERVED_SCHEMAS:
+        con.execute(f"create schema if not exists {quote_ident(schema)}")
+    for schema, name in relations:
+        rel = f"{quote_ident(schema)}.{quote_ident(name)}"
+        con.execute(f"create table {rel} as select * from {quote_ident(src)}.{rel}")
+
