@@ -33,7 +33,7 @@ from ingest.tokens import Keys, require_keys, tokens_for
 from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
 from srdh.errors import EXIT_OK, EXIT_REFUSED, UserError, closest, mask_uids
-from srdh.paths import Home
+from srdh.paths import PRIVATE_FILE, Home
 from srdh.uid import verhoeff_valid_many
 
 FEED_ORDER = ["lgd_villages", "uid_kyr"]  # the village master first: places resolve against it
@@ -111,6 +111,7 @@ class RunSummary:
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     home.ensure()
     con = duckdb.connect(str(home.warehouse), config=duckdb_config())
+    os.chmod(home.warehouse, PRIVATE_FILE)  # the service user only (docs/operations.md)
     con.execute(META_DDL)
     con.execute(quarantine.DDL)
     con.execute(MASK_MACRO)
