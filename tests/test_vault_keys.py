@@ -6,13 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from home_helpers import ensure_key
+from home_helpers import ensure_key, ingest, one_line_refusal, srdh
 from ingest_helpers import BAD, U1, U2, U3, U4, small_landing
 
 from ingest.tokens import Keys, key_file, token_for
@@ -20,29 +18,6 @@ from ingest.vault import Vault
 from srdh.paths import Home
 
 ALL_UIDS = (U1, U2, U3, U4, BAD)  # the small landing's vaulted numbers
-_KEY_ENV = ("SRDH_VAULT_KEY", "SRDH_VAULT_KEY_FILE", "SRDH_VAULT_KEY_COMMAND")
-
-
-def srdh(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in _KEY_ENV}
-    return subprocess.run([sys.executable, "-m", "srdh.cli", *args], capture_output=True,
-                          text=True, timeout=600, env={**base, "SRDH_GX": "0", **env})
-
-
-def ingest(landing: Path, home: Path, **env: str) -> subprocess.CompletedProcess:
-    return srdh("ingest", "--landing", str(landing), "--home", str(home), "--no-gx", **env)
-
-
-def one_line_refusal(proc: subprocess.CompletedProcess, *words: str) -> None:
-    """Exit 2, one `error:` line naming the cause, no traceback."""
-    assert proc.returncode == 2, (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-
-
 def vault_rows(home: Path) -> list[tuple]:
     con = duckdb.connect(str(Home.at(home).vault), read_only=True)
     try:
