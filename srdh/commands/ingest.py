@@ -148,8 +148,8 @@ def register(app: typer.Typer) -> None:
         from ingest.vault import Vault
         from srdh.preflight import require_home
 
-        check_request(purpose, by)
         h = require_home(home)
+        check_request(purpose, by)
         with Vault(h, require_keys(h)) as v:
             uid = v.reveal(token, purpose=purpose, by=by)
         if uid is None:
