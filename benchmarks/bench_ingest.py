@@ -31,6 +31,10 @@ RESULTS = REPO / "benchmarks" / "results" / "ingest.json"
 CHILD = r"""
 import json, os, resource, sys, time
 from ingest.load import ingest
+from ingest.tokens import init_key, key_file
+from srdh.paths import Home
+if not key_file(Home.at(sys.argv[2])).exists():  # a new home's key, on purpose
+    init_key(Home.at(sys.argv[2]))
 t = time.perf_counter()
 run = ingest(sys.argv[1], sys.argv[2], gx=sys.argv[3] == "1",
              echo=lambda *a: print(*a, file=sys.stderr, flush=True))

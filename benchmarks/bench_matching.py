@@ -136,6 +136,9 @@ def state_home(size: int, work: Path) -> Path:
     if not (home / "warehouse" / "srdh.duckdb").exists():
         for step in (("generate", "--residents", str(size), "--seed", "42", "--out",
                       str(landing)),
+                     # the home's vault key, on purpose (kept from an interrupted first try)
+                     *([] if (home / "secrets" / "vault.key").exists() else
+                       [("vault", "init-key", "--home", str(home))]),
                      ("ingest", "--landing", str(landing), "--home", str(home), "--no-gx")):
             p = _run(sys.executable, "-m", "srdh.cli", *step)
             if p.returncode != 0:

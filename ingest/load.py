@@ -29,11 +29,11 @@ from ingest.landing import data_files, survey
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
 from ingest.registry import Source, load_registry
 from ingest.timing import Steps, duckdb_config, null_steps, register, unregister
-from ingest.tokens import Keys, init_key, tokens_for
+from ingest.tokens import Keys, require_keys, tokens_for
 from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
 from srdh.errors import EXIT_OK, EXIT_REFUSED, UserError, closest, mask_uids
-from srdh.paths import Home
+from srdh.paths import PRIVATE_FILE, Home
 from srdh.uid import verhoeff_valid_many
 
 FEED_ORDER = ["lgd_villages", "uid_kyr"]  # the village master first: places resolve against it
@@ -111,6 +111,7 @@ class RunSummary:
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     home.ensure()
     con = duckdb.connect(str(home.warehouse), config=duckdb_config())
+    os.chmod(home.warehouse, PRIVATE_FILE)  # the service user only (docs/operations.md)
     con.execute(META_DDL)
     con.execute(quarantine.DDL)
     con.execute(MASK_MACRO)
@@ -485,11 +486,8 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
                 raise UserError(f"unknown feed {f!r}{closest(f, reg)}",
                                 f"known feeds: {', '.join(sorted(reg))}")
     batches, missing, unknown, problems = discover(landing, reg, feeds)  # before creating
+    keys = require_keys(home)  # a missing or foreign key stops the run before anything is made
     home.ensure()
-    key_path, created = init_key(home) if not os.environ.get("SRDH_VAULT_KEY") else (None, False)
-    if created:
-        echo(f"created a local demo vault key at {key_path} (mode 0600)")
-    keys = Keys.for_home(home)
     run = RunSummary(run_id=datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6],
                      landing=str(landing))
     run.missing, run.unknown, run.problems = missing, unknown, problems

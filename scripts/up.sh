@@ -15,7 +15,12 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "SRDH home: $SRDH_HOME"
 mkdir -p "$SRDH_HOME"
-srdh vault init-key --home "$SRDH_HOME"
+# The vault key is made on purpose, once: only when none is configured or present (a lost
+# key is not replaced: init-key refuses a vault that holds UIDs; restore the key instead).
+if [ -z "${SRDH_VAULT_KEY_COMMAND:-}${SRDH_VAULT_KEY:-}" ] &&
+   [ ! -f "${SRDH_VAULT_KEY_FILE:-$SRDH_HOME/secrets/vault.key}" ]; then
+  srdh vault init-key --home "$SRDH_HOME"
+fi
 
 if [ -z "$LANDING" ]; then
   LANDING="$SRDH_HOME/landing"

@@ -21,6 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from srdh.paths import PRIVATE_FILE
+
 # A leading formula character, after any quotes the guard added before (so a value that
 # itself starts with "'=" survives the round trip: it is written "''=" and read "'=").
 FORMULA_START = r"^'*[=+\-@\t\r]"
@@ -62,8 +64,10 @@ def spreadsheet_safe_frame(df: Any) -> Any:
 
 
 def write_table_atomic(table: pa.Table, folder: Path, stem: str,
-                       formats: tuple[str, ...] = ("csv", "parquet")) -> dict[str, dict[str, Any]]:
-    """Write ``<folder>/<stem>.<fmt>`` via a temporary name, fsync and rename.
+                       formats: tuple[str, ...] = ("csv", "parquet"),
+                       mode: int = PRIVATE_FILE) -> dict[str, dict[str, Any]]:
+    """Write ``<folder>/<stem>.<fmt>`` via a temporary name, fsync and rename; the file has
+    ``mode`` (owner only by default: SRDH's outputs hold personal data) from the start.
 
     Returns ``{file name: {"path", "rows", "sha256"}}`` for manifests.
     """
@@ -79,15 +83,19 @@ def write_table_atomic(table: pa.Table, folder: Path, stem: str,
             pq.write_table(table, tmp)
         else:
             raise ValueError(f"unknown format {ext!r}")
+        os.chmod(tmp, mode)
         _fsync(tmp)
         os.replace(tmp, final)
         out[final.name] = {"path": str(final), "rows": table.num_rows, "sha256": sha256(final)}
     return out
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str, mode: int = PRIVATE_FILE) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(tmp, mode)  # an existing tmp keeps its mode through os.open
     _fsync(tmp)
     os.replace(tmp, path)
 

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = Path(".srdh")
+# File modes (docs/operations.md, "Permissions"): data only for the SRDH service user;
+# the serving copy also readable by one group, the Superset service account's.
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+SERVING_DIR, SERVING_FILE = 0o750, 0o640
+SERVING_GROUP_ENV = "SRDH_SERVING_GROUP"  # default: the SRDH user's own primary group
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -75,8 +80,26 @@ class Home:
 
     def ensure(self) -> Home:
         for p in (self.warehouse.parent, self.serving.parent, self.vault_dir, self.photos,
-                  self.deliveries, self.logs):
+                  self.deliveries, self.logs, self.secrets):
             p.mkdir(parents=True, exist_ok=True)
-        self.secrets.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.secrets, 0o700)
+        for p in (self.warehouse.parent, self.vault_dir, self.deliveries, self.secrets):
+            os.chmod(p, PRIVATE_DIR)
+        share_with_serving_group(self.serving.parent, SERVING_DIR)
+        if self.warehouse.exists():
+            os.chmod(self.warehouse, PRIVATE_FILE)
         return self
+
+
+def share_with_serving_group(path: Path, mode: int) -> None:
+    """``mode`` on ``path``, and its group set to ``$SRDH_SERVING_GROUP`` when given (the
+    group Superset runs in; it must exist and the SRDH user must belong to it)."""
+    os.chmod(path, mode)
+    group = os.environ.get(SERVING_GROUP_ENV)
+    if group:
+        import grp
+
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise ValueError(f"{SERVING_GROUP_ENV}={group}: no such group") from None
+        os.chown(path, -1, gid)

@@ -14,6 +14,14 @@ from typing import Any
 from srdh.paths import Home
 
 
+def check_keys(home: str | Path | None) -> None:
+    """Refuse to start a run when the vault key is missing or does not fit the vault
+    (``ingest.tokens.VaultKeyError``, one line); nothing is created."""
+    from ingest.tokens import require_keys
+
+    require_keys(Home.at(home))
+
+
 def ingest(home: str | Path | None, landing: str | Path, feeds: list[str] | None = None) -> Any:
     """Load every delivery under ``landing`` (or only ``feeds``) into the warehouse."""
     from ingest.load import load_landing

@@ -13,6 +13,8 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from home_helpers import ensure_key  # noqa: E402 - tests/ is on the path from here on
+
 
 # --------------------------------------------------------------------------- matching
 def fake_resolver(tokens):
@@ -64,6 +66,7 @@ def generated_small_state(tmp_path_factory):
     if gen.returncode != 0:
         pytest.skip(f"srdh generate unavailable: {gen.stderr[-400:]}")
     landing = out
+    ensure_key(home)
     ing = _srdh("ingest", "--landing", str(landing), "--home", str(home), "--no-gx")
     if ing.returncode != 0:
         pytest.skip(f"srdh ingest unavailable: {ing.stderr[-400:]}")
@@ -129,7 +132,7 @@ def built_state(generated_state, tmp_path_factory):
     """
     import os
 
-    home = tmp_path_factory.mktemp("built_state") / "home"
+    home = ensure_key(tmp_path_factory.mktemp("built_state") / "home")
     env = {**os.environ, "SRDH_GX": "0"}
     proc = subprocess.run(
         [sys.executable, "-m", "srdh.cli", "run", "--landing", str(generated_state["landing"]),
@@ -164,7 +167,7 @@ def delta_matched_state(generated_small_state, tmp_path_factory):
     for d in landing.iterdir():
         if d.is_dir() and d.name not in held_back:
             shutil.copytree(d, part / d.name)
-    home = root / "home"
+    home = ensure_key(root / "home")
     models = root / "models"
     shutil.copytree(Path(__file__).resolve().parents[1] / "matching" / "models", models)
     settings = replace(load_settings(), models_dir=models)

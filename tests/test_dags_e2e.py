@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from home_helpers import ensure_key
 
 from srdh.orchestration.dagtest import airflow_env, prepare_airflow_home
 
@@ -69,7 +70,7 @@ def counts(warehouse: Path, *tables: str) -> dict[str, int]:
 
 
 def test_ingest_dag_loads_only_its_feed_and_announces_new_batches(tmp_path, landing):
-    home = tmp_path / "home"
+    home = ensure_key(tmp_path / "home")
     res = run_dag(tmp_path, "srdh_ingest_food_pds", ["srdh_ingest.py"], home, landing)
     assert res["state"] == "success", res["stderr"][-5000:]
     assert res["tasks"] == {"load": "success", "announce": "success"}
@@ -100,7 +101,7 @@ def test_full_run_dag(tmp_path, landing):
     from srdh import pipeline
     from srdh.orchestration.dbt_group import dbt_status
 
-    home = tmp_path / "home"
+    home = ensure_key(tmp_path / "home")
     if dbt_status() is None:
         # As `srdh airflow up` does: a manifest, so Cosmos sees refs made in Jinja loops
         # (its own file parser, the fallback, misses them and mis-orders those models).

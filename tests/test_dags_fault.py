@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from home_helpers import ensure_key
 
 from srdh.orchestration.dagtest import airflow_env, prepare_airflow_home
 
@@ -54,7 +55,7 @@ def dagtest_cmd(dag_id: str) -> list[str]:
 
 def test_sigkill_inside_the_write_transaction_then_rerun_equals_a_clean_run(tmp_path, landing):
     # Clean reference: the same step, no Airflow, no fault.
-    clean = tmp_path / "clean"
+    clean = ensure_key(tmp_path / "clean")
     subprocess.run([sys.executable, "-c",
                     "import sys; from srdh import pipeline; "
                     "pipeline.ingest(sys.argv[1], sys.argv[2], feeds=[sys.argv[3]])",
@@ -62,7 +63,7 @@ def test_sigkill_inside_the_write_transaction_then_rerun_equals_a_clean_run(tmp_
     expected = snapshot(clean)
     assert expected["raw.food_pds"] > 0 and expected["loaded_batches"] >= 1
 
-    home = tmp_path / "home"
+    home = ensure_key(tmp_path / "home")
     marker = tmp_path / "in_transaction"
     env = airflow_env(tmp_path / "airflow", dag_files=["srdh_ingest.py"], SRDH_HOME=str(home),
                       SRDH_LANDING=str(landing))

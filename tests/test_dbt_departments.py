@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from home_helpers import ensure_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,7 +100,7 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
               encoding="utf-8") as fh:
         csv.writer(fh).writerows([HEADER, *rows])
 
-    home = tmp_path / "home"
+    home = ensure_key(tmp_path / "home")
     pipeline.ingest(home, landing)
     # the department's model is trained on first sight and kept in the home, never
     # written into the repository's committed models

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from home_helpers import ensure_key
 from ingest_helpers import LGD, PDS_HEADER, pds, write
 from typer.testing import CliRunner
 
@@ -34,7 +35,9 @@ def _good_landing(root):
     return landing
 
 
-def _ingest(landing, home, *more):
+def _ingest(landing, home, *more, key: bool = True):
+    if key:  # a new home's key is made on purpose (`srdh vault init-key`), never by ingest
+        ensure_key(home)
     return _cli("ingest", "--landing", str(landing), "--home", str(home), "--no-gx", *more)
 
 
@@ -79,7 +82,7 @@ def test_everything_outside_the_layout_is_named_and_the_rest_loads(tmp_path):
 
 def test_a_missing_landing_is_an_error_and_creates_nothing(tmp_path):
     home = tmp_path / "home"
-    code, out, err = _ingest(tmp_path / "lnading", home)
+    code, out, err = _ingest(tmp_path / "lnading", home, key=False)
     assert code == 2
     assert err.strip() == (f"error: landing folder {tmp_path / 'lnading'} does not exist; pass "
                            "--landing DIR laid out as <landing>/<feed>/<YYYY-MM-DD>/<name>.csv")
@@ -88,7 +91,7 @@ def test_a_missing_landing_is_an_error_and_creates_nothing(tmp_path):
 
 def test_an_unknown_feed_suggests_the_closest_and_creates_nothing(tmp_path):
     home = tmp_path / "home"
-    code, out, err = _ingest(_good_landing(tmp_path), home, "--feed", "food_pd")
+    code, out, err = _ingest(_good_landing(tmp_path), home, "--feed", "food_pd", key=False)
     assert code == 2
     assert err.startswith("error: unknown feed 'food_pd' (did you mean food_pds?); known feeds:")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -311,7 +314,7 @@ def test_srdh_run_with_a_refused_batch_delivers_everything_else_then_exits_3(tmp
     assert gen.returncode == 0, gen.stderr[-1000:]
     (pds_batch,) = (landing / "food_pds").iterdir()
     write(pds_batch / "zz_broken.csv", "ration_card_no;card_type\n")
-    home = tmp_path / "home"
+    home = ensure_key(tmp_path / "home")
     proc = subprocess.run([sys.executable, "-m", "srdh.cli", "run", "--landing", str(landing),
                            "--home", str(home), "--run-date", "2025-03-01", "--calls", "20"],
                           capture_output=True, text=True, timeout=1200)

@@ -9,6 +9,7 @@ import shutil
 
 import duckdb
 import pytest
+from home_helpers import ensure_key
 
 from ingest.load import ingest
 from ingest.uid_scan import scan_for_uids
@@ -24,7 +25,7 @@ def state(tmp_path_factory):
         gen.generate(2000, 5, landing, truth=root / "truth")
     except TypeError:
         gen.generate(2000, 5, landing)
-    home = Home.at(root / "home")
+    home = Home.at(ensure_key(root / "home"))
     lines: list[str] = []
     run = ingest(landing, home, gx=True, echo=lines.append)
     yield {"landing": landing, "home": home, "run": run, "lines": lines}

@@ -110,6 +110,7 @@ def state(tmp_path_factory) -> Home:
     _srdh("generate", "--residents", "1500", "--seed", "7", "--out", str(landing),
           "--photos", "0", "--quiet", home=home)
     _break_rows(landing)
+    _srdh("vault", "init-key", "--home", str(home), home=home)
     _srdh("run", "--landing", str(landing), "--home", str(home), "--run-date", RUN_DATE,
           home=home)
     _srdh("calllist", "--date", RUN_DATE, "--size", "60", "--seed", "7", "--home", str(home),

@@ -95,7 +95,7 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
         for source in cfg.sources:
             folder = home.deliveries / source / day
             tables = {
-                "uid_seeding": _uid_seeding(con, home, source, cfg.full_uid),
+                "uid_seeding": _uid_seeding(con, home, source, cfg.full_uid, folder),
                 "duplicates": _query(con, """
                     select source_record_id, duplicate_group, resident_id
                     from matching.duplicates where source = ?
@@ -139,7 +139,7 @@ def _query(con, sql: str, params: list[Any] | None = None) -> pa.Table:
     return con.sql(sql, params=params or []).to_arrow_table()
 
 
-def _uid_seeding(con, home: Home, source: str, full_uid: bool) -> pa.Table:
+def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path) -> pa.Table:
     table = _query(con, """
         select s.source_record_id, s.uid_token, k.uid_last4,
                s.match_probability, s.match_status, s.resident_id
@@ -154,7 +154,7 @@ def _uid_seeding(con, home: Home, source: str, full_uid: bool) -> pa.Table:
     seeded = [st == "seeded" and tok is not None for st, tok in zip(statuses, tokens, strict=True)]
     if full_uid:
         wanted = sorted({t for t, s in zip(tokens, seeded, strict=True) if s})
-        revealed = _reveal(home, wanted)
+        revealed = _reveal(home, wanted, folder / "uid_seeding")
         uids = [revealed[t] if s else "" for t, s in zip(tokens, seeded, strict=True)]
     else:
         uids = [f"XXXX XXXX {l4}" if s and l4 else "" for l4, s in zip(last4, seeded, strict=True)]
@@ -167,14 +167,16 @@ def _uid_seeding(con, home: Home, source: str, full_uid: bool) -> pa.Table:
     })
 
 
-def _reveal(home: Home, tokens: list[str]) -> dict[str, str]:
+def _reveal(home: Home, tokens: list[str], file: Path) -> dict[str, str]:
+    """Full UIDs for one delivery file: one logged bulk reveal naming the file and count."""
     if not tokens:
         return {}
-    from ingest.tokens import Keys
+    from ingest.tokens import require_keys
     from ingest.vault import Vault
 
-    with Vault(home, Keys.for_home(home)) as vault:
-        got = dict(vault.reveal_many(tokens, purpose=PURPOSE, by="srdh deliver"))
+    detail = f"file {file.relative_to(home.root)}.{{csv,parquet}}"
+    with Vault(home, require_keys(home)) as vault:
+        got = vault.reveal_many(tokens, purpose=PURPOSE, by="srdh deliver", detail=detail)
     missing = [t for t in tokens if not got.get(t)]
     if missing:
         raise RuntimeError(f"{len(missing)} seeded UID tokens are not in the vault")

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import duckdb
 
+from srdh.files import write_text_atomic
 from srdh.identifiers import quote_ident
-from srdh.paths import Home
+from srdh.paths import SERVING_DIR, SERVING_FILE, Home, share_with_serving_group
 
 # The schemas Superset's assets query (dashboards/srdh_superset/serving_schema.json lists
 # their tables; a test keeps the two in step). Nothing else is published.
@@ -49,13 +50,16 @@ def publish_serving_copy(home: Home) -> Path:
 
     with open(tmp, "rb") as fh:  # make the bytes durable before the rename
         os.fsync(fh.fileno())
+    share_with_serving_group(target.parent, SERVING_DIR)
+    share_with_serving_group(tmp, SERVING_FILE)  # Superset's group reads; nobody else
     os.replace(tmp, target)
     manifest = {
         "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "source": str(source),
         "bytes": target.stat().st_size,
     }
-    (target.parent / "published.json").write_text(json.dumps(manifest, indent=2))
+    write_text_atomic(target.parent / "published.json", json.dumps(manifest, indent=2),
+                      mode=SERVING_FILE)
     return target
 
 

@@ -95,27 +95,62 @@ def register(app: typer.Typer) -> None:
 
     @vault_app.command("init-key")
     def init_key(home: str = typer.Option(None, help=HOME_HELP)) -> None:
-        """Create the local demo vault key (mode 0600) if it is missing."""
+        """Create a new vault keyring (mode 0600) for a new home. Refuses to overwrite a
+        key, or to start a key for a vault that already holds UIDs (restore its key)."""
         from ingest.tokens import init_key as make
         from srdh.paths import Home
 
-        path, created = make(Home.at(home))
-        typer.echo(f"{'created' if created else 'exists'}: {path}")
+        typer.echo(f"created: {make(Home.at(home))} - back it up apart from the home "
+                   "(docs/operations.md, 'Backups')")
 
-    @vault_app.command("reveal")
-    def reveal(
-        token: str = typer.Argument(..., help="uid_token to decrypt"),
-        purpose: str = typer.Option(..., help="why the number is needed (logged)"),
-        by: str = typer.Option(..., help="who asks (logged)"),
+    @vault_app.command("rotate")
+    def rotate(
         home: str = typer.Option(None, help=HOME_HELP),
+        new_key_file: str = typer.Option(None, help="where to write the new keyring when "
+                                         "the key comes from $SRDH_VAULT_KEY(_COMMAND)"),
     ) -> None:
-        """Decrypt one UID for a stated purpose; every reveal is logged in the vault."""
-        from ingest.tokens import Keys
+        """Re-encrypt every UID under a new encryption key; tokens stay the same."""
+        from ingest.vault import rotate_keys
+        from srdh.paths import Home
+
+        path, key_id, n = rotate_keys(Home.at(home), new_key_file)
+        typer.echo(f"rotated: {n:,} UID(s) re-encrypted under key id {key_id}; tokens "
+                   f"unchanged; keyring {path}. Back it up now: vault backups made before "
+                   "this need the previous key.")
+
+    @vault_app.command("verify-log")
+    def verify_log(home: str = typer.Option(None, help=HOME_HELP)) -> None:
+        """Check the access log's hash chain: a deleted or edited row is reported."""
+        from ingest.tokens import require_keys
         from ingest.vault import Vault
         from srdh.preflight import require_home
 
         h = require_home(home)
-        with Vault(h, Keys.for_home(h)) as v:
+        with Vault(h, require_keys(h)) as v:
+            problems = v.log.problems()
+            n = v.con.execute("SELECT count(*) FROM access_log").fetchone()[0]
+        for p in problems:
+            typer.echo(p, err=True)
+        if problems:
+            raise typer.Exit(1)
+        typer.echo(f"access log intact: {n:,} row(s)")
+
+    @vault_app.command("reveal")
+    def reveal(
+        token: str = typer.Argument(..., help="uid_token to decrypt"),
+        purpose: str = typer.Option(..., help="why the number is needed, in words (logged)"),
+        by: str = typer.Option(..., help="who asks: name or role (logged, with the OS user)"),
+        home: str = typer.Option(None, help=HOME_HELP),
+    ) -> None:
+        """Decrypt one UID for a stated purpose; every reveal is logged in the vault."""
+        from ingest.audit import check_request
+        from ingest.tokens import require_keys
+        from ingest.vault import Vault
+        from srdh.preflight import require_home
+
+        h = require_home(home)
+        check_request(purpose, by)
+        with Vault(h, require_keys(h)) as v:
             uid = v.reveal(token, purpose=purpose, by=by)
         if uid is None:
             typer.echo("no such token in the vault", err=True)

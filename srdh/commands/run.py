@@ -35,6 +35,7 @@ def _register_run(app: typer.Typer) -> None:
 
         day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
         ingested = []
+        pipeline.check_keys(home)  # before anything is made
         steps = [
             ("ingest", lambda: ingested.append(pipeline.ingest(home, landing))),
             ("match", lambda: pipeline.match(home, day)),
