@@ -357,5 +357,5 @@ def test_a_misplaced_file_named_after_a_uid_is_reported_masked(tmp_path):
     write(landing / "food_pds" / f"{U1}.csv", pds())
     code, out, err = _ingest(landing, tmp_path / "home")
     assert code == 3
-    assert f"food_pds/XXXXXXXX{U1[-4:]}.csv: a file directly in the feed folder" in out
+    assert f"food_pds/XXXX-XXXX-{U1[-4:]}.csv: a file directly in the feed folder" in out
     assert U1 not in out + err
