@@ -9,8 +9,9 @@ once per run after the checkpoints. Batches are validated as pandas DataFrames (
 datasource does not work on DuckDB): the batch's rows that passed row-level validation are
 read back from ``raw.<feed>`` as typed values (codes mapped, numbers cast), restricted to
 the columns the suite uses. Results keep counts and percentages but no sample values
-(``RESULT_FORMAT``), so neither the JSON store nor Data Docs can hold a data value. Results also go to ``meta.gx_results``. A feed without a suite
-file gets a default suite derived from its YAML.
+(``RESULT_FORMAT``), so neither the JSON store nor Data Docs can hold a data value.
+Results also go to ``meta.gx_results``. A feed without a suite file gets a default suite
+derived from its YAML.
 
 GX is imported lazily, only when enabled, and once per process (17-50 s here); its logging
 and progress bars are quietened.
