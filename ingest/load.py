@@ -70,6 +70,7 @@ class BatchResult:
     files: int = 0
     files_skipped: int = 0
     uids_vaulted: int = 0
+    uids_masked: int = 0  # values holding a UID outside the UID column (meta.dq_notes)
     reason: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # e.g. header-only files
@@ -369,6 +370,7 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
                        for where, uids in ((masking.FILE_NAME, c.name_uids),
                                            (masking.HEADER, c.header_uids)) if uids]
             stray = masking.mask_staged(con, src, staged, batch_id, keys.mac, at_file)
+            res.uids_masked = stray.notes
         with st.step("tokens"):
             to_vault = _prepare_uids(con, src, keys, cache, vaulted)
             to_vault = _with_stray(to_vault, stray, vaulted)
@@ -590,6 +592,10 @@ def print_summary(run: RunSummary, echo=print) -> None:
     echo(f"  total: {tot} rows loaded, {qn} quarantined, {len(run.refused)} batch(es) refused"
          f" in {run.seconds:.1f} s (load {run.load_seconds:.1f}, std {run.std_seconds:.1f},"
          f" gx {run.gx_seconds:.1f})")
+    masked = sum(b.uids_masked for b in run.batches)
+    if masked:
+        echo(f"  {masked} value(s) held an Aadhaar number outside the UID column: masked, the"
+             " rows loaded; see `srdh quarantine` (meta.dq_notes)")
     if run.missing:
         echo("  MISSING (expected, not in landing): " + ", ".join(run.missing))
     if run.unknown:
