@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from srdh.paths import Home
-from srdh.uid import UID_CANDIDATE_SQL, find_uids, masked_uid
+from srdh.uid import UID_CANDIDATE_SQL, find_uids, masked_uid, verhoeff_valid_many
 
 TEXT_SUFFIXES = {".csv", ".json", ".html", ".htm", ".log", ".txt", ".yaml", ".yml", ".md",
                  ".tsv", ".xml", ".sql"}
@@ -111,9 +113,28 @@ def mobile_columns() -> set[str]:
     return cols
 
 
+def _id_column_hits(rules: _Rules, where: str, column: str, values) -> list[Finding]:
+    """A department-id column: only a value that is a whole UID *held in the vault* counts
+    (checked by :func:`_mark_vault`); vectorised, as every ration card is a candidate."""
+    if not rules.mac:
+        return []
+    from ingest.tokens import tokens_for
+
+    digits = [d for d in {re.sub(r"[^0-9]", "", v) for v in values if v}
+              if len(d) == 12 and d[0] in "23456789"]
+    if not digits:
+        return []
+    arr = np.frombuffer("".join(digits).encode("ascii"), dtype=np.uint8).reshape(-1, 12) - 48
+    valid = [d for d, ok in zip(digits, verhoeff_valid_many(arr), strict=True) if ok]
+    return [Finding(where, column, masked_uid(d), token=t)
+            for d, t in zip(valid, tokens_for(valid, rules.mac), strict=True)]
+
+
 def _scan_values(rules: _Rules, where: str, column: str, values) -> list[Finding]:
     from ingest.masking import is_mobile
 
+    if column.lower() in rules.ids:
+        return _id_column_hits(rules, where, column, values)
     mobile = column.lower() in rules.mobiles
     out = []
     for v in values:
@@ -125,18 +146,25 @@ def _scan_values(rules: _Rules, where: str, column: str, values) -> list[Finding
 
 def _scan_relation(con, rules: _Rules, rel: str, where: str,
                    extra_where: dict[str, str] | None = None) -> list[Finding]:
-    """Every column of ``rel`` (text, JSON, nested, integers cast to text), all rows."""
-    out: list[Finding] = []
-    cols = con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()
-    for name, typ, *_ in cols:
-        if typ.upper().startswith(_NOT_TEXT):
-            continue
+    """Every column of ``rel`` (text, JSON, nested, integers cast to text), all rows, in one
+    pass: the distinct candidate values of each column (SQL prefilter), then the exact rule
+    on those few in Python."""
+    cols = [(name, typ) for name, typ, *_ in con.execute(f"DESCRIBE SELECT * FROM {rel}")
+            .fetchall() if not typ.upper().startswith(_NOT_TEXT)]
+    if not cols:
+        return []
+    pattern = "'" + UID_CANDIDATE_SQL.replace("'", "''") + "'"
+    aggs = []
+    for name, typ in cols:
         ident = '"' + name.replace('"', '""') + '"'
         text = ident if typ.upper() == "VARCHAR" else f"CAST({ident} AS VARCHAR)"
         cond = (extra_where or {}).get(name, "")
-        rows = con.execute(f"SELECT DISTINCT {text} FROM {rel} WHERE "
-                           f"regexp_matches({text}, ?) {cond}", [UID_CANDIDATE_SQL]).fetchall()
-        out += _scan_values(rules, where, name, (r[0] for r in rows))
+        aggs.append(f"list(DISTINCT {text}) FILTER (WHERE regexp_matches({text}, {pattern})"
+                    f" {cond})")
+    lists = con.execute(f"SELECT {', '.join(aggs)} FROM {rel}").fetchone()
+    out: list[Finding] = []
+    for (name, _), values in zip(cols, lists, strict=True):
+        out += _scan_values(rules, where, name, values or [])
     return out
 
 
@@ -148,6 +176,7 @@ def scan_database(path: Path, label: str | None = None, rules: _Rules | None = N
         return out
     con = duckdb.connect(str(path), read_only=True)
     try:
+        con.execute("SET enable_progress_bar = false")
         tables = con.execute("""
             SELECT DISTINCT table_schema, table_name FROM information_schema.columns
             WHERE table_catalog = current_database() ORDER BY ALL""").fetchall()
