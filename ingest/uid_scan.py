@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from srdh.errors import EXIT_USAGE, UserError
 from srdh.paths import Home
 from srdh.uid import UID_CANDIDATE_SQL, find_uids, masked_uid, verhoeff_valid_many
 
@@ -40,8 +41,18 @@ _NOT_TEXT = ("BOOLEAN", "DATE", "TIME", "TIMESTAMP", "FLOAT", "DOUBLE", "BLOB", 
              "INTERVAL", "DECIMAL", "REAL")
 
 
-class UidLeak(RuntimeError):
-    """A raw UID was found outside the vault: the step that was about to run is stopped."""
+class UidLeak(UserError):
+    """A raw UID was found outside the vault: the step that was about to run is stopped
+    (nothing done: exit code 2 on the command line). ``findings`` lists them, masked."""
+
+    def __init__(self, step: str, findings: list[Finding]):
+        self.findings = findings
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        super().__init__(
+            f"{step} stopped: {len(findings)} raw UID(s) outside the vault, e.g. "
+            f"{findings[0]}{more}",
+            "`srdh scan` lists them; remove them, or declare a column of 12-digit department "
+            "ids `identifier: true` in its feed YAML", code=EXIT_USAGE)
 
 
 @dataclass(frozen=True)
@@ -286,12 +297,8 @@ def _mark_vault(home: Home, rules: _Rules, findings: list[Finding]) -> list[Find
 
 
 def uid_gate(home: Home | str | Path, step: str) -> None:
-    """Stop ``step`` (publish, deliver) when a raw UID is found outside the vault."""
+    """Stop ``step`` (publish, deliver) when a raw UID is found outside the vault: scans the
+    warehouse and the home's files (not the serving copy, which publish replaces)."""
     findings = scan_for_uids(home, serving=False)
     if findings:
-        shown = "\n  ".join(str(f) for f in findings[:20])
-        more = f"\n  ... and {len(findings) - 20} more" if len(findings) > 20 else ""
-        raise UidLeak(f"{step} stopped: {len(findings)} raw UID(s) found outside the vault "
-                      f"(masked below). Remove them, or declare a column that holds "
-                      f"12-digit department ids `identifier: true` in its feed YAML; "
-                      f"`srdh scan` lists them.\n  {shown}{more}")
+        raise UidLeak(step, findings)

@@ -255,7 +255,8 @@ def test_a_missing_or_wrong_matching_config_is_one_line(tmp_path):
 @pytest.mark.parametrize("args", [["match"], ["build"], ["deliver"], ["card", "HH-1"],
                                   ["quarantine"], ["resident", "R1"], ["review", "export"],
                                   ["calllist", "--date", "2025-03-01", "--size", "5"],
-                                  ["vault", "reveal", "abc", "--purpose", "x", "--by", "y"]])
+                                  ["vault", "reveal", "abc", "--purpose", "x", "--by", "y"],
+                                  ["scan"]])
 def test_any_command_on_a_missing_home_is_one_line_and_creates_nothing(tmp_path, args):
     home = tmp_path / "no-such-home"
     code, _, err = _cli(*args, "--home", str(home))

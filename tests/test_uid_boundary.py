@@ -170,14 +170,16 @@ def test_the_gate_stops_a_step_when_a_uid_leaks(boundary):
     try:
         with pytest.raises(UidLeak) as err:
             uid_gate(home, "publish")
-        assert "publish stopped" in str(err.value) and f"XXXX-XXXX-{N7[-4:]}" in str(err.value)
-        assert N7 not in str(err.value)
+        message = str(err.value)
+        assert message.startswith("publish stopped: 1 raw UID(s) outside the vault, e.g. ")
+        assert f"debug.log [line 1]: XXXX-XXXX-{N7[-4:]}" in message and "\n" not in message
+        assert N7 not in message and err.value.code == 2
         from typer.testing import CliRunner
 
         from srdh.cli import app
 
         res = CliRunner().invoke(app, ["scan", "--home", str(home.root)])
-        assert res.exit_code == 1 and f"debug.log [line 1]: XXXX-XXXX-{N7[-4:]}" in res.output
+        assert res.exit_code == 3 and f"debug.log [line 1]: XXXX-XXXX-{N7[-4:]}" in res.output
     finally:
         leak.unlink()
     uid_gate(home, "deliver")  # clean again

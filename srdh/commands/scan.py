@@ -14,15 +14,16 @@ def register(app: typer.Typer) -> None:
 
         Leaves out the vault, the landing and truth folders and the full UIDs of
         uid_seeding deliveries. One line per finding, masked (XXXX-XXXX-1234); exit code
-        1 when anything is found, 0 when the home is clean.
+        3 when anything is found, 0 when the home is clean.
         """
         from ingest.uid_scan import scan_for_uids
-        from srdh.paths import Home
+        from srdh.errors import EXIT_OK, EXIT_REFUSED
+        from srdh.preflight import require_home
 
-        h = Home.at(home)
+        h = require_home(home)  # a missing home is a one-line error, nothing created
         findings = scan_for_uids(h)
         for f in findings:
             typer.echo(str(f))
         typer.echo(f"{len(findings)} raw UID(s) found outside the vault in {h.root}",
                    err=True)
-        raise typer.Exit(1 if findings else 0)
+        raise typer.Exit(EXIT_REFUSED if findings else EXIT_OK)
