@@ -104,12 +104,12 @@ def verhoeff_valid_many(digits: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- UIDs in text
-# A UID typed by hand: 12 digits, whole or in groups joined by one kind of separator
-# (spaces, a hyphen or a dot, with optional spaces around it): 234567890123,
-# 2345 6789 0123, 2345-6789-0123, 2345 . 6789 . 0123. Not part of a longer number, and
-# not touching letters (a run inside a hex id or a sha256 is not a UID).
+# A UID typed by hand: 12 digits, whole or in groups joined by separators (spaces, a
+# hyphen or a dot, with optional spaces around it): 234567890123, 2345 6789 0123,
+# 2345-6789-0123, 2345 . 6789 . 0123. Not part of a longer number, not touching letters (a
+# run inside a hex id or a sha256 is not a UID), and a dot only when it is the one
+# separator used (21.19345678 81 is two decimals, not a UID).
 _GROUPS = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:(?:\s{1,3}|\s?[-.]\s?)[0-9]+)*(?![0-9A-Za-z])")
-_SEP = re.compile(r"\s{1,3}|\s?[-.]\s?")
 # A UUID (GX and Airflow ids): its "2345-4678-9012" middle is not a UID.
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 # SQL (RE2) prefilter: a value that may hold a UID (superset of what find_uids accepts)
