@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ingest import quarantine
+from ingest import masking, quarantine
 from ingest.control import check_files, check_rows, read_control
 from ingest.landing import data_files, survey
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
@@ -70,6 +70,7 @@ class BatchResult:
     files: int = 0
     files_skipped: int = 0
     uids_vaulted: int = 0
+    uids_masked: int = 0  # values holding a UID outside the UID column (meta.dq_notes)
     reason: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # e.g. header-only files
@@ -114,6 +115,7 @@ def connect(home: Home) -> duckdb.DuckDBPyConnection:
     os.chmod(home.warehouse, PRIVATE_FILE)  # the service user only (docs/operations.md)
     con.execute(META_DDL)
     con.execute(quarantine.DDL)
+    con.execute(masking.DQ_DDL)
     con.execute(MASK_MACRO)
     return con
 
@@ -361,16 +363,24 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
     con.execute("BEGIN TRANSACTION")
     try:
         res.rows_read = sum(per_file.values())
-        res.notes += [f"{mask_uids(c.path.name)}: header only, no data rows (header checked: every "
+        res.notes += [f"{c.name}: header only, no data rows (header checked: every "
                       "required column present)" for c in new if not per_file[c.sha256]]
+        with st.step("mask"):  # UIDs in the wrong place: masked before anything is written
+            staged = [masking.StagedFile(f"_f{i}", c.name, c.sha256) for i, c in enumerate(new)]
+            at_file = [(f, where, uids) for f, c in zip(staged, new, strict=True)
+                       for where, uids in ((masking.FILE_NAME, c.name_uids),
+                                           (masking.HEADER, c.header_uids)) if uids]
+            stray = masking.mask_staged(con, src, staged, batch_id, keys.mac, at_file)
+            res.uids_masked = stray.notes
         with st.step("tokens"):
             to_vault = _prepare_uids(con, src, keys, cache, vaulted)
+            to_vault = _with_stray(to_vault, stray, vaulted)
         checks_sql = rules(src)
         with st.step("validate"):
             nbad = _validate(con, src, checks_sql)
         with st.step("vault"):
             res.uids_vaulted = vault.store(*to_vault, batch_id=batch_id)
-        dirs = {c.path.name: c.path.parent for c in new}
+        dirs = {c.name: c.path.parent for c in new}
         with st.step("photos"):
             _copy_photos(con, src, home, dirs, nbad)
         with st.step("raw"):
@@ -379,11 +389,11 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
             res.rows_quarantined = quarantine.insert(con, src, batch_id, "_bad",
                                                      [c for c, _ in checks_sql]) if nbad else 0
         res.rows_quarantined += sum(quarantine.insert_faults(
-            con, src.feed, batch_id, c.path.name, c.sha256, faults[c.sha256]) for c in new)
+            con, src.feed, batch_id, c.name, c.sha256, faults[c.sha256]) for c in new)
         res.rows_loaded = res.rows_read - res.rows_quarantined
         for c in new:
             con.execute("INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-                        [c.sha256, src.feed, batch_id, c.path.name, per_file[c.sha256], c.size,
+                        [c.sha256, src.feed, batch_id, c.name, per_file[c.sha256], c.size,
                          ", ".join(c.ignored) or None, run_id])
         res.status = "loaded"
         res.seconds = time.perf_counter() - t0
@@ -411,8 +421,21 @@ def _stage_part(i: int, c: FileCheck, first: int, faulted: bool) -> str:
     else:
         row = f"(SELECT _r FROM _f{i}_rows WHERE _k = f.rowid - {first})"
         frm = f"_f{i} f"
-    return (f"SELECT *, {lit(c.path.name)} AS _file_name, {lit(c.sha256)} AS _file_sha256, "
+    return (f"SELECT *, {lit(c.name)} AS _file_name, {lit(c.sha256)} AS _file_sha256, "
             f"{row} AS _source_row FROM {frm}")
+
+
+def _with_stray(to_vault: tuple[list[str], list[str]], stray: masking.Masked,
+                vaulted: set[str]) -> tuple[list[str], list[str]]:
+    """The batch's UIDs to vault plus those masked in other columns (not yet vaulted)."""
+    tokens, uids = list(to_vault[0]), list(to_vault[1])
+    have = set(tokens) | vaulted
+    for t, u in zip(stray.tokens, stray.uids, strict=True):
+        if t not in have:
+            tokens.append(t)
+            uids.append(u)
+            have.add(t)
+    return tokens, uids
 
 
 def _drop_batch_temps(con, nfiles: int) -> None:
@@ -505,7 +528,8 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
                                      token_cache, vaulted)
                 except Exception as exc:  # an unexpected failure stops this batch only
                     res = BatchResult(src.feed, f"{src.feed}/{folder.name}", "error",
-                                      reason=f"{type(exc).__name__}: {str(exc)[:300]}")
+                                      reason=mask_uids(
+                                          f"{type(exc).__name__}: {str(exc)[:300]}"))
                     _record(con, res, run.run_id, datetime.now())
                 run.batches.append(res)
                 t = steps.take()
@@ -566,6 +590,10 @@ def print_summary(run: RunSummary, echo=print) -> None:
     echo(f"  total: {tot} rows loaded, {qn} quarantined, {len(run.refused)} batch(es) refused"
          f" in {run.seconds:.1f} s (load {run.load_seconds:.1f}, std {run.std_seconds:.1f},"
          f" gx {run.gx_seconds:.1f})")
+    masked = sum(b.uids_masked for b in run.batches)
+    if masked:
+        echo(f"  {masked} value(s) held an Aadhaar number outside the UID column: masked, the"
+             " rows loaded; see `srdh quarantine` (meta.dq_notes)")
     if run.missing:
         echo("  MISSING (expected, not in landing): " + ", ".join(run.missing))
     if run.unknown:

@@ -8,8 +8,10 @@ validation results are kept in its store). Its Data Docs site ``srdh`` is built 
 once per run after the checkpoints. Batches are validated as pandas DataFrames (GX's SQL
 datasource does not work on DuckDB): the batch's rows that passed row-level validation are
 read back from ``raw.<feed>`` as typed values (codes mapped, numbers cast), restricted to
-the columns the suite uses. Results also go to ``meta.gx_results``. A feed without a suite
-file gets a default suite derived from its YAML.
+the columns the suite uses. Results keep counts and percentages but no sample values
+(``RESULT_FORMAT``), so neither the JSON store nor Data Docs can hold a data value.
+Results also go to ``meta.gx_results``. A feed without a suite file gets a default suite
+derived from its YAML.
 
 GX is imported lazily, only when enabled, and once per process (17-50 s here); its logging
 and progress bars are quietened.
@@ -106,6 +108,9 @@ def _plain(v):
 
 
 SITE = "srdh"
+# counts and percentages, but no sample values: GX would otherwise keep up to 20 failing
+# values per expectation (partial_unexpected_list) in its JSON store and the Data Docs
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 _GX: dict[str, object] = {}  # the imported modules and one context per GX root
 
 
@@ -167,7 +172,7 @@ def _checkpoint(ctx, ds, src: Source, spec: dict):
         gx.ValidationDefinition(name=f"{src.feed}_vd", data=bd, suite=suite))
     return ctx.checkpoints.add_or_update(
         gx.Checkpoint(name=f"{src.feed}_checkpoint", validation_definitions=[vd],
-                      actions=[], result_format="SUMMARY"))
+                      actions=[], result_format=RESULT_FORMAT))
 
 
 def validate_batches(con, reg: dict[str, Source], batches, home: Home, run_id: str

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.registry import Source, normalise_header
+from srdh.errors import mask_uids
+from srdh.uid import find_uids
 
 CHUNK = 8 << 20
 
@@ -25,6 +27,8 @@ class Refusal(Exception):
     """A whole-batch refusal: the file cannot be read as the feed's layout."""
 
     def __init__(self, file: str, line: int | None, reason: str):
+        # a refusal is shown, logged and stored: never with a UID in it (file names too)
+        file, reason = mask_uids(file), mask_uids(reason)
         self.file, self.line, self.reason = file, line, reason
         where = f"{file}, line {line}" if line else file
         super().__init__(f"{where}: {reason}")
@@ -37,7 +41,13 @@ class FileCheck:
     size: int
     headers: list[str]
     columns: dict[str, int]  # canonical field -> 0-based position in the file
-    ignored: list[str] = field(default_factory=list)  # headers the feed does not know
+    ignored: list[str] = field(default_factory=list)  # headers the feed does not know (masked)
+    name: str = ""  # the file name as stored: UIDs in it masked
+    name_uids: list[str] = field(default_factory=list)  # UIDs found in the file name
+    header_uids: list[str] = field(default_factory=list)  # UIDs found in the header
+
+    def __post_init__(self):
+        self.name = self.name or mask_uids(self.path.name)
 
 
 def _first_line(path: Path) -> str:
@@ -93,10 +103,14 @@ def inspect_file(path: Path, src: Source) -> FileCheck:
             raise Refusal(name, 1, f"column '{headers[i].strip()}' appears twice in the header")
         columns[canon] = i
     missing = [f.name for f in src.required_fields if f.name not in columns]
-    if missing:
+    if missing:  # never echo the first line: without a header it is a row of data
         raise Refusal(name, 1, "missing required column(s): " + ", ".join(missing)
-                      + f" (header has: {', '.join(h.strip() for h in headers)})")
-    return FileCheck(path, sha.hexdigest(), size, headers, columns, ignored)
+                      + f" (the first line has {len(headers)} fields, {len(columns)} of them"
+                      f" known to feed {src.feed}; is the header row missing?)")
+    header_uids = [d for h in headers for _, _, d in find_uids(h)]
+    return FileCheck(path, sha.hexdigest(), size, headers, columns,
+                     [mask_uids(h) for h in ignored],
+                     name_uids=[d for _, _, d in find_uids(name)], header_uids=header_uids)
 
 
 _LINE_RE = re.compile(r"CSV Error on Line:\s*(\d+)")

@@ -38,6 +38,10 @@ class FieldSpec(BaseModel):
     min: float | None = None
     max: float | None = None
     strict: bool = False  # for type uid: an invalid number quarantines the row (KYR)
+    # a department identifier that may legitimately be 12 digits (ration card, bank
+    # account): left as sent at the door and skipped by the UID scan; in every other field
+    # a UID is masked on arrival (ingest/masking.py)
+    identifier: bool = False
     past_only: bool = True  # for dates: a date after today is impossible
     earliest: str = "1880-01-01"  # for dates: anything before is impossible
 
@@ -174,6 +178,18 @@ class Source(BaseModel):
     def photo_field(self) -> FieldSpec | None:
         photos = [f for f in self.fields.values() if f.type == "photo"]
         return photos[0] if photos else None
+
+    @property
+    def identifier_fields(self) -> list[str]:
+        """Fields declared ``identifier: true`` (may hold 12 digits that are not a UID)."""
+        return [f.name for f in self.fields.values() if f.identifier]
+
+    @property
+    def maskable_fields(self) -> list[str]:
+        """Fields in which a UID is masked on arrival: all but the UID column, the photo
+        file name (its photograph is looked up by it; raw masks it) and identifiers."""
+        return [f.name for f in self.fields.values()
+                if f.type not in ("uid", "photo") and not f.identifier]
 
     @property
     def required_fields(self) -> list[FieldSpec]:

@@ -101,3 +101,68 @@ def verhoeff_valid_many(digits: np.ndarray) -> np.ndarray:
     for i in range(width):
         c = _D[c, _P[i % 8, digits[:, width - 1 - i]]]
     return c == 0
+
+
+# --------------------------------------------------------------------------- UIDs in text
+# A UID typed by hand: 12 digits, whole or in groups joined by separators (spaces, a
+# hyphen or a dot, with optional spaces around it): 234567890123, 2345 6789 0123,
+# 2345-6789-0123, 2345 . 6789 . 0123. Not part of a longer number, not touching letters (a
+# run inside a hex id or a sha256 is not a UID), and a dot only when it is the one
+# separator used (21.19345678 81 is two decimals, not a UID).
+_GROUPS = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:(?:\s{1,3}|\s?[-.]\s?)[0-9]+)*(?![0-9A-Za-z])")
+# A UUID (GX and Airflow ids): its "2345-4678-9012" middle is not a UID.
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+# SQL (RE2) prefilter: a value that may hold a UID (superset of what find_uids accepts)
+UID_CANDIDATE_SQL = r"(^|[^0-9])[2-9]((\s{1,3}|\s?[-.]\s?)?[0-9]){11}([^0-9]|$)"
+
+
+def find_uids(text: str) -> list[tuple[int, int, str]]:
+    """Every Verhoeff-valid UID in ``text``: ``(start, end, 12 digits)``. Within a run of
+    separated digit groups, each window of whole groups holding exactly 12 digits is a
+    candidate (two UIDs typed side by side are both found). A number written ``+91 ...`` is
+    a phone number, not a UID."""
+    if "-" in text and _UUID.search(text):
+        text = _UUID.sub(lambda m: " " * len(m.group(0)), text)
+    out: list[tuple[int, int, str]] = []
+    for run in _GROUPS.finditer(text):
+        s = run.group(0)
+        if sum(c.isdigit() for c in s) < 12:
+            continue
+        groups = [(m.start(), m.end()) for m in re.finditer(r"[0-9]+", s)]
+        seps = [s[groups[i][1]:groups[i + 1][0]] for i in range(len(groups) - 1)]
+        for i in range(len(groups)):
+            n = 0
+            for j in range(i, len(groups)):
+                n += groups[j][1] - groups[j][0]
+                if n >= 12:
+                    break
+            used = set(seps[i:j])
+            if n != 12 or (len(used) > 1 and any("." in x for x in used)):
+                continue  # a dot mixed with other separators: decimals, not a UID
+            a, b = run.start() + groups[i][0], run.start() + groups[j][1]
+            digits = re.sub(r"[^0-9]", "", text[a:b])
+            if digits.startswith("91") and text[:a].rstrip().endswith("+"):
+                continue  # +91 98765 43210: a phone number
+            if UID_RE.match(digits) and verhoeff_valid(digits):
+                out.append((a, b, digits))
+    return out
+
+
+def masked_uid(digits: str) -> str:
+    """The display form of a UID found in text: ``XXXX-XXXX-1234``."""
+    return f"XXXX-XXXX-{digits[-4:]}"
+
+
+def mask_uids_in_text(text: str) -> str:
+    """``text`` with every UID in it replaced by :func:`masked_uid` (the one helper for
+    values, file names, headers and messages)."""
+    hits = find_uids(text)
+    if not hits:
+        return text
+    parts, last = [], 0
+    for a, b, digits in hits:
+        if a < last:  # overlapping windows of one run: the first one masks it
+            continue
+        parts += [text[last:a], masked_uid(digits)]
+        last = b
+    return "".join(parts) + text[last:]

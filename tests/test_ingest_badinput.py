@@ -258,7 +258,8 @@ def test_a_missing_or_wrong_matching_config_is_one_line(tmp_path):
 @pytest.mark.parametrize("args", [["match"], ["build"], ["deliver"], ["card", "HH-1"],
                                   ["quarantine"], ["resident", "R1"], ["review", "export"],
                                   ["calllist", "--date", "2025-03-01", "--size", "5"],
-                                  ["vault", "reveal", "abc", "--purpose", "x", "--by", "y"]])
+                                  ["vault", "reveal", "abc", "--purpose", "x", "--by", "y"],
+                                  ["scan"]])
 def test_any_command_on_a_missing_home_is_one_line_and_creates_nothing(tmp_path, args):
     home = tmp_path / "no-such-home"
     code, _, err = _cli(*args, "--home", str(home))
@@ -360,5 +361,5 @@ def test_a_misplaced_file_named_after_a_uid_is_reported_masked(tmp_path):
     write(landing / "food_pds" / f"{U1}.csv", pds())
     code, out, err = _ingest(landing, tmp_path / "home")
     assert code == 3
-    assert f"food_pds/XXXXXXXX{U1[-4:]}.csv: a file directly in the feed folder" in out
+    assert f"food_pds/XXXX-XXXX-{U1[-4:]}.csv: a file directly in the feed folder" in out
     assert U1 not in out + err

@@ -410,4 +410,4 @@ def test_uuid_groups_are_not_uids():
 
     assert is_valid_uid("608242619932")
     assert scan_text('"id": "3b3c36c8-6082-4261-9932-18458fd3622c"') == []
-    assert scan_text("aadhaar 6082-4261-9932 on the form") == ["6082-4261-9932"]
+    assert scan_text("aadhaar 6082-4261-9932 on the form") == ["608242619932"]

@@ -164,11 +164,43 @@ def test_twelve_digit_text_in_a_serving_table_is_refused(tmp_path):
 
 @pytest.mark.parametrize("value,is_uid", [
     ("234123412346", True), ("uid:234123412346", True), ("2341 2341 2346", True),
+    ("2341-2341-2346", True), ("2341.2341.2346", True), ("call 2341 - 2341 - 2346", True),
+    ("934123412346", False),  # 12 digits, but the Verhoeff check digit is wrong
     ("R3ab338497471470e", False), ("HH-479e114612822203", False), ("9876543210", False),
-    ("XXXX XXXX 2346", False), ("22270000015001", False)])
+    ("XXXX XXXX 2346", False), ("XXXX-XXXX-2346", False), ("22270000015001", False)])
 def test_what_counts_as_a_twelve_digit_uid(value, is_uid):
-    hit = duckdb.execute("select regexp_matches(?, ?)", [value, bundle.TWELVE_DIGITS]).fetchone()[0]
-    assert hit == is_uid
+    assert bool(bundle.uids_in(value)) == is_uid
+
+
+def test_the_guard_reads_every_row_and_leaves_declared_identifiers_alone(tmp_path):
+    from srdh.uid import verhoeff_check_digit
+
+    serving = sample_data.write_sample_serving(tmp_path / "srdh.duckdb")
+    security = bundle.load_security()
+    allowed, ids = set(security["uid_columns_allowed"]), security["twelve_digit_ids"]
+    assert "bank_account_no" in bundle.declared_identifiers()
+    con = duckdb.connect(str(serving))
+    # a bank account that passes the Verhoeff check, in a column its feed YAML declares
+    con.execute("create table marts.pension_accounts as select '234123412346' bank_account_no,"
+                " 'ok' AS note")
+    con.close()
+    files = {**ASSETS, "datasets/srdh_serving/accounts.yaml": yaml.safe_dump(
+        {"table_name": "accounts", "schema": "marts",
+         "sql": "select * from marts.pension_accounts", "columns": []})}
+    assert bundle.check_datasets(files, allowed, serving, ids) == []
+    con = duckdb.connect(str(serving))  # the same number in an undeclared column: refused
+    con.execute("update marts.pension_accounts set note = 'acct 234123412346'")
+    con.close()
+    assert bundle.check_datasets(files, allowed, serving, ids) == [
+        "datasets/srdh_serving/accounts.yaml: 1 values in 'note' look like a 12-digit UID"]
+    con = duckdb.connect(str(serving))  # one UID after 150,000 clean rows is still found
+    uid = "5678901234" + "5" + str(verhoeff_check_digit("56789012345"))
+    con.execute("insert into marts.mart_data_quality (feed, batch_id) select 'x', 'b' || i"
+                " from range(150000) t(i)")
+    con.execute(f"insert into marts.mart_data_quality (feed, batch_id) values ('x', 'n {uid}')")
+    con.close()
+    problems = bundle.check_datasets(ASSETS, allowed, serving, ids)
+    assert any("1 values in 'batch_id'" in p for p in problems), problems
 
 
 def test_twelve_digit_ids_must_fit_their_pattern_even_in_virtual_datasets(tmp_path):

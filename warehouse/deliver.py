@@ -80,12 +80,19 @@ def _sources_by_department(sources_dir: Path | None) -> dict[str, list[str]]:
 
 
 def deliver(home: Home, department: str, run_date: dt.date | str,
-            run_id: str | None = None, config: dict[str, DepartmentDelivery] | None = None
-            ) -> list[Path]:
-    """Write one department's delivery for ``run_date``; returns the manifest paths."""
+            run_id: str | None = None, config: dict[str, DepartmentDelivery] | None = None,
+            gate: bool = True) -> list[Path]:
+    """Write one department's delivery for ``run_date``; returns the manifest paths.
+
+    ``gate``: first scan the warehouse and the home's files for raw UIDs
+    (:func:`ingest.uid_scan.uid_gate`); a finding stops the delivery (``UidLeak``)."""
     cfg = (config or load_config()).get(department)
     if cfg is None:
         raise KeyError(f"department {department!r} is not in {CONFIG_PATH}")
+    if gate:
+        from ingest.uid_scan import uid_gate
+
+        uid_gate(home, "deliver")
     day = str(run_date)
     run_id = run_id or f"{department}/{day}"
     manifests = []
@@ -127,9 +134,12 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
 
 def deliver_all(home: Home, run_date: dt.date | str, run_id: str | None = None) -> list[Path]:
     config = load_config()
+    from ingest.uid_scan import uid_gate
+
+    uid_gate(home, "deliver")  # once for all departments
     out: list[Path] = []
     for dept in config:
-        out += deliver(home, dept, run_date, run_id=run_id, config=config)
+        out += deliver(home, dept, run_date, run_id=run_id, config=config, gate=False)
     return out
 
 

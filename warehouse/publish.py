@@ -29,11 +29,19 @@ from srdh.paths import SERVING_DIR, SERVING_FILE, Home, share_with_serving_group
 SERVED_SCHEMAS = ("marts", "jansamvad")
 
 
-def publish_serving_copy(home: Home) -> Path:
-    """Snapshot ``home.warehouse`` into ``home.serving`` and swap it in atomically."""
+def publish_serving_copy(home: Home, gate: bool = True) -> Path:
+    """Snapshot ``home.warehouse`` into ``home.serving`` and swap it in atomically.
+
+    ``gate``: first scan the warehouse and the home's files for raw UIDs
+    (:func:`ingest.uid_scan.uid_gate`); a finding stops the publish (``UidLeak``) and the
+    serving copy dashboards read stays as it was."""
     source = home.warehouse
     if not source.exists():
         raise FileNotFoundError(f"no warehouse to publish at {source}; run `srdh ingest` first")
+    if gate:
+        from ingest.uid_scan import uid_gate
+
+        uid_gate(home, "publish")
     target = home.serving
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

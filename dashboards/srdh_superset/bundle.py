@@ -8,9 +8,11 @@ path is ever committed.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +23,38 @@ ASSETS_DIR = DASHBOARDS_DIR / "assets"
 SECURITY_FILE = DASHBOARDS_DIR / "security.yaml"
 
 UID_NAME = re.compile(r"(^|[^a-z])(uid|aadhaa?r|adhaar)", re.IGNORECASE)
-# 12 digits (or 4+4+4 with spaces) standing alone: not inside a longer run of digits or
-# letters, so hex ids like "R3ab338497471470e" are not UIDs but "uid:234123412346" is.
-TWELVE_DIGITS = r"(^|[^0-9A-Za-z])([0-9]{12}|[0-9]{4} [0-9]{4} [0-9]{4})([^0-9A-Za-z]|$)"
+UID_RULES = DASHBOARDS_DIR.parent / "srdh" / "uid.py"
+SOURCES_DIR = DASHBOARDS_DIR.parent / "ingest" / "sources"
+# column types that never hold a UID as text (integers, JSON and nested types are scanned)
+_NOT_TEXT = ("BOOLEAN", "DATE", "TIME", "TIMESTAMP", "FLOAT", "DOUBLE", "BLOB", "UUID",
+             "INTERVAL", "DECIMAL", "REAL")
+
+
+@cache
+def _uid_rules():
+    """``srdh/uid.py``, the one definition of a UID in text (the pipeline's ingest masks and
+    its gate scans by it), loaded by path: this environment does not install the pipeline
+    package, and the module is pure (re + numpy)."""
+    spec = importlib.util.spec_from_file_location("srdh_uid_rules", UID_RULES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def uids_in(text: str) -> list[str]:
+    """The Verhoeff-valid 12-digit numbers (any separators) in ``text``."""
+    return [d for _, _, d in _uid_rules().find_uids(text)]
+
+
+@cache
+def declared_identifiers(sources_dir: Path = SOURCES_DIR) -> frozenset[str]:
+    """Fields the feed YAMLs declare ``identifier: true`` (12 digits by design)."""
+    out = set()
+    for p in sorted(Path(sources_dir).glob("*.y*ml")):
+        spec = yaml.safe_load(p.read_text()) or {}
+        out |= {name.lower() for name, f in (spec.get("fields") or {}).items()
+                if isinstance(f, dict) and f.get("identifier")}
+    return frozenset(out)
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -123,8 +154,9 @@ def _check_serving_table(name: str, ds: dict[str, Any], allowed: set[str],
             return []  # not built yet: the chart fails, but exposes nothing
         problems = [f"{name}: serving table column {c!r}" for c, _ in cols
                     if UID_NAME.search(c) and not _allowed(c, allowed)]
-        for c, dtype in cols:  # text holding 12 digits is a raw UID whatever its name
-            if dtype.upper() not in ("VARCHAR", "TEXT"):
+        ids = declared_identifiers()
+        for c, dtype in cols:  # text holding a UID is a raw UID whatever its name
+            if dtype.upper().startswith(_NOT_TEXT):
                 continue
             if c in twelve_digit_ids:  # an id that is 12 digits by design: must fit its shape
                 n = con.execute(
@@ -135,10 +167,14 @@ def _check_serving_table(name: str, ds: dict[str, Any], allowed: set[str],
                     problems.append(f"{name}: {n} values in {c!r} do not look like"
                                     f" {twelve_digit_ids[c]!r} (a UID?)")
                 continue
-            n = con.execute(
-                f'select count(*) from (select "{c}" v from {rel}'
-                f" limit 100000) where regexp_matches(v, '{TWELVE_DIGITS}')"
-            ).fetchone()[0]
+            if c.lower() in ids:  # declared in a feed YAML: a department id, not a UID
+                continue
+            # every row: candidates in SQL, the Verhoeff check on the distinct few in Python
+            rows = con.execute(
+                f'select distinct cast("{c}" as varchar) from {rel} where '
+                f'regexp_matches(cast("{c}" as varchar), ?)',
+                [_uid_rules().UID_CANDIDATE_SQL]).fetchall()
+            n = sum(1 for (v,) in rows if uids_in(v))
             if n:
                 problems.append(f"{name}: {n} values in {c!r} look like a 12-digit UID")
         return problems

@@ -87,8 +87,21 @@ def register(app: typer.Typer) -> None:
                 typer.echo("\nrefused batches (nothing loaded from them):")
                 for b, reason in refused:
                     typer.echo(f"  {b}: {reason}")
+            notes = con.execute(
+                "SELECT batch_id, file_name, column_name, count(*) FROM meta.dq_notes "
+                + ("WHERE feed = ? " if feed else "") + "GROUP BY ALL ORDER BY ALL",
+                [feed] if feed else []).fetchall() if has_table(con, "meta", "dq_notes") else []
+            if notes:
+                typer.echo("\nAadhaar numbers outside the UID column, masked (rows loaded;"
+                           " ask the sender to fix):")
+                for b, fn, col, n in notes:
+                    typer.echo(f"  {b}: {fn}, column {col}: {n} row(s)")
         finally:
             con.close()
+
+    def has_table(con, schema: str, table: str) -> bool:
+        return con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                           "table_schema = ? AND table_name = ?", [schema, table]).fetchone()[0]
 
     vault_app = typer.Typer(help="The UID vault: encrypted Aadhaar numbers, logged reveals.",
                             no_args_is_help=True)
