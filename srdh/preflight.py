@@ -19,6 +19,7 @@ NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
     "review": (("matching.seeding",), "srdh match"),
     "deliver": (("marts.fct_scheme_enrolment", "marts.mart_inclusion_gaps"), "srdh build"),
     "card": (("marts.mart_household_card",), "srdh build"),
+    "find": (("marts.dim_resident",), "srdh build"),
 }
 
 
