@@ -45,10 +45,22 @@ class DbtResult:
     success: bool
     results: list[dict[str, Any]] = field(default_factory=list)
     target_path: Path | None = None
+    log_path: Path | None = None  # every line dbt logged (the console shows errors only)
 
     @property
     def failures(self) -> list[dict[str, Any]]:
         return [r for r in self.results if r["status"] in ("error", "fail", "runtime error")]
+
+    def by_layer(self) -> list[str]:
+        """One line per layer: models and tests run, and how many failed."""
+        layers: dict[str, dict[str, int]] = {}
+        for r in self.results:
+            c = layers.setdefault(r.get("layer") or "other", {"models": 0, "tests": 0,
+                                                              "failed": 0})
+            c["tests" if "test" in r["resource_type"] else "models"] += 1
+            c["failed"] += r["status"] in ("error", "fail", "runtime error")
+        return [f"{layer}: {c['models']} model(s), {c['tests']} test(s), {c['failed']} failed"
+                for layer, c in sorted(layers.items())]
 
 
 def _declared_std_tables() -> set[str]:
@@ -145,7 +157,9 @@ def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
     logs = h.root / "dbt" / "logs"
     target.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
-    cli = [*args,
+    # the console gets errors only; every line goes to <home>/dbt/logs/dbt.log
+    quiet = [] if os.environ.get("SRDH_DBT_VERBOSE") else ["--quiet"]
+    cli = [*quiet, *args,
            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
            "--target-path", str(target), "--log-path", str(logs)]
     with _LOCK, _environ(dbt_env(h)):
@@ -161,12 +175,15 @@ def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
             "name": getattr(node, "name", None),
             "unique_id": getattr(node, "unique_id", None),
             "resource_type": str(getattr(node, "resource_type", "")),
+            # staging / intermediate / marts (the models' folder; tests: their model's)
+            "layer": (list(getattr(node, "fqn", None) or []) + ["", ""])[1],
             "status": str(getattr(r, "status", "")).lower().split(".")[-1],
             "seconds": round(float(getattr(r, "execution_time", 0) or 0), 3),
             "message": getattr(r, "message", None),
             "failures": getattr(r, "failures", None),
         })
-    out = DbtResult(command=cli, success=bool(res.success), results=summary, target_path=target)
+    out = DbtResult(command=cli, success=bool(res.success), results=summary, target_path=target,
+                    log_path=logs / "dbt.log")
     if raise_on_failure and not res.success:
         detail = "; ".join(f"{r['name']}: {r['status']} {r['message'] or ''}".strip()
                            for r in out.failures[:20])

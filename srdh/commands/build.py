@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         for r in res.results:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
         typer.echo("dbt build: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        for line in res.by_layer():
+            typer.echo(f"  {line}")
+        typer.echo(f"  dbt's log: {res.log_path}")
 
     @app.command("card")
     def card(

@@ -21,45 +21,122 @@ def _register_run(app: typer.Typer) -> None:
         run_date: str = typer.Option(None, help="run date YYYY-MM-DD (default today)"),
         skip_build: bool = typer.Option(False, help="stop after matching (no dbt build)"),
         calls: int = typer.Option(200, help="size of the day's Jan Samvad call list"),
+        force: bool = typer.Option(False, help="match and build even when nothing new "
+                                                "arrived since the last run"),
     ) -> None:
         """Ingest, link and de-duplicate, build the marts, draw the call list, publish, deliver.
 
         The same steps the Airflow DAGs run, in order, in this process. Rerunning with the
-        same inputs changes nothing. A refused batch (or a file outside the landing layout)
-        does not stop the run: everything else is loaded, matched, built and delivered,
-        then the exit code is 3. 0: everything that arrived was loaded; 2: the command
-        cannot run as asked (e.g. --landing does not exist), nothing done.
+        same inputs changes nothing; when nothing new arrived (no feed changed, no review
+        decision imported since the last match, marts built after it) matching, dbt and
+        publish are skipped and the run says so (--force runs them). Ends with a summary
+        table: per step the time, what it did and where its outputs are.
+
+        A refused batch (or a file outside the landing layout) does not stop the run:
+        everything else is loaded, matched, built and delivered, then the exit code is 3.
+        0: everything that arrived was loaded; 2: the command cannot run as asked (e.g.
+        --landing does not exist), nothing done.
         """
         from srdh import pipeline
         from srdh.errors import parse_date
-
-        day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
-        ingested = []
-        pipeline.check_keys(home)  # before anything is made
-        steps = [
-            ("ingest", lambda: ingested.append(pipeline.ingest(home, landing))),
-            ("match", lambda: pipeline.match(home, day)),
-        ]
-        if not skip_build:
-            steps += [("build", lambda: pipeline.build(home, day)),
-                      ("calllist", lambda: pipeline.calllist(home, day, size=calls))]
-        steps += [("publish", lambda: pipeline.publish(home))]
-        if not skip_build:
-            steps += [("deliver", lambda: pipeline.deliver(home, day))]
+        from srdh.paths import Home
         from srdh.preflight import NEEDS, require
 
-        for name, step in steps:
+        day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
+        h = Home.at(home)
+        pipeline.check_keys(home)  # before anything is made
+        results: dict[str, object] = {}
+        rows: list[tuple[str, str, str, str]] = []
+
+        def step(name: str, fn) -> None:
             if name in NEEDS:  # e.g. no KYR delivered yet: one line, not a traceback
                 require(home, name)
             started = time.monotonic()
             typer.secho(f"== {name}", bold=True, err=True)
-            step()
-            typer.secho(f"   {name} done in {time.monotonic() - started:.1f}s", err=True)
-        code = ingested[0].exit_code if ingested else 0
+            results[name] = fn()
+            secs = time.monotonic() - started
+            typer.secho(f"   {name} done in {secs:.1f}s", err=True)
+            if name == "build":  # dbt's own lines are in its log file
+                for line in results[name].by_layer():
+                    typer.secho(f"   {line}", err=True)
+            what, where = describe(name, results[name], h)
+            rows.append((name, f"{secs:.1f}s", what, where))
+
+        step("ingest", lambda: pipeline.ingest(home, landing))
+        unchanged = not force and nothing_new(h, results["ingest"])
+        if unchanged:
+            typer.secho("   nothing new since the last run (no feed changed, no review "
+                        "decision): match, build and publish skipped (--force runs them)",
+                        err=True)
+            rows += [(s, "-", "skipped: nothing new", "") for s in ("match", "build", "publish")]
+        else:
+            step("match", lambda: pipeline.match(home, day))
+        if not skip_build:
+            if not unchanged:
+                step("build", lambda: pipeline.build(home, day))
+            step("calllist", lambda: pipeline.calllist(home, day, size=calls))
+        if not unchanged:
+            step("publish", lambda: pipeline.publish(home))
+        if not skip_build:
+            step("deliver", lambda: pipeline.deliver(home, day))
+        typer.echo(summary_table(rows))
+        code = getattr(results["ingest"], "exit_code", 0)
         if code:
             typer.secho(f"run finished, but not everything that arrived was loaded (see the "
                         f"ingest summary above, `srdh quarantine`): exit {code}", err=True)
         raise typer.Exit(code)
+
+
+def nothing_new(h, ingested) -> bool:
+    """True when this run's ingest changed no std table, no review decision was imported
+    since the last match, and the marts were built after it: matching and dbt would
+    reproduce what is there."""
+    from srdh.preflight import stamped
+
+    last_match, last_build = stamped(h, "match"), stamped(h, "build")
+    if ingested.std_rebuilt or not last_match or not last_build or last_build < last_match:
+        return False
+    import duckdb
+
+    con = duckdb.connect(str(h.warehouse), read_only=True)
+    try:
+        latest = con.execute("SELECT max(imported_at) FROM matching.review_decisions"
+                             ).fetchone()[0]
+    except duckdb.Error:  # no decisions table yet: nothing imported
+        latest = None
+    finally:
+        con.close()
+    return latest is None or latest.isoformat() < last_match
+
+
+def describe(name: str, result, h) -> tuple[str, str]:
+    """(what the step did, where its outputs are) from its typed result."""
+    if name == "ingest":
+        loaded = sum(b.rows_loaded for b in result.batches)
+        quarantined = sum(b.rows_quarantined for b in result.batches)
+        return (f"{len(result.batches)} batch(es), {loaded:,} rows loaded, {quarantined:,} "
+                f"quarantined, {len(result.refused)} refused", "srdh quarantine")
+    if name == "match":
+        seeded = sum(c.get("seeded", 0) for c in result.counts.values())
+        review = sum(c.get("review", 0) for c in result.counts.values())
+        return (f"{len(result.sources)} source(s): {seeded:,} seeded, {review:,} to review",
+                "matching.* (srdh review export)")
+    if name == "build":
+        return "dbt " + "; ".join(result.by_layer()), str(result.log_path)
+    if name == "publish":
+        return "serving copy swapped in", str(result)
+    if name == "deliver":
+        return f"{len(result)} department file set(s)", str(h.root / "deliveries")
+    if name == "calllist":
+        return "Jan Samvad call list", str(h.root / "deliveries" / "jansamvad")
+    return "", ""
+
+
+def summary_table(rows: list[tuple[str, str, str, str]]) -> str:
+    lines = ["", f"{'step':<9} {'time':>7}  {'what':<60} where",
+             f"{'-' * 9} {'-' * 7}  {'-' * 60} {'-' * 5}"]
+    lines += [f"{n:<9} {t:>7}  {w:<60} {o}" for n, t, w, o in rows]
+    return "\n".join(lines)
 
 
 def _register_deliver(app: typer.Typer) -> None:
