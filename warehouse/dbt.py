@@ -30,7 +30,7 @@ _LOCK = threading.Lock()  # dbtRunner is not re-entrant; one invocation at a tim
 # The register and its marts with everything upstream (dbt selection syntax).
 REGISTER_SELECTION = [
     "+dim_resident", "+dim_household", "+dim_household_member", "+fct_scheme_enrolment",
-    "+mart_household_card", "+mart_scheme_leakage", "+mart_inclusion_gaps",
+    "+mart_household_card", "+mart_scheme_leakage", "+mart_enrolment_flags", "+mart_inclusion_gaps",
     "+mart_data_quality", "+mart_data_quality_quarantine_reasons",
 ]
 

@@ -38,6 +38,22 @@ deaths as (
 
 ),
 
+flags as (
+
+    -- one row per record: its findings, confirmed and to verify
+    select
+        enrolment_id,
+        bool_or(flag = 'ghost') as is_ghost,
+        bool_or(flag = 'not_in_kyr') as is_not_in_kyr,
+        bool_or(flag = 'deceased_active') as is_deceased_active,
+        bool_or(flag = 'possibly_deceased') as is_possibly_deceased,
+        bool_or(flag = 'preseeded_uid_disagrees') as is_preseeded_uid_disagrees,
+        bool_or(flag = 'preseeded_uid_unconfirmed') as is_preseeded_uid_unconfirmed
+    from {{ ref('int_enrolment_flags') }}
+    group by enrolment_id
+
+),
+
 joined as (
 
     select
@@ -51,7 +67,13 @@ joined as (
         seeding.match_probability,
         duplicates.duplicate_group,
         preseeded.disagreement_reason as preseeded_disagreement_reason,
-        deaths.date_of_death
+        deaths.date_of_death,
+        flags.is_ghost,
+        flags.is_not_in_kyr,
+        flags.is_deceased_active,
+        flags.is_possibly_deceased,
+        flags.is_preseeded_uid_disagrees,
+        flags.is_preseeded_uid_unconfirmed
     from enrolments
     left join residents
         on enrolments.resident_id = residents.resident_id
@@ -69,6 +91,8 @@ joined as (
             and enrolments.source_record_id = preseeded.source_record_id
     left join deaths
         on enrolments.resident_id = deaths.resident_id
+    left join flags
+        on enrolments.enrolment_id = flags.enrolment_id
 
 ),
 
@@ -94,11 +118,7 @@ flagged as (
         joined.*,
         duplicate_extras.is_duplicate_extra,
         joined.match_status = 'seeded' as is_uid_seeded,
-        joined.duplicate_group is not null as is_duplicate,
-        joined.match_status = 'unmatched' as is_ghost,
-        joined.is_active and joined.date_of_death < joined.payment_period_start
-            as is_deceased_active,
-        joined.preseeded_disagreement_reason is not null as is_preseeded_uid_disagrees
+        joined.duplicate_group is not null as is_duplicate
     from joined
     left join duplicate_extras
         on joined.enrolment_id = duplicate_extras.enrolment_id
@@ -135,10 +155,13 @@ final as (
         duplicate_group,
         is_duplicate,
         coalesce(is_duplicate_extra, false) as is_duplicate_extra,
-        is_ghost,
+        coalesce(is_ghost, false) as is_ghost,
+        coalesce(is_not_in_kyr, false) as is_not_in_kyr,
         date_of_death,
         coalesce(is_deceased_active, false) as is_deceased_active,
-        is_preseeded_uid_disagrees,
+        coalesce(is_possibly_deceased, false) as is_possibly_deceased,
+        coalesce(is_preseeded_uid_disagrees, false) as is_preseeded_uid_disagrees,
+        coalesce(is_preseeded_uid_unconfirmed, false) as is_preseeded_uid_unconfirmed,
         preseeded_disagreement_reason
     from flagged
 

@@ -1,5 +1,7 @@
 -- Beneficiaries, UID seeding and leakage by scheme, district and block (active records).
 -- A record at risk for several causes counts once in rupees_month_at_risk_total.
+-- Rupees at risk count confirmed findings only; rupees_month_to_verify is the amount on
+-- records with a finding still to verify in the field (and no confirmed one).
 with
 
 enrolments as (
@@ -23,6 +25,8 @@ aggregated as (
         count(*) filter (where is_ghost) as ghosts,
         count(*) filter (where is_deceased_active) as deceased_active,
         count(*) filter (where is_preseeded_uid_disagrees) as preseeded_uid_disagrees,
+        count(*) filter (where is_not_in_kyr) as not_in_kyr_to_verify,
+        count(*) filter (where is_possibly_deceased) as possibly_deceased_to_verify,
         sum(monthly_amount_inr) as rupees_month_total,
         coalesce(sum(monthly_amount_inr) filter (where is_duplicate_extra), 0)
             as rupees_month_at_risk_duplicates,
@@ -35,7 +39,19 @@ aggregated as (
                 where is_duplicate_extra or is_ghost or is_deceased_active
             ),
             0
-        ) as rupees_month_at_risk_total
+        ) as rupees_month_at_risk_total,
+        coalesce(sum(monthly_amount_inr) filter (where is_not_in_kyr), 0)
+            as rupees_month_to_verify_not_in_kyr,
+        coalesce(sum(monthly_amount_inr) filter (where is_possibly_deceased), 0)
+            as rupees_month_to_verify_deceased,
+        coalesce(
+            sum(monthly_amount_inr) filter (
+                where
+                    (is_not_in_kyr or is_possibly_deceased)
+                    and not (is_duplicate_extra or is_ghost or is_deceased_active)
+            ),
+            0
+        ) as rupees_month_to_verify
     from enrolments
     group by scheme_code, department, district, block
 
@@ -56,11 +72,16 @@ final as (
         ghosts,
         deceased_active,
         preseeded_uid_disagrees,
+        not_in_kyr_to_verify,
+        possibly_deceased_to_verify,
         rupees_month_total,
         rupees_month_at_risk_duplicates,
         rupees_month_at_risk_ghosts,
         rupees_month_at_risk_deceased,
-        rupees_month_at_risk_total
+        rupees_month_at_risk_total,
+        rupees_month_to_verify_not_in_kyr,
+        rupees_month_to_verify_deceased,
+        rupees_month_to_verify
     from aggregated
 
 )

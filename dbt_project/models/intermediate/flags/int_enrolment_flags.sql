@@ -1,0 +1,305 @@
+-- One row per finding on a beneficiary record: flag, certainty (confirmed / to_verify) and
+-- the reason in words. Only confirmed findings count in rupees at risk.
+--
+-- ghost (confirmed): active, matches no KYR resident, no other source lists the person,
+--   and no member of the person's household is verified by KYR. not_in_kyr (to_verify):
+--   no KYR match, but another source or a KYR-verified household vouches for the person
+--   (most are real residents without Aadhaar, or links SRDH missed).
+-- deceased_active (confirmed): active, and a death registered before the payment period
+--   is seeded to the same Aadhaar as this record. possibly_deceased (to_verify): the death
+--   record was linked to the person by name, age and place only.
+-- preseeded_uid_disagrees (confirmed): the pre-seeded UID fails the checksum, or SRDH
+--   seeds the record to another UID, or the UID's KYR holder differs in at least two of
+--   name, gender and birth year. preseeded_uid_unconfirmed (to_verify): one of those
+--   differs, or the UID is not in KYR, and SRDH seeds no UID. A pre-seeded UID that SRDH
+--   seeds itself is never flagged.
+with
+
+enrolments as (
+
+    select * from {{ ref('int_scheme_enrolments') }}
+
+),
+
+seeding as (
+
+    select * from {{ ref('stg_matching__seeding') }}
+
+),
+
+residents as (
+
+    select * from {{ ref('int_resident_survivorship') }}
+
+),
+
+records as (
+
+    select * from {{ ref('stg_matching__residents') }}
+
+),
+
+households as (
+
+    select * from {{ ref('int_household_members') }}
+
+),
+
+deaths as (
+
+    select * from {{ ref('int_resident_deaths') }}
+
+),
+
+preseeded as (
+
+    select * from {{ ref('stg_matching__preseeded_disagreements') }}
+
+),
+
+base as (
+
+    select
+        enrolments.enrolment_id,
+        enrolments.source,
+        enrolments.source_record_id,
+        enrolments.resident_id,
+        enrolments.household_id,
+        enrolments.is_active,
+        enrolments.batch_date,
+        date_trunc('month', coalesce(enrolments.batch_date, {{ as_of_date() }}))::date
+            as payment_period_start,
+        coalesce(seeding.match_status, 'unmatched') as match_status,
+        seeding.seeded_uid_token,
+        coalesce(residents.has_kyr, false) as resident_has_kyr
+    from enrolments
+    left join seeding
+        on
+            enrolments.source = seeding.source
+            and enrolments.source_record_id = seeding.source_record_id
+    left join residents
+        on enrolments.resident_id = residents.resident_id
+
+),
+
+-- other sources listing the same person (KYR aside: that is the match itself)
+other_sources as (
+
+    select
+        base.enrolment_id,
+        string_agg(distinct records.source, ', ' order by records.source) as other_sources
+    from base
+    inner join records
+        on
+            base.resident_id = records.resident_id
+            and records.source not in (base.source, 'uid_kyr')
+    group by base.enrolment_id
+
+),
+
+household_kyr as (
+
+    select
+        base.enrolment_id,
+        count(distinct households.resident_id) as household_kyr_members
+    from base
+    inner join households
+        on
+            base.household_id = households.household_id
+            and base.resident_id <> households.resident_id
+    inner join residents
+        on households.resident_id = residents.resident_id
+    where residents.has_kyr
+    group by base.enrolment_id
+
+),
+
+no_kyr as (
+
+    select
+        base.*,
+        other_sources.other_sources,
+        coalesce(household_kyr.household_kyr_members, 0) as household_kyr_members
+    from base
+    left join other_sources
+        on base.enrolment_id = other_sources.enrolment_id
+    left join household_kyr
+        on base.enrolment_id = household_kyr.enrolment_id
+    where base.is_active and base.match_status = 'unmatched' and not base.resident_has_kyr
+
+),
+
+ghost_flags as (
+
+    select
+        enrolment_id,
+        case
+            when other_sources is null and household_kyr_members = 0 then 'ghost'
+            else 'not_in_kyr'
+        end as flag,
+        case
+            when other_sources is null and household_kyr_members = 0 then 'confirmed'
+            else 'to_verify'
+        end as certainty,
+        case
+            when other_sources is null and household_kyr_members = 0
+                then
+                    'no KYR resident matches this beneficiary, no other department lists'
+                    || ' the person and no household member is verified by KYR'
+            else
+                'no KYR resident matches this beneficiary, but '
+                || concat_ws(
+                    ' and ',
+                    'the person is also listed by ' || other_sources,
+                    case
+                        when household_kyr_members > 0
+                            then household_kyr_members || ' household member(s) are verified by KYR'
+                    end
+                )
+                || ': likely a real resident without Aadhaar or an unlinked record;'
+                || ' verify in the field'
+        end as reason
+    from no_kyr
+
+),
+
+deceased_flags as (
+
+    select
+        base.enrolment_id,
+        case
+            when deaths.death_uid_token = base.seeded_uid_token then 'deceased_active'
+            else 'possibly_deceased'
+        end as flag,
+        case
+            when deaths.death_uid_token = base.seeded_uid_token then 'confirmed'
+            else 'to_verify'
+        end as certainty,
+        'death registered on ' || cast(deaths.date_of_death as varchar)
+        || coalesce(' (registration ' || deaths.death_registration_no || ')', '')
+        || case
+            when deaths.death_uid_token = base.seeded_uid_token
+                then ' under the same Aadhaar as this record, which is still active'
+            else
+                ', linked to this person by name, age and place only; still active:'
+                || ' verify before stopping'
+        end as reason
+    from base
+    inner join deaths
+        on base.resident_id = deaths.resident_id
+    where base.is_active and deaths.date_of_death < base.payment_period_start
+
+),
+
+preseeded_evidence as (
+
+    select
+        base.enrolment_id,
+        preseeded.preseeded_uid_last4,
+        preseeded.preseeded_uid_token,
+        base.match_status,
+        base.seeded_uid_token,
+        coalesce(preseeded.uid_valid, true) as uid_valid,
+        coalesce(preseeded.token_in_kyr, preseeded.disagreement_reason <> 'not_in_kyr')
+            as token_in_kyr,
+        concat_ws(
+            ' and ',
+            case when preseeded.name_similarity < 0.85 then 'name' end,
+            case when not preseeded.gender_agrees then 'gender' end,
+            case when not preseeded.birth_year_agrees then 'birth year' end
+        ) as differs,
+        coalesce((preseeded.name_similarity < 0.85)::int, 0)
+        + coalesce((not preseeded.gender_agrees)::int, 0)
+        + coalesce((not preseeded.birth_year_agrees)::int, 0) as differs_count
+    from base
+    inner join preseeded
+        on
+            base.source = preseeded.source
+            and base.source_record_id = preseeded.source_record_id
+
+),
+
+preseeded_judged as (
+
+    select
+        *,
+        case
+            when
+                match_status = 'seeded'
+                and seeded_uid_token is distinct from preseeded_uid_token
+                then 'seeded_other'
+            when match_status = 'seeded' then 'seeded_same'
+            when not uid_valid then 'invalid'
+            when not token_in_kyr then 'not_in_kyr'
+            when differs_count >= 2 then 'strongly_differs'
+            when differs_count = 1 then 'differs'
+        end as finding,
+        'the pre-seeded Aadhaar ending ' || coalesce(preseeded_uid_last4, '????') as uid_text
+    from preseeded_evidence
+
+),
+
+preseeded_flags as (
+
+    select
+        enrolment_id,
+        case
+            when finding in ('seeded_other', 'invalid', 'strongly_differs')
+                then 'preseeded_uid_disagrees'
+            else 'preseeded_uid_unconfirmed'
+        end as flag,
+        case
+            when finding in ('seeded_other', 'invalid', 'strongly_differs') then 'confirmed'
+            else 'to_verify'
+        end as certainty,
+        case finding
+            when 'seeded_other'
+                then
+                    'SRDH links this record with confidence to another Aadhaar holder than '
+                    || uid_text
+            when 'invalid' then uid_text || ' fails the Aadhaar checksum: a digit is wrong'
+            when 'not_in_kyr'
+                then
+                    uid_text || ' is not in the KYR feed and SRDH finds no confident match:'
+                    || ' ask for the Aadhaar letter'
+            else
+                'the KYR holder of ' || uid_text || ' has another '
+                || differs
+                || case
+                    when finding = 'strongly_differs' then ''
+                    else '; SRDH could not confirm the pair: verify the Aadhaar letter'
+                end
+        end as reason
+    from preseeded_judged
+    where finding is not null and finding <> 'seeded_same'
+
+),
+
+unioned as (
+
+    select * from ghost_flags
+    union all
+    select * from deceased_flags
+    union all
+    select * from preseeded_flags
+
+),
+
+final as (
+
+    select
+        unioned.enrolment_id || ':' || unioned.flag as flag_id,
+        unioned.enrolment_id,
+        base.source,
+        base.source_record_id,
+        base.resident_id,
+        unioned.flag,
+        unioned.certainty,
+        unioned.reason
+    from unioned
+    inner join base
+        on unioned.enrolment_id = base.enrolment_id
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+-- Every finding on a beneficiary record, with the record's scheme, place and amount: what
+-- a department acts on (confirmed) or checks in the field first (to_verify).
+with
+
+flags as (
+
+    select * from {{ ref('int_enrolment_flags') }}
+
+),
+
+enrolments as (
+
+    select * from {{ ref('fct_scheme_enrolment') }}
+
+),
+
+final as (
+
+    select
+        flags.flag_id,
+        flags.enrolment_id,
+        flags.source,
+        flags.source_record_id,
+        flags.flag,
+        flags.certainty,
+        flags.reason,
+        flags.resident_id,
+        enrolments.scheme_code,
+        enrolments.department,
+        enrolments.district,
+        enrolments.block,
+        enrolments.village_code,
+        enrolments.is_active,
+        enrolments.monthly_amount_inr,
+        enrolments.match_status,
+        enrolments.date_of_death
+    from flags
+    inner join enrolments
+        on flags.enrolment_id = enrolments.enrolment_id
+
+)
+
+select * from final
