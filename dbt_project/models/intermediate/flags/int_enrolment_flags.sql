@@ -2,9 +2,11 @@
 -- the reason in words. Only confirmed findings count in rupees at risk.
 --
 -- ghost (confirmed): active, matches no KYR resident, no other source lists the person,
---   and no member of the person's household is verified by KYR. not_in_kyr (to_verify):
---   no KYR match, but another source or a KYR-verified household vouches for the person
---   (most are real residents without Aadhaar, or links SRDH missed).
+--   no member of the person's household (SRDH's, or the same ration card / job card) is
+--   verified by KYR, and the relative the record names is no KYR resident of its village
+--   (block, when the feed gives no village).
+--   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
+--   real residents without Aadhaar, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
 --   is seeded to the same Aadhaar as this record. possibly_deceased (to_verify): the death
 --   record was linked to the person by name, age and place only.
@@ -57,6 +59,12 @@ preseeded as (
 
 ),
 
+department_records as (
+
+    select * from {{ ref('stg_std__department_records') }}
+
+),
+
 base as (
 
     select
@@ -71,8 +79,17 @@ base as (
             as payment_period_start,
         coalesce(seeding.match_status, 'unmatched') as match_status,
         seeding.seeded_uid_token,
-        coalesce(residents.has_kyr, false) as resident_has_kyr
+        coalesce(residents.has_kyr, false) as resident_has_kyr,
+        department_records.household_ref,
+        department_records.relative_name_std,
+        department_records.village_code,
+        department_records.district_std,
+        department_records.block_std
     from enrolments
+    left join department_records
+        on
+            enrolments.source = department_records.source
+            and enrolments.source_record_id = department_records.source_record_id
     left join seeding
         on
             enrolments.source = seeding.source
@@ -97,20 +114,66 @@ other_sources as (
 
 ),
 
-household_kyr as (
+-- household members verified by KYR: the SRDH household, or the department's own
+-- (records on the same ration card or job card)
+household_members as (
 
     select
         base.enrolment_id,
-        count(distinct households.resident_id) as household_kyr_members
+        households.resident_id
     from base
     inner join households
+        on base.household_id = households.household_id
+    union
+    select
+        base.enrolment_id,
+        records.resident_id
+    from base
+    inner join department_records as same_card
         on
-            base.household_id = households.household_id
-            and base.resident_id <> households.resident_id
+            base.source = same_card.source
+            and base.household_ref = same_card.household_ref
+            and base.source_record_id <> same_card.source_record_id
+    inner join records
+        on
+            same_card.source = records.source
+            and same_card.source_record_id = records.source_record_id
+
+),
+
+household_kyr as (
+
+    select
+        household_members.enrolment_id,
+        count(distinct household_members.resident_id) as household_kyr_members
+    from household_members
+    inner join base
+        on household_members.enrolment_id = base.enrolment_id
     inner join residents
-        on households.resident_id = residents.resident_id
-    where residents.has_kyr
-    group by base.enrolment_id
+        on household_members.resident_id = residents.resident_id
+    where residents.has_kyr and household_members.resident_id <> base.resident_id
+    group by household_members.enrolment_id
+
+),
+
+-- the relative the record names (father, husband) is a KYR-verified resident of its
+-- village (of its block, for a feed that gives no village)
+relative_kyr as (
+
+    select distinct base.enrolment_id
+    from base
+    inner join residents
+        on
+            base.relative_name_std = residents.name_std
+            and (
+                base.village_code = residents.village_code
+                or (
+                    base.village_code is null
+                    and base.district_std = residents.district_std
+                    and base.block_std = residents.block_std
+                )
+            )
+    where residents.has_kyr and base.resident_id <> residents.resident_id
 
 ),
 
@@ -119,13 +182,26 @@ no_kyr as (
     select
         base.*,
         other_sources.other_sources,
-        coalesce(household_kyr.household_kyr_members, 0) as household_kyr_members
+        coalesce(household_kyr.household_kyr_members, 0) as household_kyr_members,
+        relative_kyr.enrolment_id is not null as relative_in_kyr
     from base
     left join other_sources
         on base.enrolment_id = other_sources.enrolment_id
     left join household_kyr
         on base.enrolment_id = household_kyr.enrolment_id
+    left join relative_kyr
+        on base.enrolment_id = relative_kyr.enrolment_id
     where base.is_active and base.match_status = 'unmatched' and not base.resident_has_kyr
+
+),
+
+no_kyr_judged as (
+
+    select
+        *,
+        other_sources is null and household_kyr_members = 0 and not relative_in_kyr
+            as is_confirmed
+    from no_kyr
 
 ),
 
@@ -133,19 +209,14 @@ ghost_flags as (
 
     select
         enrolment_id,
+        case when is_confirmed then 'ghost' else 'not_in_kyr' end as flag,
+        case when is_confirmed then 'confirmed' else 'to_verify' end as certainty,
         case
-            when other_sources is null and household_kyr_members = 0 then 'ghost'
-            else 'not_in_kyr'
-        end as flag,
-        case
-            when other_sources is null and household_kyr_members = 0 then 'confirmed'
-            else 'to_verify'
-        end as certainty,
-        case
-            when other_sources is null and household_kyr_members = 0
+            when is_confirmed
                 then
                     'no KYR resident matches this beneficiary, no other department lists'
-                    || ' the person and no household member is verified by KYR'
+                    || ' the person, no household member is verified by KYR and the relative'
+                    || ' named on the record is not a KYR resident of the village'
             else
                 'no KYR resident matches this beneficiary, but '
                 || concat_ws(
@@ -154,12 +225,16 @@ ghost_flags as (
                     case
                         when household_kyr_members > 0
                             then household_kyr_members || ' household member(s) are verified by KYR'
+                    end,
+                    case
+                        when relative_in_kyr
+                            then 'the relative named on the record is a KYR resident of the village'
                     end
                 )
                 || ': likely a real resident without Aadhaar or an unlinked record;'
                 || ' verify in the field'
         end as reason
-    from no_kyr
+    from no_kyr_judged
 
 ),
 
