@@ -33,7 +33,8 @@ benefits as (
         count(*) as active_enrolments,
         bool_or(benefit_type = 'old_age_pension') as on_old_age_pension,
         bool_or(benefit_type = 'widow_pension') as on_widow_pension,
-        bool_or(benefit_type = 'scholarship') as on_scholarship
+        bool_or(benefit_type = 'scholarship') as on_scholarship,
+        list_sort(list_distinct(list(benefit_type))) as active_benefit_types
     from enrolments
     where is_active and resident_id is not null
     group by resident_id
@@ -63,7 +64,8 @@ final as (
         coalesce(benefits.active_enrolments, 0) as active_enrolments,
         coalesce(benefits.on_old_age_pension, false) as on_old_age_pension,
         coalesce(benefits.on_widow_pension, false) as on_widow_pension,
-        coalesce(benefits.on_scholarship, false) as on_scholarship
+        coalesce(benefits.on_scholarship, false) as on_scholarship,
+        coalesce(benefits.active_benefit_types, []::varchar []) as active_benefit_types
     from residents
     left join deaths
         on residents.resident_id = deaths.resident_id

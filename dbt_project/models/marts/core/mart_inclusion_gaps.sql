@@ -1,38 +1,25 @@
 -- Residents who look eligible but are not enrolled: one row per rule and resident.
--- Adding a rule = adding a model under intermediate/inclusion/ and listing it here.
-{%- set rules = [
-    'int_inclusion_gap__elderly_without_pension',
-    'int_inclusion_gap__widow_without_pension',
-    'int_inclusion_gap__child_without_scholarship'
-] %}
-
+-- Rules live in the seed inclusion_rules (a state adds one there, no code change).
 with
 
-{% for rule in rules %}
-    {{ rule }} as (
+gaps as (
 
-        select * from {{ ref(rule) }}
+    select * from {{ ref('int_inclusion_gaps') }}
 
-    ),
+),
 
-{% endfor %}
-unioned as (
+final as (
 
-    {%- for rule in rules %}
-        select
-            rule_id,
-            resident_id,
-            household_id,
-            district,
-            block,
-            suggested_scheme_code,
-            reason
-        from {{ rule }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select
+        rule_id,
+        resident_id,
+        household_id,
+        district,
+        block,
+        suggested_scheme_code,
+        reason
+    from gaps
 
 )
 
-select * from unioned
+select * from final

@@ -1,6 +1,6 @@
--- Rule WIDOW_NO_PENSION: a living woman aged 18 or more whose husband is dead - her
--- care-of is W/O and either a CRS death record of that name exists in her district, or
--- her husband in the household is recorded dead - and who is on no widow pension (IGNWPS).
+-- Widows: a living woman aged 18 or more whose husband is dead - her care-of is W/O and
+-- either a CRS death record of that name exists in her district, or her husband in the
+-- household is recorded dead - and no living man of her W/O name is in her household.
 with
 
 profile as (
@@ -23,7 +23,6 @@ women as (
         gender = 'F'
         and age_years >= 18
         and not is_deceased
-        and not on_widow_pension
 
 ),
 
@@ -75,21 +74,14 @@ husband_alive as (
 
 ),
 
-gaps as (
+widows as (
 
     select
-        'WIDOW_NO_PENSION' as rule_id,
         women.resident_id,
-        women.household_id,
-        women.district_std as district,
-        women.block_std as block,
-        'IGNWPS' as suggested_scheme_code,
-        'widow aged ' || women.age_years || ' (husband '
-        || case
-            when husband_in_crs.resident_id is not null then 'has a CRS death record'
-            else 'recorded dead in the household'
-        end
-        || ') and on no widow pension' as reason
+        case
+            when husband_in_crs.resident_id is not null then 'husband has a CRS death record'
+            else 'husband recorded dead in the household'
+        end as widowhood_evidence
     from women
     left join husband_in_crs
         on women.resident_id = husband_in_crs.resident_id
@@ -103,4 +95,4 @@ gaps as (
 
 )
 
-select * from gaps
+select * from widows
