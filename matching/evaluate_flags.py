@@ -112,9 +112,8 @@ def _resident_keys(con, truth_dir: Path, token_fn) -> pd.DataFrame:
 
 def inclusion_rule_metrics(con, truth_dir: Path, token_fn, as_of: str) -> dict[str, dict]:
     """Precision of each configured inclusion rule (the seed inclusion_rules)."""
-    from matching.ids import has_table
-
-    if not has_table(con, "reference", "inclusion_rules"):
+    if not con.execute("select count(*) from information_schema.tables where table_schema = "
+                       "'reference' and table_name = 'inclusion_rules'").fetchall()[0][0]:
         return {}
     rules = con.execute("select * from reference.inclusion_rules").df()
     gaps = con.execute("select rule_id, resident_id from marts.mart_inclusion_gaps").df()

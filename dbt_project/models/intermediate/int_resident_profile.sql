@@ -54,6 +54,14 @@ final as (
         residents.village_code,
         residents.has_kyr,
         {{ age_years('residents.dob', 'residents.birth_year') }} as age_years,
+        -- the age band a rule can rely on: a date of birth missing, or on 1 January (the
+        -- date declared when only the year is known), leaves the age one year uncertain
+        {{ age_years('residents.dob', 'residents.birth_year') }}
+        - case
+            when residents.dob is null or strftime(residents.dob, '%m%d') = '0101' then 1
+            else 0
+        end as age_years_min,
+        residents.kyr_deactivated,
         households.household_id,
         households.household_source,
         households.card_type,

@@ -1,5 +1,6 @@
 -- Inclusion gaps: one row per rule of the seed inclusion_rules and living resident who fits
--- it (age band, gender, ration-card category, widowhood) and draws none of the benefits
+-- it (age band - the lower bound on the youngest the person can be -, gender, ration-card
+-- category, widowhood, KYR-verified when asked) and draws none of the benefits
 -- the rule excludes - every scheme the person already draws is checked.
 with
 
@@ -47,11 +48,15 @@ gaps as (
         on profile.resident_id = widows.resident_id
     where
         not profile.is_deceased
-        and profile.age_years >= coalesce(rules.min_age, 0)
+        and profile.age_years_min >= coalesce(rules.min_age, 0)
         and profile.age_years <= coalesce(rules.max_age, 1000)
         and (rules.gender is null or profile.gender = rules.gender)
         and (rules.card_types is null or list_contains(rules.card_type_list, profile.card_type))
         and (not coalesce(rules.requires_widowhood, false) or widows.resident_id is not null)
+        and (
+            not coalesce(rules.requires_kyr, false)
+            or (profile.has_kyr and not coalesce(profile.kyr_deactivated, false))
+        )
         and not list_has_any(profile.active_benefit_types, rules.excluded_list)
 
 )
