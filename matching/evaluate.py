@@ -7,7 +7,9 @@ Per source:
   whose UID is in current KYR), share seeded with the true UID;
 * review share, unmatched share;
 * duplicate pairs within the source (records sharing a ``resident_id``) against
-  true pairs (records of the same person): precision, recall, F1.
+  true pairs (records of the same person): precision, recall, F1;
+* each flag's and inclusion rule's precision and recall, once dbt has built the marts
+  (``matching/evaluate_flags.py``).
 
 The truth holds raw (synthetic) UIDs; they are turned into tokens with the
 vault's token function in memory and never written anywhere.
@@ -290,6 +292,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
         report["timings"]["baseline_splink_tutorial"] = time.time() - t0
         report["timings"]["baseline_splink_tutorial_parts"] = tut_t
     con.close()
+    report["flags"] = _flag_evaluation(h, truth_dir, token_fn, seeding)
     report["targets_met"] = targets_met(report["systems"]["srdh"])
     out_path = Path(out_path) if out_path else h.root / "reports" / "evaluation.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -298,6 +301,28 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
     tmp.replace(out_path)
     report["path"] = str(out_path)
     return report
+
+
+def _flag_evaluation(h, truth_dir: Path, token_fn, seeding: pd.DataFrame) -> dict:
+    """Each flag's precision/recall (matching/evaluate_flags.py), when dbt has built the
+    marts; the reference date is the matching run's date (``srdh run`` uses it for both)."""
+    import duckdb
+
+    from matching.evaluate_flags import flag_report
+
+    con = duckdb.connect(str(h.warehouse), read_only=True)
+    try:
+        built = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                            "table_schema = 'marts' AND table_name = 'mart_enrolment_flags'"
+                            ).fetchall()[0][0]
+        if not built:
+            return {"skipped": "the marts are not built (run `srdh build`)"}
+        run_dates = seeding["run_date"].dropna() if "run_date" in seeding else pd.Series()
+        as_of = str(pd.Timestamp(run_dates.max()).date()) if len(run_dates) else str(
+            pd.Timestamp.today().date())
+        return {"as_of": as_of, **flag_report(con, truth_dir, token_fn, as_of)}
+    finally:
+        con.close()
 
 
 def _review_labels(con) -> dict[str, int]:
@@ -355,6 +380,16 @@ def format_table(report: dict) -> str:
             cells = [f"{by[k]['found']}/{by[k]['true']}" if k in by else "-"
                      for k in DUPLICATE_KINDS]
             lines.append(f"  {s:<16} " + " | ".join(f"{c:>9}" for c in cells))
+    flags = report.get("flags") or {}
+    if flags.get("enrolment_flags"):
+        from matching.evaluate_flags import format_flags
+
+        lines.append("")
+        lines.append(f"flags against the truth (reference date {flags.get('as_of')}):")
+        lines.append(format_flags(flags))
+    elif flags.get("skipped"):
+        lines.append("")
+        lines.append(f"flags: {flags['skipped']}")
     met = report.get("targets_met", {})
     lines.append("")
     lines.append("targets (precision >= 99.5%, recall >= 97%, duplicate F1 >= 0.95): "
