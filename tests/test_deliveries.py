@@ -88,6 +88,10 @@ def test_flags_name_dead_pensioners_still_active(deliveries, built_state):
     found = (flags["flag"] == "deceased_active").sum()
     assert truly_paid_dead > 0 and found > 0
     assert found <= truly_paid_dead * 1.2 + 2
+    # every finding says how sure it is and why; only the named flags are confirmed
+    assert flags["reason"].notna().all() and flags["flag_id"].is_unique
+    confirmed = {"ghost", "deceased_active", "preseeded_uid_disagrees"}
+    assert ((flags["certainty"] == "confirmed") == flags["flag"].isin(confirmed)).all()
 
 
 def test_inclusion_gaps_follow_the_department_rules(deliveries):

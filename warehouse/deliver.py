@@ -6,7 +6,9 @@ For every source of a department, under ``<home>/deliveries/<source>/<run_date>/
   match_status, resident_id``). ``uid`` is the full UID for ``seeded`` rows when the
   department may receive full UIDs (``warehouse/deliveries.yaml``), else ``XXXX XXXX 1234``.
 * ``duplicates``: records with at least one duplicate in the same source.
-* ``flags``: ghosts, deceased-but-active, and pre-seeded UIDs that disagree with KYR.
+* ``flags``: one row per finding - ghost, deceased-but-active, pre-seeded UID that
+  disagrees with KYR (``certainty`` confirmed), or their to-verify twins not_in_kyr,
+  possibly_deceased, preseeded_uid_unconfirmed - with the reason in words.
 * ``inclusion_gaps``: residents who look eligible for the department's schemes but are
   enrolled in none (the rules listed for the department).
 * ``manifest.json``: row counts, sha256 sums, model version and run id.
@@ -194,26 +196,13 @@ def _reveal(home: Home, tokens: list[str], file: Path) -> dict[str, str]:
 
 
 def _flags(con, source: str) -> pa.Table:
+    """Every finding on the source's records (marts.mart_enrolment_flags): act on the
+    ``confirmed`` ones, check the ``to_verify`` ones in the field first."""
     return _query(con, """
-        select source_record_id, flag, detail, resident_id, scheme_code,
+        select flag_id, source_record_id, flag, certainty, reason, resident_id, scheme_code,
                monthly_amount_inr
-        from (
-            select source_record_id, 'ghost' as flag,
-                   'no KYR resident matches this beneficiary' as detail,
-                   resident_id, scheme_code, monthly_amount_inr
-            from marts.fct_scheme_enrolment where source = ? and is_ghost and is_active
-            union all
-            select source_record_id, 'deceased_active',
-                   'death registered on ' || cast(date_of_death as varchar)
-                   || ', still active', resident_id, scheme_code, monthly_amount_inr
-            from marts.fct_scheme_enrolment where source = ? and is_deceased_active
-            union all
-            select source_record_id, 'preseeded_uid_disagrees',
-                   coalesce(preseeded_disagreement_reason, 'pre-seeded UID disagrees with KYR'),
-                   resident_id, scheme_code, monthly_amount_inr
-            from marts.fct_scheme_enrolment where source = ? and is_preseeded_uid_disagrees
-        ) f
-        order by flag, source_record_id""", [source, source, source])
+        from marts.mart_enrolment_flags where source = ?
+        order by certainty, flag, source_record_id""", [source])
 
 
 def _inclusion_gaps(con, rules: tuple[str, ...]) -> pa.Table:
