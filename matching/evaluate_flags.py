@@ -149,7 +149,7 @@ def inclusion_rule_metrics(con, truth_dir: Path, token_fn, as_of: str) -> dict[s
         if bool(getattr(rule, "requires_widow", False)):
             ok &= g["is_widow"].fillna(False).astype(bool)
         draws = g["resident_key"].map(by_person)
-        ok &= ~draws.apply(lambda s: isinstance(s, set) and bool(s & excluded))
+        ok &= ~draws.apply(lambda s, ex=excluded: isinstance(s, set) and bool(s & ex))
         n = len(g)
         out[rule.rule_id] = {"flagged": n, "correct": int(ok.sum()),
                              "unresolved": int(g["resident_key"].isna().sum()),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import duckdb
 import pandas as pd
@@ -102,3 +103,42 @@ def test_inclusion_gaps_follow_the_department_rules(deliveries):
             assert set(gaps["rule_id"]) <= set(dept.inclusion_rules)
             if "uid_masked" in gaps:
                 assert gaps["uid_masked"].dropna().str.fullmatch(r"XXXX XXXX \d{4}").all()
+
+
+def _readme_columns(readme: str) -> dict[str, list[str]]:
+    """``{file stem: [column, ...]}`` from a delivery README's tables."""
+    out: dict[str, list[str]] = {}
+    stem = None
+    for line in readme.splitlines():
+        m = re.match(r"## (\w+)\.csv", line)
+        if m:
+            stem = m.group(1)
+            out[stem] = []
+        elif stem and line.startswith("| ") and not line.startswith("| column"):
+            out[stem].append(line.split("|")[1].strip())
+    return out
+
+
+def test_a_delivery_reads_back_as_its_readme_describes(deliveries):
+    home, day, config = deliveries
+    for dept in config.values():
+        for source in dept.sources:
+            folder = home.deliveries / source / day
+            readme = (folder / "README.md").read_text()
+            manifest = json.loads((folder / "manifest.json").read_text())
+            assert f"Schema version {manifest['schema_version']}" in readme
+            documented = _readme_columns(readme)
+            assert set(documented) == set(STEMS)
+            for stem in STEMS:
+                csv = pd.read_csv(folder / f"{stem}.csv", dtype=str, keep_default_na=False)
+                assert list(csv.columns) == documented[stem], (source, stem)
+                assert list(pd.read_parquet(folder / f"{stem}.parquet").columns) == documented[stem]
+            seeding = pd.read_csv(folder / "uid_seeding.csv", dtype=str, keep_default_na=False)
+            # a clerk reads the row without a join: the department's own name, and for
+            # review / unmatched rows the reason in words; probabilities are rounded
+            assert (seeding["name"] != "").mean() > 0.99
+            open_rows = seeding[seeding["match_status"] != "seeded"]
+            assert len(open_rows) > 0 and (open_rows["reason"].str.len() > 20).all()
+            assert (seeding.loc[seeding["match_status"] == "seeded", "reason"] == "").all()
+            decimals = seeding["match_probability"].str.partition(".")[2].str.len()
+            assert decimals.max() <= 4

@@ -2,16 +2,19 @@
 
 For every source of a department, under ``<home>/deliveries/<source>/<run_date>/``:
 
-* ``uid_seeding``: one row per source record (``source_record_id, uid, match_probability,
-  match_status, resident_id``). ``uid`` is the full UID for ``seeded`` rows when the
-  department may receive full UIDs (``warehouse/deliveries.yaml``), else ``XXXX XXXX 1234``.
+* ``uid_seeding``: one row per source record, with the department's own name, relative
+  and village, the UID, the rounded match probability, the status and, for ``review`` and
+  ``unmatched`` rows, the reason in words. ``uid`` is the full UID for ``seeded`` rows when
+  the department may receive full UIDs (``warehouse/deliveries.yaml``), else
+  ``XXXX XXXX 1234``.
 * ``duplicates``: records with at least one duplicate in the same source.
 * ``flags``: one row per finding - ghost, deceased-but-active, pre-seeded UID that
   disagrees with KYR (``certainty`` confirmed), or their to-verify twins not_in_kyr,
   possibly_deceased, preseeded_uid_unconfirmed - with the reason in words.
 * ``inclusion_gaps``: residents who look eligible for the department's schemes but are
   enrolled in none (the rules listed for the department).
-* ``manifest.json``: row counts, sha256 sums, model version and run id.
+* ``README.md``: the data dictionary (every file and column, from ``delivery_schema.yaml``);
+* ``manifest.json``: row counts, sha256 sums, model version, schema version and run id.
 
 Each file is written as CSV and Parquet to a temporary name and renamed, so a reader
 never sees half a file; the manifest is written last.
@@ -35,6 +38,21 @@ from srdh.identifiers import check_identifier
 from srdh.paths import Home
 
 CONFIG_PATH = Path(__file__).with_name("deliveries.yaml")
+SCHEMA_PATH = Path(__file__).with_name("delivery_schema.yaml")
+PROBABILITY_DECIMALS = 4
+# matching's seeding reasons (matching/seed.py), in words a clerk can act on
+REASON_WORDS = {
+    "best_link": "",
+    "below_seed": "an Aadhaar holder resembles this record, but not closely enough to link "
+                  "without a clerk's check",
+    "ambiguous": "two Aadhaar holders resemble this record about equally; a clerk picks one",
+    "uid_conflict": "another record of this list claims the same Aadhaar holder; a clerk "
+                    "decides which is right",
+    "below_review": "no Aadhaar holder resembles this record closely: check that the person "
+                    "has Aadhaar, and the name, age and village on the list",
+    "no_candidate": "no Aadhaar holder of this name and place was found: check that the "
+                    "person has Aadhaar, and the name, age and village on the list",
+}
 PURPOSE = "departmental uid_seeding delivery"
 
 
@@ -99,6 +117,7 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
     run_id = run_id or f"{department}/{day}"
     manifests = []
     con = duckdb.connect(str(home.warehouse), read_only=True)
+    schema = load_schema()
     try:
         model_version = _model_version(con)
         for source in cfg.sources:
@@ -112,6 +131,7 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
                 "flags": _flags(con, source),
                 "inclusion_gaps": _inclusion_gaps(con, cfg.inclusion_rules),
             }
+            _check_schema(schema, tables)
             files = {}
             for stem, table in tables.items():
                 for name, entry in write_table_atomic(table, folder, stem).items():
@@ -122,10 +142,12 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
                 "run_date": day,
                 "run_id": run_id,
                 "model_version": model_version,
+                "schema_version": schema["schema_version"],
                 "full_uid": cfg.full_uid,
                 "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "files": files,
             }
+            write_text_atomic(folder / "README.md", data_dictionary(schema, department, source))
             path = folder / "manifest.json"
             write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
             manifests.append(path)
@@ -152,12 +174,18 @@ def _query(con, sql: str, params: list[Any] | None = None) -> pa.Table:
 
 
 def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path) -> pa.Table:
-    table = _query(con, """
-        select s.source_record_id, s.uid_token, k.uid_last4,
-               s.match_probability, s.match_status, s.resident_id
+    table = _query(con, f"""
+        select s.source_record_id, d.name_raw as name, d.relative_name_std as relative,
+               d.village_std as village, s.uid_token, k.uid_last4,
+               round(s.match_probability, {PROBABILITY_DECIMALS}) as match_probability,
+               s.match_status, s.reason, s.resident_id
         from matching.seeding s
         left join (select distinct source_record_id as uid_token, uid_last4 from std.uid_kyr) k
           on k.uid_token = s.uid_token
+        left join (select distinct on (source_record_id) source_record_id, name_raw,
+                          relative_name_std, village_std
+                   from std.{source}) d
+          on d.source_record_id = s.source_record_id
         where s.source = ?
         order by s.source_record_id""", [source])
     statuses = table.column("match_status").to_pylist()
@@ -170,11 +198,17 @@ def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path) -> 
         uids = [revealed[t] if s else "" for t, s in zip(tokens, seeded, strict=True)]
     else:
         uids = [f"XXXX XXXX {l4}" if s and l4 else "" for l4, s in zip(last4, seeded, strict=True)]
+    reasons = [REASON_WORDS.get(r, r or "") if st != "seeded" else ""
+               for r, st in zip(table.column("reason").to_pylist(), statuses, strict=True)]
     return pa.table({
         "source_record_id": table.column("source_record_id"),
+        "name": table.column("name"),
+        "relative": table.column("relative"),
+        "village": table.column("village"),
         "uid": pa.array(uids, pa.string()),
         "match_probability": table.column("match_probability"),
         "match_status": table.column("match_status"),
+        "reason": pa.array(reasons, pa.string()),
         "resident_id": table.column("resident_id"),
     })
 
@@ -227,3 +261,34 @@ def _model_version(con) -> str:
         digest.update(m.name.encode())
         digest.update(m.read_bytes())
     return f"splink-models-{digest.hexdigest()[:12]}"
+
+
+# --------------------------------------------------------------------- data dictionary
+
+def load_schema(path: Path | None = None) -> dict:
+    """The delivery data dictionary (``delivery_schema.yaml``)."""
+    return yaml.safe_load((path or SCHEMA_PATH).read_text())
+
+
+def _check_schema(schema: dict, tables: dict[str, pa.Table]) -> None:
+    """Refuse to deliver a file whose columns are not the documented ones, in order."""
+    for stem, table in tables.items():
+        documented = list(schema["files"][stem]["columns"])
+        if table.column_names != documented:
+            raise RuntimeError(f"{stem}: columns {table.column_names} differ from "
+                               f"{SCHEMA_PATH.name} {documented}; update the data dictionary "
+                               "and raise schema_version")
+
+
+def data_dictionary(schema: dict, department: str, source: str) -> str:
+    """README.md for a delivery folder: every file and column, from the schema."""
+    lines = [f"# SRDH delivery to {department}: {source}", "",
+             f"Schema version {schema['schema_version']} (also in manifest.json). Every file "
+             "comes as CSV and Parquet with the same columns; manifest.json gives row counts "
+             "and sha256 sums.", ""]
+    for stem, spec in schema["files"].items():
+        lines += [f"## {stem}.csv / {stem}.parquet", "", spec["about"], "",
+                  "| column | meaning |", "|---|---|"]
+        lines += [f"| {col} | {text} |" for col, text in spec["columns"].items()]
+        lines.append("")
+    return "\n".join(lines)
