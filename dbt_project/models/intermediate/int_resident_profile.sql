@@ -73,7 +73,7 @@ final as (
         coalesce(benefits.on_old_age_pension, false) as on_old_age_pension,
         coalesce(benefits.on_widow_pension, false) as on_widow_pension,
         coalesce(benefits.on_scholarship, false) as on_scholarship,
-        coalesce(benefits.active_benefit_types, []::varchar []) as active_benefit_types
+        coalesce(benefits.active_benefit_types, cast([] as varchar[])) as active_benefit_types
     from residents
     left join deaths
         on residents.resident_id = deaths.resident_id

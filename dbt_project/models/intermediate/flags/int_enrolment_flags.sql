@@ -283,9 +283,9 @@ preseeded_evidence as (
             case when not preseeded.gender_agrees then 'gender' end,
             case when not preseeded.birth_year_agrees then 'birth year' end
         ) as differs,
-        coalesce((preseeded.name_similarity < 0.85)::int, 0)
-        + coalesce((not preseeded.gender_agrees)::int, 0)
-        + coalesce((not preseeded.birth_year_agrees)::int, 0) as differs_count
+        (case when preseeded.name_similarity < 0.85 then 1 else 0 end)
+        + (case when not preseeded.gender_agrees then 1 else 0 end)
+        + (case when not preseeded.birth_year_agrees then 1 else 0 end) as differs_count
     from base
     inner join preseeded
         on
@@ -297,11 +297,13 @@ preseeded_evidence as (
 preseeded_judged as (
 
     select
-        *,
+        enrolment_id,
+        preseeded_uid_last4,
+        differs,
         case
             when
                 match_status = 'seeded'
-                and seeded_uid_token is distinct from preseeded_uid_token
+                and coalesce(seeded_uid_token <> preseeded_uid_token, true)
                 then 'seeded_other'
             when match_status = 'seeded' then 'seeded_same'
             when not uid_valid then 'invalid'

@@ -6,7 +6,11 @@ with
 
 enrolments as (
 
-    select * from {{ ref('fct_scheme_enrolment') }}
+    select
+        *,
+        (is_not_in_kyr or is_possibly_deceased)
+        and not (is_duplicate_extra or is_ghost or is_deceased_active) as is_to_verify_only
+    from {{ ref('fct_scheme_enrolment') }}
     where is_active
 
 ),
@@ -44,14 +48,8 @@ aggregated as (
             as rupees_month_to_verify_not_in_kyr,
         coalesce(sum(monthly_amount_inr) filter (where is_possibly_deceased), 0)
             as rupees_month_to_verify_deceased,
-        coalesce(
-            sum(monthly_amount_inr) filter (
-                where
-                    (is_not_in_kyr or is_possibly_deceased)
-                    and not (is_duplicate_extra or is_ghost or is_deceased_active)
-            ),
-            0
-        ) as rupees_month_to_verify
+        coalesce(sum(monthly_amount_inr) filter (where is_to_verify_only), 0)
+            as rupees_month_to_verify
     from enrolments
     group by scheme_code, department, district, block
 
