@@ -36,7 +36,7 @@ TARGETS = {"ghost": {"precision": 0.90, "recall": 0.70},
 def _records_truth(truth_dir: Path) -> pd.DataFrame:
     rec = pd.read_parquet(Path(truth_dir) / "records.parquet",
                           columns=["source", "source_record_id", "resident_key", "is_ghost",
-                                   "preseeded_uid_status"])
+                                   "preseeded_uid_status", "is_duplicate"])
     rec["source_record_id"] = rec["source_record_id"].astype(str)
     return rec
 
@@ -92,6 +92,17 @@ def enrolment_flag_metrics(con, truth_dir: Path) -> dict[str, dict]:
         out[confirmed] = _pr(get(confirmed), true)
         out[verify] = _pr(get(verify), true)
         out[f"{confirmed}+{verify}"] = _pr(get(confirmed) | get(verify), true)
+    # a confirmed ghost that is in truth an extra listing of someone already on the list
+    # (a duplicate SRDH did not link) is leakage too, of another kind: shown apart
+    active = df[df["is_active"].astype(bool)]
+    flagged = active["ghost"].fillna(False).astype(bool) if "ghost" in active else None
+    if flagged is not None:
+        leak = active["true_ghost"] | active["is_duplicate"].fillna(False).astype(bool)
+        out["ghost (duplicate listings counted as leakage)"] = {
+            **_pr(flagged, active["true_ghost"]),
+            "correct": int((flagged & leak).sum()),
+            "precision": float((flagged & leak).sum() / flagged.sum()) if flagged.any()
+            else None}
     return out
 
 
