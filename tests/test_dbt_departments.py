@@ -128,11 +128,15 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
             from matching.seeding where source = 'lab_bocw'""")[0]
         assert seeded >= 20 and unmatched >= 1  # the real workers link, the ghosts do not
         # the scheme mart counts them, ghosts and rupees at risk included
-        ben, ghosts, total, at_risk = q("""select sum(beneficiaries), sum(ghosts),
-            sum(rupees_month_total), sum(rupees_month_at_risk_ghosts)
+        ben, ghosts, to_verify, total, at_risk = q("""select sum(beneficiaries), sum(ghosts),
+            sum(not_in_kyr_to_verify), sum(rupees_month_total), sum(rupees_month_at_risk_ghosts)
             from marts.mart_scheme_leakage where scheme_code = 'BOCW'""")[0]
-        assert (ben, ghosts, total) == (n, unmatched, 1500.0 * n)
-        assert at_risk == 1500.0 * unmatched
+        assert (ben, ghosts + to_verify, total) == (n, unmatched, 1500.0 * n)
+        assert at_risk == 1500.0 * ghosts
+        # the invented names nobody else lists are confirmed ghosts, with the reason
+        assert q("""select source_record_id, certainty from marts.mart_enrolment_flags
+                    where source = 'lab_bocw' and flag = 'ghost' and reason like 'no KYR%'
+                    order by 1""") == [(f"G-{g}", "confirmed") for g in range(3)]
         # the register lists the scheme identifier; data quality counts the batch
         assert q("""select count(*) from marts.dim_resident, unnest(scheme_identifiers) s(x)
                     where x.source = 'lab_bocw'""")[0][0] >= seeded
