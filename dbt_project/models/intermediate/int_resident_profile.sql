@@ -26,6 +26,31 @@ enrolments as (
 
 ),
 
+seeding as (
+
+    select * from {{ ref('stg_matching__seeding') }}
+
+),
+
+-- active enrolments in clerical review whose best KYR candidate is this resident: whether
+-- the person draws that benefit is still open
+pending as (
+
+    select
+        residents.resident_id,
+        list_sort(list_distinct(list(enrolments.benefit_type))) as pending_benefit_types
+    from enrolments
+    inner join seeding
+        on
+            enrolments.source = seeding.source
+            and enrolments.source_record_id = seeding.source_record_id
+    inner join residents
+        on seeding.candidate_uid_token = residents.uid_token
+    where enrolments.is_active and seeding.match_status = 'review'
+    group by residents.resident_id
+
+),
+
 benefits as (
 
     select
@@ -73,7 +98,8 @@ final as (
         coalesce(benefits.on_old_age_pension, false) as on_old_age_pension,
         coalesce(benefits.on_widow_pension, false) as on_widow_pension,
         coalesce(benefits.on_scholarship, false) as on_scholarship,
-        coalesce(benefits.active_benefit_types, cast([] as varchar[])) as active_benefit_types
+        coalesce(benefits.active_benefit_types, cast([] as varchar[])) as active_benefit_types,
+        coalesce(pending.pending_benefit_types, cast([] as varchar[])) as pending_benefit_types
     from residents
     left join deaths
         on residents.resident_id = deaths.resident_id
@@ -81,6 +107,8 @@ final as (
         on residents.resident_id = households.resident_id
     left join benefits
         on residents.resident_id = benefits.resident_id
+    left join pending
+        on residents.resident_id = pending.resident_id
 
 )
 

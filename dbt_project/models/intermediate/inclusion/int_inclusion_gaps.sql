@@ -1,7 +1,8 @@
 -- Inclusion gaps: one row per rule of the seed inclusion_rules and living resident who fits
 -- it (age band - the lower bound on the youngest the person can be -, gender, ration-card
 -- category, widowhood, KYR-verified when asked) and draws none of the benefits
--- the rule excludes - every scheme the person already draws is checked.
+-- the rule excludes - every scheme the person already draws is checked, and a record in
+-- clerical review that may be the person's counts until the review decides.
 with
 
 rules as (
@@ -57,7 +58,8 @@ gaps as (
             not coalesce(rules.requires_kyr, false)
             or (profile.has_kyr and not coalesce(profile.kyr_deactivated, false))
         )
-        and not list_has_any(profile.active_benefit_types, rules.excluded_list)
+        and not coalesce(list_has_any(profile.active_benefit_types, rules.excluded_list), false)
+        and not coalesce(list_has_any(profile.pending_benefit_types, rules.excluded_list), false)
 
 )
 
