@@ -71,14 +71,23 @@ def _register_run(app: typer.Typer) -> None:
             rows += [(s, "-", "skipped: nothing new", "") for s in ("match", "build", "publish")]
         else:
             step("match", lambda: pipeline.match(home, day))
+        # nothing new and the day's files already written: they would come out the same
+        done_today = unchanged and already_delivered(h, day)
         if not skip_build:
             if not unchanged:
                 step("build", lambda: pipeline.build(home, day))
-            step("calllist", lambda: pipeline.calllist(home, day, size=calls))
+            if done_today:
+                rows.append(("calllist", "-", "skipped: today's list exists", ""))
+            else:
+                step("calllist", lambda: pipeline.calllist(home, day, size=calls))
         if not unchanged:
             step("publish", lambda: pipeline.publish(home))
         if not skip_build:
-            step("deliver", lambda: pipeline.deliver(home, day))
+            if done_today:
+                rows.append(("deliver", "-", "skipped: today's files exist",
+                             str(h.root / "deliveries")))
+            else:
+                step("deliver", lambda: pipeline.deliver(home, day))
         typer.echo(summary_table(rows))
         code = getattr(results["ingest"], "exit_code", 0)
         if code:
@@ -107,6 +116,13 @@ def nothing_new(h, ingested) -> bool:
     finally:
         con.close()
     return latest is None or latest.isoformat() < last_match
+
+
+def already_delivered(h, day) -> bool:
+    """The day's call list and at least one department's manifest exist."""
+    root = h.root / "deliveries"
+    calls = root / "jansamvad" / str(day) / "call_list.csv"
+    return calls.is_file() and any(root.glob(f"*/{day}/manifest.json"))
 
 
 def describe(name: str, result, h) -> tuple[str, str]:
