@@ -260,3 +260,14 @@ def load_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Sourc
             src = load_source(p)
             reg[src.feed] = src
     return reg
+
+
+def department_sources(path: str | os.PathLike[str] | None = None) -> dict[str, list[str]]:
+    """Department -> its scheme feeds (``kind: person`` with a ``department`` and a
+    ``scheme``), from the built-in feeds plus ``$SRDH_SOURCES`` or ``path``, in feed order.
+    The one answer to "what does a department send us", for deliveries and the rest."""
+    out: dict[str, list[str]] = {}
+    for name, src in sorted(load_registry(path).items()):
+        if src.kind == "person" and src.department and src.scheme is not None:
+            out.setdefault(src.department, []).append(name)
+    return out

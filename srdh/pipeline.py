@@ -70,13 +70,16 @@ def calllist(home: str | Path | None, run_date: dt.date | str | None = None,
 
 
 def deliver(home: str | Path | None, run_date: dt.date | str | None = None,
-            department: str | None = None, run_id: str | None = None) -> list[Path]:
-    """Write departmental deliveries (all departments, or one) for ``run_date``."""
+            department: str | None = None, run_id: str | None = None,
+            sources_dir: str | Path | None = None) -> list[Path]:
+    """Write departmental deliveries (all departments, or one) for ``run_date``.
+    ``sources_dir``: an extra feed YAML folder (default ``$SRDH_SOURCES``), read with the
+    built-in feeds."""
     from warehouse.deliver import deliver as deliver_one
     from warehouse.deliver import deliver_all
 
     h = Home.at(home)
     day = run_date or dt.date.today()
     if department:
-        return deliver_one(h, department, day, run_id=run_id)
-    return deliver_all(h, day, run_id=run_id)
+        return deliver_one(h, department, day, run_id=run_id, sources_dir=sources_dir)
+    return deliver_all(h, day, run_id=run_id, sources_dir=sources_dir)

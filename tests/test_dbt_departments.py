@@ -4,17 +4,21 @@ dbt's departmental staging and the person / enrolment unions are driven by the v
 ``srdh_department_feeds``, which warehouse/dbt.py derives from the ingest's feed registry
 (dbt_project/macros/departments.sql). Onboarding a made-up department is one YAML file:
 its rows flow through ingest, matching and `dbt build` into fct_scheme_enrolment, the
-scheme leakage mart, the register and the data-quality mart, with no SQL written.
+scheme leakage mart, the register and the data-quality mart, with no SQL written, and
+gets its delivery files (masked UIDs by default) beside every built-in department's.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import logging
 import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 import yaml
 from home_helpers import ensure_key
@@ -82,7 +86,7 @@ def _bocw_rows(landing: Path) -> list[list[str]]:
 
 @pytest.mark.slow
 def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state, tmp_path,
-                                                                 monkeypatch):
+                                                                 monkeypatch, caplog):
     from matching.api import run_matching
     from srdh import pipeline
     from srdh.paths import Home
@@ -144,3 +148,19 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
                     where feed = 'lab_bocw'""") == [(n, seeded, unmatched)]
     finally:
         con.close()
+
+    # deliveries: the built-in departments still get theirs, and the new one gets the
+    # defaults (masked UIDs) with a warning that it has no entry in deliveries.yaml
+    with caplog.at_level(logging.WARNING, logger="warehouse.deliver"):
+        manifests = pipeline.deliver(home, "2025-03-01")
+    got = {json.loads(m.read_text())["source"]: json.loads(m.read_text()) for m in manifests}
+    assert {"food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "lab_bocw"} <= set(got)
+    assert got["food_pds"]["department"] == "FOOD" and got["food_pds"]["full_uid"] is True
+    assert (got["lab_bocw"]["department"], got["lab_bocw"]["full_uid"]) == ("LABOUR", False)
+    assert got["lab_bocw"]["files"]["uid_seeding.csv"]["rows"] == n
+    bocw = pd.read_parquet(Home.at(home).deliveries / "lab_bocw" / "2025-03-01"
+                           / "uid_seeding.parquet")
+    uids = bocw.loc[bocw["match_status"] == "seeded", "uid"]
+    assert len(uids) == seeded and uids.str.fullmatch(r"XXXX XXXX \d{4}").all()
+    assert any("LABOUR" in r.getMessage() and "deliveries.yaml" in r.getMessage()
+               for r in caplog.records)

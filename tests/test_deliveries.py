@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from srdh.paths import Home
 from srdh.uid import is_valid_uid
 from warehouse.deliver import load_config
 
+ROOT = Path(__file__).resolve().parents[1]
 STEMS = ("uid_seeding", "duplicates", "flags", "inclusion_gaps")
 
 
@@ -142,3 +145,32 @@ def test_a_delivery_reads_back_as_its_readme_describes(deliveries):
             assert (seeding.loc[seeding["match_status"] == "seeded", "reason"] == "").all()
             decimals = seeding["match_probability"].str.partition(".")[2].str.len()
             assert decimals.max() <= 4
+
+
+def test_extra_sources_add_a_department_with_safe_defaults_and_keep_the_builtin_ones(
+        tmp_path, monkeypatch, caplog):
+    """`$SRDH_SOURCES` is read with the built-in feeds, never instead of them."""
+    import logging
+
+    from warehouse.deliver import DEFAULT_SCHEDULE
+
+    extra = tmp_path / "sources"
+    extra.mkdir()
+    food = yaml.safe_load((ROOT / "ingest" / "sources" / "food_pds.yaml").read_text())
+    food.update(feed="lab_bocw", department="LABOUR", title="Labour - BOCW")
+    (extra / "lab_bocw.yml").write_text(yaml.safe_dump(food))
+    monkeypatch.setenv("SRDH_SOURCES", str(extra))
+    with caplog.at_level(logging.WARNING, logger="warehouse.deliver"):
+        config = load_config()
+    assert config["FOOD"].sources == ("food_pds",) and config["FOOD"].full_uid
+    assert config["SOCIAL_WELFARE"].sources == ("sw_pension",)
+    assert config["SCHOOL_EDUCATION"].sources == ("edu_scholarship",)
+    labour = config["LABOUR"]
+    assert (labour.sources, labour.full_uid, labour.schedule, labour.inclusion_rules) == (
+        ("lab_bocw",), False, DEFAULT_SCHEDULE, ())
+    (warning,) = [r.getMessage() for r in caplog.records if "LABOUR" in r.getMessage()]
+    assert "deliveries.yaml" in warning and "masked" in warning
+    # the folder given explicitly (`srdh deliver --sources`) is the same route
+    monkeypatch.delenv("SRDH_SOURCES")
+    assert load_config(sources_dir=extra) == config
+    assert "LABOUR" not in load_config()

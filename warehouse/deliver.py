@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,6 @@ import pyarrow as pa
 import yaml
 
 from srdh.files import write_table_atomic, write_text_atomic
-from srdh.identifiers import check_identifier
 from srdh.paths import Home
 
 CONFIG_PATH = Path(__file__).with_name("deliveries.yaml")
@@ -54,6 +54,7 @@ REASON_WORDS = {
                     "person has Aadhaar, and the name, age and village on the list",
 }
 PURPOSE = "departmental uid_seeding delivery"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,49 +67,54 @@ class DepartmentDelivery:
     inclusion_rules: tuple[str, ...] = field(default_factory=tuple)
 
 
-def load_config(path: Path | None = None, sources_dir: Path | None = None
+#: What a department without an entry in ``deliveries.yaml`` gets: a weekly delivery
+#: (Mondays 06:00 IST) with masked UIDs and no inclusion rules. Full UIDs are a deliberate
+#: ``full_uid: true`` in ``deliveries.yaml``, never a default.
+DEFAULT_SCHEDULE = "30 0 * * 1"
+
+
+def load_config(path: Path | None = None, sources_dir: str | Path | None = None
                 ) -> dict[str, DepartmentDelivery]:
-    """Departments from ``deliveries.yaml``; their sources from the ingest registry."""
-    raw = yaml.safe_load((path or CONFIG_PATH).read_text()) or {}
-    by_dept = _sources_by_department(sources_dir)
+    """Every department that receives files: those in ``deliveries.yaml`` plus any the feed
+    registry names (built-in feeds plus ``$SRDH_SOURCES`` or ``sources_dir``). Sources come
+    from the registry unless the YAML lists them; a department missing from the YAML gets
+    the defaults (weekly, masked UIDs) and a warning."""
+    from ingest.registry import department_sources
+
+    config_path = path or CONFIG_PATH
+    raw = yaml.safe_load(Path(config_path).read_text()) or {}
+    by_dept = department_sources(sources_dir)
+    configured = raw.get("departments") or {}
     out = {}
-    for dept, cfg in (raw.get("departments") or {}).items():
-        cfg = cfg or {}
+    for dept in [*configured, *sorted(set(by_dept) - set(configured))]:
+        if dept not in configured:
+            log.warning("department %s (feeds %s) has no entry in %s: delivering weekly "
+                        "(%s) with masked UIDs; add one to change that", dept,
+                        ", ".join(by_dept[dept]), config_path, DEFAULT_SCHEDULE)
+        cfg = configured.get(dept) or {}
         out[dept] = DepartmentDelivery(
             department=dept,
             sources=tuple(cfg.get("sources") or by_dept.get(dept, ())),
             full_uid=bool(cfg.get("full_uid", False)),
-            schedule=cfg.get("schedule"),
+            schedule=cfg.get("schedule") or DEFAULT_SCHEDULE,
             description=cfg.get("description", ""),
             inclusion_rules=tuple(cfg.get("inclusion_rules") or ()),
         )
     return out
 
 
-def _sources_by_department(sources_dir: Path | None) -> dict[str, list[str]]:
-    """Person feeds per department, read straight from the YAML (cheap; no pydantic)."""
-    from ingest.registry import sources_dir as default_dir
-
-    found: dict[str, list[str]] = {}
-    for f in sorted(Path(sources_dir or default_dir()).glob("*.yaml")):
-        spec = yaml.safe_load(f.read_text()) or {}
-        if spec.get("kind") == "person" and spec.get("department") and spec.get("scheme"):
-            feed = spec.get("feed") or f.stem  # a table name below, as the registry demands
-            found.setdefault(spec["department"], []).append(
-                check_identifier(feed, f"{f}: feed name"))
-    return found
-
-
 def deliver(home: Home, department: str, run_date: dt.date | str,
             run_id: str | None = None, config: dict[str, DepartmentDelivery] | None = None,
-            gate: bool = True) -> list[Path]:
+            gate: bool = True, sources_dir: str | Path | None = None) -> list[Path]:
     """Write one department's delivery for ``run_date``; returns the manifest paths.
 
     ``gate``: first scan the warehouse and the home's files for raw UIDs
     (:func:`ingest.uid_scan.uid_gate`); a finding stops the delivery (``UidLeak``)."""
-    cfg = (config or load_config()).get(department)
+    config = config or load_config(sources_dir=sources_dir)
+    cfg = config.get(department)
     if cfg is None:
-        raise KeyError(f"department {department!r} is not in {CONFIG_PATH}")
+        raise KeyError(f"department {department!r} is neither in {CONFIG_PATH} nor named by "
+                       f"a feed; known: {', '.join(config)}")
     if gate:
         from ingest.uid_scan import uid_gate
 
@@ -156,8 +162,10 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
     return manifests
 
 
-def deliver_all(home: Home, run_date: dt.date | str, run_id: str | None = None) -> list[Path]:
-    config = load_config()
+def deliver_all(home: Home, run_date: dt.date | str, run_id: str | None = None,
+                sources_dir: str | Path | None = None) -> list[Path]:
+    """Every department's delivery (see ``load_config``)."""
+    config = load_config(sources_dir=sources_dir)
     from ingest.uid_scan import uid_gate
 
     uid_gate(home, "deliver")  # once for all departments

@@ -161,7 +161,9 @@ def _register_deliver(app: typer.Typer) -> None:
         home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
         run_date: str = typer.Option(None, help="delivery date YYYY-MM-DD (default today)"),
         department: str = typer.Option(
-            None, help="one department from warehouse/deliveries.yaml (default: all)"),
+            None, help="one department (default: all, from warehouse/deliveries.yaml and "
+                       "the feed registry)"),
+        sources: str = typer.Option(None, help="extra feed YAML folder (default $SRDH_SOURCES)"),
     ) -> None:
         """Write the departments' files: uid_seeding, duplicates, flags, inclusion_gaps.
 
@@ -174,5 +176,5 @@ def _register_deliver(app: typer.Typer) -> None:
 
         day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
         require(home, "deliver")
-        for manifest in pipeline.deliver(home, day, department=department):
+        for manifest in pipeline.deliver(home, day, department=department, sources_dir=sources):
             typer.echo(str(manifest))
