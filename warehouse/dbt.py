@@ -124,7 +124,7 @@ def _environ(values: dict[str, str]):
                 os.environ[k] = v
 
 
-def _release_duckdb() -> None:
+def release_duckdb() -> None:
     """Close the DuckDB instance dbt-duckdb caches per process, so the caller (or the next
     invocation, or a read-only reader in this process) can open the file afresh."""
     try:
@@ -166,7 +166,7 @@ def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
         try:
             res = dbtRunner().invoke(cli)
         finally:
-            _release_duckdb()
+            release_duckdb()
     summary: list[dict[str, Any]] = []
     result = res.result
     for r in getattr(result, "results", None) or []:

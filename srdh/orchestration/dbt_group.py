@@ -92,9 +92,9 @@ def _set_dbt_env(context: Any) -> None:
 def _release_warehouse(project_dir: str, **_: Any) -> None:
     """Cosmos callback after each dbt invocation: close the DuckDB file dbt-duckdb keeps open
     in this process (dbt runs in-process), so the next task can open the warehouse."""
-    from warehouse.dbt import _release_duckdb
+    from warehouse.dbt import release_duckdb
 
-    _release_duckdb()
+    release_duckdb()
 
 
 def dbt_task_group(group_id: str = "dbt", **kwargs: Any):
