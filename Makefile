@@ -14,6 +14,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RESIDENTS ?= 20000
 SEED ?= 42
 LANDING ?=
+# CI has 2 cores; each worker builds its own session fixtures, so more is not faster there
+TEST_WORKERS ?= 2
 
 .PHONY: help install install-pipeline install-bi install-browser up down test lint benchmark clean
 
@@ -43,8 +45,8 @@ down: ## stop Airflow and Superset started by `make up`
 	-$(UV) run --frozen srdh airflow stop
 	-dashboards/.venv/bin/python dashboards/manage.py stop
 
-test: install ## run the whole test suite
-	$(UV) run --frozen pytest
+test: install ## run the whole test suite (TEST_WORKERS=2 pytest-xdist workers; 0 for one process)
+	$(UV) run --frozen pytest -n $(TEST_WORKERS)
 
 lint: install-pipeline ## ruff over the Python code
 	$(UV) run --frozen ruff check .

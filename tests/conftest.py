@@ -189,3 +189,61 @@ def delta_matched_state(generated_small_state, tmp_path_factory):
             match(day)
     return {"home": home, "settings": settings, "snapshots": snaps, "held_back": held_back,
             "landing": landing}
+
+
+# --------------------------------------------------------------------------- pytest-xdist
+# `make test` runs the suite on two workers (`-n 2`; addopts: `--dist loadgroup
+# --no-loadscope-reorder`, so the order below is kept). A worker builds its
+# own session fixtures, so every test of one costly fixture family goes to one worker (the
+# fixture is built once), and tests using a module-scoped fixture stay with their module.
+# The rest are spread one by one. Groups start longest first (measured with --durations),
+# so the two workers finish together.
+FIXTURE_FAMILIES = {
+    "generated_state": "generated_state", "built_state": "generated_state",
+    "generated_small_state": "small_state", "jansamvad_home": "small_state",
+    "delta_matched_state": "small_state", "matching_toy": "matching_toy",
+}
+#: Groups (or modules, for ungrouped tests) by measured time, longest first (seconds from
+#: `--durations` on a loaded 2-core machine, 2026-12): the schedule is longest first, the
+#: rest in file order. Only the order depends on this; a stale list costs balance, not tests.
+LONGEST_FIRST = (
+    "small_state",          # ~470 s: Spark ~370, delta-matched state, Jan Samvad, review
+    "test_superset_stack",  # ~290 s
+    "test_dags_e2e",        # ~180 s
+    "test_dbt_lint",        # ~160 s (sqlfluff)
+    "test_dags_servers",    # ~145 s
+    "generated_state",      # ~140 s: `srdh run`, dbt departments, generator, contract
+    "test_dags_fault",      # ~90 s
+    "test_ingest_generated", "test_dags_preload", "test_dbt_models",  # ~30-40 s each
+)
+
+
+def _needs(item: pytest.Item) -> tuple[set[str], bool]:
+    """The fixture families an item uses, and whether it uses a module-scoped fixture."""
+    families = {FIXTURE_FAMILIES[f] for f in item.fixturenames if f in FIXTURE_FAMILIES}
+    info = getattr(item, "_fixtureinfo", None)
+    scoped = any((defs := info.name2fixturedefs.get(name)) and
+                 defs[-1].scope in ("module", "class", "package")
+                 for name in item.fixturenames) if info else False
+    return families, scoped
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    needs = {item.nodeid: _needs(item) for item in items}
+    # a module whose tests use a family joins it whole (its module fixtures are built once)
+    module_families: dict[str, set[str]] = {}
+    for item in items:
+        module_families.setdefault(item.module.__name__, set()).update(needs[item.nodeid][0])
+    module_group = {mod: min(fams) if fams else mod for mod, fams in module_families.items()}
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    order = {}
+    for item in items:
+        mod = item.module.__name__
+        marker = item.get_closest_marker("xdist_group")
+        group = marker.args[0] if marker and marker.args else None
+        if group is None and any(needs[item.nodeid]):
+            group = module_group[mod]
+            item.add_marker(pytest.mark.xdist_group(group))
+        order[item.nodeid] = rank.get(group or mod, len(rank))
+    # stable sort: the measured long groups first; the rest keep the file order
+    items.sort(key=lambda it: order[it.nodeid])
