@@ -46,7 +46,7 @@ down: ## stop Airflow and Superset started by `make up`
 	-dashboards/.venv/bin/python dashboards/manage.py stop
 
 test: install ## run the whole test suite (TEST_WORKERS=2 pytest-xdist workers; 0 for one process)
-	$(UV) run --frozen pytest -n $(TEST_WORKERS)
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lint: install-pipeline ## ruff over the Python code
 	$(UV) run --frozen ruff check .

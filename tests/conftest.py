@@ -192,7 +192,7 @@ def delta_matched_state(generated_small_state, tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- pytest-xdist
-# `make test` runs the suite on two workers (`-n 2`; addopts: `--dist loadgroup
+# `make test` runs the suite on two workers (`-n 2 --dist loadgroup
 # --no-loadscope-reorder`, so the order below is kept). A worker builds its
 # own session fixtures, so every test of one costly fixture family goes to one worker (the
 # fixture is built once), and tests using a module-scoped fixture stay with their module.
@@ -228,6 +228,7 @@ def _needs(item: pytest.Item) -> tuple[set[str], bool]:
     return families, scoped
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks into node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     needs = {item.nodeid: _needs(item) for item in items}
     # a module whose tests use a family joins it whole (its module fixtures are built once)
@@ -247,3 +248,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         order[item.nodeid] = rank.get(group or mod, len(rank))
     # stable sort: the measured long groups first; the rest keep the file order
     items.sort(key=lambda it: order[it.nodeid])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker, the group must be in the node id (how xdist's loadgroup
+    scheduler reads it); if a pytest upgrade loses it again (pytest-xdist#1386), stop
+    rather than build every session fixture twice."""
+    if not getattr(session.config.option, "loadgroup", False):  # set on xdist workers only
+        return
+    lost = [it.nodeid for it in session.items
+            if it.get_closest_marker("xdist_group") and "@" not in it.nodeid]
+    if lost:
+        raise pytest.UsageError(f"xdist_group marks not in node ids ({lost[0]}...): this "
+                                "pytest breaks pytest-xdist --dist loadgroup; see pyproject")
