@@ -136,6 +136,8 @@ class Source(BaseModel):
     @field_validator("fields", mode="before")
     @classmethod
     def _fields(cls, v):
+        if not isinstance(v or {}, dict):  # a ValueError, so load_source names the file
+            raise ValueError("`fields` must map each field name to its spec")
         out = {}
         for name, spec in (v or {}).items():
             check_identifier(name, "field name")  # it becomes a column of raw/std

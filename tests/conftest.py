@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 
+# On a pytest-xdist worker `__main__` is execnet's bootstrap, with no __file__ or __spec__;
+# pyspark.sql.connect (imported by Great Expectations) then takes the process for a doctest
+# run and calls sys.exit(0). A file name tells it otherwise.
+if not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
+
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
