@@ -65,7 +65,9 @@ def boundary(tmp_path_factory):
     from warehouse.publish import publish_serving_copy
 
     root = tmp_path_factory.mktemp("uid_boundary")
-    home = Home.at(root / "home")
+    from home_helpers import ensure_key
+
+    home = Home.at(ensure_key(root / "home"))
     lines: list[str] = []
     run = ingest(_landing(root), home, echo=lines.append)
     build(home, select=["stg_std__uid_kyr", "stg_std__food_pds", "stg_raw__jansamvad_calls",
