@@ -63,6 +63,16 @@ class DbtResult:
                 for layer, c in sorted(layers.items())]
 
 
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def _layer(fqn) -> str:
+    """staging / intermediate / marts: a model's folder, or a test's (tests on seeds and
+    singular tests are 'other')."""
+    parts = list(fqn or [])
+    return parts[1] if len(parts) > 2 and parts[1] in LAYERS else "other"
+
+
 def _declared_std_tables() -> set[str]:
     """std tables declared as dbt sources (models/staging/_sources.yml)."""
     import yaml
@@ -175,8 +185,7 @@ def run_dbt(home: str | os.PathLike[str] | Home | None, args: list[str],
             "name": getattr(node, "name", None),
             "unique_id": getattr(node, "unique_id", None),
             "resource_type": str(getattr(node, "resource_type", "")),
-            # staging / intermediate / marts (the models' folder; tests: their model's)
-            "layer": (list(getattr(node, "fqn", None) or []) + ["", ""])[1],
+            "layer": _layer(getattr(node, "fqn", None)),
             "status": str(getattr(r, "status", "")).lower().split(".")[-1],
             "seconds": round(float(getattr(r, "execution_time", 0) or 0), 3),
             "message": getattr(r, "message", None),

@@ -126,7 +126,12 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
     schema = load_schema()
     try:
         model_version = _model_version(con)
+        have = {t for (t,) in con.execute("select table_name from information_schema.tables "
+                                          "where table_schema = 'std'").fetchall()}
         for source in cfg.sources:
+            if source not in have:  # nothing of this feed loaded yet (e.g. its batch refused)
+                log.warning("deliver %s: no %s loaded yet, no files for it", department, source)
+                continue
             folder = home.deliveries / source / day
             tables = {
                 "uid_seeding": _uid_seeding(con, home, source, cfg.full_uid, folder),
@@ -182,13 +187,19 @@ def _query(con, sql: str, params: list[Any] | None = None) -> pa.Table:
 
 
 def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path) -> pa.Table:
+    kyr_last4 = ("select distinct source_record_id as uid_token, uid_last4 "
+                 "from std.uid_kyr_history" if con.execute(
+                     "select count(*) from information_schema.tables where table_schema = "
+                     "'std' and table_name = 'uid_kyr_history'").fetchone()[0] else
+                 "select null::varchar as uid_token, null::varchar as uid_last4 where false")
     table = _query(con, f"""
         select s.source_record_id, d.name_raw as name, d.relative_name_std as relative,
                d.village_std as village, s.uid_token, k.uid_last4,
                round(s.match_probability, {PROBABILITY_DECIMALS}) as match_probability,
                s.match_status, s.reason, s.resident_id
         from matching.seeding s
-        left join (select distinct source_record_id as uid_token, uid_last4 from std.uid_kyr) k
+        -- the history holds every KYR version, deactivated residents (the dead) too
+        left join ({kyr_last4}) k
           on k.uid_token = s.uid_token
         left join (select distinct on (source_record_id) source_record_id, name_raw,
                           relative_name_std, village_std
