@@ -190,7 +190,7 @@ def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path) -> 
     kyr_last4 = ("select distinct source_record_id as uid_token, uid_last4 "
                  "from std.uid_kyr_history" if con.execute(
                      "select count(*) from information_schema.tables where table_schema = "
-                     "'std' and table_name = 'uid_kyr_history'").fetchone()[0] else
+                     "'std' and table_name = 'uid_kyr_history'").fetchall()[0][0] else
                  "select null::varchar as uid_token, null::varchar as uid_last4 where false")
     table = _query(con, f"""
         select s.source_record_id, d.name_raw as name, d.relative_name_std as relative,

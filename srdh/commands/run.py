@@ -110,7 +110,7 @@ def nothing_new(h, ingested) -> bool:
     con = duckdb.connect(str(h.warehouse), read_only=True)
     try:
         latest = con.execute("SELECT max(imported_at) FROM matching.review_decisions"
-                             ).fetchone()[0]
+                             ).fetchall()[0][0]
     except duckdb.Error:  # no decisions table yet: nothing imported
         latest = None
     finally:
