@@ -49,6 +49,10 @@ joined as (
         scheme_records.source_record_id,
         scheme_records.batch_id,
         coalesce(batches.batch_date, scheme_records.batch_date) as batch_date,
+        -- the month the list was paid for: the batch's month, else the reference date's
+        date_trunc(
+            'month', coalesce(batches.batch_date, scheme_records.batch_date, {{ as_of_date() }})
+        )::date as payment_period_start,
         coalesce(scheme_records.scheme_code, 'UNKNOWN') as scheme_code,
         coalesce(exact.scheme_name, fallback.scheme_name) as scheme_name,
         coalesce(exact.department, fallback.department, scheme_records.department) as department,

@@ -75,8 +75,7 @@ base as (
         enrolments.household_id,
         enrolments.is_active,
         enrolments.batch_date,
-        date_trunc('month', coalesce(enrolments.batch_date, {{ as_of_date() }}))::date
-            as payment_period_start,
+        enrolments.payment_period_start,
         coalesce(seeding.match_status, 'unmatched') as match_status,
         seeding.seeded_uid_token,
         coalesce(residents.has_kyr, false) as resident_has_kyr,

@@ -60,8 +60,6 @@ joined as (
         enrolments.*,
         coalesce(enrolments.district_std, residents.district_std, 'UNRESOLVED') as district,
         coalesce(enrolments.block_std, residents.block_std, 'UNRESOLVED') as block,
-        date_trunc('month', coalesce(enrolments.batch_date, {{ as_of_date() }}))::date
-            as payment_period_start,
         coalesce(seeding.match_status, 'unmatched') as match_status,
         seeding.match_reason,
         seeding.match_probability,
