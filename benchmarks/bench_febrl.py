@@ -44,7 +44,9 @@ def _srdh(*args: str, home: Path) -> subprocess.CompletedProcess:
 def _quarantined(home: Path) -> dict[str, int]:
     import duckdb
 
-    con = duckdb.connect(str(home / "warehouse" / "srdh.duckdb"), read_only=True)
+    from srdh.paths import Home
+
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
     try:
         rows = con.execute("SELECT feed, sum(rows_quarantined) FROM meta.batches "
                            "GROUP BY feed ORDER BY feed").fetchall()

@@ -134,7 +134,8 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
                 continue
             folder = home.deliveries / source / day
             tables = {
-                "uid_seeding": _uid_seeding(con, home, source, cfg.full_uid, folder),
+                "uid_seeding": _uid_seeding(con, home, source, cfg.full_uid, folder,
+                                            kyr_history="uid_kyr_history" in have),
                 "duplicates": _query(con, """
                     select source_record_id, duplicate_group, resident_id
                     from matching.duplicates where source = ?
@@ -186,11 +187,12 @@ def _query(con, sql: str, params: list[Any] | None = None) -> pa.Table:
     return con.sql(sql, params=params or []).to_arrow_table()
 
 
-def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path) -> pa.Table:
+def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path,
+                 kyr_history: bool = True) -> pa.Table:
+    # the KYR history holds every version, deactivated residents (the dead) too; no KYR
+    # loaded yet (de-duplication only): no last 4 digits to show
     kyr_last4 = ("select distinct source_record_id as uid_token, uid_last4 "
-                 "from std.uid_kyr_history" if con.execute(
-                     "select count(*) from information_schema.tables where table_schema = "
-                     "'std' and table_name = 'uid_kyr_history'").fetchall()[0][0] else
+                 "from std.uid_kyr_history" if kyr_history else
                  "select null::varchar as uid_token, null::varchar as uid_last4 where false")
     table = _query(con, f"""
         select s.source_record_id, d.name_raw as name, d.relative_name_std as relative,
@@ -198,7 +200,6 @@ def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path) -> 
                round(s.match_probability, {PROBABILITY_DECIMALS}) as match_probability,
                s.match_status, s.reason, s.resident_id
         from matching.seeding s
-        -- the history holds every KYR version, deactivated residents (the dead) too
         left join ({kyr_last4}) k
           on k.uid_token = s.uid_token
         left join (select distinct on (source_record_id) source_record_id, name_raw,

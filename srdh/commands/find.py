@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from srdh.commands import cell
+
 
 def register(app: typer.Typer) -> None:
     @app.command("find")
@@ -34,14 +36,11 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"  {'resident_id':<20} {'name':<28} {'sex':<3} {'age':>4} "
                    f"{'village':<20} {'household':<22} {'uid':<15} schemes")
         for r in rows:
-            typer.echo(f"  {r['resident_id']:<20} {_t(r['name_std'])[:28]:<28} "
-                       f"{_t(r['gender']):<3} {_t(r['age_years']):>4} "
-                       f"{_t(r['village'])[:20]:<20} {_t(r['household_id'])[:22]:<22} "
-                       f"{_t(r['uid_masked']):<15} {_t(r['active_enrolments'])}")
+            typer.echo(f"  {r['resident_id']:<20} {cell(r['name_std'])[:28]:<28} "
+                       f"{cell(r['gender']):<3} {cell(r['age_years']):>4} "
+                       f"{cell(r['village'])[:20]:<20} {cell(r['household_id'])[:22]:<22} "
+                       f"{cell(r['uid_masked']):<15} {cell(r['active_enrolments'])}")
         first = rows[0]
         typer.echo(f"next: srdh resident {first['resident_id']}"
                    + (f"   srdh card {first['household_id']}" if first["household_id"] else ""))
 
-
-def _t(x) -> str:
-    return "-" if x is None or x != x else str(x)  # x != x: NaN

@@ -6,6 +6,8 @@ import json
 
 import typer
 
+from srdh.commands import cell
+
 SHOWN = ("name_std", "gender", "birth_year", "district_std", "village_code", "uid_last4")
 
 
@@ -42,7 +44,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{resident_id} is now {view['resident_id']}")
         typer.echo(f"resident {view['resident_id']}: {len(view['records'])} record(s)")
         for r in view["records"]:
-            vals = " | ".join(_text(r.get(f"{c}_l")) for c in SHOWN)
+            vals = " | ".join(cell(r.get(f"{c}_l")) for c in SHOWN)
             status = ("  deactivated by UIDAI" if r.get("kyr_status") == "deactivated" else ""
                       ) if r["source_l"] == "uid_kyr" else (
                 f"  {r.get('match_status')} ({r.get('reason')}), "
@@ -51,9 +53,6 @@ def register(app: typer.Typer) -> None:
             if r.get("evidence"):
                 typer.echo(f"    evidence vs KYR {r['record_r']}: {r['evidence']}")
 
-
-def _text(x) -> str:
-    return "-" if x is None or x != x else str(x)  # x != x: NaN
 
 
 def _num(x) -> str:
