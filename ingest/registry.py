@@ -8,6 +8,7 @@ holds a UID (to be vaulted), and which fields feed the person-record standardisa
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from srdh.identifiers import check_identifier
 
 DEFAULT_SOURCES_DIR = Path(__file__).parent / "sources"
+log = logging.getLogger(__name__)
 
 FieldType = Literal["text", "int", "float", "date", "datetime", "code", "uid", "photo"]
 
@@ -264,12 +266,113 @@ def load_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Sourc
     return reg
 
 
-def department_sources(path: str | os.PathLike[str] | None = None) -> dict[str, list[str]]:
-    """Department -> its scheme feeds (``kind: person`` with a ``department`` and a
-    ``scheme``), from the built-in feeds plus ``$SRDH_SOURCES`` or ``path``, in feed order.
-    The one answer to "what does a department send us", for deliveries and the rest."""
-    out: dict[str, list[str]] = {}
-    for name, src in sorted(load_registry(path).items()):
-        if src.kind == "person" and src.department and src.scheme is not None:
-            out.setdefault(src.department, []).append(name)
-    return out
+#: Feeds with a role of their own in the register (seeded against, or marking deaths),
+#: never a department's beneficiary list even though they are person feeds.
+KYR_FEED = "uid_kyr"
+DEATHS_FEED = "crs_death"
+#: The delivery settings file (``$SRDH_DELIVERIES_CONFIG`` overrides): only departments
+#: that want something other than :class:`DeliverySettings`' defaults need an entry.
+DELIVERIES_PATH = Path(__file__).resolve().parents[1] / "warehouse" / "deliveries.yaml"
+#: A department without an entry in the deliveries file: weekly, Mondays 06:00 IST.
+WEEKLY = "30 0 * * 1"
+
+
+class DeliverySettings(BaseModel):
+    """What a department receives back. The defaults are the safe ones: a weekly delivery
+    with masked UIDs and no inclusion rules; full UIDs are a deliberate ``full_uid: true``
+    in the deliveries file, never a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str = ""
+    schedule: str = WEEKLY  # cron, UTC (IST = UTC+5:30), for the Airflow deliveries DAG
+    full_uid: bool = False
+    inclusion_rules: tuple[str, ...] = ()
+    sources: tuple[str, ...] | None = None  # None: the department's feeds in the registry
+
+
+class Department(BaseModel):
+    """A department as the catalogue knows it: its beneficiary feeds and its deliveries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # the code in the marts (FOOD, SOCIAL_WELFARE, ...)
+    feeds: tuple[str, ...]
+    delivery: DeliverySettings
+    configured: bool  # has an entry in the deliveries file (else the defaults)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The feeds delivered to: the deliveries file's ``sources`` or the registry's."""
+        return self.delivery.sources if self.delivery.sources is not None else self.feeds
+
+
+class Catalogue:
+    """The one answer to "which feeds are there, and what is each for": built-in feeds
+    plus ``$SRDH_SOURCES`` (or ``path``), read once. Ingest, matching, dbt, deliveries and
+    the DAGs all ask it; none reads a feed YAML itself."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None,
+                 feeds: dict[str, Source] | None = None):
+        self.feeds: dict[str, Source] = dict(sorted((feeds if feeds is not None
+                                                     else load_registry(path)).items()))
+
+    def person_feeds(self) -> list[str]:
+        """Every feed of person records (``kind: person``): KYR, departments, deaths."""
+        return [n for n, s in self.feeds.items() if s.kind == "person"]
+
+    def department_feeds(self) -> list[str]:
+        """Departments' beneficiary lists: person feeds with a ``department`` other than
+        KYR and CRS deaths, by feed name. Matching links them to KYR, dbt stages them,
+        deliveries go back to their departments."""
+        return [n for n, s in self.feeds.items() if s.kind == "person" and s.department
+                and n not in (KYR_FEED, DEATHS_FEED)]
+
+    def department_sources(self) -> dict[str, list[str]]:
+        """Department -> its beneficiary feeds."""
+        out: dict[str, list[str]] = {}
+        for name in self.department_feeds():
+            out.setdefault(str(self.feeds[name].department), []).append(name)
+        return out
+
+    def departments(self, deliveries: str | os.PathLike[str] | None = None
+                    ) -> dict[str, Department]:
+        """Every department that receives files: those the feeds name, with the settings
+        of the deliveries file (``warehouse/deliveries.yaml``, ``$SRDH_DELIVERIES_CONFIG``
+        or ``deliveries``) or the defaults, plus any the file lists with its own sources.
+        A department with no entry gets the defaults and a warning."""
+        path = Path(deliveries or os.environ.get("SRDH_DELIVERIES_CONFIG") or DELIVERIES_PATH)
+        configured = _load_deliveries(path)
+        by_dept = self.department_sources()
+        out: dict[str, Department] = {}
+        for dept in [*configured, *sorted(set(by_dept) - set(configured))]:
+            if dept not in configured:
+                log.warning("department %s (feeds %s) has no entry in %s: delivering weekly "
+                            "(%s) with masked UIDs; add one to change that", dept,
+                            ", ".join(by_dept[dept]), path, WEEKLY)
+            out[dept] = Department(name=dept, feeds=tuple(by_dept.get(dept, ())),
+                                   delivery=configured.get(dept) or DeliverySettings(),
+                                   configured=dept in configured)
+        return out
+
+
+def _load_deliveries(path: Path) -> dict[str, DeliverySettings]:
+    """The deliveries file: department -> its settings (a ConfigError naming the file)."""
+    from pydantic import ValidationError
+
+    from srdh.errors import ConfigError
+
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {str(d): DeliverySettings.model_validate(cfg or {})
+                for d, cfg in (raw.get("departments") or {}).items()}
+    except (yaml.YAMLError, ValidationError, AttributeError) as exc:
+        raise ConfigError(f"{path}: {str(exc).splitlines()[0]}",
+                          "fix the file (its header comment lists the keys)") from None
+
+
+def catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
+    """The feed catalogue: built-in feeds plus ``$SRDH_SOURCES`` or ``path``."""
+    return Catalogue(path)

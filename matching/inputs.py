@@ -14,11 +14,12 @@ from pathlib import Path
 
 import duckdb
 
-from matching.settings import REGISTRY_DIR, MatchSettings
+from ingest.registry import KYR_FEED, catalogue
+from matching.settings import MatchSettings
 
 log = logging.getLogger(__name__)
 
-KYR = "uid_kyr"
+KYR = KYR_FEED  # the catalogue names the feed departments are seeded against
 DEACTIVATED = "kyr_deactivated"  # workspace table: KYR rows UIDAI deactivated (load_feed)
 WH = "wh"  # catalog alias of the attached warehouse
 
@@ -102,40 +103,24 @@ def std_feeds(con: duckdb.DuckDBPyConnection, catalog: str = WH) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _registry_departments(registry_dir: Path) -> list[str] | None:
-    """Person feeds configured with a department in the ingest's feed registry."""
-    try:
-        from ingest.registry import load_registry
-
-        reg = load_registry(registry_dir if registry_dir != REGISTRY_DIR else None)
-    except Exception as exc:  # registry missing or broken: caller falls back to config
-        log.warning("feed registry not readable (%s); using fallback_departments", exc)
-        return None
-    found = [s.feed for s in reg.values()
-             if getattr(s, "kind", None) == "person" and getattr(s, "department", None)
-             and s.feed != KYR]
-    return found or None
-
-
 def department_feeds(con: duckdb.DuckDBPyConnection, settings: MatchSettings,
-                     registry_dir: Path = REGISTRY_DIR, catalog: str = WH) -> list[str]:
-    """Departmental person feeds that have a ``std`` table, from the feed registry."""
+                     catalog: str = WH) -> list[str]:
+    """Departmental person feeds that have a ``std`` table: ``settings.departments`` when
+    set, else the feed catalogue's (built-in feeds plus ``$SRDH_SOURCES``). A broken feed
+    YAML stops here with its one-line error, as it stopped the ingest."""
     available = std_feeds(con, catalog)
-    if settings.departments is not None:
-        names = list(settings.departments)
-    else:
-        reg = _registry_departments(registry_dir)
-        names = reg if reg is not None else list(settings.fallback_departments)
+    names = (list(settings.departments) if settings.departments is not None
+             else catalogue().department_feeds())
     extra = set(settings.extra_linked_feeds) | {KYR}
     return [n for n in dict.fromkeys(names) if n in available and n not in extra
             and _is_person_table(con, n, catalog)]
 
 
 def linked_feeds(con: duckdb.DuckDBPyConnection, settings: MatchSettings,
-                 registry_dir: Path = REGISTRY_DIR, catalog: str = WH) -> list[str]:
+                 catalog: str = WH) -> list[str]:
     """Every feed seeded against KYR: departments plus e.g. ``crs_death``."""
     available = std_feeds(con, catalog)
-    feeds = department_feeds(con, settings, registry_dir, catalog)
+    feeds = department_feeds(con, settings, catalog)
     feeds += [f for f in settings.extra_linked_feeds if f in available and f not in feeds]
     return feeds
 

@@ -1,22 +1,27 @@
-"""Typed matching settings, read from ``matching/config.yaml``.
+"""Typed matching settings: the one home of every matching default.
 
-Everything tunable about matching lives in that YAML file: the backend, the two
-thresholds per source, the dedupe threshold and the training / prediction knobs.
+The dataclasses below hold each default once. ``matching/config.yaml`` (or
+``srdh match --config FILE``) only overrides them: the loader fills in nothing of its own,
+and a test keeps the YAML from restating a default.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONFIG_PATH = PACKAGE_DIR / "config.yaml"
 MODELS_DIR = PACKAGE_DIR / "models"
-REPO_ROOT = PACKAGE_DIR.parent
-REGISTRY_DIR = REPO_ROOT / "ingest" / "sources"
 
 STATUSES = ("seeded", "review", "unmatched")
+
+
+#: Per-source overrides of the thresholds that ship with SRDH (a YAML ``sources:`` entry
+#: adds to them, key by key). A death record stops a payment: a wrong seed marks a living
+#: person dead, so deaths are seeded only where the expected precision is higher.
+SOURCE_OVERRIDES: dict[str, dict[str, float]] = {"crs_death": {"target_precision": 0.999}}
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,8 @@ class SourceThresholds:
     null_weight: float = 12.0
     # log2 prior penalty on a KYR candidate that another record of the same source
     # claims more strongly (KYR lists a person once, a department mostly once too:
-    # about log2 of the source's duplicate rate); 0 turns it off. See seed.provisional
-    claimed_weight: float = 0.0
+    # about log2 of a 3% duplicate rate); 0 turns it off. See seed.provisional
+    claimed_weight: float = -5.0
     # expected precision of the seeded records when seed_threshold is None (auto)
     target_precision: float = 0.995
 
@@ -60,27 +65,33 @@ class SourceThresholds:
 class TrainingSettings:
     u_max_pairs: float = 1e6
     em_max_pairs: float = 2e5
-    expected_match_rate: float = 0.95
-    expected_duplicate_rate: float = 0.03
+    expected_match_rate: float = 0.95  # share of source records expected in KYR (lambda)
+    expected_duplicate_rate: float = 0.03  # share of records with a duplicate (dedupe lambda)
     em_max_iterations: float = 25  # per EM session (Splink's default)
 
 
 @dataclass(frozen=True)
 class PredictionSettings:
-    min_keep_probability: float = 0.01
+    min_keep_probability: float = 0.01  # pairs below this are not kept
     min_keep_weight: float = 0.0   # pairs with log2 Bayes factor below this are dropped
-    chunks: int = 1
-    duckdb_threads: int | None = None
-    duckdb_memory_limit: str | None = None
+    chunks: int = 1  # >1 splits prediction into n x n chunks (memory lever)
+    duckdb_threads: int | None = None  # None = DuckDB default (one per core)
+    # DuckDB spills past this (8 GB target for the whole run); None = DuckDB's default
+    duckdb_memory_limit: str | None = "5GB"
     # where DuckDB spills past the memory limit; None = <warehouse folder>/matching_tmp
     duckdb_temp_directory: str | None = None
 
 
 @dataclass(frozen=True)
 class DedupeSettings:
-    threshold: float = 0.99
-    include_feeds: str = "departments"
-    conflict_pair_threshold: float = 0.5
+    threshold: float = 0.99  # pairwise probability to join two source records
+    # departments | all_linked (crs_death duplicates too)
+    include_feeds: str = "all_linked"
+    # two records of one source that best-match the same KYR resident keep the UID
+    # together if their own pairwise probability reaches this (else: uid_conflict).
+    # 0 = any scored pair that is not two people for certain (same card, birth years
+    # apart): the seeding posterior already priced the second record in (claimed_weight)
+    conflict_pair_threshold: float = 0.0
     # log2 prior odds that two departmental records are one person (fixed, size-free)
     prior_weight: float = -14.0
     # same source + same household_ref (ration card / job card) = two people
@@ -108,16 +119,15 @@ class MatchSettings:
     backend: str = "duckdb"
     random_seed: int = 42
     defaults: SourceThresholds = field(default_factory=SourceThresholds)
-    sources: dict[str, SourceThresholds] = field(default_factory=dict)
+    # per-source overrides of ``defaults`` (SOURCE_OVERRIDES, then the YAML's ``sources``)
+    sources: dict[str, SourceThresholds] = field(
+        default_factory=lambda: _sources({}, SourceThresholds()))
     extra_linked_feeds: tuple[str, ...] = ("crs_death",)
     # link against deactivated KYR residents too (UIDAI deactivates the dead): a death
     # record, or a dead pensioner still paid, then finds its own UID instead of a
     # relative's (matching/README.md, "KYR: active and deactivated")
     kyr_include_deactivated: bool = True
-    departments: tuple[str, ...] | None = None  # None: from the feed registry
-    fallback_departments: tuple[str, ...] = (
-        "food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship",
-    )
+    departments: tuple[str, ...] | None = None  # None: the feed catalogue's department feeds
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     prediction: PredictionSettings = field(default_factory=PredictionSettings)
@@ -137,18 +147,49 @@ class MatchSettings:
             raise ValueError(f"backend must be 'duckdb' or 'spark', not {self.backend!r}")
 
 
-def _thresholds(raw: dict[str, Any] | None, base: SourceThresholds) -> SourceThresholds:
-    raw = raw or {}
-    unknown = set(raw) - {"seed_threshold", "review_threshold", "min_margin_weight",
-                          "null_weight", "claimed_weight", "target_precision"}
+def _value(kind: str, v: Any, where: str) -> Any:
+    """A YAML value as the field's annotated type (``float | None``, ``tuple[str, ...]``)."""
+    if v is None and ("None" in kind or where.endswith("seed_threshold")):
+        return None
+    if where.endswith("seed_threshold") and str(v).lower() == "auto":
+        return None
+    base = kind.split("|")[0].strip()
+    if base.startswith("tuple"):
+        return tuple(str(x) for x in (v or ()))
+    if base.startswith("dict"):
+        return {str(k): str(x) for k, x in (v or {}).items()}
+    if base == "bool" and not isinstance(v, bool):
+        raise ValueError(f"{where}: true or false, not {v!r}")
+    return {"float": float, "int": int, "str": str, "bool": bool}.get(base, lambda x: x)(v)
+
+
+def _apply(base: Any, raw: Any, where: str) -> Any:
+    """``base`` (a settings dataclass, holding the defaults) with the keys of ``raw``
+    replaced; an unknown key is an error naming it and the known ones."""
+    if not isinstance(raw or {}, dict):
+        raise ValueError(f"{where or 'the file'} must map keys to values")
+    kinds = {f.name: str(f.type) for f in fields(base)}
+    unknown = sorted(set(raw or {}) - set(kinds))
     if unknown:
-        raise ValueError(f"unknown threshold keys: {sorted(unknown)}")
-    return replace(base, **{k: None if (k == "seed_threshold" and str(v).lower() == "auto")
-                            else float(v) for k, v in raw.items()})
+        raise ValueError(f"unknown key(s) {', '.join(unknown)} in {where or 'the file'}; "
+                         f"known: {', '.join(sorted(kinds))}")
+    return replace(base, **{k: _value(kinds[k], v, f"{where}.{k}".lstrip("."))
+                            for k, v in (raw or {}).items()})
+
+
+def _sources(raw: dict[str, Any], defaults: SourceThresholds) -> dict[str, SourceThresholds]:
+    """Per-source thresholds: ``defaults`` with SOURCE_OVERRIDES, then ``raw``, applied."""
+    names = dict.fromkeys([*SOURCE_OVERRIDES, *(raw or {})])
+    return {n: _apply(defaults, {**SOURCE_OVERRIDES.get(n, {}), **((raw or {}).get(n) or {})},
+                      f"sources.{n}") for n in names}
+
+
+#: Sections of the YAML that are settings dataclasses of their own
+SECTIONS = ("defaults", "dedupe", "training", "prediction", "spark")
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSettings:
-    """Read the YAML config (default ``matching/config.yaml``) into ``MatchSettings``."""
+    """``MatchSettings`` with the YAML config's overrides (default ``matching/config.yaml``)."""
     import yaml
 
     from srdh.errors import ConfigError
@@ -159,63 +200,16 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
                           "pass --config FILE, or leave it out for matching/config.yaml")
     try:
         raw: dict[str, Any] = (yaml.safe_load(p.read_text()) if p.exists() else {}) or {}
-        unknown = sorted(set(raw) - TOP_KEYS)
-        if unknown:
-            raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: "
-                             f"{', '.join(sorted(TOP_KEYS))}")
         settings = _build(raw)
-    except (ValueError, TypeError, yaml.YAMLError) as exc:
+    except (ValueError, TypeError, AttributeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{p}: {str(exc).splitlines()[0]}",
                           "fix the file (matching/README.md)") from None
     return replace(settings, **overrides) if overrides else settings
 
 
-TOP_KEYS = {"backend", "random_seed", "defaults", "sources", "extra_linked_feeds",
-            "kyr_include_deactivated", "departments", "fallback_departments", "dedupe",
-            "training", "prediction", "spark"}
-
-
 def _build(raw: dict[str, Any]) -> MatchSettings:
-    defaults = _thresholds(raw.get("defaults"), SourceThresholds())
-    sources = {
-        name: _thresholds(v, defaults) for name, v in (raw.get("sources") or {}).items()
-    }
-    tr = raw.get("training") or {}
-    pr = raw.get("prediction") or {}
-    dd = raw.get("dedupe") or {}
-    sp = raw.get("spark") or {}
-    return MatchSettings(
-        backend=str(raw.get("backend", "duckdb")),
-        random_seed=int(raw.get("random_seed", 42)),
-        defaults=defaults,
-        sources=sources,
-        extra_linked_feeds=tuple(raw.get("extra_linked_feeds", ["crs_death"])),
-        kyr_include_deactivated=bool(raw.get("kyr_include_deactivated", True)),
-        departments=tuple(raw["departments"]) if raw.get("departments") else None,
-        fallback_departments=tuple(
-            raw.get("fallback_departments", MatchSettings.fallback_departments)
-        ),
-        dedupe=DedupeSettings(
-            threshold=float(dd.get("threshold", 0.99)),
-            include_feeds=str(dd.get("include_feeds", "departments")),
-            conflict_pair_threshold=float(dd.get("conflict_pair_threshold", 0.5)),
-            prior_weight=float(dd.get("prior_weight", -14.0)),
-            household_veto=bool(dd.get("household_veto", True)),
-            max_birth_year_gap=int(dd.get("max_birth_year_gap", 4)),
-        ),
-        training=TrainingSettings(**{k: float(v) for k, v in tr.items()}),
-        prediction=PredictionSettings(
-            min_keep_probability=float(pr.get("min_keep_probability", 0.01)),
-            min_keep_weight=float(pr.get("min_keep_weight", 0.0)),
-            chunks=int(pr.get("chunks", 1) or 1),
-            duckdb_threads=pr.get("duckdb_threads"),
-            duckdb_memory_limit=pr.get("duckdb_memory_limit"),
-            duckdb_temp_directory=pr.get("duckdb_temp_directory"),
-        ),
-        spark=SparkSettings(
-            master=str(sp.get("master", SparkSettings.master)),
-            exchange_dir=sp.get("exchange_dir"),
-            checkpoint_dir=sp.get("checkpoint_dir"),
-            conf={str(k): str(v) for k, v in (sp.get("conf") or {}).items()},
-        ),
-    )
+    base = MatchSettings()
+    top = {k: v for k, v in raw.items() if k not in (*SECTIONS, "sources")}
+    settings = _apply(base, top, "")
+    parts = {name: _apply(getattr(base, name), raw.get(name), name) for name in SECTIONS}
+    return replace(settings, **parts, sources=_sources(raw.get("sources"), parts["defaults"]))

@@ -13,7 +13,7 @@ from matching import seed
 from matching.settings import SourceThresholds
 
 TH = SourceThresholds(seed_threshold=0.99, review_threshold=0.5, min_margin_weight=3.0,
-                      null_weight=10.0)
+                      null_weight=10.0, claimed_weight=0.0)
 
 
 def _con(records, pairs, clusters=None):
@@ -55,7 +55,8 @@ def test_thresholds_map_to_statuses():
 def test_threshold_changes_status():
     pairs = [("a", "T1", 17.0, 0.0)]  # p = 0.9922
     assert _run(_con(["a"], pairs)).loc["a", "match_status"] == "seeded"
-    strict = SourceThresholds(seed_threshold=0.999, review_threshold=0.5, null_weight=10.0)
+    strict = SourceThresholds(seed_threshold=0.999, review_threshold=0.5, null_weight=10.0,
+                              claimed_weight=0.0)
     assert _run(_con(["a"], pairs), strict).loc["a", "match_status"] == "review"
 
 
@@ -95,7 +96,7 @@ def test_duplicates_of_one_person_may_share_a_uid():
 def test_posterior_counts_every_candidate():
     # two near-equal candidates: neither is THE match with confidence
     df = _run(_con(["a"], [("a", "T1", 20.0, 0.0), ("a", "T2", 19.5, 0.0)]),
-              SourceThresholds(0.99, 0.5, 0.0, 10.0))
+              SourceThresholds(0.99, 0.5, 0.0, 10.0, 0.0))
     assert df.loc["a", "match_status"] == "review"
     assert abs(df.loc["a", "match_probability"] - 1 / (1 + 2 ** -0.5 + 2 ** -10)) < 1e-9
 
@@ -104,7 +105,7 @@ def test_runner_up_claimed_by_another_record_is_explained_away():
     # same-named father (a) and son (b): b's record is clearly T2, so T2 is not a
     # competitor for a
     pairs = [("a", "T1", 20.0, 0.0), ("a", "T2", 19.5, 0.0), ("b", "T2", 25.0, 0.0)]
-    df = _run(_con(["a", "b"], pairs), SourceThresholds(0.99, 0.5, 0.0, 10.0))
+    df = _run(_con(["a", "b"], pairs), SourceThresholds(0.99, 0.5, 0.0, 10.0, 0.0))
     assert df.loc["a", "match_status"] == "seeded" and df.loc["a", "uid_token"] == "T1"
     assert df.loc["b", "match_status"] == "seeded" and df.loc["b", "uid_token"] == "T2"
 
@@ -114,7 +115,7 @@ def test_candidate_claimed_more_strongly_by_another_record_costs_claimed_weight(
     # scores T1 a little above her own T2. With the claimed-weight prior (T1 is already
     # listed in this source) b goes to T2; without it b takes a's UID.
     pairs = [("a", "T1", 39.0, 0.0), ("b", "T1", 22.7, 0.0), ("b", "T2", 21.0, 0.0)]
-    off = _run(_con(["a", "b"], pairs), SourceThresholds(0.9, 0.2, 0.0, 12.0))
+    off = _run(_con(["a", "b"], pairs), SourceThresholds(0.9, 0.2, 0.0, 12.0, 0.0))
     assert off.loc["b", "candidate_uid_token"] == "T1"
     on = _run(_con(["a", "b"], pairs), SourceThresholds(0.9, 0.2, 0.0, 12.0, -5.0))
     assert on.loc["a", "uid_token"] == "T1" and on.loc["a", "match_status"] == "seeded"

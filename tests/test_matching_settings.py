@@ -81,3 +81,52 @@ def test_spark_block_and_cli_backend_options(tmp_path):
 
     with pytest.raises(typer.BadParameter, match="duckdb or spark"):
         _settings(None, "sparkk")
+
+
+def _leaves(raw, path=()):
+    """(key path, value) of every setting in a config mapping (sources.<feed>.<key> too)."""
+    if isinstance(raw, dict) and raw and (len(path) < 2 or path[:1] == ("sources",)
+                                          and len(path) == 2):
+        for k, v in raw.items():
+            yield from _leaves(v, (*path, k))
+    else:
+        yield path, raw
+
+
+def test_every_default_lives_once_in_the_typed_settings(tmp_path):
+    """The dataclasses hold every default; the loader adds none of its own, and the
+    repository's config.yaml (and SOURCE_OVERRIDES) only ever change one."""
+    from dataclasses import replace
+
+    import yaml
+
+    from matching.settings import SOURCE_OVERRIDES, MatchSettings, SourceThresholds
+
+    p = tmp_path / "c.yaml"
+    p.write_text("# nothing set\n")
+    assert load_settings(p) == MatchSettings()
+    base = MatchSettings()
+    for section, key, value in [("defaults", "null_weight", 13.0), ("dedupe", "threshold", 0.95),
+                                ("training", "u_max_pairs", 5e5), ("prediction", "chunks", 2),
+                                ("spark", "master", "local[2]")]:
+        p.write_text(yaml.safe_dump({section: {key: value}}))
+        got = load_settings(p)
+        # one key changes, every other key of the section keeps the typed default
+        assert getattr(got, section) == replace(getattr(base, section), **{key: value})
+        if section != "defaults":
+            assert got.defaults == base.defaults and got.sources == base.sources
+    for feed, keys in SOURCE_OVERRIDES.items():
+        assert all(getattr(SourceThresholds(), k) != v for k, v in keys.items()), feed
+    raw = yaml.safe_load(CONFIG_PATH.read_text()) or {}
+    restated = []
+    for path, value in (leaf for leaf in _leaves(raw) if leaf[0]):
+        one: dict = value
+        for part in reversed(path):
+            one = {part: one}
+        p.write_text(yaml.safe_dump(one))
+        if load_settings(p) == base:
+            restated.append(".".join(map(str, path)))
+    assert not restated, f"config.yaml restates typed defaults: {restated}"
+    # and the restating is caught: a copy of a default is reported
+    p.write_text("dedupe: {threshold: 0.99}\n")
+    assert load_settings(p) == base

@@ -37,14 +37,6 @@ CONFIG_PATH = Path(__file__).with_name("calllist.yaml")
 TABLE = "jansamvad.call_lists"
 FACILITY_TYPES = ["PHC", "CHC", "DISTRICT_HOSPITAL", "SCHOOL", "ANGANWADI", "RAILWAY_STATION"]
 
-# std beneficiary lists used when the marts are not built: feed -> household id expression
-STD_FEEDS = {
-    "food_pds": "'RC-' || household_ref",
-    "rd_mgnrega": "'JC-' || household_ref",
-    "sw_pension": "'BEN-sw_pension-' || source_record_id",
-    "edu_scholarship": "'BEN-edu_scholarship-' || source_record_id",
-}
-
 COLUMNS = [
     "list_date", "seed", "call_order", "household_id", "scheme_code", "district", "block",
     "village_code", "source", "source_record_id", "beneficiary_name", "beneficiary_uid_masked",
@@ -152,6 +144,18 @@ def _columns(con, schema: str, name: str) -> set[str]:
         "and table_name = ?", [schema, name]).fetchall()}
 
 
+def _std_feeds() -> dict[str, str]:
+    """The beneficiary lists read when the marts are not built (the feed catalogue's
+    department feeds) -> their household id: the card the household shares (the feed's
+    ``household_ref``: ration card, job card), else the beneficiary alone."""
+    from ingest.registry import catalogue
+
+    cat = catalogue()
+    return {feed: (f"'HH-{feed}-' || household_ref" if person and person.household_ref
+                   else f"'BEN-{feed}-' || source_record_id")
+            for feed in cat.department_feeds() for person in [cat.feeds[feed].person]}
+
+
 def _frame_sql(con) -> tuple[str, str]:
     """SQL of the beneficiary frame: one row per active beneficiary record with columns
     household_id, source, source_record_id, scheme_code, district, block, village_code,
@@ -175,7 +179,7 @@ def _frame_sql(con) -> tuple[str, str]:
         if con.execute(f"select count(*) from ({sql})").fetchall()[0][0] > 0:
             return sql, "marts"
     parts = []
-    for feed, hh in STD_FEEDS.items():
+    for feed, hh in _std_feeds().items():
         if not _exists(con, "std", feed):
             continue
         cols = _columns(con, "std", feed)

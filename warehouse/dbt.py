@@ -20,9 +20,6 @@ from srdh.paths import Home
 
 PROJECT_DIR = Path(os.environ.get("SRDH_DBT_PROJECT")
                    or Path(__file__).resolve().parent.parent / "dbt_project")
-# Feeds with a staging model of their own; every other person feed with a department is a
-# "department" read through stg_std__department_records (macros/departments.sql).
-OWN_STAGING = ("uid_kyr", "crs_death")
 _NO_VARS = {"clean", "debug", "deps", "init"}  # dbt commands that take no --vars
 _LOCK = threading.Lock()  # dbtRunner is not re-entrant; one invocation at a time per process
 
@@ -83,22 +80,23 @@ def _declared_std_tables() -> set[str]:
 
 
 def department_feeds(sources: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
-    """The dbt var ``srdh_department_feeds``, derived from the ingest's feed registry
-    (``ingest/sources/*.yaml`` plus ``$SRDH_SOURCES`` or ``sources``): every person feed
-    with a department, other than KYR and CRS deaths, sorted by feed name."""
-    from ingest.registry import load_registry
+    """The dbt var ``srdh_department_feeds``: the catalogue's department feeds (built-in
+    feeds plus ``$SRDH_SOURCES`` or ``sources``; KYR and CRS deaths have staging models of
+    their own), sorted by feed name. dbt has no other list: a hand-run ``dbt`` gets it
+    from ``python -m warehouse.dbt vars``."""
+    from ingest.registry import catalogue
 
+    cat = catalogue(sources)
     declared = _declared_std_tables()
     out = []
-    for src in sorted(load_registry(sources).values(), key=lambda s: s.feed):
-        if src.kind != "person" or not src.department or src.feed in OWN_STAGING:
-            continue
+    for name in cat.department_feeds():
+        src = cat.feeds[name]
         out.append({
-            "feed": src.feed,
+            "feed": name,
             "department": src.department,
             "scheme": src.scheme is not None,
             "scheme_code": src.scheme.fixed_code if src.scheme else None,
-            "declared": src.feed in declared,
+            "declared": name in declared,
         })
     return out
 

@@ -26,7 +26,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +33,10 @@ import duckdb
 import pyarrow as pa
 import yaml
 
+from ingest.registry import Department, catalogue
 from srdh.files import write_table_atomic, write_text_atomic
 from srdh.paths import Home
 
-CONFIG_PATH = Path(__file__).with_name("deliveries.yaml")
 SCHEMA_PATH = Path(__file__).with_name("delivery_schema.yaml")
 PROBABILITY_DECIMALS = 4
 # matching's seeding reasons (matching/seed.py), in words a clerk can act on
@@ -57,64 +56,26 @@ PURPOSE = "departmental uid_seeding delivery"
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class DepartmentDelivery:
-    department: str
-    sources: tuple[str, ...]
-    full_uid: bool = False
-    schedule: str | None = None
-    description: str = ""
-    inclusion_rules: tuple[str, ...] = field(default_factory=tuple)
-
-
-#: What a department without an entry in ``deliveries.yaml`` gets: a weekly delivery
-#: (Mondays 06:00 IST) with masked UIDs and no inclusion rules. Full UIDs are a deliberate
-#: ``full_uid: true`` in ``deliveries.yaml``, never a default.
-DEFAULT_SCHEDULE = "30 0 * * 1"
-
-
-def load_config(path: Path | None = None, sources_dir: str | Path | None = None
-                ) -> dict[str, DepartmentDelivery]:
-    """Every department that receives files: those in ``deliveries.yaml`` plus any the feed
-    registry names (built-in feeds plus ``$SRDH_SOURCES`` or ``sources_dir``). Sources come
-    from the registry unless the YAML lists them; a department missing from the YAML gets
-    the defaults (weekly, masked UIDs) and a warning."""
-    from ingest.registry import department_sources
-
-    config_path = path or CONFIG_PATH
-    raw = yaml.safe_load(Path(config_path).read_text()) or {}
-    by_dept = department_sources(sources_dir)
-    configured = raw.get("departments") or {}
-    out = {}
-    for dept in [*configured, *sorted(set(by_dept) - set(configured))]:
-        if dept not in configured:
-            log.warning("department %s (feeds %s) has no entry in %s: delivering weekly "
-                        "(%s) with masked UIDs; add one to change that", dept,
-                        ", ".join(by_dept[dept]), config_path, DEFAULT_SCHEDULE)
-        cfg = configured.get(dept) or {}
-        out[dept] = DepartmentDelivery(
-            department=dept,
-            sources=tuple(cfg.get("sources") or by_dept.get(dept, ())),
-            full_uid=bool(cfg.get("full_uid", False)),
-            schedule=cfg.get("schedule") or DEFAULT_SCHEDULE,
-            description=cfg.get("description", ""),
-            inclusion_rules=tuple(cfg.get("inclusion_rules") or ()),
-        )
-    return out
+def departments(sources_dir: str | Path | None = None) -> dict[str, Department]:
+    """Every department that receives files, with its settings: the feed catalogue's answer
+    (built-in feeds plus ``$SRDH_SOURCES`` or ``sources_dir``; ``deliveries.yaml`` or the
+    safe defaults, weekly with masked UIDs)."""
+    return catalogue(sources_dir).departments()
 
 
 def deliver(home: Home, department: str, run_date: dt.date | str,
-            run_id: str | None = None, config: dict[str, DepartmentDelivery] | None = None,
+            run_id: str | None = None, config: dict[str, Department] | None = None,
             gate: bool = True, sources_dir: str | Path | None = None) -> list[Path]:
     """Write one department's delivery for ``run_date``; returns the manifest paths.
 
     ``gate``: first scan the warehouse and the home's files for raw UIDs
     (:func:`ingest.uid_scan.uid_gate`); a finding stops the delivery (``UidLeak``)."""
-    config = config or load_config(sources_dir=sources_dir)
-    cfg = config.get(department)
-    if cfg is None:
-        raise KeyError(f"department {department!r} is neither in {CONFIG_PATH} nor named by "
-                       f"a feed; known: {', '.join(config)}")
+    config = config or departments(sources_dir)
+    dept = config.get(department)
+    if dept is None:
+        raise KeyError(f"department {department!r} is neither in deliveries.yaml nor named "
+                       f"by a feed; known: {', '.join(config)}")
+    cfg = dept.delivery
     if gate:
         from ingest.uid_scan import uid_gate
 
@@ -128,7 +89,7 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
         model_version = _model_version(con)
         have = {t for (t,) in con.execute("select table_name from information_schema.tables "
                                           "where table_schema = 'std'").fetchall()}
-        for source in cfg.sources:
+        for source in dept.sources:
             if source not in have:  # nothing of this feed loaded yet (e.g. its batch refused)
                 log.warning("deliver %s: no %s loaded yet, no files for it", department, source)
                 continue
@@ -170,8 +131,8 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
 
 def deliver_all(home: Home, run_date: dt.date | str, run_id: str | None = None,
                 sources_dir: str | Path | None = None) -> list[Path]:
-    """Every department's delivery (see ``load_config``)."""
-    config = load_config(sources_dir=sources_dir)
+    """Every department's delivery (see :func:`departments`)."""
+    config = departments(sources_dir)
     from ingest.uid_scan import uid_gate
 
     uid_gate(home, "deliver")  # once for all departments

@@ -1,4 +1,4 @@
-"""What every SRDH DAG shares: defaults, callbacks, the pool, the registries DAGs come from.
+"""What every SRDH DAG shares: defaults, callbacks, the pool, the catalogue DAGs come from.
 
 DAG files are parsed every few seconds by the dag-processor, so this module must stay
 cheap to import: standard library and PyYAML only. Airflow is imported inside functions
@@ -9,7 +9,6 @@ is imported here at all; the pipeline steps import those when a task actually ru
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import inspect
 import json
 import logging
@@ -32,11 +31,8 @@ MATCHING_ASSET = "srdh://matching/clusters"
 MARTS_ASSET = "srdh://warehouse/marts"
 SERVING_ASSET = "srdh://serving/srdh.duckdb"
 
-#: The person feeds matching reads (docs/CONVENTIONS.md, `std.<feed>` contract). A source YAML
-#: can say so itself with `person: true` / `kind: person`; this list is the fallback.
+#: The feed the other person feeds are seeded against (the matching DAG waits on it).
 KYR_FEED = "uid_kyr"
-DEFAULT_PERSON_FEEDS = ("uid_kyr", "food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship",
-                        "crs_death")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -54,54 +50,20 @@ TIMEOUTS = {
 # --------------------------------------------------------------------------- registries
 
 
-def sources_dirs() -> list[Path]:
-    """Folders the feed registry reads, as ``ingest.registry.load_registry`` does: the
-    built-in ``ingest/sources`` plus ``$SRDH_SOURCES`` when set (a same-named feed overrides).
-
-    ``find_spec`` locates the package without executing ``ingest/__init__.py``.
-    """
-    spec = importlib.util.find_spec("ingest")
-    if spec is not None and spec.submodule_search_locations:
-        builtin = Path(next(iter(spec.submodule_search_locations))) / "sources"
-    else:
-        builtin = REPO_ROOT / "ingest" / "sources"
-    dirs = [builtin]
-    if env := os.environ.get("SRDH_SOURCES"):
-        extra = Path(env).expanduser()
-        if extra.resolve() != builtin.resolve():
-            dirs.append(extra)
-    return dirs
-
-
 def _load_yaml(path: Path) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as fh:
         return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
 
 
-def _registry() -> dict[str, dict[str, Any]]:
-    """The feed registry as plain dicts. Uses ``ingest.registry`` (YAML + pydantic, both
-    light and already loaded by Airflow) so a DAG exists exactly for each valid feed; if
-    that module can't be imported, reads the YAML files directly."""
-    try:
-        from ingest.registry import load_registry
-    except ImportError:
-        load_registry = None
-    if load_registry is not None:
-        extra = os.environ.get("SRDH_SOURCES")
-        return {
-            name: {"feed": src.feed, "kind": src.kind, "department": src.department,
-                   "title": src.title, "expected": getattr(src, "expected", True)}
-            for name, src in load_registry(extra).items()
-        }
-    reg: dict[str, dict[str, Any]] = {}
-    for folder in sources_dirs():
-        for path in sorted(folder.glob("*.y*ml")):
-            doc = _load_yaml(path) or {}
-            if not isinstance(doc, Mapping) or not doc.get("feed"):
-                raise ValueError(f"{path}: a source definition needs a `feed:` name")
-            reg[str(doc["feed"])] = dict(doc)
-    return reg
+def _catalogue():
+    """The feed catalogue (``ingest.registry``: built-in feeds plus ``$SRDH_SOURCES``;
+    YAML + pydantic, both light and already loaded by Airflow), so a DAG exists exactly
+    for each valid feed and department. A malformed YAML raises: a DAG import error
+    naming the file."""
+    from ingest.registry import catalogue
+
+    return catalogue()
 
 
 def schedules_path() -> Path:
@@ -117,70 +79,28 @@ def schedules() -> dict[str, Any]:
 
 
 def feeds() -> list[dict[str, Any]]:
-    """One entry per registered feed: ``name``, ``kind``, ``department``, ``person``, ``schedule``.
-
-    A malformed source YAML raises, which shows up as a DAG import error naming the file,
-    which is what an operator needs to see.
-    """
+    """One entry per registered feed: ``name``, ``kind``, ``department``, ``person``,
+    ``schedule``."""
     ingest_cfg = schedules().get("ingest") or {}
     per_feed = ingest_cfg.get("feeds") or {}
     default = ingest_cfg.get("default", "@hourly")
-    out = []
-    for name, doc in sorted(_registry().items()):
-        kind = str(doc.get("kind") or "")
-        out.append({
-            "name": name,
-            "kind": kind,
-            "department": doc.get("department"),
-            "description": doc.get("title") or name,
-            "schedule": per_feed.get(name, default),
-            "person": kind == "person" if kind else name in DEFAULT_PERSON_FEEDS,
-        })
-    return out
-
-
-def _package_dir(name: str) -> Path:
-    """A top-level package's folder, found without executing its ``__init__``."""
-    spec = importlib.util.find_spec(name)
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    return REPO_ROOT / name
-
-
-def deliveries_config_path() -> Path:
-    """``warehouse/deliveries.yaml`` (the delivery step's own config), or
-    ``$SRDH_DELIVERIES_CONFIG``."""
-    if env := os.environ.get("SRDH_DELIVERIES_CONFIG"):
-        return Path(env).expanduser().resolve()
-    return _package_dir("warehouse") / "deliveries.yaml"
+    cat = _catalogue()
+    person = set(cat.person_feeds())
+    return [{"name": name, "kind": src.kind, "department": src.department,
+             "description": src.title or name, "schedule": per_feed.get(name, default),
+             "person": name in person}
+            for name, src in cat.feeds.items()]
 
 
 def deliveries() -> list[dict[str, Any]]:
     """Departments that receive files back: ``department`` (as ``srdh.pipeline.deliver``
-    takes it), ``slug`` (for DAG/task ids), ``schedule`` (cron), ``sources``.
-
-    Read from the same YAML the delivery step reads, so a department's schedule lives in
-    one place; its sources default to the feeds whose ``department:`` names it.
-    """
-    path = deliveries_config_path()
-    if not path.exists():
-        return []
-    doc = _load_yaml(path) or {}
-    by_dept: dict[str, list[str]] = {}
-    for feed in feeds():
-        if feed["department"]:
-            by_dept.setdefault(str(feed["department"]), []).append(feed["name"])
-    out = []
-    for dept, cfg in (doc.get("departments") or {}).items():
-        cfg = cfg or {}
-        out.append({
-            "department": str(dept),
-            "slug": str(dept).lower(),
-            "schedule": cfg.get("schedule"),
-            "sources": list(cfg.get("sources") or by_dept.get(str(dept), [])),
-            "description": cfg.get("description") or f"Deliveries to {dept}",
-        })
-    return out
+    takes it), ``slug`` (for DAG/task ids), ``schedule`` (cron), ``sources``. The catalogue
+    answers, so a department named only by a feed YAML gets its DAG, on the default
+    schedule (``warehouse/deliveries.yaml`` or ``$SRDH_DELIVERIES_CONFIG`` changes it)."""
+    return [{"department": name, "slug": name.lower(), "schedule": d.delivery.schedule,
+             "sources": list(d.sources),
+             "description": d.delivery.description or f"Deliveries to {name}"}
+            for name, d in _catalogue().departments().items()]
 
 
 def dbt_project_dir() -> Path:
