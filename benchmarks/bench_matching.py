@@ -56,7 +56,7 @@ if mode == "srdh":
     predict.predict_seed = cpu_timed(predict.predict_seed)
     predict.predict_dedupe = cpu_timed(predict.predict_dedupe)
     t = time.time()
-    res = pipeline.run_matching(home, s, retrain=True, deliver_files=False)
+    res = pipeline.run_matching(home, s, retrain=True)
     out["seconds"] = time.time() - t
     out["prediction_cpu_s"] = pred_cpu[0]
     out["timings"] = res.timings

@@ -55,7 +55,7 @@ s = replace(s, spark=replace(s.spark, master=master, conf={
     "spark.sql.shuffle.partitions": partitions, "spark.ui.enabled": "false",
     "spark.driver.memory": "6g"}))
 t = time.time()
-r = run_matching(home, s, run_date="2026-11-28", deliver_files=False)
+r = run_matching(home, s, run_date="2026-11-28")
 secs = time.time() - t
 print("RESULT " + json.dumps({"seconds": secs, "timings": r.timings, "counts": r.counts,
                               "peak_rss_mb": peak[0] / 2**20}))

@@ -1,7 +1,8 @@
 """The public API of ``matching``: plain functions the CLI and the DAGs call.
 
 * ``run_matching(home, run_date)`` - seed every linked feed against KYR, dedupe,
-  cluster, write ``matching.*`` and the deliveries (trains a model only if missing);
+  cluster, write ``matching.*`` (trains a model only if missing; department files
+  are ``warehouse.deliver``'s);
 * ``train_models(home)`` - retrain every model and save it under ``matching/models/``;
 * ``run_evaluation(home, truth_dir)`` - accuracy against truth and the two baselines.
 """
@@ -23,8 +24,7 @@ def _home(home):
 
 
 def run_matching(home=None, run_date: dt.date | str | None = None,
-                 settings: MatchSettings | None = None, retrain: bool = False,
-                 deliver_files: bool = True, resolve=None):
+                 settings: MatchSettings | None = None, retrain: bool = False):
     from matching import pipeline
 
     if isinstance(run_date, dt.date):
@@ -32,8 +32,7 @@ def run_matching(home=None, run_date: dt.date | str | None = None,
     from srdh.preflight import stamp
 
     res = pipeline.run_matching(_home(home).root, settings=settings, retrain=retrain,
-                                run_date=run_date, deliver_files=deliver_files,
-                                resolve=resolve)
+                                run_date=run_date)
     stamp(_home(home), "match")  # marts built before this are stale (srdh/preflight.py)
     return res
 

@@ -261,7 +261,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
             con.close()
     if need_run:
         t0 = time.time()
-        pipeline.run_matching(h.root, settings, deliver_files=False)
+        pipeline.run_matching(h.root, settings)
         report["timings"]["srdh_match"] = time.time() - t0
 
     # scoring and baselines read the warehouse through DuckDB, whatever the backend

@@ -1,6 +1,7 @@
-"""The matching run: seed every linked feed against KYR, dedupe, cluster, store, deliver.
+"""The matching run: seed every linked feed against KYR, dedupe, cluster, store.
 
-``run_matching(home)`` is the plain function behind ``srdh match`` (and any DAG).
+``run_matching(home)`` is the plain function behind ``srdh match`` (and any DAG). It
+writes the ``matching`` schema only; department files are ``warehouse.deliver``'s.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ class MatchResult:
     duplicates: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     trained: list[str] = field(default_factory=list)
-    deliveries: dict[str, str] = field(default_factory=dict)
     # source -> {seed_threshold, expected_precision} where the threshold was chosen (auto)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -78,8 +78,8 @@ def open_inputs(warehouse: str | Path, settings: MatchSettings) -> Workspace:
 
 
 def collect_results(ws: Workspace, seed_tables: list[str], settings: MatchSettings) -> None:
-    """Spark -> the DuckDB workspace: the tables ``store_results`` and the deliveries
-    read (scored pairs only down to the review floor, the 3 best KYR candidates)."""
+    """Spark -> the DuckDB workspace: the tables ``store_results``
+    reads (scored pairs only down to the review floor, the 3 best KYR candidates)."""
     floor = min(review.DEDUPE_REVIEW_FLOOR, settings.dedupe.threshold)
     tables = {t: f"SELECT * FROM {t}" for t in [*seed_tables, "residents", "duplicates"]}
     tables["pred_dedupe"] = f"SELECT * FROM pred_dedupe WHERE match_probability >= {floor}"
@@ -292,10 +292,8 @@ def _counts(con, seed_tables: list[str]) -> dict[str, dict[str, int]]:
 
 
 def run_matching(home: str | Path | None = None, settings: MatchSettings | None = None,
-                 retrain: bool = False, run_date: str | None = None,
-                 deliver_files: bool = True, resolve=None) -> MatchResult:
-    """Seed, dedupe, store ``matching.*`` and write deliveries for one SRDH home."""
-    from matching import deliver
+                 retrain: bool = False, run_date: str | None = None) -> MatchResult:
+    """Seed, dedupe and store ``matching.*`` for one SRDH home."""
     from srdh.paths import Home
 
     h = Home.at(home)
@@ -324,11 +322,6 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
                          thresholds=ws.thresholds)
     result.duplicates = {k: int(v) for k, v in ws.con.execute(
         "SELECT source, count(*) FROM duplicates GROUP BY 1").fetchall()}
-    if deliver_files:
-        t0 = time.time()
-        result.deliveries = deliver.write_deliveries(ws.con, h, result.sources, run_date,
-                                                     resolve=resolve)
-        timings["deliver"] = time.time() - t0
     timings["total"] = time.time() - t_all
     result.timings = timings
     ws.con.execute(f"INSERT INTO {WH}.matching.runs VALUES (CAST(? AS DATE), now(), ?)",

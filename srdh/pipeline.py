@@ -38,8 +38,7 @@ def match(home: str | Path | None, run_date: dt.date | None = None) -> Any:
     """
     from matching.api import run_matching
 
-    return run_matching(home=Home.at(home), run_date=run_date or dt.date.today(),
-                        deliver_files=False)
+    return run_matching(home=Home.at(home), run_date=run_date or dt.date.today())
 
 
 def publish(home: str | Path | None) -> Path:

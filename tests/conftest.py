@@ -23,11 +23,6 @@ from home_helpers import ensure_key  # noqa: E402 - tests/ is on the path from h
 
 
 # --------------------------------------------------------------------------- matching
-def fake_resolver(tokens):
-    """Stand-in for the vault in matching tests: token -> a 12-digit number."""
-    return {t: "9" + str(abs(hash(t)) % 10**11).zfill(11) for t in tokens}
-
-
 @pytest.fixture(scope="session")
 def matching_toy(tmp_path_factory):
     """A std-shaped warehouse (KYR + one department, known truth), matched once.
@@ -50,8 +45,7 @@ def matching_toy(tmp_path_factory):
                              extra_linked_feeds=())
     settings = replace(settings, training=replace(settings.training, u_max_pairs=3e5,
                                                   em_max_pairs=2e5))
-    result = run_matching(home, run_date="2025-03-01", settings=settings,
-                          resolve=fake_resolver)
+    result = run_matching(home, run_date="2025-03-01", settings=settings)
     return {"home": home, "settings": settings, "truth": truth, "result": result,
             "kyr": kyr, "dept": dept}
 
@@ -180,7 +174,7 @@ def delta_matched_state(generated_small_state, tmp_path_factory):
     snaps = {}
 
     def match(day):
-        run_matching(home, run_date=day, settings=settings, resolve=fake_resolver)
+        run_matching(home, run_date=day, settings=settings)
         con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
         try:
             snaps[day] = con.execute("SELECT source, record_id, resident_id FROM "

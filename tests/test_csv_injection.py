@@ -1,7 +1,7 @@
 """Spreadsheet formulas never reach a department's CSV as formulas (CSV injection).
 
 A department feed whose record ids start with ``=``, ``-``, ``+`` or ``@`` is matched
-for real (Splink, small toy state); the delivery CSV and the review export carry those
+for real (Splink, small toy state); a delivery CSV and the review export carry those
 ids guarded with a leading ``'``, numbers stay numbers, and the review file imports back
 to the original ids.
 """
@@ -45,7 +45,6 @@ def test_guard_rules():
 
 @pytest.fixture(scope="module")
 def evil_home(tmp_path_factory):
-    from conftest import fake_resolver
     from matching_helpers import make_state, write_warehouse
 
     from matching.api import run_matching
@@ -63,7 +62,7 @@ def evil_home(tmp_path_factory):
                              extra_linked_feeds=())
     settings = replace(settings, training=replace(settings.training, u_max_pairs=2e5,
                                                   em_max_pairs=1e5))
-    run_matching(home, run_date="2025-03-01", settings=settings, resolve=fake_resolver)
+    run_matching(home, run_date="2025-03-01", settings=settings)
     return {"home": home, "root": root, "settings": settings, "ids": ids}
 
 
@@ -73,7 +72,20 @@ def _csv_rows(path) -> list[dict]:
 
 
 def test_uid_seeding_csv_neutralises_formulas(evil_home):
-    folder = evil_home["home"].deliveries / "dept_a" / "2025-03-01"
+    """The matched ids, written by the one delivery writer (srdh.files.write_table_atomic,
+    which warehouse.deliver writes every department file with)."""
+    import duckdb
+
+    from srdh.files import write_table_atomic
+
+    con = duckdb.connect(str(evil_home["home"].warehouse), read_only=True)
+    try:
+        seeding = con.sql("select source_record_id, match_probability, match_status "
+                          "from matching.seeding where source = 'dept_a'").to_arrow_table()
+    finally:
+        con.close()
+    folder = evil_home["root"] / "delivery"
+    write_table_atomic(seeding, folder, "uid_seeding")
     rows = _csv_rows(folder / "uid_seeding.csv")
     by_id = {r["source_record_id"]: r for r in rows}
     assert "'" + EVIL in by_id and EVIL not in by_id

@@ -108,7 +108,7 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
     pipeline.ingest(home, landing)
     # the department's model is trained on first sight and kept in the home, never
     # written into the repository's committed models
-    run_matching(home, run_date=dt.date(2025, 3, 1), deliver_files=False)
+    run_matching(home, run_date=dt.date(2025, 3, 1))
     assert (home / "models" / "seed_lab_bocw.json").exists()
     assert not (ROOT / "matching" / "models" / "seed_lab_bocw.json").exists()
     res = pipeline.build(home, run_date="2025-03-01")
@@ -151,7 +151,7 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
 
     # deliveries: the built-in departments still get theirs, and the new one gets the
     # defaults (masked UIDs) with a warning that it has no entry in deliveries.yaml
-    with caplog.at_level(logging.WARNING, logger="warehouse.deliver"):
+    with caplog.at_level(logging.WARNING, logger="ingest.registry"):
         manifests = pipeline.deliver(home, "2025-03-01")
     got = {json.loads(m.read_text())["source"]: json.loads(m.read_text()) for m in manifests}
     assert {"food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "lab_bocw"} <= set(got)

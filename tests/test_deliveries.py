@@ -14,7 +14,7 @@ import yaml
 
 from srdh.paths import Home
 from srdh.uid import is_valid_uid
-from warehouse.deliver import load_config
+from warehouse.deliver import departments
 
 ROOT = Path(__file__).resolve().parents[1]
 STEMS = ("uid_seeding", "duplicates", "flags", "inclusion_gaps")
@@ -23,17 +23,17 @@ STEMS = ("uid_seeding", "duplicates", "flags", "inclusion_gaps")
 @pytest.fixture(scope="module")
 def deliveries(built_state):
     home = Home.at(built_state["home"])
-    return home, built_state["run_date"], load_config()
+    return home, built_state["run_date"], departments()
 
 
 def test_every_department_source_gets_all_files_and_a_manifest(deliveries):
     home, day, config = deliveries
     for dept in config.values():
-        assert dept.sources, f"{dept.department} has no sources in the registry"
+        assert dept.sources, f"{dept.name} has no sources in the registry"
         for source in dept.sources:
             folder = home.deliveries / source / day
             manifest = json.loads((folder / "manifest.json").read_text())
-            assert manifest["department"] == dept.department
+            assert manifest["department"] == dept.name
             assert manifest["model_version"].startswith("splink-models-")
             for stem in STEMS:
                 for ext in ("csv", "parquet"):
@@ -60,7 +60,7 @@ def test_uid_seeding_has_one_row_per_record_and_obeys_the_uid_rule(deliveries):
                 others = df[df["match_status"] != "seeded"]
                 assert len(seeded) > 0.5 * len(df), f"{source}: too few seeded"
                 assert (others["uid"].fillna("") == "").all(), "uid only on seeded rows"
-                if dept.full_uid:
+                if dept.delivery.full_uid:
                     assert seeded["uid"].map(is_valid_uid).all()
                 else:
                     assert seeded["uid"].str.fullmatch(r"XXXX XXXX \d{4}").all()
@@ -73,7 +73,7 @@ def test_seeded_uids_are_the_true_uids(deliveries, built_state):
     home, day, config = deliveries
     truth = pd.read_parquet(built_state["truth"] / "records.parquet")
     for dept in config.values():
-        if not dept.full_uid:
+        if not dept.delivery.full_uid:
             continue
         for source in dept.sources:
             df = pd.read_parquet(home.deliveries / source / day / "uid_seeding.parquet")
@@ -103,7 +103,7 @@ def test_inclusion_gaps_follow_the_department_rules(deliveries):
     for dept in config.values():
         for source in dept.sources:
             gaps = pd.read_csv(home.deliveries / source / day / "inclusion_gaps.csv", dtype=str)
-            assert set(gaps["rule_id"]) <= set(dept.inclusion_rules)
+            assert set(gaps["rule_id"]) <= set(dept.delivery.inclusion_rules)
             if "uid_masked" in gaps:
                 assert gaps["uid_masked"].dropna().str.fullmatch(r"XXXX XXXX \d{4}").all()
 
@@ -152,7 +152,7 @@ def test_extra_sources_add_a_department_with_safe_defaults_and_keep_the_builtin_
     """`$SRDH_SOURCES` is read with the built-in feeds, never instead of them."""
     import logging
 
-    from warehouse.deliver import DEFAULT_SCHEDULE
+    from ingest.registry import DeliverySettings
 
     extra = tmp_path / "sources"
     extra.mkdir()
@@ -160,17 +160,30 @@ def test_extra_sources_add_a_department_with_safe_defaults_and_keep_the_builtin_
     food.update(feed="lab_bocw", department="LABOUR", title="Labour - BOCW")
     (extra / "lab_bocw.yml").write_text(yaml.safe_dump(food))
     monkeypatch.setenv("SRDH_SOURCES", str(extra))
-    with caplog.at_level(logging.WARNING, logger="warehouse.deliver"):
-        config = load_config()
-    assert config["FOOD"].sources == ("food_pds",) and config["FOOD"].full_uid
+    with caplog.at_level(logging.WARNING, logger="ingest.registry"):
+        config = departments()
+    assert config["FOOD"].sources == ("food_pds",) and config["FOOD"].delivery.full_uid
     assert config["SOCIAL_WELFARE"].sources == ("sw_pension",)
     assert config["SCHOOL_EDUCATION"].sources == ("edu_scholarship",)
     labour = config["LABOUR"]
-    assert (labour.sources, labour.full_uid, labour.schedule, labour.inclusion_rules) == (
-        ("lab_bocw",), False, DEFAULT_SCHEDULE, ())
+    assert (labour.sources, labour.configured) == (("lab_bocw",), False)
+    # the documented defaults: weekly (Mondays 06:00 IST), masked UIDs, no inclusion rules
+    assert labour.delivery == DeliverySettings()
+    assert (labour.delivery.schedule, labour.delivery.full_uid,
+            labour.delivery.inclusion_rules) == ("30 0 * * 1", False, ())
     (warning,) = [r.getMessage() for r in caplog.records if "LABOUR" in r.getMessage()]
     assert "deliveries.yaml" in warning and "masked" in warning
     # the folder given explicitly (`srdh deliver --sources`) is the same route
     monkeypatch.delenv("SRDH_SOURCES")
-    assert load_config(sources_dir=extra) == config
-    assert "LABOUR" not in load_config()
+    assert departments(sources_dir=extra) == config
+    assert "LABOUR" not in departments()
+    # ... and so is the built-in folder (ingest/sources/, here a copy with the YAML added)
+    import shutil
+
+    from ingest import registry
+
+    builtin = tmp_path / "builtin"
+    shutil.copytree(registry.DEFAULT_SOURCES_DIR, builtin)
+    shutil.copy(extra / "lab_bocw.yml", builtin)
+    monkeypatch.setattr(registry, "DEFAULT_SOURCES_DIR", builtin)
+    assert departments() == config

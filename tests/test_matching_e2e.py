@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pyarrow.parquet as pq
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -24,18 +25,26 @@ def evaluated(generated_small_state, tmp_path_factory):
     return res, rep, home
 
 
-def test_every_department_and_deaths_seeded_and_delivered(evaluated):
+def test_every_department_and_deaths_seeded_into_matching_only(evaluated):
+    import duckdb
+
+    from srdh.paths import Home
+
     res, _, home = evaluated
     assert {"food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "crs_death"} <= set(
         res.sources)
-    for source in res.sources:
-        t = pq.read_table(f"{home}/deliveries/{source}/2025-03-01/uid_seeding.parquet").to_pandas()
-        assert t["source_record_id"].is_unique
-        seeded = t["match_status"] == "seeded"
-        # full UIDs only for departments allowed them (warehouse/deliveries.yaml)
-        pattern = r"XXXX XXXX \d{4}" if source == "edu_scholarship" else r"[2-9]\d{11}"
-        assert t.loc[seeded, "uid"].str.fullmatch(pattern).all(), source
-        assert (t.loc[~seeded, "uid"] == "").all()
+    con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
+    try:
+        for source in res.sources:
+            t = con.execute("select source_record_id, match_status, uid_token from "
+                            "matching.seeding where source = ?", [source]).df()
+            assert len(t) and t["source_record_id"].is_unique, source
+            seeded = t["match_status"] == "seeded"
+            assert t.loc[seeded, "uid_token"].notna().all(), source
+    finally:
+        con.close()
+    # department files are written by `srdh deliver` (warehouse.deliver), never by matching
+    assert not list((Path(str(home)) / "deliveries").rglob("uid_seeding.*"))
 
 
 def test_accuracy_floors_and_beats_exact_baseline(evaluated):

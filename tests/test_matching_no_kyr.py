@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import duckdb
-from conftest import fake_resolver
 
 
 def test_department_without_kyr_is_deduplicated_not_seeded(tmp_path):
@@ -22,7 +21,7 @@ def test_department_without_kyr_is_deduplicated_not_seeded(tmp_path):
     s = load_settings(departments=("dept_a",), models_dir=tmp_path / "models",
                       extra_linked_feeds=())
     s = replace(s, training=replace(s.training, u_max_pairs=3e5, em_max_pairs=2e5))
-    res = run_matching(home, run_date="2025-03-01", settings=s, resolve=fake_resolver)
+    res = run_matching(home, run_date="2025-03-01", settings=s)
 
     assert res.trained == ["dedupe"]  # no seed model trained against an empty register
     assert res.counts["dept_a"] == {"unmatched": len(dept)}

@@ -207,19 +207,18 @@ def _decide(home: Path, path: Path) -> dict:
 def matched_on_both(generated_small_state, spark, tmp_path_factory):
     """A first DuckDB run, reviewers' decisions, then the second run of that home on
     DuckDB and, from a copy, on Spark (the registry and the decisions handed over)."""
-    from conftest import fake_resolver
 
     root = tmp_path_factory.mktemp("spark_match")
     duck, spk = root / "duckdb", root / "spark"
     shutil.copytree(generated_small_state["home"], duck)
-    pipeline.run_matching(duck, load_settings(), run_date="2026-11-27", resolve=fake_resolver)
+    pipeline.run_matching(duck, load_settings(), run_date="2026-11-27")
     decided = _decide(duck, root / "decided.csv")
     review.import_decisions(Home.at(duck).warehouse, root / "decided.csv")
     shutil.copytree(duck, spk)
     results = {}
     for home, backend in ((duck, "duckdb"), (spk, "spark")):
         results[backend] = pipeline.run_matching(
-            home, load_settings(backend=backend), run_date="2026-11-28", resolve=fake_resolver)
+            home, load_settings(backend=backend), run_date="2026-11-28")
     return {"homes": {"duckdb": duck, "spark": spk}, "results": results,
             "tables": {"duckdb": _tables(duck), "spark": _tables(spk)}, "decided": decided}
 
@@ -248,9 +247,8 @@ def test_srdh_match_on_spark_gives_the_duckdb_results(matched_on_both):
     assert len(dup_d) > 20
     assert _agree(dup_d, dup_s, seeding_key, ["resident_id"]) > 0.95
     assert '"backend": "spark"' in t["spark"]["runs"]["s"].iloc[-1]
-    for source in r["spark"].sources:  # the deliveries, from Spark's results
-        assert (matched_on_both["homes"]["spark"] / "deliveries" / source / "2026-11-28"
-                / "uid_seeding.parquet").exists()
+    # matching writes matching.* only: department files are warehouse.deliver's
+    assert not list((matched_on_both["homes"]["spark"] / "deliveries").rglob("*.parquet"))
 
 
 def test_review_decisions_apply_on_spark(matched_on_both):

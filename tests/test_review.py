@@ -44,7 +44,6 @@ def _q(home, sql, params=None):
 @pytest.fixture(scope="module")
 def reviewed(delta_matched_state, tmp_path_factory):
     """A copy of the matched home: export, decide, import, match twice more."""
-    from conftest import fake_resolver
 
     from matching.api import run_matching
 
@@ -79,7 +78,7 @@ def reviewed(delta_matched_state, tmp_path_factory):
     again = review.import_decisions(Home.at(home).warehouse, path, reviewer="desk.3")
     snaps = {}
     for day in ("2025-03-04", "2025-03-05"):
-        run_matching(home, run_date=day, settings=settings, resolve=fake_resolver)
+        run_matching(home, run_date=day, settings=settings)
         snaps[day] = {
             "seeding": _q(home, "SELECT * FROM matching.seeding"),
             "residents": _q(home, "SELECT * FROM matching.residents ORDER BY ALL"),

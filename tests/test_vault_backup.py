@@ -13,7 +13,7 @@ from home_helpers import srdh
 
 from ingest.tokens import key_file
 from srdh.paths import Home
-from warehouse.deliver import load_config
+from warehouse.deliver import departments
 
 
 def _mode(path) -> str:
@@ -21,7 +21,7 @@ def _mode(path) -> str:
 
 
 def _full_uid_folders(home: Home, day: str):
-    return [home.deliveries / s / day for d in load_config().values() if d.full_uid
+    return [home.deliveries / s / day for d in departments().values() if d.delivery.full_uid
             for s in d.sources]
 
 
@@ -62,7 +62,7 @@ def test_a_restored_backup_gives_the_same_deliveries(built_state, tmp_path):
     res = srdh("deliver", "--home", str(new.root), "--run-date", day)
     assert res.returncode == 0, res.stderr[-3000:]
     compared = 0
-    for d in load_config().values():
+    for d in departments().values():
         for s in d.sources:
             old = json.loads((src.deliveries / s / day / "manifest.json").read_text())
             got = json.loads((new.deliveries / s / day / "manifest.json").read_text())

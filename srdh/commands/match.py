@@ -57,8 +57,7 @@ def register(app: typer.Typer) -> None:
             parse_date(run_date, "--run-date")
         settings = _settings(config, backend, spark_master)
         require(home, "match")
-        res = run_matching(home, run_date=run_date, settings=settings, retrain=retrain,
-                           deliver_files=False)
+        res = run_matching(home, run_date=run_date, settings=settings, retrain=retrain)
         typer.echo(f"run date {res.run_date} on {settings.backend}; "
                    f"trained: {', '.join(res.trained) or 'none'}")
         for source in res.sources:
