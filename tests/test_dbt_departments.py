@@ -5,7 +5,8 @@ dbt's departmental staging and the person / enrolment unions are driven by the v
 (dbt_project/macros/departments.sql). Onboarding a made-up department is one YAML file:
 its rows flow through ingest, matching and `dbt build` into fct_scheme_enrolment, the
 scheme leakage mart, the register and the data-quality mart, with no SQL written, and
-gets its delivery files (masked UIDs by default) beside every built-in department's.
+gets its delivery files (masked UIDs by default) beside every built-in department's, a
+weekly deliveries DAG and a Superset role limited to its rows.
 """
 
 from __future__ import annotations
@@ -53,14 +54,23 @@ HEADER = ["Registration No.", "Worker Name", "Sex", "Date of Birth", "Aadhar No"
 GHOSTS = 3
 
 
-def test_default_var_equals_the_builtin_registry(monkeypatch):
-    """dbt_project.yml's default (for a hand-run dbt) is what the built-in registry gives."""
-    from warehouse.dbt import department_feeds
+def test_dbt_has_no_department_list_of_its_own(monkeypatch):
+    """The catalogue is the one home of the department feeds: dbt_project.yml keeps no copy
+    (a hand-run dbt gets them from `python -m warehouse.dbt vars`, or stops)."""
+    import json
+    import subprocess
+    import sys
+
+    from ingest.registry import catalogue
 
     monkeypatch.delenv("SRDH_SOURCES", raising=False)
     project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
-    assert project["vars"]["srdh_department_feeds"] == department_feeds()
-    assert {d["feed"] for d in department_feeds()} >= {"food_pds", "sw_pension"}
+    assert "srdh_department_feeds" not in (project.get("vars") or {})
+    out = subprocess.run([sys.executable, "-m", "warehouse.dbt", "vars"], capture_output=True,
+                         text=True, cwd=ROOT, check=True).stdout
+    feeds = json.loads(out)["srdh_department_feeds"]
+    assert [d["feed"] for d in feeds] == catalogue().department_feeds()
+    assert {d["feed"] for d in feeds} >= {"food_pds", "sw_pension"}
 
 
 def _bocw_rows(landing: Path) -> list[list[str]]:
@@ -109,6 +119,9 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
     # the department's model is trained on first sight and kept in the home, never
     # written into the repository's committed models
     run_matching(home, run_date=dt.date(2025, 3, 1))
+    # matching writes matching.* only; department files come from `srdh deliver` below
+    assert not (Path(home) / "deliveries").exists() or not any(
+        (Path(home) / "deliveries").rglob("*.csv"))
     assert (home / "models" / "seed_lab_bocw.json").exists()
     assert not (ROOT / "matching" / "models" / "seed_lab_bocw.json").exists()
     res = pipeline.build(home, run_date="2025-03-01")
@@ -166,3 +179,27 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
     assert uids.str.fullmatch(r"XXXX XXXX \d{4}").all()
     assert any("LABOUR" in r.getMessage() and "deliveries.yaml" in r.getMessage()
                for r in caplog.records)
+
+    # the deliveries DAG schedules it (weekly, the default) like every other department
+    from srdh.orchestration import dagkit
+
+    dags = {d["department"]: d for d in dagkit.deliveries()}
+    assert (dags["LABOUR"]["schedule"], dags["LABOUR"]["sources"]) == ("30 0 * * 1", ["lab_bocw"])
+
+    # Superset: the published marts give LABOUR a role of its own rows, with no entry in
+    # dashboards/security.yaml (the spec bootstrap's security sync applies)
+    import sys
+
+    sys.path.insert(0, str(ROOT / "dashboards"))
+    from srdh_superset.bundle import load_security
+    from srdh_superset.security import desired_roles
+
+    serving = pipeline.publish(home)
+    security = load_security()
+    assert "LABOUR" not in {d.get("code") for d in security["departments"]["list"]}
+    roles = {r["name"]: r for r in desired_roles(security, serving)}
+    labour = roles["Dept - LABOUR"]
+    assert {f["clause"] for f in labour["rls"]} == {"\"department\" = 'LABOUR'",
+                                                    "\"scheme_code\" IN ('BOCW')"}
+    assert not labour["all_datasets"] and not labour["sql_lab"]
+    assert sorted(t for f in labour["rls"] for t in f["tables"]) == sorted(labour["datasets"])

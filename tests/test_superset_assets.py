@@ -256,3 +256,26 @@ def test_security_yaml_gives_every_scoped_role_an_rls_filter(tmp_path):
     assert {"District - Raipur", "District - Baloda Bazar-Bhatapara",
             "District - Newdistrict"} <= set(roles)
     assert "District - UNRESOLVED" not in roles
+
+
+def test_a_department_only_in_the_marts_gets_a_role_limited_to_its_rows(tmp_path):
+    """Onboarding by one feed YAML: the department reaches the marts, and bootstrap gives
+    it a role of its own rows (its code, its scheme codes) with no security.yaml entry."""
+    serving = sample_data.write_sample_serving(tmp_path / "srdh.duckdb")
+    con = duckdb.connect(str(serving))
+    con.execute("insert into marts.mart_scheme_leakage (scheme_code, department, district) "
+                "values ('BOCW', 'LABOUR', 'Bastar'), ('BOCW_CESS', 'LABOUR', 'Durg')")
+    con.close()
+    security = bundle.load_security()
+    assert "LABOUR" not in {d.get("code") for d in security["departments"]["list"]}
+    roles = {r["name"]: r for r in desired_roles(security, serving)}
+    labour = roles["Dept - LABOUR"]
+    assert not labour["all_datasets"] and not labour["sql_lab"]
+    assert {f["clause"] for f in labour["rls"]} == {
+        "\"department\" = 'LABOUR'", "\"scheme_code\" IN ('BOCW', 'BOCW_CESS')"}
+    covered = sorted(t for f in labour["rls"] for t in f["tables"])
+    assert covered == sorted(labour["datasets"]) and "marts.mart_scheme_leakage" in covered
+    # never the unscoped datasets (register, households) nor another department's projects
+    assert not {"marts.dim_resident", "marts.mart_project_status"} & set(labour["datasets"])
+    # a department listed in security.yaml keeps its own (wider) entry, and no duplicate
+    assert "Dept - FOOD" not in roles and "Dept - Food and Civil Supplies" in roles

@@ -2,7 +2,9 @@
 
 Runs inside a Superset app context (``bootstrap``). Idempotent: every role named in
 the file gets exactly the permissions the file implies; every RLS filter whose name
-starts with ``srdh:`` is replaced by the file's. A stale ``Dept - ``/``District - ``
+starts with ``srdh:`` is replaced by the file's. A department found in the serving copy
+but not listed in the file gets a role limited to its own rows (its department code and
+scheme codes); granting more is a deliberate entry in the file. A stale ``Dept - ``/``District - ``
 role (no longer in the file) is stripped of all permissions, never left unfiltered.
 """
 
@@ -20,8 +22,8 @@ def _quote(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def districts_from_serving(spec: dict[str, Any], serving_path: Path) -> list[str]:
-    table = spec.get("from_table")
+def _distinct_rows(serving_path: Path, table: str | None, columns: list[str]) -> list[tuple]:
+    """Distinct non-null rows of ``columns`` in a serving table, sorted; none without it."""
     if not table or not serving_path.exists():
         return []
     import duckdb
@@ -34,13 +36,34 @@ def districts_from_serving(spec: dict[str, Any], serving_path: Path) -> list[str
             [schema, name]).fetchone()[0]
         if not exists:
             return []
-        col = spec.get("column", "district")
-        rows = con.execute(
-            f'select distinct "{col}" from "{schema}"."{name}" where "{col}" is not null order by 1'
-        ).fetchall()
-        return [r[0] for r in rows]
+        cols = ", ".join(f'"{c}"' for c in columns)
+        return con.execute(f'select distinct {cols} from "{schema}"."{name}" where '
+                           f'"{columns[0]}" is not null order by all').fetchall()
     finally:
         con.close()
+
+
+def districts_from_serving(spec: dict[str, Any], serving_path: Path) -> list[str]:
+    return [r[0] for r in _distinct_rows(serving_path, spec.get("from_table"),
+                                         [spec.get("column", "district")])]
+
+
+def departments_from_serving(spec: dict[str, Any], serving_path: Path) -> list[dict[str, Any]]:
+    """A default role for every department in the marts that ``list`` does not name: its
+    own rows only (``code``; the scheme codes its enrolments carry). The marts take the
+    departments from the feed catalogue, so a department onboarded with one feed YAML
+    gets its role at the first bootstrap after its first build."""
+    listed = {d.get("code") for d in spec.get("list", [])}
+    schemes: dict[str, list[str]] = {}
+    for code, scheme in _distinct_rows(serving_path, spec.get("from_table"),
+                                       [spec.get("code_column", "department"),
+                                        spec.get("scheme_column", "scheme_code")]):
+        if code not in listed:
+            schemes.setdefault(code, [])
+            if scheme is not None:
+                schemes[code].append(scheme)
+    return [{"name": code, "key": code.lower(), "code": code, "schemes": codes}
+            for code, codes in schemes.items()]
 
 
 def _department_clause(dept: dict[str, Any], kind: str, column: str) -> str | None:
@@ -75,7 +98,7 @@ def desired_roles(security: dict[str, Any], serving_path: Path) -> list[dict[str
     scoped: dict[str, dict[str, str]] = security.get("datasets", {})
 
     d = security["departments"]
-    for dept in d["list"]:
+    for dept in [*d["list"], *departments_from_serving(d, serving_path)]:
         by_clause: dict[str, list[str]] = {}
         for ds, cols in scoped.items():
             kind = next((k for k in DEPARTMENT_KINDS if k in cols), None)
