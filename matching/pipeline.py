@@ -302,6 +302,9 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     timings: dict[str, float] = {}
     t_all = time.time()
     t0 = time.time()
+    field = review.import_field_wrong_matches(h.warehouse)  # before the decisions are read
+    if field:
+        log.info("field verification: %d wrong_match link(s) rejected", field)
     ws = open_inputs(h.warehouse, settings)
     timings["load_inputs"] = time.time() - t0
     t0 = time.time()

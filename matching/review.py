@@ -19,6 +19,10 @@ and where it was imported from. For a pair the latest decision counts
 * a rejected dedupe pair loses its edge; a confirmed one gets an edge (probability 1).
 
 ``labels_sql`` exposes the decisions as training / evaluation labels.
+
+A field check that found a flag's link wrong (feed ``field_verification``, outcome
+``wrong_match``) becomes ``non_match`` decisions here (``import_field_wrong_matches``, at
+the start of ``srdh match``): the inspector is the reviewer.
 """
 
 from __future__ import annotations
@@ -328,3 +332,103 @@ def dedupe_review_pairs_sql(threshold: float, seeding: str = "_seeding") -> str:
                   = d.source_l || '|' || d.record_l
               AND greatest(e.source_l || '|' || e.record_l, e.source_r || '|' || e.record_r)
                   = d.source_r || '|' || d.record_r)"""
+
+
+# --------------------------------------------------------------------------- field checks
+
+FIELD_FILE = "field_verification:"  # import_file of a decision made from a field check
+DEATH_FLAGS = ("deceased_active", "possibly_deceased")
+
+
+def _field_pairs_sql(flags_table: str) -> str:
+    """The links each new ``wrong_match`` check undoes, as decision rows.
+
+    Only checks made on the flag's current evidence (its evidence_hash in the last build)
+    and not yet turned into decisions count. A death flag: the death record is not this
+    person (its seeding to the UID and its pair with the record are rejected). Any other
+    flag: the record is not the person it was linked to (its seeding, else its pairs with
+    the other records of its resident, are rejected)."""
+    return f"""
+    WITH v AS (
+        SELECT f.verification_id, f.flag_id, f.verified_by, f.verified_at, f.remarks,
+               g.source, g.source_record_id AS record_id, g.flag, g.resident_id
+        FROM std.field_verification f
+        JOIN {flags_table} g ON g.flag_id = f.flag_id
+             AND g.evidence_hash = lower(f.evidence_hash)
+        WHERE upper(f.outcome) = 'WRONG_MATCH'
+          AND NOT EXISTS (SELECT 1 FROM matching.{TABLE} d
+                          WHERE d.import_file = '{FIELD_FILE}' || f.verification_id)
+        QUALIFY row_number() OVER (PARTITION BY f.verification_id
+                                   ORDER BY f.batch_id DESC, f.source_row DESC) = 1
+    ),
+    linked AS (  -- the other records of the flagged record's resident
+        SELECT v.verification_id, o.source, o.record_id
+        FROM v JOIN matching.residents r ON r.source = v.source AND r.record_id = v.record_id
+        JOIN matching.residents o ON o.resident_id = r.resident_id
+             AND o.source <> '{KYR}' AND NOT (o.source = v.source AND o.record_id = v.record_id)
+    ),
+    wrong AS (  -- (verification, record whose link is wrong, the record it is wrong with)
+        SELECT v.*, l.source AS w_source, l.record_id AS w_record
+        FROM v JOIN linked l ON l.verification_id = v.verification_id
+        WHERE (v.flag IN {DEATH_FLAGS} AND l.source = 'crs_death')
+        UNION ALL
+        SELECT v.*, v.source, v.record_id FROM v WHERE v.flag NOT IN {DEATH_FLAGS}
+    )
+    SELECT w.verification_id, 'seed' AS kind, w.w_source AS source_l, w.w_record AS record_l,
+           '{KYR}' AS source_r, s.uid_token AS record_r, w.verified_by, w.verified_at,
+           w.flag_id, w.remarks
+    FROM wrong w JOIN matching.seeding s
+         ON s.source = w.w_source AND s.source_record_id = w.w_record
+    WHERE s.uid_token IS NOT NULL
+    UNION ALL
+    SELECT w.verification_id, 'dedupe',
+           CASE WHEN w.source || '|' || w.record_id < l.source || '|' || l.record_id
+                THEN w.source ELSE l.source END,
+           CASE WHEN w.source || '|' || w.record_id < l.source || '|' || l.record_id
+                THEN w.record_id ELSE l.record_id END,
+           CASE WHEN w.source || '|' || w.record_id < l.source || '|' || l.record_id
+                THEN l.source ELSE w.source END,
+           CASE WHEN w.source || '|' || w.record_id < l.source || '|' || l.record_id
+                THEN l.record_id ELSE w.record_id END,
+           w.verified_by, w.verified_at, w.flag_id, w.remarks
+    FROM wrong w JOIN linked l ON l.verification_id = w.verification_id
+    WHERE (w.flag IN {DEATH_FLAGS} AND l.source = w.w_source AND l.record_id = w.w_record)
+       OR (w.flag NOT IN {DEATH_FLAGS} AND NOT EXISTS (
+               SELECT 1 FROM matching.seeding s WHERE s.source = w.source
+               AND s.source_record_id = w.record_id AND s.uid_token IS NOT NULL))"""
+
+
+def import_field_wrong_matches(warehouse: str | Path,
+                               flags_table: str = "intermediate.int_enrolment_flags_verified"
+                               ) -> int:
+    """Turn new ``wrong_match`` field checks into ``non_match`` decisions (idempotent:
+    a check is turned once; its decisions name it in ``import_file``). Returns how many
+    decisions were added."""
+    import duckdb
+
+    from matching.ids import has_table
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        schema, table = flags_table.split(".")
+        db = con.execute("SELECT current_database()").fetchall()[0][0]
+        needed = [("std", "field_verification"), (schema, table), ("matching", "seeding"),
+                  ("matching", "residents")]
+        if not all(has_table(con, s, t, catalog=db) for s, t in needed):
+            return 0
+        con.execute(DDL.format(db=db))
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        n = 0
+        for (vid, kind, sl, rl, sr, rr, who, at, flag_id,
+             remarks) in con.execute(_field_pairs_sql(flags_table)).fetchall():
+            key = "|".join(map(str, (FIELD_FILE + vid, kind, sl, rl, sr, rr)))
+            reason = f"field check {vid} on flag {flag_id}: wrong_match" + (
+                f" ({remarks})" if remarks else "")
+            con.execute(f"INSERT INTO matching.{TABLE} VALUES (?, ?, ?, ?, ?, ?, 'non_match', "
+                        "?, ?, ?, ?, ?, NULL)",
+                        [hashlib.sha256(key.encode()).hexdigest()[:24], kind, sl, rl, sr, rr,
+                         who, at or now, reason, now, FIELD_FILE + vid])
+            n += 1
+        return n
+    finally:
+        con.close()

@@ -214,8 +214,8 @@ def _flags(con, source: str) -> pa.Table:
     """Every finding on the source's records (marts.mart_enrolment_flags): act on the
     ``confirmed`` ones, check the ``to_verify`` ones in the field first."""
     return _query(con, """
-        select flag_id, source_record_id, flag, certainty, reason, resident_id, scheme_code,
-               monthly_amount_inr
+        select flag_id, evidence_hash, source_record_id, flag, certainty, reason, resident_id,
+               scheme_code, monthly_amount_inr
         from marts.mart_enrolment_flags where source = ?
         order by certainty, flag, source_record_id""", [source])
 

@@ -40,7 +40,8 @@ deaths as (
 
 flags as (
 
-    -- one row per record: its findings, confirmed and to verify
+    -- one row per record: its findings still raised (a field check found none of those
+    -- left out true on this evidence), confirmed and to verify
     select
         enrolment_id,
         bool_or(flag = 'ghost') as is_ghost,
@@ -48,8 +49,10 @@ flags as (
         bool_or(flag = 'deceased_active') as is_deceased_active,
         bool_or(flag = 'possibly_deceased') as is_possibly_deceased,
         bool_or(flag = 'preseeded_uid_disagrees') as is_preseeded_uid_disagrees,
-        bool_or(flag = 'preseeded_uid_unconfirmed') as is_preseeded_uid_unconfirmed
-    from {{ ref('int_enrolment_flags') }}
+        bool_or(flag = 'preseeded_uid_unconfirmed') as is_preseeded_uid_unconfirmed,
+        bool_or(certainty_basis = 'field') as is_field_confirmed
+    from {{ ref('int_enrolment_flags_verified') }}
+    where is_raised
     group by enrolment_id
 
 ),
@@ -71,7 +74,8 @@ joined as (
         flags.is_deceased_active,
         flags.is_possibly_deceased,
         flags.is_preseeded_uid_disagrees,
-        flags.is_preseeded_uid_unconfirmed
+        flags.is_preseeded_uid_unconfirmed,
+        flags.is_field_confirmed
     from enrolments
     left join residents
         on enrolments.resident_id = residents.resident_id
@@ -160,6 +164,7 @@ final as (
         coalesce(is_possibly_deceased, false) as is_possibly_deceased,
         coalesce(is_preseeded_uid_disagrees, false) as is_preseeded_uid_disagrees,
         coalesce(is_preseeded_uid_unconfirmed, false) as is_preseeded_uid_unconfirmed,
+        coalesce(is_field_confirmed, false) as is_field_confirmed,
         preseeded_disagreement_reason
     from flagged
 

@@ -1,10 +1,12 @@
 -- Every finding on a beneficiary record, with the record's scheme, place and amount: what
--- a department acts on (confirmed) or checks in the field first (to_verify).
+-- a department acts on (confirmed) or checks in the field first (to_verify). A finding the
+-- field found wrong on its current evidence is left out (int_enrolment_flags_verified).
 with
 
 flags as (
 
-    select * from {{ ref('int_enrolment_flags') }}
+    select * from {{ ref('int_enrolment_flags_verified') }}
+    where is_raised
 
 ),
 
@@ -24,6 +26,10 @@ final as (
         flags.flag,
         flags.certainty,
         flags.reason,
+        flags.certainty_basis,
+        flags.evidence_hash,
+        flags.verified_by,
+        flags.verified_at,
         flags.resident_id,
         enrolments.scheme_code,
         enrolments.department,

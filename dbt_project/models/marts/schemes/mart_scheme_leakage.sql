@@ -1,7 +1,8 @@
 -- Beneficiaries, UID seeding and leakage by scheme, district and block (active records).
 -- A record at risk for several causes counts once in rupees_month_at_risk_total.
 -- Rupees at risk count confirmed findings only; rupees_month_to_verify is the amount on
--- records with a finding still to verify in the field (and no confirmed one).
+-- records with a finding still to verify in the field (and no confirmed one). A finding
+-- confirmed in the field (is_field_confirmed) counts as confirmed.
 with
 
 enrolments as (
@@ -9,7 +10,8 @@ enrolments as (
     select
         *,
         (is_not_in_kyr or is_possibly_deceased)
-        and not (is_duplicate_extra or is_ghost or is_deceased_active) as is_to_verify_only
+        and not (is_duplicate_extra or is_ghost or is_deceased_active or is_field_confirmed)
+            as is_to_verify_only
     from {{ ref('fct_scheme_enrolment') }}
     where is_active
 
@@ -31,6 +33,7 @@ aggregated as (
         count(*) filter (where is_preseeded_uid_disagrees) as preseeded_uid_disagrees,
         count(*) filter (where is_not_in_kyr) as not_in_kyr_to_verify,
         count(*) filter (where is_possibly_deceased) as possibly_deceased_to_verify,
+        count(*) filter (where is_field_confirmed) as field_confirmed,
         sum(monthly_amount_inr) as rupees_month_total,
         coalesce(sum(monthly_amount_inr) filter (where is_duplicate_extra), 0)
             as rupees_month_at_risk_duplicates,
@@ -38,9 +41,11 @@ aggregated as (
             as rupees_month_at_risk_ghosts,
         coalesce(sum(monthly_amount_inr) filter (where is_deceased_active), 0)
             as rupees_month_at_risk_deceased,
+        coalesce(sum(monthly_amount_inr) filter (where is_field_confirmed), 0)
+            as rupees_month_at_risk_field_confirmed,
         coalesce(
             sum(monthly_amount_inr) filter (
-                where is_duplicate_extra or is_ghost or is_deceased_active
+                where is_duplicate_extra or is_ghost or is_deceased_active or is_field_confirmed
             ),
             0
         ) as rupees_month_at_risk_total,
@@ -72,10 +77,12 @@ final as (
         preseeded_uid_disagrees,
         not_in_kyr_to_verify,
         possibly_deceased_to_verify,
+        field_confirmed,
         rupees_month_total,
         rupees_month_at_risk_duplicates,
         rupees_month_at_risk_ghosts,
         rupees_month_at_risk_deceased,
+        rupees_month_at_risk_field_confirmed,
         rupees_month_at_risk_total,
         rupees_month_to_verify_not_in_kyr,
         rupees_month_to_verify_deceased,
