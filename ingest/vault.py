@@ -180,6 +180,24 @@ class Vault:
         self.log.append(by, purpose, "revealed", n=len(out), detail=note or None)
         return out
 
+    def show_photos(self, tokens: list[str], purpose: str, by: str,
+                    detail: str | None = None) -> dict[str, Path]:
+        """The KYR photographs of ``tokens`` (``<photos>/<token>.*``) for one stated
+        display: a ``requested`` row before any is looked up, then one ``photo_shown`` row
+        per photograph returned (its token named), in the same hash-chained log as a reveal."""
+        audit.check_request(purpose, by)
+        self.log.require_intact()
+        tokens = list(dict.fromkeys(tokens))
+        self.log.append(by, purpose, "requested", n=len(tokens),
+                        detail="; ".join(x for x in ("photographs", detail) if x))
+        out: dict[str, Path] = {}
+        for t in tokens:
+            found = sorted(self.home.photos.glob(f"{t}.*")) if self.home.photos.is_dir() else []
+            if found:
+                out[t] = found[0]
+                self.log.append(by, purpose, "photo_shown", token=t, n=1, detail=detail)
+        return out
+
     def rotate(self) -> int:
         """Re-encrypt every UID not under the current key with the current key (tokens
         unchanged); one transaction. The keyring must still hold the older keys."""

@@ -96,11 +96,22 @@ def render_text(card: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(card: dict[str, Any]) -> str:
-    """A self-contained, printable HTML card (A4/A5 friendly, no external assets)."""
+def render_html(card: dict[str, Any], photos: dict[str, str] | None = None) -> str:
+    """A self-contained, printable HTML card (A4/A5 friendly, no external assets).
+
+    ``photos`` (resident_id -> image data URI) adds a photograph column; pass it only for
+    a display logged in the vault (warehouse/photos.py)."""
     e = lambda v: html.escape("" if v is None else str(v))  # noqa: E731
+
+    def photo(m: dict[str, Any]) -> str:
+        if photos is None:
+            return ""
+        uri = photos.get(m.get("resident_id") or "")
+        return (f"<td class=photo><img src=\"{e(uri)}\" alt=\"photograph of {e(m.get('name'))}\">"
+                "</td>" if uri else "<td class=photo>—</td>")
+
     rows = "".join(
-        f"<tr><td>{e(m.get('name'))}{' <em>(deceased)</em>' if m.get('is_deceased') else ''}</td>"
+        f"<tr>{photo(m)}<td>{e(m.get('name'))}{' <em>(deceased)</em>' if m.get('is_deceased') else ''}</td>"
         f"<td>{e(m.get('relation_to_head'))}</td><td>{e(m.get('gender'))}</td>"
         f"<td>{e(m.get('age_years'))}</td><td class=uid>{e(m.get('uid_masked') or '—')}</td>"
         f"<td>{e(_member_schemes(m))}</td><td class=num>{e(_rupees(m.get('monthly_amount_inr')))}</td></tr>"
@@ -126,6 +137,7 @@ def render_html(card: dict[str, Any]) -> str:
   th {{ background: #eaf2f8; }}
   .num {{ text-align: right; white-space: nowrap; }}
   .uid {{ font-family: monospace; white-space: nowrap; }}
+  .photo img {{ width: 22mm; height: auto; }}
   dl {{ display: grid; grid-template-columns: 40mm auto; margin: 0; }}
   dt {{ font-weight: bold; }}
   footer {{ margin-top: 12px; font-size: 8pt; color: #555; }}
@@ -141,17 +153,18 @@ def render_html(card: dict[str, Any]) -> str:
   <dt>Benefits</dt><dd>{e(_rupees(card.get('monthly_amount_inr')))} per month</dd>
 </dl>
 <h2>Members</h2>
-<table><thead><tr><th>Name</th><th>Relation</th><th>Sex</th><th>Age</th><th>UID</th><th>Schemes</th><th>Per month</th></tr></thead>
+<table><thead><tr>{'<th>Photo</th>' if photos is not None else ''}<th>Name</th><th>Relation</th><th>Sex</th><th>Age</th><th>UID</th><th>Schemes</th><th>Per month</th></tr></thead>
 <tbody>{rows}</tbody></table>
 <h2>Nearest facilities</h2>
 <table><thead><tr><th>Facility</th><th>Name</th><th>Distance</th></tr></thead><tbody>{facs}</tbody></table>
-<footer>UID numbers are shown masked (last four digits only). Printed {dt.date.today().isoformat()}.</footer>
+<footer>UID numbers are shown masked (last four digits only).{' Photographs shown for a stated purpose; the display is logged in the vault.' if photos is not None else ''} Printed {dt.date.today().isoformat()}.</footer>
 </body></html>
 """
 
 
-def write_html(card: dict[str, Any], out: str | Path) -> Path:
+def write_html(card: dict[str, Any], out: str | Path,
+               photos: dict[str, str] | None = None) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(card), encoding="utf-8")
+    out.write_text(render_html(card, photos), encoding="utf-8")
     return out

@@ -38,12 +38,22 @@ def register(app: typer.Typer) -> None:
     def card(
         household_id: str = typer.Argument(..., help="household id, e.g. HH-1a2b3c4d5e6f7a8b"),
         html: Path = typer.Option(None, "--html", help="write a printable HTML card here"),
+        photos: bool = typer.Option(False, "--photos", help="add the members' KYR photographs "
+                                    "to the HTML card (needs --html, --purpose and --by; "
+                                    "logged in the vault)"),
+        purpose: str = typer.Option(None, help="why the photographs are needed (logged)"),
+        by: str = typer.Option(None, help="who asks: name or role (logged)"),
         home: str = typer.Option(None, help=HOME_HELP),
     ) -> None:
         """Print a household card (masked UIDs only), or render it to printable HTML."""
+        from srdh.errors import UserError
         from srdh.preflight import require, require_home
         from warehouse.card import CardNotFound, _database, load_card, render_text, write_html
+        from warehouse.photos import check_photo_request, data_uri, show_photos
 
+        check_photo_request(photos, purpose, by)
+        if photos and not html:
+            raise UserError("--photos shows photographs on the HTML card only: add --html FILE")
         require(home, "card", database=_database(require_home(home), None))
         try:
             data = load_card(home, household_id)
@@ -51,7 +61,13 @@ def register(app: typer.Typer) -> None:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
         if html:
-            typer.echo(f"wrote {write_html(data, html)}")
+            shown = None
+            if photos:
+                files = show_photos(home, [m["resident_id"] for m in data["members"]],
+                                    purpose, by, detail=f"household card {household_id}")
+                shown = {rid: data_uri(f) for rid, f in files.items()}
+                typer.echo(f"{len(shown)} photograph(s) shown; the display is logged in the vault")
+            typer.echo(f"wrote {write_html(data, html, shown)}")
         else:
             typer.echo(render_text(data), nl=False)
 

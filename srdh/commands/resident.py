@@ -19,6 +19,10 @@ def register(app: typer.Typer) -> None:
         home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
         config: str = typer.Option(None, help="matching config YAML"),
         as_json: bool = typer.Option(False, "--json", help="print everything as JSON"),
+        photos: bool = typer.Option(False, "--photos", help="show the KYR photograph (its "
+                                    "file); needs --purpose and --by, logged in the vault"),
+        purpose: str = typer.Option(None, help="why the photograph is needed (logged)"),
+        by: str = typer.Option(None, help="who asks: name or role (logged)"),
     ) -> None:
         """Show a resident with every linked source record and its match evidence.
 
@@ -27,10 +31,16 @@ def register(app: typer.Typer) -> None:
         from matching.evidence import resident_view
         from matching.settings import load_settings
         from srdh.preflight import require
+        from warehouse.photos import check_photo_request, show_photos
 
+        check_photo_request(photos, purpose, by)
         settings = load_settings(config)
         require(home, "resident")
         view = resident_view(home, resident_id, settings)
+        if photos and view["found"]:
+            files = show_photos(home, [view["resident_id"]], purpose, by,
+                                detail=f"srdh resident {view['resident_id']}")
+            view["photo"] = str(files[view["resident_id"]]) if files else None
         if as_json:
             typer.echo(json.dumps(view, default=str, indent=2))
             raise typer.Exit(0 if view["found"] else 1)
@@ -43,6 +53,9 @@ def register(app: typer.Typer) -> None:
         if view["resolved_via"]:
             typer.echo(f"{resident_id} is now {view['resident_id']}")
         typer.echo(f"resident {view['resident_id']}: {len(view['records'])} record(s)")
+        if photos:
+            typer.echo(f"photograph: {view['photo'] or 'none on the KYR record'} "
+                       "(this display is logged in the vault)")
         for r in view["records"]:
             vals = " | ".join(cell(r.get(f"{c}_l")) for c in SHOWN)
             status = ("  deactivated by UIDAI" if r.get("kyr_status") == "deactivated" else ""
