@@ -26,8 +26,7 @@ def build_delivery_dag(cfg: dict):
         @task(pool=dagkit.POOL)
         def deliver() -> dict:
             ctx = get_current_context()
-            return dagkit.deliver(dagkit.home(), dept, cfg["sources"], dagkit.run_date(ctx),
-                                  run_id=ctx["run_id"])
+            return dagkit.deliver(dagkit.home(), dept, dagkit.run_date(ctx), run_id=ctx["run_id"])
 
         deliver()
 

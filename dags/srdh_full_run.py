@@ -1,9 +1,15 @@
 """`srdh_full_run`: the whole pipeline in one manually triggered run (used by `make up`).
 
 ingest every feed -> match -> dbt build (when the dbt project exists) -> Jan Samvad call
-list -> publish ->
-deliveries for every department. Every step is a plain function in `srdh.pipeline`; every
-task that opens the warehouse takes the one-slot DuckDB pool.
+list -> publish -> deliveries for every department. Every step is a plain function in
+`srdh.pipeline`; every task that opens the warehouse takes the one-slot DuckDB pool.
+
+Beside that chain, one `check_<feed>` task per feed (and `check_landing`) reads the
+ingest result and fails, without retries, with one line naming each refused batch or
+misplaced file. The checks are leaves that nothing waits on: a refused batch never holds
+back matching, build, publish or any delivery (every task keeps the default trigger
+rule, all_success, on the chain), as `srdh run` goes on; the failed leaf makes the run
+end failed, so the operator sees it.
 """
 
 from __future__ import annotations
@@ -25,29 +31,41 @@ def srdh_full_run():
     def ingest_all() -> dict:
         from srdh import pipeline
 
-        return dagkit.summarise(pipeline.ingest(dagkit.home(), dagkit.landing()))
+        return pipeline.ingest(dagkit.home(), dagkit.landing()).to_xcom()
+
+    @task
+    def check(ingested: dict, feed: str) -> dict:
+        return dagkit.check_feed(ingested, feed)
+
+    @task
+    def check_landing(ingested: dict) -> dict:
+        return dagkit.check_landing(ingested)
 
     @task(pool=dagkit.POOL)
     def match() -> dict:
         from srdh import pipeline
 
         when = dagkit.run_date(get_current_context())
-        return dagkit.summarise(pipeline.match(dagkit.home(), run_date=when))
+        return pipeline.match(dagkit.home(), run_date=when).to_xcom()
 
     @task(pool=dagkit.POOL, execution_timeout=dagkit.TIMEOUTS["publish"])
-    def publish() -> str:
+    def publish() -> dict:
         from srdh import pipeline
 
-        return str(pipeline.publish(dagkit.home()))
+        return pipeline.publish(dagkit.home()).to_xcom()
 
     @task(pool=dagkit.POOL)
-    def calllist() -> str:
+    def calllist() -> dict:
         from srdh import pipeline
 
         when = dagkit.run_date(get_current_context())
-        return str(pipeline.calllist(dagkit.home(), when))
+        return pipeline.calllist(dagkit.home(), when).to_xcom()
 
-    chain = [ingest_all(), match()]
+    ingested = ingest_all()
+    for feed in dagkit.feeds():
+        check.override(task_id=f"check_{feed['name']}")(ingested, feed["name"])
+    check_landing(ingested)
+    chain = [ingested, match()]
     group = dbt_task_group("dbt")
     if group is not None:
         chain += [group, calllist()]
@@ -56,13 +74,12 @@ def srdh_full_run():
         a >> b
 
     @task(pool=dagkit.POOL, execution_timeout=dagkit.TIMEOUTS["deliver"])
-    def deliver(department: str, sources: list[str]) -> dict:
+    def deliver(department: str) -> dict:
         ctx = get_current_context()
-        return dagkit.deliver(dagkit.home(), department, sources, dagkit.run_date(ctx),
+        return dagkit.deliver(dagkit.home(), department, dagkit.run_date(ctx),
                               run_id=ctx["run_id"])
 
     for cfg in dagkit.deliveries():
-        task_id = f"deliver_{cfg['slug']}"
-        chain[-1] >> deliver.override(task_id=task_id)(cfg["department"], cfg["sources"])
+        chain[-1] >> deliver.override(task_id=f"deliver_{cfg['slug']}")(cfg["department"])
 
 srdh_full_run()

@@ -5,6 +5,11 @@ own feed (`srdh.pipeline.ingest(home, landing, feeds=[feed])`) through the one-s
 pool, then publishes the Airflow asset `srdh://raw/<feed>` when a new batch landed. When
 the load reports nothing new, the `announce` task is skipped and no asset event is sent,
 so downstream matching is not re-triggered for nothing.
+
+`check` fails (no retries) with one line naming each refused batch of the feed (e.g. a
+`_control.csv` mismatch) and each misplaced file in its folder. It runs beside
+`announce`, not before it: the batches that did load are still announced, and the run
+ends failed so the operator sees the refusal.
 """
 
 from __future__ import annotations
@@ -30,19 +35,27 @@ def build_ingest_dag(feed: dict):
         def load() -> dict:
             from srdh import pipeline
 
-            return dagkit.summarise(pipeline.ingest(dagkit.home(), dagkit.landing(), feeds=[name]))
+            return pipeline.ingest(dagkit.home(), dagkit.landing(), feeds=[name]).to_xcom()
+
+        @task
+        def check(ingested: dict) -> dict:
+            return dagkit.check_feed(ingested, name)
 
         @task(outlets=[raw])
-        def announce(summary: dict, outlet_events=None) -> dict:
-            new = dagkit.new_data_count(summary)
-            if new == 0:
+        def announce(ingested: dict, outlet_events=None) -> dict:
+            from srdh.results import Ingested
+
+            new = Ingested.from_xcom(ingested).new_batches(name)
+            if not new:
                 from airflow.sdk.exceptions import AirflowSkipException
 
                 raise AirflowSkipException(f"nothing new for {name}; no asset event")
-            outlet_events[raw].extra = {"feed": name, "new": new, "summary": summary}
-            return summary
+            outlet_events[raw].extra = {"feed": name, "new": len(new), "batches": list(new)}
+            return {"feed": name, "new_batches": list(new)}
 
-        announce(load())
+        loaded = load()
+        check(loaded)
+        announce(loaded)
 
     return ingest_feed()
 

@@ -32,7 +32,7 @@ def srdh_match():
         from srdh import pipeline
 
         when = dagkit.run_date(get_current_context())
-        return dagkit.summarise(pipeline.match(dagkit.home(), run_date=when))
+        return pipeline.match(dagkit.home(), run_date=when).to_xcom()
 
     match()
 

@@ -15,10 +15,10 @@ from srdh.orchestration import dagkit
 )
 def srdh_publish():
     @task(pool=dagkit.POOL, outlets=[Asset(dagkit.SERVING_ASSET)])
-    def publish() -> str:
+    def publish() -> dict:
         from srdh import pipeline
 
-        return str(pipeline.publish(dagkit.home()))
+        return pipeline.publish(dagkit.home()).to_xcom()
 
     publish()
 

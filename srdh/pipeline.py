@@ -1,7 +1,8 @@
 """The pipeline's steps as plain functions: the `srdh` CLI and the Airflow DAGs both call these.
 
 Each step opens the warehouse itself and serialises its own writes (DuckDB has one
-writer). Steps are idempotent: rerunning one for the same inputs changes nothing.
+writer). Steps are idempotent: rerunning one for the same inputs changes nothing. Each
+returns a small typed result (srdh/results.py) that the CLI prints and the DAGs pass on.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 from srdh.paths import Home
+from srdh.results import Built, CallList, Delivered, Ingested, Matched, Published
 
 
 def check_keys(home: str | Path | None) -> None:
@@ -22,15 +23,20 @@ def check_keys(home: str | Path | None) -> None:
     require_keys(Home.at(home))
 
 
-def ingest(home: str | Path | None, landing: str | Path, feeds: list[str] | None = None) -> Any:
-    """Load every delivery under ``landing`` (or only ``feeds``) into the warehouse."""
+def ingest(home: str | Path | None, landing: str | Path,
+           feeds: list[str] | None = None) -> Ingested:
+    """Load every delivery under ``landing`` (or only ``feeds``) into the warehouse.
+
+    A refused batch does not stop the others: it is in the result's ``refused``, with
+    its reason, and its ``exit_code`` is 3 (srdh/errors.py)."""
     from ingest.load import load_landing
 
     gx = os.environ.get("SRDH_GX", "1") != "0"  # SRDH_GX=0 skips Great Expectations
-    return load_landing(landing=Path(landing), home=Home.at(home), feeds=feeds, gx=gx)
+    return Ingested.of(load_landing(landing=Path(landing), home=Home.at(home), feeds=feeds,
+                                    gx=gx))
 
 
-def match(home: str | Path | None, run_date: dt.date | None = None) -> Any:
+def match(home: str | Path | None, run_date: dt.date | None = None) -> Matched:
     """Link every departmental source to KYR, de-duplicate, and write the matching tables.
 
     Files for departments are written by :func:`deliver`, which applies the per-department
@@ -38,17 +44,17 @@ def match(home: str | Path | None, run_date: dt.date | None = None) -> Any:
     """
     from matching.api import run_matching
 
-    return run_matching(home=Home.at(home), run_date=run_date or dt.date.today())
+    return Matched.of(run_matching(home=Home.at(home), run_date=run_date or dt.date.today()))
 
 
-def publish(home: str | Path | None) -> Path:
+def publish(home: str | Path | None) -> Published:
     """Publish the read-only serving copy that Superset reads (atomic swap)."""
     from warehouse.publish import publish_serving_copy
 
-    return publish_serving_copy(Home.at(home))
+    return Published(publish_serving_copy(Home.at(home)))
 
 
-def build(home: str | Path | None, run_date: dt.date | str | None = None) -> Any:
+def build(home: str | Path | None, run_date: dt.date | str | None = None) -> Built:
     """Build the dbt models and run their tests (register, households, cards, marts).
 
     ``run_date`` is the reference date for ages and payment periods (default today), so a
@@ -57,20 +63,21 @@ def build(home: str | Path | None, run_date: dt.date | str | None = None) -> Any
     from warehouse.dbt import build as dbt_build
 
     as_of = {"srdh_as_of_date": str(run_date)} if run_date else None
-    return dbt_build(Home.at(home), vars=as_of)
+    return Built.of(dbt_build(Home.at(home), vars=as_of))
 
 
 def calllist(home: str | Path | None, run_date: dt.date | str | None = None,
-             size: int = 200, seed: int = 0) -> Any:
+             size: int = 200, seed: int = 0) -> CallList:
     """Draw the day's Jan Samvad outbound call list (deterministic for date and seed)."""
     from warehouse.calllist import make_call_list
 
-    return make_call_list(Home.at(home), run_date or dt.date.today(), size, seed=seed)
+    return CallList.of(make_call_list(Home.at(home), run_date or dt.date.today(), size,
+                                      seed=seed))
 
 
 def deliver(home: str | Path | None, run_date: dt.date | str | None = None,
             department: str | None = None, run_id: str | None = None,
-            sources_dir: str | Path | None = None) -> list[Path]:
+            sources_dir: str | Path | None = None) -> Delivered:
     """Write departmental deliveries (all departments, or one) for ``run_date``.
     ``sources_dir``: an extra feed YAML folder (default ``$SRDH_SOURCES``), read with the
     built-in feeds."""
@@ -80,5 +87,7 @@ def deliver(home: str | Path | None, run_date: dt.date | str | None = None,
     h = Home.at(home)
     day = run_date or dt.date.today()
     if department:
-        return deliver_one(h, department, day, run_id=run_id, sources_dir=sources_dir)
-    return deliver_all(h, day, run_id=run_id, sources_dir=sources_dir)
+        manifests = deliver_one(h, department, day, run_id=run_id, sources_dir=sources_dir)
+    else:
+        manifests = deliver_all(h, day, run_id=run_id, sources_dir=sources_dir)
+    return Delivered(run_date=str(day), manifests=tuple(manifests), department=department)

@@ -165,7 +165,7 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
     # deliveries: the built-in departments still get theirs, and the new one gets the
     # defaults (masked UIDs) with a warning that it has no entry in deliveries.yaml
     with caplog.at_level(logging.WARNING, logger="ingest.registry"):
-        manifests = pipeline.deliver(home, "2025-03-01")
+        manifests = pipeline.deliver(home, "2025-03-01").manifests
     got = {json.loads(m.read_text())["source"]: json.loads(m.read_text()) for m in manifests}
     assert {"food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "lab_bocw"} <= set(got)
     assert got["food_pds"]["department"] == "FOOD" and got["food_pds"]["full_uid"] is True

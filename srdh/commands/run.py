@@ -57,7 +57,7 @@ def _register_run(app: typer.Typer) -> None:
             secs = time.monotonic() - started
             typer.secho(f"   {name} done in {secs:.1f}s", err=True)
             if name == "build":  # dbt's own lines are in its log file
-                for line in results[name].by_layer():
+                for line in results[name].layers:
                     typer.secho(f"   {line}", err=True)
             what, where = describe(name, results[name], h)
             rows.append((name, f"{secs:.1f}s", what, where))
@@ -89,7 +89,7 @@ def _register_run(app: typer.Typer) -> None:
             else:
                 step("deliver", lambda: pipeline.deliver(home, day))
         typer.echo(summary_table(rows))
-        code = getattr(results["ingest"], "exit_code", 0)
+        code = results["ingest"].exit_code
         if code:
             typer.secho(f"run finished, but not everything that arrived was loaded (see the "
                         f"ingest summary above, `srdh quarantine`): exit {code}", err=True)
@@ -126,25 +126,22 @@ def already_delivered(h, day) -> bool:
 
 
 def describe(name: str, result, h) -> tuple[str, str]:
-    """(what the step did, where its outputs are) from its typed result."""
+    """(what the step did, where its outputs are) from its typed result (srdh/results.py)."""
     if name == "ingest":
-        loaded = sum(b.rows_loaded for b in result.batches)
-        quarantined = sum(b.rows_quarantined for b in result.batches)
-        return (f"{len(result.batches)} batch(es), {loaded:,} rows loaded, {quarantined:,} "
-                f"quarantined, {len(result.refused)} refused", "srdh quarantine")
+        return (f"{len(result.detail.batches)} batch(es), {result.rows_loaded:,} rows loaded, "
+                f"{result.rows_quarantined:,} quarantined, {len(result.refused)} refused",
+                "srdh quarantine")
     if name == "match":
-        seeded = sum(c.get("seeded", 0) for c in result.counts.values())
-        review = sum(c.get("review", 0) for c in result.counts.values())
-        return (f"{len(result.sources)} source(s): {seeded:,} seeded, {review:,} to review",
-                "matching.* (srdh review export)")
+        return (f"{len(result.sources)} source(s): {result.seeded:,} seeded, "
+                f"{result.to_review:,} to review", "matching.* (srdh review export)")
     if name == "build":
-        return "dbt " + "; ".join(result.by_layer()), str(result.log_path)
+        return "dbt " + "; ".join(result.layers), str(result.log_path)
     if name == "publish":
-        return "serving copy swapped in", str(result)
+        return "serving copy swapped in", str(result.path)
     if name == "deliver":
-        return f"{len(result)} department file set(s)", str(h.root / "deliveries")
+        return f"{len(result.manifests)} department file set(s)", str(h.root / "deliveries")
     if name == "calllist":
-        return "Jan Samvad call list", str(h.root / "deliveries" / "jansamvad")
+        return f"Jan Samvad call list, {result.rows:,} calls", str(result.csv.parent)
     return "", ""
 
 
@@ -176,5 +173,6 @@ def _register_deliver(app: typer.Typer) -> None:
 
         day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
         require(home, "deliver")
-        for manifest in pipeline.deliver(home, day, department=department, sources_dir=sources):
+        delivered = pipeline.deliver(home, day, department=department, sources_dir=sources)
+        for manifest in delivered.manifests:
             typer.echo(str(manifest))

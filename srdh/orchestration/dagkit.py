@@ -9,7 +9,6 @@ is imported here at all; the pipeline steps import those when a task actually ru
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import logging
 import os
@@ -237,78 +236,46 @@ def dag_kwargs(step: str, tags: list[str], **overrides: Any) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- step wrappers
+# Steps return typed results (srdh/results.py); tasks pass them on as XCom with
+# ``to_xcom()`` and read them back with ``from_xcom``.
 
 
-def summarise(result: Any) -> dict[str, Any]:
-    """A small JSON-safe summary of a step's return value (for XCom and asset-event extras)."""
-    if result is None:
-        return {}
-    if isinstance(result, int | float | str | bool):
-        return {"result": result}
-    if isinstance(result, Path):
-        return {"path": str(result)}
-    if hasattr(result, "to_dict") and callable(result.to_dict):
-        result = result.to_dict()
-    elif hasattr(result, "__dataclass_fields__"):
-        import dataclasses
+def _fail(message: str) -> None:
+    """Fail the task for good, without retries: a refused batch does not change on retry."""
+    from airflow.sdk.exceptions import AirflowFailException
 
-        result = dataclasses.asdict(result)
-    elif not isinstance(result, Mapping | list | tuple) and hasattr(result, "__dict__"):
-        result = vars(result)
-    return json.loads(json.dumps(result, default=str))
+    from srdh.errors import mask_uids
+
+    raise AirflowFailException(mask_uids(message))
 
 
-_NEW_KEYS = ("new_batches", "batches_loaded", "loaded_batches", "rows_loaded", "loaded_rows",
-             "new_rows", "rows", "loaded", "batches")
+def check_feed(ingested: Mapping[str, Any], feed: str) -> dict[str, Any]:
+    """The ``check_<feed>`` task: fail with one line naming each refused batch of ``feed``
+    (and each file or folder in its landing folder outside the layout), else say which
+    of its batches loaded. Everything else in the run went on regardless."""
+    from srdh.results import Ingested
+
+    result = Ingested.from_xcom(dict(ingested))
+    if problems := result.problems(feed):
+        _fail(f"{feed}: {len(problems)} delivery problem(s), not loaded: " +
+              " | ".join(problems))
+    return {"feed": feed, "new_batches": list(result.new_batches(feed))}
 
 
-def new_data_count(summary: Any) -> int | None:
-    """How many new batches/rows a load reported, or None if it can't be told."""
-    if isinstance(summary, bool):
-        return int(summary)
-    if isinstance(summary, int):
-        return summary
-    if isinstance(summary, list):
-        return len(summary)
-    if isinstance(summary, Mapping):
-        batches = summary.get("batches")
-        if isinstance(batches, list) and all(isinstance(b, Mapping) and "status" in b
-                                             for b in batches):
-            # ingest's RunSummary: only batches that actually loaded count as new
-            return sum(1 for b in batches if b["status"] == "loaded")
-        if "result" in summary and len(summary) == 1:
-            return new_data_count(summary["result"])
-        for key in _NEW_KEYS:
-            if key in summary:
-                value = summary[key]
-                if isinstance(value, bool | int):
-                    return int(value)
-                if isinstance(value, list | tuple | Mapping):
-                    return len(value)
-    return None
+def check_landing(ingested: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``check_landing`` task: fail naming what no feed owns (files at the landing
+    root, folders no source YAML names)."""
+    from srdh.results import Ingested
+
+    if problems := Ingested.from_xcom(dict(ingested)).landing_problems():
+        _fail(f"landing: {len(problems)} file(s) or folder(s) outside the layout "
+              "<feed>/<YYYY-MM-DD>/*.csv, not loaded: " + " | ".join(problems))
+    return {"landing": "ok"}
 
 
-def deliver(home_dir: str, department: str, sources: list[str], when: dt.date,
+def deliver(home_dir: str, department: str, when: dt.date,
             run_id: str | None = None) -> dict[str, Any]:
-    """Call ``srdh.pipeline.deliver`` with whichever of these arguments it accepts.
-
-    Raises ``AirflowSkipException`` (task shows as skipped, with the reason) while the
-    delivery step is not part of the pipeline yet.
-    """
+    """One department's delivery for the run's date, tagged with the Airflow run id."""
     from srdh import pipeline
 
-    fn = getattr(pipeline, "deliver", None)
-    if fn is None:
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        raise AirflowSkipException("srdh.pipeline.deliver does not exist yet; nothing delivered")
-    offered = {"home": home_dir, "department": department, "sources": sources,
-               "feeds": sources, "run_date": when, "run_id": run_id}
-    params = inspect.signature(fn).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        kwargs = offered
-    else:
-        kwargs = {k: v for k, v in offered.items() if k in params}
-    result = summarise(fn(**kwargs))
-    # The tasks are typed `-> dict` (so their XCom is a dict): wrap a list of manifest paths.
-    return result if isinstance(result, dict) else {"manifests": result}
+    return pipeline.deliver(home_dir, when, department=department, run_id=run_id).to_xcom()
