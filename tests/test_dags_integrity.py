@@ -55,6 +55,9 @@ for dag_id, dag in bag.dags.items():
                    "timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
                    "failure_cb": bool(t.on_failure_callback),
                    "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
+                   "upstream": sorted(t.upstream_task_ids),
+                   "downstream": sorted(t.downstream_task_ids),
+                   "trigger_rule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
                    "vars": getattr(t, "vars", None),
                    "invocation_mode": getattr(getattr(t, "invocation_mode", None), "value",
                                               None)}
@@ -136,6 +139,24 @@ def test_pipeline_dags_and_asset_chain(bag):
     assert dags["srdh_publish"]["assets"] == ["srdh://warehouse/marts"]
     full = [t["id"] for t in dags["srdh_full_run"]["tasks"]]
     assert full[:2] == ["ingest_all", "match"] and "publish" in full
+
+
+def test_a_check_task_per_feed_that_nothing_waits_on(bag):
+    """A refused batch fails its feed's check; matching, build, publish and deliveries never
+    wait on a check, and the failed leaf fails the run (docs/airflow.md, "Refused batches")."""
+    full = {t["id"]: t for t in bag["dags"]["srdh_full_run"]["tasks"]}
+    checks = {f"check_{feed}" for feed in registry_feeds()} | {"check_landing"}
+    assert checks <= set(full)
+    for task_id in checks:
+        assert full[task_id]["upstream"] == ["ingest_all"], task_id
+        assert full[task_id]["downstream"] == [], task_id  # a leaf: its failure fails the run
+    for task_id, t in full.items():
+        assert not set(t["upstream"]) & checks, task_id
+        assert t["trigger_rule"] == "all_success", task_id  # a failed step stops what follows
+    for feed in registry_feeds():
+        tasks = {t["id"]: t for t in bag["dags"][f"srdh_ingest_{feed}"]["tasks"]}
+        assert tasks["check"]["upstream"] == tasks["announce"]["upstream"] == ["load"]
+        assert tasks["check"]["downstream"] == [], feed
 
 
 def test_dbt_models_are_tasks_when_the_project_exists(bag):
