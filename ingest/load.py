@@ -174,17 +174,6 @@ def temp_table(con, name: str, columns: dict[str, tuple[str, list]]) -> None:
                 [columns[c][1] for c in names])
 
 
-def _test_pause(batch_id: str) -> None:
-    """Test hook: pause inside the batch transaction so a test can kill -9 the process."""
-    pause = os.environ.get("SRDH_INGEST_TEST_PAUSE")
-    only = os.environ.get("SRDH_INGEST_TEST_PAUSE_BATCH")
-    if pause and (not only or only == batch_id):
-        marker = os.environ.get("SRDH_INGEST_TEST_MARKER")
-        if marker:
-            Path(marker).write_text(batch_id)
-        time.sleep(float(pause))
-
-
 def _prepare_uids(con, src: Source, keys: Keys, cache: dict[str, str],
                   vaulted: set[str] | None = None) -> tuple[list[str], list[str]]:
     """Tokenise the batch's distinct UIDs into the ``_uidmap`` view (NumPy arrays:
@@ -398,7 +387,6 @@ def load_batch(con, vault: Vault, keys: Keys, home: Home, src: Source, folder: P
         res.status = "loaded"
         res.seconds = time.perf_counter() - t0
         _record(con, res, run_id, started)
-        _test_pause(batch_id)
         with st.step("commit"):
             con.execute("COMMIT")
         vaulted.update(to_vault[0])  # stored or already held: no need to look again

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fault_helpers import paused_env
 from home_helpers import ensure_key
 
 from srdh.orchestration.dagtest import airflow_env, prepare_airflow_home
@@ -68,8 +69,8 @@ def test_sigkill_inside_the_write_transaction_then_rerun_equals_a_clean_run(tmp_
     env = airflow_env(tmp_path / "airflow", dag_files=["srdh_ingest.py"], SRDH_HOME=str(home),
                       SRDH_LANDING=str(landing))
     prepare_airflow_home(env)
-    # ingest's test hook pauses inside the batch transaction and drops a marker file.
-    fault_env = dict(env, SRDH_INGEST_TEST_PAUSE="300", SRDH_INGEST_TEST_MARKER=str(marker))
+    # pause inside the batch transaction and drop a marker file (tests/hooks/sitecustomize.py)
+    fault_env = paused_env(env, marker)
     proc = subprocess.Popen(dagtest_cmd(f"srdh_ingest_{FEED}"), env=fault_env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fault_helpers import paused_env
 from home_helpers import ensure_key
 from ingest_helpers import (
     BAD,
@@ -334,8 +335,7 @@ def test_a_crash_mid_batch_leaves_nothing_and_the_rerun_loads_the_batch_whole(tm
     landing = small_landing(tmp_path)
     home = tmp_path / "home"
     marker = tmp_path / "in_batch"
-    env = dict(os.environ, SRDH_INGEST_TEST_PAUSE="120", SRDH_INGEST_TEST_MARKER=str(marker),
-               SRDH_INGEST_TEST_PAUSE_BATCH="food_pds/2024-01-15")
+    env = paused_env(dict(os.environ), marker, 120, batch="food_pds/2024-01-15")
     code = ("import sys; from ingest.load import ingest; "
             "ingest(sys.argv[1], sys.argv[2], gx=False)")
     ensure_key(home)
