@@ -90,7 +90,7 @@ def test_sigkill_inside_the_write_transaction_then_rerun_equals_a_clean_run(tmp_
                            text=True, timeout=1200)
     assert rerun.returncode == 0, rerun.stderr[-5000:]
     result = json.loads(rerun.stdout.strip().splitlines()[-1])
-    assert result["tasks"] == {"load": "success", "announce": "success"}
+    assert result["tasks"] == {"load": "success", "check": "success", "announce": "success"}
     assert snapshot(home) == expected
 
 
