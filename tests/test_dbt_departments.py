@@ -194,7 +194,7 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
     from srdh_superset.bundle import load_security
     from srdh_superset.security import desired_roles
 
-    serving = pipeline.publish(home)
+    serving = pipeline.publish(home).path
     security = load_security()
     assert "LABOUR" not in {d.get("code") for d in security["departments"]["list"]}
     roles = {r["name"]: r for r in desired_roles(security, serving)}
