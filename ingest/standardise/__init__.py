@@ -11,7 +11,7 @@ import time
 import duckdb
 
 from ingest.registry import Source
-from ingest.standardise import names, places
+from ingest.standardise import names, places, scripts
 from ingest.standardise.contacts import mobile_sql
 from ingest.standardise.dates import DOB_SELECT, dob_columns
 from ingest.timing import register, unregister
@@ -244,11 +244,23 @@ def _name_tables(con) -> None:
     cleaned name; ``_nk``: each distinct cleaned name -> phonetic keys (computed in Python,
     once per distinct token, see :mod:`names`). Names repeat heavily, so this is a small
     fraction of the rows."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _nm AS
-        SELECT x, srdh_honorific(c) AS honorific, srdh_strip_honorific(c) AS std
-        FROM (SELECT x, srdh_clean_name(x) AS c FROM (
-            SELECT _n AS x FROM _s1 UNION SELECT _rn FROM _s1) WHERE x IS NOT NULL)""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _nx AS SELECT _n AS x FROM _s1 "
+                "UNION SELECT _rn FROM _s1")
+    # names written in Devanagari (a Hindi list, KYR's name_local): romanised first, once
+    # per distinct spelling, so they get the keys of their Latin form
+    dev = con.sql(f"SELECT x FROM _nx WHERE regexp_matches(x, '{scripts.DEVANAGARI_RE}')"
+                  ).fetchnumpy()["x"].tolist()
+    register(con, "_dv", {"x": ("VARCHAR", dev),
+                          "r": ("VARCHAR", [scripts.romanise(x) for x in dev])})
+    try:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _nm AS
+            SELECT x, srdh_honorific(c) AS honorific, srdh_strip_honorific(c) AS std
+            FROM (SELECT n.x, srdh_clean_name(coalesce(d.r, n.x)) AS c
+                  FROM _nx n LEFT JOIN _dv d ON d.x = n.x WHERE n.x IS NOT NULL)""")
+    finally:
+        unregister(con, "_dv")
+        con.execute("DROP TABLE IF EXISTS _nx")
     stds = con.sql("SELECT DISTINCT std FROM _nm WHERE std IS NOT NULL"
                    ).fetchnumpy()["std"].tolist()
     full, first, last = names.name_keys(stds)

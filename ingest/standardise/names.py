@@ -1,18 +1,22 @@
 """Names: cleaning, honorifics, relation prefixes and a transliteration-aware phonetic key.
 
 No maintained PyPI library gives phonetic keys for Indian names written in Latin letters
-(the candidates are Bengali/Hindi-script tools or unmaintained soundex ports), and adding
-a dependency is a lead decision; so the key is a small documented Indic-aware normaliser
-followed by jellyfish's metaphone:
+(the candidates are Bengali/Hindi-script tools or unmaintained soundex ports), so the key
+is a small Indic-aware normaliser followed by jellyfish's metaphone. The variants are data,
+in ``ingest/reference/`` (one row per variant, with an example), not code:
 
-1. upper-case letters only;
-2. transliteration variants folded: KSH/X -> KS, AA -> A, EE/II -> I, OO/UU -> U,
-   W -> V, PH -> F, SH/SSH -> S, aspirates BH/DH/GH/JH/KH/TH/CHH -> B/D/G/J/K/T/CH,
-   Q -> K, Z -> J, a trailing Y -> I, Y after a consonant at the start (SYAM) -> dropped
-   after S, doubled letters -> single;
-3. metaphone of the result (vowels after the first dropped, consonant classes merged).
+1. upper-case letters only (a Devanagari name is romanised first: :mod:`scripts`);
+2. ``honorifics.csv``: leading titles and the prefixes meaning "late" before a dead
+   relative's name (Shri, Smt, Ku, Late, Lt., Swa., Swargiya, ...) are taken off;
+3. ``name_folds.csv``: transliteration variants folded, in order (KSH/X -> KS,
+   SH -> S, W -> V -> B, a dropped or added H after a consonant, EE -> I, OO -> U,
+   doubled letters -> single, ...);
+4. metaphone of the folded token (vowels after the first dropped, consonant classes
+   merged);
+5. ``name_fillers.csv``: a middle 'Kumar' / 'Kumari' is left out of the full-name key
+   (RAM KUMAR SAHU and RAM SAHU get one key; the cleaned name keeps it).
 
-So LAKSHMI/LAXMI, VERMA/VARMA, SHYAM/SYAM, DEVI/DEVEE get the same key.
+So LAKSHMI/LAXMI, VERMA/VARMA, SHYAM/SYAM, DEVI/DEVEE, VINOD/BINOD get the same key.
 """
 
 from __future__ import annotations
@@ -26,28 +30,27 @@ import jellyfish
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 
-_FOLDS = [
-    (re.compile(r"KSH|X"), "KS"),
-    (re.compile(r"CHH"), "CH"),
-    (re.compile(r"SHY"), "SY"),
-    (re.compile(r"SH"), "S"),
-    (re.compile(r"PH"), "F"),
-    (re.compile(r"([BDGJKT])H"), r"\1"),
-    (re.compile(r"W"), "V"),
-    (re.compile(r"Q"), "K"),
-    (re.compile(r"Z"), "J"),
-    (re.compile(r"EE|II|IE"), "I"),
-    (re.compile(r"OO|UU"), "U"),
-    (re.compile(r"AA"), "A"),
-    (re.compile(r"Y$"), "I"),
-    (re.compile(r"(.)\1+"), r"\1"),
-]
+
+def _table(name: str) -> list[dict[str, str]]:
+    with open(REFERENCE / name, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def _folds() -> list[tuple[re.Pattern, str]]:
+    return [(re.compile(r["pattern"]), r["replacement"]) for r in _table("name_folds.csv")]
+
+
+@lru_cache(maxsize=1)
+def fillers() -> frozenset[str]:
+    """Middle tokens left out of the full-name key (``name_fillers.csv``)."""
+    return frozenset(r["token"].strip().upper() for r in _table("name_fillers.csv"))
 
 
 def indic_fold(token: str) -> str:
-    """Fold Latin spelling variants of Indic sounds (step 2 above)."""
+    """Fold Latin spelling variants of Indic sounds (step 3 above)."""
     t = re.sub(r"[^A-Z]", "", token.upper())
-    for pat, rep in _FOLDS:
+    for pat, rep in _folds():
         t = pat.sub(rep, t)
     return t
 
@@ -85,20 +88,24 @@ _PLACE_TAGS = frozenset({"CG", "CHHATTISGARH", "WARD", "NO", "GRAM", "VILLAGE", 
 
 def name_keys(names: list[str]) -> tuple[list[str], list[str], list[str | None]]:
     """(name key, first-token key, last-token key or None for one token) of cleaned names
-    (single-spaced tokens); a token without a key keeps its spelling."""
+    (single-spaced tokens); a token without a key keeps its spelling. The full key leaves
+    out middle fillers ('Kumar'), so a name with or without one agrees."""
     full, first, last = [], [], []
+    skip = fillers()
     for n in names:
-        ks = [phonetic_key(t) or t for t in n.split(" ")]
-        full.append(" ".join(ks))
+        toks = n.split(" ")
+        ks = [phonetic_key(t) or t for t in toks]
+        mid = [k for i, (t, k) in enumerate(zip(toks, ks, strict=True))
+               if i in (0, len(toks) - 1) or t not in skip]
+        full.append(" ".join(mid))
         first.append(ks[0])
         last.append(ks[-1] if len(ks) > 1 else None)
     return full, first, last
 
 
 def honorifics() -> dict[str, str]:
-    with open(REFERENCE / "honorifics.csv", encoding="utf-8") as fh:
-        return {r["alias"].strip().upper(): r["canonical"].strip().upper()
-                for r in csv.DictReader(fh)}
+    return {r["alias"].strip().upper(): r["canonical"].strip().upper()
+            for r in _table("honorifics.csv")}
 
 
 def macros() -> list[str]:
