@@ -29,6 +29,13 @@ NAME_SURNAME_ONLY_M = 0.015
 NAME_ELSE_M = 0.01
 
 
+# A dropped surname ("RAMESH" / "RAMESH SAHU", "RAMESH KUMAR" / "RAMESH KUMAR SAHU"): the
+# shorter name's phonetic key is the longer one's first tokens. Keys are letters and
+# digits only, so LIKE sees no wildcard in them.
+SURNAME_DROPPED = ("(name_key_l LIKE (name_key_r || ' %') OR "
+                   "name_key_r LIKE (name_key_l || ' %'))")
+
+
 def name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
     """Full name. A shared surname with a different first name (siblings, cousins:
     Zipf surnames cluster in a village) is its own level with a fixed low m, instead
@@ -45,12 +52,14 @@ def name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
                "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
     return cl.CustomComparison(
         output_column_name="name",
-        comparison_description="full name: exact, phonetic, token-wise, initial, surname-only",
+        comparison_description="full name: exact, phonetic, token-wise, surname dropped, "
+                               "initial, surname-only",
         comparison_levels=[
             cll.NullLevel("name_std"),
             cll.ExactMatchLevel("name_std", term_frequency_adjustments=term_frequencies),
             cll.ExactMatchLevel("name_key", term_frequency_adjustments=term_frequencies),
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
+            _custom(SURNAME_DROPPED, "one name is the other without its surname"),
             _custom(first_close, "first and last names close (JW >= 0.88)"),
             cll.ColumnsReversedLevel("first_name_key", "last_name_key"),
             _custom(initial, "first-name initial, same surname"),
@@ -159,24 +168,47 @@ def location_comparison(fixed_m: bool = False, has_village: bool = True
     )
 
 
-def mobile_comparison() -> cl.CustomComparison:
+# Household-aware evidence. A ration card's mobile is shared by its members, and a
+# department often copies one member's UID onto another's record: most wrong seeds went
+# to a relative in the same household. A shared mobile or UID is evidence about the
+# person only when the first names roughly agree (same key, either order, JW >= 0.80,
+# or an initial) and the birth years are at most 10 apart (or unknown). Otherwise it
+# says "same household", which the name and age comparisons already weigh, so it falls
+# in the null level: no evidence either way (it cannot outweigh them).
+SAME_PERSON_PLAUSIBLE = (
+    "coalesce(first_name_key_l = first_name_key_r OR first_name_key_l = last_name_key_r "
+    "OR first_name_key_r = last_name_key_l "
+    "OR jaro_winkler_similarity(first_name_l, first_name_r) >= 0.80 "
+    "OR ((length(first_name_l) = 1 OR length(first_name_r) = 1) "
+    "AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)), false) "
+    "AND NOT coalesce(abs(birth_year_l - birth_year_r) > 10, false)")
+
+
+def _household_aware(col: str, what: str) -> cl.CustomComparison:
+    null_sql = (f"{col}_l IS NULL OR {col}_r IS NULL OR "
+                f"({col}_l = {col}_r AND NOT ({SAME_PERSON_PLAUSIBLE}))")
     return cl.CustomComparison(
-        output_column_name="mobile",
-        comparison_levels=[cll.NullLevel("mobile"), cll.ExactMatchLevel("mobile"), cll.ElseLevel()],
+        output_column_name=col,
+        comparison_description=f"{what}; shared by records of different people "
+                               "(names or ages disagree) = no evidence",
+        comparison_levels=[
+            _custom(null_sql, f"missing on one side, or the same {what} on records whose "
+                              "names or ages disagree (a household's): no evidence"
+                    ).configure(is_null_level=True),
+            _custom(f"{col}_l = {col}_r", f"same {what}, names and ages agree"),
+            cll.ElseLevel(),
+        ],
     )
+
+
+def mobile_comparison() -> cl.CustomComparison:
+    return _household_aware("mobile", "mobile")
 
 
 def uid_token_comparison() -> cl.CustomComparison:
     """Pre-seeded UID token: evidence to verify, never trusted. Only valid tokens
     (uid_valid) reach this column; see ``matching.inputs``."""
-    return cl.CustomComparison(
-        output_column_name="uid_token",
-        comparison_levels=[
-            cll.NullLevel("uid_token"),
-            cll.ExactMatchLevel("uid_token"),
-            cll.ElseLevel(),
-        ],
-    )
+    return _household_aware("uid_token", "pre-seeded UID")
 
 
 # Comparison name -> (builder, input columns it needs on both sides)

@@ -34,7 +34,11 @@ def level_labels(model: dict) -> dict[str, dict[int, str]]:
     for comp in model["comparisons"]:
         levels = comp["comparison_levels"]
         non_null = [lv for lv in levels if not lv.get("is_null_level")]
-        labels = {-1: "missing on one side (no evidence)"}
+        # a custom null level says what it covers (e.g. a household's shared mobile)
+        null = next((lv for lv in levels if lv.get("is_null_level")), {})
+        label = null.get("label_for_charts") or ""
+        labels = {-1: label if label and not label.endswith(" is NULL")
+                  else "missing on one side (no evidence)"}
         for i, lv in enumerate(non_null):
             labels[len(non_null) - 1 - i] = lv.get("label_for_charts") or f"level {i}"
         out[comp["output_column_name"]] = labels

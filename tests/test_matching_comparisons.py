@@ -114,3 +114,15 @@ def test_em_sessions_train_names_for_a_feed_without_villages():
     assert not any("block_std" in s for s in with_village)  # the first usable one only
     assert any("block_std" in s and "birth_year" in s for s in without)
     assert not any("name" in s for s in without[1:2])  # the session that trains names
+
+
+def test_a_dropped_surname_has_its_own_level():
+    from matching.comparisons import name_comparison as nc
+
+    one = _name_pair("RAMESH", "SAHU", "RAMESH", "SAHU")
+    one |= {"name_std_r": "RAMESH", "last_name_r": None, "last_name_key_r": None,
+            "name_key_r": "RAM"}
+    two = _name_pair("RAMESH", "KUMAR", "RAMESH", "KUMAR")
+    two |= {"name_std_l": "RAMESH KUMAR SAHU", "name_key_l": "RAM KUM SAH",
+            "last_name_l": "SAHU", "last_name_key_l": "SAH"}
+    assert _level_of(nc(), [one, two]) == ["one name is the other without its surname"] * 2

@@ -1,0 +1,48 @@
+"""Household-aware evidence (issue 17): a ration card's shared mobile and another member's
+pre-seeded UID must not outweigh disagreeing names and ages."""
+
+from __future__ import annotations
+
+import duckdb
+from home_helpers import ensure_key
+from ingest_helpers import LGD, PDS_HEADER, U1, U2, write
+
+from ingest.load import ingest
+from ingest.tokens import Keys, token_for
+from matching.api import run_matching
+from srdh.paths import Home
+
+KYR = "uid,name,gender,dob,co,vtc,subdist,dist,state,phone,last_updated,action"
+
+
+def test_a_son_sharing_his_fathers_card_mobile_and_uid_is_not_seeded_to_the_father(tmp_path):
+    """One card: the father (UID U1, the card's mobile) and his son, whose record carries
+    the same mobile and, by a clerk's slip, the father's UID. KYR knows both men."""
+    landing = tmp_path / "landing"
+    write(landing / "lgd_villages" / "2024-01-01" / "villages.csv", LGD)
+    write(landing / "uid_kyr" / "2024-01-05" / "kyr.csv", "\n".join([
+        KYR,
+        f"{U1},Ramesh Sahu,M,10-05-1965,S/O Budhram Sahu,Arang,Arang,Raipur,Chhattisgarh,"
+        "9876543210,2024-01-01T10:00:00,A",
+        f"{U2},Suresh Sahu,M,02-02-1990,S/O Ramesh Sahu,Arang,Arang,Raipur,Chhattisgarh,,"
+        "2024-01-01T10:00:00,A"]) + "\n")
+    write(landing / "food_pds" / "2024-01-15" / "pds.csv", "\n".join([
+        PDS_HEADER,
+        f"RC1,PHH,M1,Ramesh Sahu,SELF,Male,58,{U1},9876543210,Raipur,Arang,Arang",
+        f"RC1,PHH,M2,Suresh Sahu,SON,Male,33,{U1},9876543210,Raipur,Arang,Arang"]) + "\n")
+    home = Home.at(tmp_path / "home")
+    ensure_key(home.root)
+    ingest(landing, home, gx=False, echo=lambda *a: None)
+    run_matching(home, run_date="2024-02-01", deliver_files=False)
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        got = dict(con.execute("SELECT source_record_id, uid_token FROM matching.seeding "
+                               "WHERE source = 'food_pds' AND match_status = 'seeded'"
+                               ).fetchall())
+    finally:
+        con.close()
+    mac = Keys.for_home(home).mac
+    assert got.get("M1") == token_for(U1, mac)
+    assert got.get("M2") != token_for(U1, mac)   # never the father's UID
+    assert got.get("M2") == token_for(U2, mac)   # his own
+
