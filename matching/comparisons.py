@@ -171,17 +171,22 @@ def location_comparison(fixed_m: bool = False, has_village: bool = True
 # Household-aware evidence. A ration card's mobile is shared by its members, and a
 # department often copies one member's UID onto another's record: most wrong seeds went
 # to a relative in the same household. A shared mobile or UID is evidence about the
-# person only when the first names roughly agree (same key, either order, JW >= 0.80,
-# or an initial) and the birth years are at most 10 apart (or unknown). Otherwise it
-# says "same household", which the name and age comparisons already weigh, so it falls
-# in the null level: no evidence either way (it cannot outweigh them).
+# person only when the first names roughly agree (equal, either order, JW >= 0.80, or an
+# initial) and the birth-year ranges are at most 10 years apart (or unknown). Otherwise
+# it says "same household", which the name and age comparisons already weigh, so it
+# falls in the null level: no evidence either way (it cannot outweigh them).
+# Only columns that no EM training rule blocks on (first_name, not first_name_key;
+# birth_year_min/max, not birth_year): Splink leaves a comparison out of every EM
+# session whose blocking rule uses one of its columns, and mobile and UID then never
+# get an m (EM on name alone then learned "first name only" as a match level).
 SAME_PERSON_PLAUSIBLE = (
-    "coalesce(first_name_key_l = first_name_key_r OR first_name_key_l = last_name_key_r "
-    "OR first_name_key_r = last_name_key_l "
+    "coalesce(first_name_l = first_name_r OR first_name_l = last_name_r "
+    "OR first_name_r = last_name_l "
     "OR jaro_winkler_similarity(first_name_l, first_name_r) >= 0.80 "
     "OR ((length(first_name_l) = 1 OR length(first_name_r) = 1) "
     "AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)), false) "
-    "AND NOT coalesce(abs(birth_year_l - birth_year_r) > 10, false)")
+    "AND NOT coalesce(birth_year_min_l - birth_year_max_r > 10 "
+    "OR birth_year_min_r - birth_year_max_l > 10, false)")
 
 
 def _household_aware(col: str, what: str) -> cl.CustomComparison:

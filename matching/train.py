@@ -126,6 +126,7 @@ def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
     linker.training.estimate_u_using_random_sampling(
         max_pairs=settings.training.u_max_pairs, seed=settings.random_seed
     )
+    _unobserved_u(linker, settings.training.u_max_pairs)
     for rule in em_rules:
         snapshot = copy.deepcopy(linker._settings_obj)
         try:
@@ -140,6 +141,16 @@ def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
             log.warning("EM session on %s skipped: %s", _rule_sql(rule), exc)
     log.info("trained in %.1fs", time.time() - t0)
     return linker.misc.save_model_to_json(None)
+
+
+def _unobserved_u(linker, max_pairs: float) -> None:
+    """A level no randomly sampled pair fell in (a rare one, such as a dropped surname)
+    gets u = 1 / max_pairs, the most its frequency can be, instead of Splink's
+    placeholder default (a weight from the level's position, unrelated to the data)."""
+    for comp in linker._settings_obj.comparisons:
+        for level in comp.comparison_levels:
+            if not level.is_null_level and level._u_probability is None:
+                level.u_probability = 1.0 / max_pairs
 
 
 def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) -> dict:
