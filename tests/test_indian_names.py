@@ -20,6 +20,7 @@ from srdh.paths import Home
     ("Dewangan", "Devangan"),                       # w / v
     ("Mahesh", "Mahes"),                            # sh / s
     ("Bharat", "Barat"), ("Sudha", "Suda"),         # a dropped h after a consonant
+    ("Dhhaniram", "Dhaniram"),                      # ... or a doubled one
     ("Geeta", "Gita"), ("Poonam", "Punam"),         # ee / i, oo / u
     ("Kurre", "Kure"), ("Pappu", "Papu"),           # doubled letters
 ])
