@@ -137,8 +137,11 @@ _JW_GE = re.compile(r"jaro_winkler_similarity\(([^(),]+),\s*([^(),]+)\)\s*>=\s*(
 
 
 def jw_with_cutoff(sql: str) -> str:
-    """DuckDB only: pass each Jaro-Winkler level's threshold as the score cutoff."""
-    return _JW_GE.sub(r"jaro_winkler_similarity(\1, \2, \3) >= \3", sql)
+    """DuckDB only: pass each Jaro-Winkler level's threshold as the score cutoff, a hair
+    below it: at the cutoff itself DuckDB returns 0 for a similarity of exactly t
+    (ANIL / ANJALI, 0.8, failed ``>= 0.80`` with cutoff 0.80)."""
+    return _JW_GE.sub(lambda m: f"jaro_winkler_similarity({m[1]}, {m[2]}, "
+                                f"{float(m[3]) - 1e-9!r}) >= {m[3]}", sql)
 
 
 class _Scored:

@@ -97,13 +97,16 @@ def test_chunked_setting_falls_back_to_splink_with_same_result(scored_ws):
 
 
 def test_jaro_winkler_levels_get_their_threshold_as_cutoff(scored_ws):
-    """The one-pass SQL passes each JW level's threshold as DuckDB's score cutoff (the
-    equality tests above show the levels are unchanged by it)."""
+    """The one-pass SQL passes each JW level's threshold (a hair below it) as DuckDB's
+    score cutoff (the equality tests above show the levels are unchanged by it)."""
     ws, settings, seed_models, _ = scored_ws
     f = max(ws.linked, key=lambda t: t.rows)
     model = train.splink_settings(seed_models[f.feed], predict.NEUTRAL_LAMBDA)
     sql = predict._score_sql(_linker(ws, [ws.kyr, f], model), [ws.kyr, f], model, 0.0)
-    assert "jaro_winkler_similarity(first_name_l, first_name_r, 0.88) >= 0.88" in sql
-    assert ('jaro_winkler_similarity("name_std_l", "name_std_r", 0.85) >= 0.85' in sql)
+    assert "jaro_winkler_similarity(first_name_l, first_name_r, 0.879999999) >= 0.88" in sql
+    assert ('jaro_winkler_similarity("name_std_l", "name_std_r", 0.849999999) >= 0.85' in sql)
+    # a similarity of exactly the threshold still passes (DuckDB's cutoff alone drops it)
+    cut = predict.jw_with_cutoff("jaro_winkler_similarity('ANIL', 'ANJALI') >= 0.80")
+    assert ws.con.execute(f"SELECT {cut}").fetchall() == [(True,)]
     assert predict.jw_with_cutoff("jaro_winkler_similarity(a, b)") == \
         "jaro_winkler_similarity(a, b)"  # no threshold: left alone
