@@ -33,7 +33,7 @@ def test_a_son_sharing_his_fathers_card_mobile_and_uid_is_not_seeded_to_the_fath
     home = Home.at(tmp_path / "home")
     ensure_key(home.root)
     ingest(landing, home, gx=False, echo=lambda *a: None)
-    run_matching(home, run_date="2024-02-01", deliver_files=False)
+    run_matching(home, run_date="2024-02-01")
     con = duckdb.connect(str(home.warehouse), read_only=True)
     try:
         got = dict(con.execute("SELECT source_record_id, uid_token FROM matching.seeding "
