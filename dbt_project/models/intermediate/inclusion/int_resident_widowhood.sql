@@ -1,6 +1,8 @@
 -- Widows: a living woman aged 18 or more whose husband is dead - her care-of is W/O and
--- either a CRS death record of that name exists in her district, or her husband in the
--- household is recorded dead - and no living husband is in her household (husband_alive).
+-- a CRS death record of that name, of a man born within 15 years of her, exists in her
+-- district (village, when both are known) while no living man of her village of her
+-- generation bears that name; or her husband in the household is recorded dead - and no
+-- living husband is in her household (husband_alive).
 with
 
 profile as (
@@ -66,6 +68,25 @@ husband_in_household as (
 
 ),
 
+-- a living man of her village bears her W/O name and is of her generation: a CRS record of
+-- that name may be a namesake's, so it proves nothing (her household may be incomplete)
+namesake_alive_nearby as (
+
+    select distinct women.resident_id
+    from women
+    inner join profile as man
+        on
+            women.village_code = man.village_code
+            and women.resident_id <> man.resident_id
+    where
+        women.relation_type = 'W/O'
+        and not man.is_deceased
+        and coalesce(man.gender, 'M') = 'M'
+        and abs(man.age_years - women.age_years) <= 15
+        and jaro_winkler_similarity(women.relative_name_std, man.name_std) >= 0.9
+
+),
+
 -- a husband alive in her household rules her out: a living man there whose name is her
 -- W/O name give or take a middle name or a spelling (Jaro-Winkler >= 0.9, or the same first
 -- and last word), or the living head whose WIFE she is, or her living HUSBAND when she heads it
@@ -104,7 +125,8 @@ widows as (
     select
         women.resident_id,
         case
-            when husband_in_crs.resident_id is not null then 'husband has a CRS death record'
+            when husband_in_crs.resident_id is not null and namesake_alive_nearby.resident_id is null
+                then 'husband has a CRS death record'
             else 'husband recorded dead in the household'
         end as widowhood_evidence
     from women
@@ -114,8 +136,13 @@ widows as (
         on women.resident_id = husband_in_household.resident_id
     left join husband_alive
         on women.resident_id = husband_alive.resident_id
+    left join namesake_alive_nearby
+        on women.resident_id = namesake_alive_nearby.resident_id
     where
-        (husband_in_crs.resident_id is not null or husband_in_household.resident_id is not null)
+        (
+            (husband_in_crs.resident_id is not null and namesake_alive_nearby.resident_id is null)
+            or husband_in_household.resident_id is not null
+        )
         and husband_alive.resident_id is null
 
 )
