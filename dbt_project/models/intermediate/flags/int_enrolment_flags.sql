@@ -1,12 +1,14 @@
 -- One row per finding on a beneficiary record: flag, certainty (confirmed / to_verify) and
 -- the reason in words. Only confirmed findings count in rupees at risk.
 --
--- ghost (confirmed): active, matches no KYR resident, no other source lists the person,
---   no member of the person's household (SRDH's, or the same ration card / job card) is
---   verified by KYR, and the relative the record names is no KYR resident of its village
---   (block, when the feed gives no village).
+-- ghost (confirmed): active, matches no KYR resident, and nothing vouches for the person:
+--   no other source lists them, no member of their household (SRDH's, or the same ration
+--   card / job card) is verified by KYR, the relative the record names is no KYR resident of
+--   its village (block, when the feed gives no village), no KYR resident of the village
+--   looks like them, the department lists no KYR-verified person under the same name and
+--   age, and the name is thick enough to check (a surname, no initials).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
---   real residents without Aadhaar, or links SRDH missed).
+--   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
 --   is seeded to the same Aadhaar as this record. possibly_deceased (to_verify): the death
 --   record was linked to the person by name, age and place only.
