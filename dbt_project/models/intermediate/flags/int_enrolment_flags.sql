@@ -312,13 +312,15 @@ ghost_flags as (
                     end,
                     case
                         when is_listed_again
-                            then 'the department lists a KYR-verified person of the same name'
-                            || ' and age (a second listing?)'
+                            then
+                                'the department lists a KYR-verified person of the same name'
+                                || ' and age (a second listing?)'
                     end,
                     case
                         when is_name_thin
-                            then 'the name (no surname, or initials) is too thin to rule out a'
-                            || ' missed link'
+                            then
+                                'the name (no surname, or initials) is too thin to rule out a'
+                                || ' missed link'
                     end
                 )
                 || ': likely a real resident without Aadhaar or an unlinked record;'
