@@ -48,6 +48,16 @@ def _r(x) -> str | float:
     return "-" if x is None else round(x, 3)
 
 
+def target(name: str, kind: str) -> str:
+    """Issue 18's target for a flag or rule, written beside its precision ("-": none)."""
+    from matching.evaluate_flags import TARGETS
+
+    t = TARGETS["inclusion_rule"] if kind == "inclusion_rules" else TARGETS.get(name)
+    if not t:
+        return "-"
+    return " / ".join(f">= {t[k]:.2f}" if k in t else "-" for k in ("precision", "recall"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,7 +77,8 @@ def main() -> int:
                 rows.append({"profile": profile, "residents": args.residents, "seed": args.seed,
                              "flag or rule": name, "flagged": m.get("flagged"),
                              "precision": _r(m.get("precision")),
-                             "recall": _r(m.get("recall"))})
+                             "recall": _r(m.get("recall")),
+                             "target (precision / recall)": target(name, kind)})
         notes.append(f"{profile}: generate + srdh run + evaluate {secs:.0f} s")
     notes += ["Targets: ghost precision >= 0.90 and recall >= 0.70; preseeded_uid_disagrees "
               ">= 0.95 / 0.95; deceased_active precision >= 0.98; each inclusion rule "
