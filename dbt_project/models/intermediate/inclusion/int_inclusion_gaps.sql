@@ -89,7 +89,7 @@ maybe_drawing as (
     where
         enrolments.is_active
         and seeding.match_status <> 'seeded'
-        and candidates.match_weight >= {{ var('srdh_inclusion_candidate_min_weight', 5) }}
+        and candidates.match_weight >= {{ var('srdh_inclusion_candidate_min_weight') }}
     group by residents.resident_id
 
 ),
