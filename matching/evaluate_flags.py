@@ -157,7 +157,7 @@ def inclusion_rule_metrics(con, truth_dir: Path, token_fn, as_of: str) -> dict[s
             ok &= g["age"] <= rule.max_age
         if isinstance(rule.gender, str) and rule.gender:
             ok &= g["gender"] == rule.gender
-        if bool(getattr(rule, "requires_widow", False)):
+        if bool(getattr(rule, "requires_widowhood", False)):
             ok &= g["is_widow"].fillna(False).astype(bool)
         draws = g["resident_key"].map(by_person)
         ok &= ~draws.apply(lambda s, ex=excluded: isinstance(s, set) and bool(s & ex))

@@ -117,8 +117,8 @@ def build_synthetic_warehouse(path: str | Path, residents: int = 2000) -> dict[s
         FROM people WHERE m = 0 AND byear <= 1963 AND {_h('i', 'pen', 10)} < 6 AND {_h('i', 'dup', 50)} = 0""")
     n_ghost = max(n_fam // 25, 2)
     con.execute(f"""INSERT INTO std.sw_pension
-        SELECT 'sw_pension', 'PG' || g, 'sw_pension/2025-03-01', 100000 + g, 'GHOST ' || g,
-               'GHOST NAME ' || g, NULL, 'GHOST', NULL, 'NAME' || g, NULL, NULL, NULL, NULL, NULL,
+        SELECT 'sw_pension', 'PG' || g, 'sw_pension/2025-03-01', 100000 + g, 'GHOST G' || g,
+               'GHOST NAME N' || g, NULL, 'GHOST', NULL, 'NAME' || g, NULL, NULL, NULL, NULL, NULL,
                NULL, 'M', NULL, 'age', 1950, 1949, 1951, 'D' || (g % 5), 'B' || (g % 15),
                'V' || (g % {n_vil}), 'LGD' || lpad((g % {n_vil})::varchar, 6, '0'), NULL,
                NULL, NULL, NULL, NULL, 'IGNOAPS', 'ACTIVE', 500, DATE '2019-04-01'

@@ -99,7 +99,8 @@ def test_scholarship_amounts_are_monthly(built):
 def test_inclusion_gaps_each_rule_fires(built):
     _, _, _, con = built
     rules = dict(q(con, "select rule_id, count(*) from marts.mart_inclusion_gaps group by 1"))
-    assert set(rules) == {"ELDERLY_NO_PENSION", "WIDOW_NO_PENSION", "CHILD_NO_SCHOLARSHIP"}
+    assert set(rules) == {"ELDERLY_NO_PENSION", "WIDOW_NO_PENSION", "CHILD_NO_SCHOLARSHIP",
+                          "AAY_ADULT_NO_JOB_CARD"}
     # a widow gap needs a dead husband: every one is W/O a man with a death record
     assert q(con, """
         select count(*) from marts.mart_inclusion_gaps g join marts.dim_resident r using (resident_id)

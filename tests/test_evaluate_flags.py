@@ -83,3 +83,24 @@ def test_an_inclusion_gap_is_wrong_when_the_person_draws_an_excluded_benefit(tmp
                                "2025-03-01")
     assert m["ELDERLY_NO_PENSION"]["flagged"] == 2
     assert m["ELDERLY_NO_PENSION"]["correct"] == 1
+
+
+def test_a_widow_gap_is_wrong_when_the_woman_is_no_widow(tmp_path):
+    truth = _truth(tmp_path)  # resident 4: a woman of 35, no widow in the truth
+    con = duckdb.connect()
+    for s in ("marts", "matching", "reference"):
+        con.execute(f"create schema {s}")
+    con.execute("""create table reference.inclusion_rules as select 'WIDOW_NO_PENSION'
+        as rule_id, 18 as min_age, null::int as max_age, 'F' as gender,
+        null::varchar as card_types, true as requires_widowhood,
+        'old_age_pension widow_pension' as excluded_benefit_types""")
+    con.execute("""create table matching.residents as select * from (values
+        ('uid_kyr', 'TOK4', 'R-W')) t(source, record_id, resident_id)""")
+    con.execute("""create table marts.mart_inclusion_gaps as select 'WIDOW_NO_PENSION'
+        as rule_id, 'R-W' as resident_id""")
+    con.execute("""create table marts.fct_scheme_enrolment as select 'food_pds' as source,
+        'P1' as source_record_id, 'food' as benefit_type, true as is_active""")
+    m = inclusion_rule_metrics(con, truth, lambda uids: [f"TOK{int(u) + 1}" for u in uids],
+                               "2025-03-01")
+    assert m["WIDOW_NO_PENSION"] == {"flagged": 1, "correct": 0, "unresolved": 0,
+                                     "precision": 0.0}

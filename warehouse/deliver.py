@@ -272,4 +272,8 @@ def data_dictionary(schema: dict, department: str, source: str) -> str:
                   "| column | meaning |", "|---|---|"]
         lines += [f"| {col} | {text} |" for col, text in spec["columns"].items()]
         lines.append("")
+        for col, meanings in (spec.get("values") or {}).items():  # what each value means
+            lines += [f"Values of `{col}`:", ""]
+            lines += [f"- `{value}`: {text}" for value, text in meanings.items()]
+            lines.append("")
     return "\n".join(lines)

@@ -1,12 +1,14 @@
 -- One row per finding on a beneficiary record: flag, certainty (confirmed / to_verify) and
 -- the reason in words. Only confirmed findings count in rupees at risk.
 --
--- ghost (confirmed): active, matches no KYR resident, no other source lists the person,
---   no member of the person's household (SRDH's, or the same ration card / job card) is
---   verified by KYR, and the relative the record names is no KYR resident of its village
---   (block, when the feed gives no village).
+-- ghost (confirmed): active, matches no KYR resident, and nothing vouches for the person:
+--   no other source lists them, no member of their household (SRDH's, or the same ration
+--   card / job card) is verified by KYR, the relative the record names is no KYR resident of
+--   its village (block, when the feed gives no village), no KYR resident of the village
+--   looks like them, the department lists no KYR-verified person under the same name and
+--   age, and the name is thick enough to check (a surname, no initials).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
---   real residents without Aadhaar, or links SRDH missed).
+--   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
 --   is seeded to the same Aadhaar as this record. possibly_deceased (to_verify): the death
 --   record was linked to the person by name, age and place only.
@@ -80,6 +82,10 @@ base as (
         seeding.seeded_uid_token,
         coalesce(residents.has_kyr, false) as resident_has_kyr,
         department_records.household_ref,
+        department_records.name_std,
+        department_records.last_name,
+        department_records.gender,
+        department_records.birth_year,
         department_records.relative_name_std,
         department_records.village_code,
         department_records.district_std,
@@ -176,21 +182,86 @@ relative_kyr as (
 
 ),
 
+-- the records SRDH matched to no KYR resident: the only candidates for a ghost
+unmatched as (
+
+    select *
+    from base
+    where is_active and match_status = 'unmatched' and not resident_has_kyr
+
+),
+
+-- the same department lists a KYR-verified person of the same surname, gender and birth
+-- year (within a year) under a near-identical name: likely a second listing of that person
+-- (a duplicate or a move), not a ghost
+listed_again as (
+
+    select distinct unmatched.enrolment_id
+    from unmatched
+    inner join department_records as other
+        on
+            unmatched.source = other.source
+            and unmatched.last_name = other.last_name
+            and unmatched.gender = other.gender
+            and other.birth_year between unmatched.birth_year - 1 and unmatched.birth_year + 1
+            and unmatched.source_record_id <> other.source_record_id
+    inner join records
+        on
+            other.source = records.source
+            and other.source_record_id = records.source_record_id
+    inner join residents
+        on records.resident_id = residents.resident_id
+    where
+        residents.has_kyr
+        and jaro_winkler_similarity(unmatched.name_std, other.name_std) >= 0.95
+
+),
+
+-- a KYR resident of the village (block, for a feed with no village) has a similar name
+-- and a birth year within three years: a link SRDH may have missed
+kyr_lookalike as (
+
+    select distinct unmatched.enrolment_id
+    from unmatched
+    inner join residents
+        on
+            (
+                unmatched.village_code = residents.village_code
+                or (
+                    unmatched.village_code is null
+                    and unmatched.district_std = residents.district_std
+                    and unmatched.block_std = residents.block_std
+                )
+            )
+            and residents.birth_year between unmatched.birth_year - 3 and unmatched.birth_year + 3
+    where
+        residents.has_kyr
+        and jaro_winkler_similarity(unmatched.name_std, residents.name_std) >= 0.9
+
+),
+
 no_kyr as (
 
     select
-        base.*,
+        unmatched.*,
         other_sources.other_sources,
         coalesce(household_kyr.household_kyr_members, 0) as household_kyr_members,
-        relative_kyr.enrolment_id is not null as relative_in_kyr
-    from base
+        relative_kyr.enrolment_id is not null as relative_in_kyr,
+        listed_again.enrolment_id is not null as is_listed_again,
+        kyr_lookalike.enrolment_id is not null as has_kyr_lookalike,
+        -- a name without a surname, or with an initial, cannot be checked against KYR
+        coalesce(regexp_matches(unmatched.name_std, '^\S+$|(^| )\S( |$)'), true) as is_name_thin
+    from unmatched
     left join other_sources
-        on base.enrolment_id = other_sources.enrolment_id
+        on unmatched.enrolment_id = other_sources.enrolment_id
     left join household_kyr
-        on base.enrolment_id = household_kyr.enrolment_id
+        on unmatched.enrolment_id = household_kyr.enrolment_id
     left join relative_kyr
-        on base.enrolment_id = relative_kyr.enrolment_id
-    where base.is_active and base.match_status = 'unmatched' and not base.resident_has_kyr
+        on unmatched.enrolment_id = relative_kyr.enrolment_id
+    left join listed_again
+        on unmatched.enrolment_id = listed_again.enrolment_id
+    left join kyr_lookalike
+        on unmatched.enrolment_id = kyr_lookalike.enrolment_id
 
 ),
 
@@ -198,8 +269,12 @@ no_kyr_judged as (
 
     select
         *,
-        other_sources is null and household_kyr_members = 0 and not relative_in_kyr
-            as is_confirmed
+        other_sources is null
+        and household_kyr_members = 0
+        and not relative_in_kyr
+        and not is_listed_again
+        and not has_kyr_lookalike
+        and not is_name_thin as is_confirmed
     from no_kyr
 
 ),
@@ -214,8 +289,10 @@ ghost_flags as (
             when is_confirmed
                 then
                     'no KYR resident matches this beneficiary, no other department lists'
-                    || ' the person, no household member is verified by KYR and the relative'
-                    || ' named on the record is not a KYR resident of the village'
+                    || ' the person, no household member is verified by KYR, the relative'
+                    || ' named on the record is not a KYR resident of the village, no KYR'
+                    || ' resident of the village resembles the person and the department'
+                    || ' lists nobody KYR-verified under the same name and age'
             else
                 'no KYR resident matches this beneficiary, but '
                 || concat_ws(
@@ -228,6 +305,22 @@ ghost_flags as (
                     case
                         when relative_in_kyr
                             then 'the relative named on the record is a KYR resident of the village'
+                    end,
+                    case
+                        when has_kyr_lookalike
+                            then 'a KYR resident of the village has a similar name and age'
+                    end,
+                    case
+                        when is_listed_again
+                            then
+                                'the department lists a KYR-verified person of the same name'
+                                || ' and age (a second listing?)'
+                    end,
+                    case
+                        when is_name_thin
+                            then
+                                'the name (no surname, or initials) is too thin to rule out a'
+                                || ' missed link'
                     end
                 )
                 || ': likely a real resident without Aadhaar or an unlinked record;'

@@ -2,7 +2,12 @@
 -- it (age band - the lower bound on the youngest the person can be -, gender, ration-card
 -- category, widowhood, KYR-verified when asked) and draws none of the benefits
 -- the rule excludes - every scheme the person already draws is checked, and a record in
--- clerical review that may be the person's counts until the review decides.
+-- clerical review that may be the person's counts until the review decides. Two more
+-- holds, because a gap sent to a department must be right: an active record SRDH could not
+-- seed that has the resident among its KYR candidates (weight >= var
+-- srdh_inclusion_candidate_min_weight) may be the person's; and when the rule says
+-- stopped_counts, a stopped enrolment of an excluded type (stopped for death, migration or
+-- ineligibility) is for the department to reopen, not a gap.
 with
 
 rules as (
@@ -27,6 +32,68 @@ widows as (
 
 ),
 
+enrolments as (
+
+    select * from {{ ref('int_scheme_enrolments') }}
+
+),
+
+seeding as (
+
+    select * from {{ ref('stg_matching__seeding') }}
+
+),
+
+candidates as (
+
+    select * from {{ ref('stg_matching__seed_candidates') }}
+
+),
+
+residents as (
+
+    select * from {{ ref('int_resident_survivorship') }}
+
+),
+
+-- benefit types of stopped enrolments
+stopped as (
+
+    select
+        resident_id,
+        list_distinct(list(benefit_type)) as stopped_benefit_types
+    from enrolments
+    where not is_active and resident_id is not null
+    group by resident_id
+
+),
+
+-- benefit types of active records SRDH could not seed whose KYR candidates include the
+-- resident: the person may already draw them
+maybe_drawing as (
+
+    select
+        residents.resident_id,
+        list_distinct(list(enrolments.benefit_type)) as maybe_benefit_types
+    from enrolments
+    inner join seeding
+        on
+            enrolments.source = seeding.source
+            and enrolments.source_record_id = seeding.source_record_id
+    inner join candidates
+        on
+            enrolments.source = candidates.source
+            and enrolments.source_record_id = candidates.source_record_id
+    inner join residents
+        on candidates.candidate_uid_token = residents.uid_token
+    where
+        enrolments.is_active
+        and seeding.match_status <> 'seeded'
+        and candidates.match_weight >= {{ var('srdh_inclusion_candidate_min_weight') }}
+    group by residents.resident_id
+
+),
+
 gaps as (
 
     select
@@ -47,6 +114,10 @@ gaps as (
     cross join rules
     left join widows
         on profile.resident_id = widows.resident_id
+    left join stopped
+        on profile.resident_id = stopped.resident_id
+    left join maybe_drawing
+        on profile.resident_id = maybe_drawing.resident_id
     where
         not profile.is_deceased
         and profile.age_years_min >= coalesce(rules.min_age, 0)
@@ -60,6 +131,11 @@ gaps as (
         )
         and not coalesce(list_has_any(profile.active_benefit_types, rules.excluded_list), false)
         and not coalesce(list_has_any(profile.pending_benefit_types, rules.excluded_list), false)
+        and not coalesce(list_has_any(maybe_drawing.maybe_benefit_types, rules.excluded_list), false)
+        and not (
+            coalesce(rules.stopped_counts, false)
+            and coalesce(list_has_any(stopped.stopped_benefit_types, rules.excluded_list), false)
+        )
 
 )
 
