@@ -27,12 +27,12 @@ from ingest import masking, quarantine
 from ingest.control import check_files, check_rows, read_control
 from ingest.landing import data_files, survey
 from ingest.reader import FileCheck, Refusal, inspect_file, stage_file
-from ingest.registry import Source, load_registry
+from ingest.registry import Source, load_registry, require_feeds
 from ingest.timing import Steps, duckdb_config, null_steps, register, unregister
 from ingest.tokens import Keys, require_keys, tokens_for
 from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
-from srdh.errors import EXIT_OK, EXIT_REFUSED, UserError, closest, mask_uids
+from srdh.errors import EXIT_OK, EXIT_REFUSED, mask_uids
 from srdh.paths import PRIVATE_FILE, Home
 from srdh.uid import verhoeff_valid_many
 
@@ -491,11 +491,7 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
     home = home if isinstance(home, Home) else Home.at(home)
     landing = Path(landing).expanduser().resolve()
     reg = load_registry(sources)
-    if feeds:
-        for f in feeds:
-            if f not in reg:
-                raise UserError(f"unknown feed {f!r}{closest(f, reg)}",
-                                f"known feeds: {', '.join(sorted(reg))}")
+    require_feeds(feeds, reg)
     batches, missing, unknown, problems = discover(landing, reg, feeds)  # before creating
     keys = require_keys(home)  # a missing or foreign key stops the run before anything is made
     home.ensure()

@@ -52,14 +52,15 @@ def insert(con: duckdb.DuckDBPyConnection, src: Source, batch_id: str, checked: 
 def insert_faults(con: duckdb.DuckDBPyConnection, feed: str, batch_id: str, file_name: str,
                   file_sha256: str, faults) -> int:
     """Rows that could not be split into the header's fields (``reader.RowFault``): one
-    line each, the fields kept as a JSON list with UID-like numbers masked."""
+    line each, the fields kept as a JSON list with UID-like numbers masked (a runaway
+    value cut to its first 200 characters)."""
     import json
 
     if faults:
         con.executemany(
-            "INSERT INTO quarantine.rows VALUES (?, ?, ?, ?, ?, NULL, srdh_mask_uids(?), "
+            "INSERT INTO quarantine.rows VALUES (?, ?, ?, ?, ?, ?, srdh_mask_uids(?), "
             "srdh_mask_uids(?), NULL, now())",
-            [[feed, batch_id, file_name, file_sha256, f.row, f.reason,
+            [[feed, batch_id, file_name, file_sha256, f.row, f.column, f.reason,
               json.dumps(f.fields, ensure_ascii=False)] for f in faults])
     return len(faults)
 

@@ -21,6 +21,9 @@ from srdh.errors import mask_uids
 from srdh.uid import find_uids
 
 CHUNK = 8 << 20
+# The longest line (bytes) a row may have: DuckDB's own default. A longer row is an export
+# fault (a runaway value), quarantined with its column; both readers below use this limit.
+MAX_LINE_BYTES = 2_000_000
 
 
 class Refusal(Exception):
@@ -115,6 +118,7 @@ def inspect_file(path: Path, src: Source) -> FileCheck:
 
 _LINE_RE = re.compile(r"CSV Error on Line:\s*(\d+)")
 _COLS_RE = re.compile(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)")
+_TOO_LONG = "Maximum line size"
 
 
 def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
@@ -131,6 +135,10 @@ def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
         else:
             reason = (f"expected {exp} fields, found {found} (an unquoted comma, or a wrong"
                       " delimiter)")
+    elif _TOO_LONG in msg:
+        reason = (f"a line longer than {MAX_LINE_BYTES:,} bytes that cannot be split into "
+                  "rows (a quote opened and never closed?); ask the sender to check that "
+                  "line and resend the file")
     elif "unicode" in msg.lower() or "utf" in msg.lower():
         reason = "the file is not UTF-8 text"
     else:  # never echo DuckDB's "Original Line": it may hold a UID
@@ -140,14 +148,21 @@ def _duckdb_refusal(name: str, exc: Exception) -> Refusal:
 
 @dataclass
 class RowFault:
-    """A data row with more or fewer fields than the header: quarantined, not a refusal."""
+    """A data row with more or fewer fields than the header, or a line over
+    ``MAX_LINE_BYTES``: quarantined, not a refusal."""
 
     row: int  # data row number (1 = the first row after the header)
     fields: list[str]
     expected: int
+    column: str | None = None  # the runaway value's column, for a line too long
+    size: int = 0  # that value's length in bytes
 
     @property
     def reason(self) -> str:
+        if self.column is not None:
+            return (f"row {self.row}, column {self.column}: a value of {self.size:,} bytes "
+                    f"(a line may hold at most {MAX_LINE_BYTES:,}); ask the sender to check "
+                    "that value (a broken export?) and resend the file")
         found = len(self.fields)
         why = ("a value holds an unquoted comma, or a field too many" if found > self.expected
                else "fields are missing, or the line was cut")
@@ -155,10 +170,12 @@ class RowFault:
                 "fix the row and resend the file")
 
 
-def row_faults(path: Path, expected: int) -> tuple[list[RowFault], int]:
-    """Every data row whose field count differs from the header's, and the number of data
-    rows (blank lines are skipped, as DuckDB does). Python's csv module follows quoted line
-    breaks, so the row numbers match DuckDB's."""
+def row_faults(path: Path, expected: int, names: list[str] | None = None
+               ) -> tuple[list[RowFault], int]:
+    """Every data row whose field count differs from the header's or whose line is longer
+    than ``MAX_LINE_BYTES`` (its longest value named by ``names``, the column per
+    position), and the number of data rows (blank lines are skipped, as DuckDB does).
+    Python's csv module follows quoted line breaks, so the row numbers match DuckDB's."""
     csv.field_size_limit(1 << 30)
     faults: list[RowFault] = []
     n = 0
@@ -169,7 +186,13 @@ def row_faults(path: Path, expected: int) -> tuple[list[RowFault], int]:
             if not fields:
                 continue
             n += 1
-            if len(fields) != expected:
+            sizes = [len(f.encode()) for f in fields]
+            if sum(sizes) + len(fields) - 1 > MAX_LINE_BYTES:
+                i = max(range(len(fields)), key=sizes.__getitem__)
+                col = names[i] if names and i < len(names) else f"{i + 1} (by position)"
+                kept = [f if len(f) <= 200 else f[:200] + "..." for f in fields]
+                faults.append(RowFault(n, kept, expected, column=col, size=sizes[i]))
+            elif len(fields) != expected:
                 faults.append(RowFault(n, fields, expected))
     return faults, n
 
@@ -221,6 +244,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table
             f"CREATE TEMP TABLE {table} AS SELECT {', '.join(sel)} FROM (SELECT * FROM "
             f"read_csv('{path}', auto_detect=false, header=false, skip=1, delim=',', quote='\"',"
             f" escape='\"', strict_mode={str(strict).lower()}, null_padding=false, "
+            f"max_line_size={MAX_LINE_BYTES}, "
             f"columns={cols}, encoding='utf-8', ignore_errors={str(skip_faults).lower()}))")
 
     faults: list[RowFault] = []
@@ -242,10 +266,13 @@ def stage_file(con: duckdb.DuckDBPyConnection, fc: FileCheck, src: Source, table
                               "sender to export it again with one kind of line ending") from None
             return staged, con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}"
                                        ).fetchone()[0], []
-        if _COLS_RE.search(str(exc)) is None:
+        if _COLS_RE.search(str(exc)) is None and _TOO_LONG not in str(exc):
             raise refusal from None
-        faults, total = row_faults(fc.path, n)
-        if not faults or (len(faults[-1].fields) < n and faults[-1].row == total
+        by_pos = {i: f for f, i in fc.columns.items()}
+        faults, total = row_faults(fc.path, n, [by_pos.get(i, mask_uids(h))
+                                                for i, h in enumerate(fc.headers)])
+        if not faults or (faults[-1].column is None and len(faults[-1].fields) < n
+                          and faults[-1].row == total
                           and not _ends_with_newline(fc.path)):
             raise refusal from None
         read(True)

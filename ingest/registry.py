@@ -266,6 +266,17 @@ def load_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Sourc
     return reg
 
 
+def require_feeds(feeds, reg: dict[str, Source]) -> None:
+    """Raise the one-line unknown-feed error (exit 2, the closest name suggested) for the
+    first of ``feeds`` that is not in the registry ``reg``."""
+    from srdh.errors import UserError, closest
+
+    for f in feeds or ():
+        if f not in reg:
+            raise UserError(f"unknown feed {f!r}{closest(f, reg)}",
+                            f"known feeds: {', '.join(sorted(reg))}")
+
+
 #: Feeds with a role of their own in the register (seeded against, or marking deaths),
 #: never a department's beneficiary list even though they are person feeds.
 KYR_FEED = "uid_kyr"

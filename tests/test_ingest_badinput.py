@@ -363,3 +363,42 @@ def test_a_misplaced_file_named_after_a_uid_is_reported_masked(tmp_path):
     assert code == 3
     assert f"food_pds/XXXX-XXXX-{U1[-4:]}.csv: a file directly in the feed folder" in out
     assert U1 not in out + err
+
+
+def test_a_10_mb_value_quarantines_its_row_naming_the_column(tmp_path):
+    landing = _good_landing(tmp_path)
+    runaway = "x" * (10 << 20)
+    write(landing / "food_pds" / "2024-01-15" / "huge.csv", "\n".join([
+        PDS_HEADER,
+        "RC8,PHH,M81,Ram,SELF,Male,40,,,Raipur,Arang,Arang",
+        f'RC8,PHH,M82,"{runaway}",WIFE,Female,38,,,Raipur,Arang,Arang',
+        "RC8,PHH,M83,Mohan,SON,Male,10,,,Raipur,Arang,Arang"]) + "\n")
+    home = tmp_path / "home"
+    code, out, err = _ingest(landing, home)
+    assert code == 0, out + err
+    assert "CSV Error" not in out + err
+    rows = _q(home, "SELECT source_row, column_name, reason, length(raw_json) FROM "
+                    "quarantine.rows WHERE file_name='huge.csv'")
+    assert [r[:3] for r in rows] == [(2, "member_name", (
+        "row 2, column member_name: a value of 10,485,760 bytes (a line may hold at most "
+        "2,000,000); ask the sender to check that value (a broken export?) and resend the "
+        "file"))]
+    assert rows[0][3] < 2000  # the runaway value is not copied into the quarantine
+    # nothing valid lost: the rows around it and the other file of the batch loaded
+    assert _q(home, "SELECT _file_name, _source_row, member_id FROM raw.food_pds "
+                    "WHERE _file_name='huge.csv' ORDER BY 2") == [
+        ("huge.csv", 1, "M81"), ("huge.csv", 3, "M83")]
+    assert _q(home, "SELECT count(*) FROM raw.food_pds WHERE _file_name='pds.csv'")[0][0] == 3
+    code, out, err = _cli("quarantine", "--feed", "food_pds", "--home", str(home))
+    assert code == 0 and "member_name" in out and "10,485,760 bytes" in out
+
+
+def test_quarantine_of_an_unknown_feed_is_one_line_with_a_suggestion(tmp_path):
+    home = tmp_path / "home"
+    assert _ingest(_good_landing(tmp_path), home)[0] == 0
+    code, out, err = _cli("quarantine", "--feed", "food_pd", "--home", str(home))
+    assert _one_line_error(code, err).startswith(
+        "error: unknown feed 'food_pd' (did you mean food_pds?); known feeds:")
+    assert out == ""  # no empty table headers
+    code, out, err = _cli("quarantine", "--feed", "sw_pension", "--home", str(home))
+    assert code == 0 and out.splitlines()[0] == "no quarantined rows for feed sw_pension"

@@ -58,8 +58,11 @@ def register(app: typer.Typer) -> None:
         import duckdb
 
         from ingest import quarantine
+        from ingest.registry import load_registry, require_feeds
         from srdh.preflight import require_home
 
+        if feed:
+            require_feeds([feed], load_registry())
         h = require_home(home)
         con = duckdb.connect(str(h.warehouse), read_only=True)
         try:
@@ -71,13 +74,17 @@ def register(app: typer.Typer) -> None:
             summ = quarantine.summary(con, feed)
             if batch:
                 summ = [s for s in summ if s[1] == batch]
-            typer.echo(f"{'feed':<16} {'batch':<34} {'rows':>7} {'problems':>8}")
-            for f, b, n, p in summ:
-                typer.echo(f"{f:<16} {b:<34} {n:>7} {p:>8}")
-            typer.echo("")
-            typer.echo(f"{'batch':<30} {'file':<24} {'row':>7}  {'column':<18} reason")
-            for _f, b, fn, row, col, reason in quarantine.listing(con, feed, batch, limit):
-                typer.echo(f"{b:<30} {fn[:24]:<24} {row:>7}  {str(col)[:18]:<18} {reason}")
+            if not summ:  # a table with no rows under it reads as a fault
+                typer.echo("no quarantined rows" + (f" in {batch}" if batch else "")
+                           + (f" for feed {feed}" if feed else ""))
+            else:
+                typer.echo(f"{'feed':<16} {'batch':<34} {'rows':>7} {'problems':>8}")
+                for f, b, n, p in summ:
+                    typer.echo(f"{f:<16} {b:<34} {n:>7} {p:>8}")
+                typer.echo("")
+                typer.echo(f"{'batch':<30} {'file':<24} {'row':>7}  {'column':<18} reason")
+                for _f, b, fn, row, col, reason in quarantine.listing(con, feed, batch, limit):
+                    typer.echo(f"{b:<30} {fn[:24]:<24} {row:>7}  {str(col)[:18]:<18} {reason}")
             refused = con.execute(
                 "SELECT batch_id, reason FROM meta.batches WHERE status='refused' "
                 + ("AND feed = ? " if feed else "") + "QUALIFY row_number() OVER "
