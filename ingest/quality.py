@@ -13,16 +13,14 @@ the columns the suite uses. Results keep counts and percentages but no sample va
 Results also go to ``meta.gx_results``. A feed without a suite file gets a default suite
 derived from its YAML.
 
-GX is imported lazily, only when enabled, and once per process (17-50 s here); its logging
-and progress bars are quietened.
+GX is imported lazily, only when enabled, and once per process (17-50 s here); its
+warnings and logging are quietened in ``srdh/quiet.py``, its progress bars switched off in
+the context's config.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import warnings
 from pathlib import Path
 
 from ingest.registry import Source
@@ -55,20 +53,6 @@ def load_suite(src: Source, suites_dir: Path = SUITES_DIR) -> dict:
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     return default_suite(src)
-
-
-def _quiet() -> None:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("TQDM_DISABLE", "1")
-    for name in ("great_expectations", "great_expectations.core", "posthog", "urllib3"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", module="great_expectations")
-    try:
-        import structlog
-
-        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    except Exception:
-        pass
 
 
 def _camel(snake: str) -> str:
@@ -117,12 +101,13 @@ _GX: dict[str, object] = {}  # the imported modules and one context per GX root
 def _gx():
     """(great_expectations, great_expectations.expectations): imported once per process."""
     if "gx" not in _GX:
-        _quiet()
+        from srdh.quiet import quiet_third_party
+
+        quiet_third_party()  # before the import: PySpark warns as GX imports it
         import great_expectations.expectations as gxe
 
         import great_expectations as gx
 
-        _quiet()
         _GX["gx"], _GX["gxe"] = gx, gxe
     return _GX["gx"], _GX["gxe"]
 
@@ -138,6 +123,7 @@ def context(home: Home):
     ctx = _GX.get(root)
     if ctx is None:
         ctx = gx.get_context(mode="file", project_root_dir=root)
+        _no_progress_bars(ctx)
         site = {"class_name": "SiteBuilder",
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend",
@@ -150,6 +136,18 @@ def context(home: Home):
             ctx.add_data_docs_site(SITE, site)
         _GX[root] = ctx
     return ctx
+
+
+def _no_progress_bars(ctx) -> None:
+    """GX's "Calculating Metrics" bars (one per batch, redrawn on stderr) off, in the
+    context's own config (great_expectations.yml: ``progress_bars``)."""
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    bars = ctx.variables.progress_bars
+    if bars is None or bars.globally or bars.metric_calculations:
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False,
+                                                         metric_calculations=False)
+        ctx.variables.save()
 
 
 def _checkpoint(ctx, ds, src: Source, spec: dict):

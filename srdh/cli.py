@@ -67,6 +67,9 @@ def _root(
                                "(also SRDH_DEBUG=1)"),
 ) -> None:
     """SRDH — State Residents Data Hub."""
+    from srdh.quiet import quiet_third_party
+
+    quiet_third_party()  # library warnings off stderr (srdh/quiet.py), for every command
 
 
 def _register_commands() -> None:

@@ -19,14 +19,16 @@ NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
     "review": (("matching.seeding",), "srdh match"),
     "deliver": (("marts.fct_scheme_enrolment", "marts.mart_inclusion_gaps"), "srdh build"),
     "card": (("marts.mart_household_card",), "srdh build"),
+    "publish": (("marts.dim_resident",), "srdh build"),
     "find": (("marts.dim_resident",), "srdh build"),
 }
 
 
 # a step that reads another's output must be at least as new: deliver/card read the marts
-# that `srdh build` makes from the last match
+# that `srdh build` makes from the last match (publish serves them)
 FRESH_AFTER: dict[str, tuple[str, str]] = {"deliver": ("build", "match"),
-                                           "card": ("build", "match")}
+                                           "card": ("build", "match"),
+                                           "publish": ("build", "match")}
 
 
 class HomeMissing(UserError):

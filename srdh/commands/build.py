@@ -1,4 +1,5 @@
-"""`srdh build`, `srdh card` and `srdh docs`: the dbt warehouse models and what they serve."""
+"""`srdh build`, `srdh publish`, `srdh card` and `srdh docs`: the dbt warehouse models and
+what they serve."""
 
 from __future__ import annotations
 
@@ -33,6 +34,18 @@ def register(app: typer.Typer) -> None:
         for line in res.by_layer():
             typer.echo(f"  {line}")
         typer.echo(f"  dbt's log: {res.log_path}")
+
+    @app.command("publish")
+    def publish(home: str = typer.Option(None, help=HOME_HELP)) -> None:
+        """Publish the read-only serving copy Superset reads (after `srdh build`; `srdh run`
+        publishes too). The UID gate runs first: a raw UID outside the vault stops it
+        (exit 2) and the copy dashboards read stays as it was."""
+        from srdh import pipeline
+        from srdh.preflight import require
+
+        require(home, "publish")
+        path = pipeline.publish(home)
+        typer.echo(f"published {path} (Superset reads it: `make up`, or docs/superset.md)")
 
     @app.command("card")
     def card(
