@@ -16,6 +16,8 @@ def register(app: typer.Typer) -> None:
         village: str = typer.Option(None, help="only residents whose village contains this"),
         district: str = typer.Option(None, help="only residents whose district contains this"),
         limit: int = typer.Option(20, help="at most this many residents"),
+        ids: bool = typer.Option(False, "--ids", help="print only `resident_id household_id`"
+                                 " per resident, no header (for a script)"),
         home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
     ) -> None:
         """Find residents and their households, and print the ids `srdh resident` and
@@ -31,6 +33,10 @@ def register(app: typer.Typer) -> None:
         if not rows:
             typer.echo(f"no resident found by {query.kind}", err=True)
             raise typer.Exit(1)
+        if ids:
+            for r in rows:
+                typer.echo(f"{r['resident_id']} {r['household_id'] or '-'}")
+            return
         typer.echo(f"{len(rows)} resident(s) by {query.kind}"
                    + (f" (first {limit})" if len(rows) == limit else ""))
         typer.echo(f"  {'resident_id':<20} {'name':<28} {'sex':<3} {'age':>4} "
