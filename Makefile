@@ -17,7 +17,7 @@ LANDING ?=
 # CI has 2 cores; each worker builds its own session fixtures, so more is not faster there
 TEST_WORKERS ?= 2
 
-.PHONY: help install install-pipeline install-bi install-browser up down test lint benchmark clean
+.PHONY: help install install-pipeline install-bi install-browser up down test lint benchmark screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ lint: install-pipeline ## ruff over the Python code
 
 benchmark: install-pipeline ## run the benchmarks and rewrite BENCHMARKS.md
 	$(UV) run --frozen --group bench python benchmarks/run_all.py
+
+screenshots: install ## regenerate docs/screenshots from a fresh demo state (RESIDENTS, SEED; ~9 min)
+	./scripts/screenshots.sh "$(RESIDENTS)" "$(SEED)"
 
 clean: ## remove generated state (.srdh/); keeps the environments
 	rm -rf .srdh
