@@ -124,6 +124,13 @@ def mobile_columns() -> set[str]:
     return cols
 
 
+def _is_id_column(rules: _Rules, column: str | None) -> bool:
+    """A column of department identifiers, also as one side of a pair (``household_ref_l``,
+    ``_r``: the review queue and its export put two records side by side)."""
+    col = (column or "").lower()
+    return col in rules.ids or re.sub(r"_[lr]$", "", col) in rules.ids
+
+
 def _id_column_hits(rules: _Rules, where: str, column: str, values) -> list[Finding]:
     """A department-id column: only a value that is a whole UID *held in the vault* counts
     (checked by :func:`_mark_vault`); vectorised, as every ration card is a candidate."""
@@ -144,7 +151,7 @@ def _id_column_hits(rules: _Rules, where: str, column: str, values) -> list[Find
 def _scan_values(rules: _Rules, where: str, column: str, values) -> list[Finding]:
     from ingest.masking import is_mobile
 
-    if column.lower() in rules.ids:
+    if _is_id_column(rules, column):
         return _id_column_hits(rules, where, column, values)
     mobile = column.lower() in rules.mobiles
     out = []
@@ -293,7 +300,7 @@ def _mark_vault(home: Home, rules: _Rules, findings: list[Finding]) -> list[Find
         finally:
             con.close()
     marked = [Finding(f.where, f.column, f.masked, f.token in known, f.token) for f in findings]
-    return [f for f in marked if f.in_vault or (f.column or "").lower() not in rules.ids]
+    return [f for f in marked if f.in_vault or not _is_id_column(rules, f.column)]
 
 
 def uid_gate(home: Home | str | Path, step: str) -> None:

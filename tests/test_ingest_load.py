@@ -389,15 +389,18 @@ def test_scan_is_precise_department_ids_are_not_uids_but_real_uids_are_caught(lo
     home = Home.at(loaded["home"])
     unknown = uid("78901234567")  # passes Verhoeff, not a UID SRDH knows (like a ration card)
     path = write(home.deliveries / "extract.csv",
-                 "ration_card_no,notes,member_id\n"
-                 f"{unknown},ok,M1\n"            # an id column: a department id, not reported
-                 f"{U1},ok,M2\n"                  # a real UID, even in an id column: caught
-                 f"RC9,call {unknown} back,M3\n")  # a free-text column: reported
+                 "ration_card_no,notes,member_id,household_ref_l,household_ref_r\n"
+                 f"{unknown},ok,M1,,\n"            # an id column: a department id, not reported
+                 f"{U1},ok,M2,,\n"                  # a real UID, even in an id column: caught
+                 f"RC9,call {unknown} back,M3,,\n"  # a free-text column: reported
+                 # an id column as one side of a review pair (srdh review export): the same
+                 f"RC8,ok,M4,{unknown},{U1}\n")
     try:
         found = scan_for_uids(home)
         got = sorted((f.column, f.masked[-4:], f.in_vault) for f in found)
         assert got == sorted([("ration_card_no", U1[-4:], True),
-                              ("notes", unknown[-4:], False)]), [str(f) for f in found]
+                              ("notes", unknown[-4:], False),
+                              ("household_ref_r", U1[-4:], True)]), [str(f) for f in found]
     finally:
         path.unlink()
     assert scan_for_uids(home) == []

@@ -124,7 +124,8 @@ def test_the_readme_tour_runs_as_written(tmp_path):
     assert re.search(r"^next: srdh resident R\w+ +srdh card HH-\w+", out("srdh find"), re.M)
     resident = re.search(r"^resident (R\w+): (\d+) record\(s\)", out("srdh resident"), re.M)
     assert resident and int(resident.group(2)) >= 1  # the id came from `srdh find`
-    assert (home / "card.html").stat().st_size > 500
+    assert (tmp_path / "tour-card.html").stat().st_size > 500
     assert list((home / "deliveries").glob("*/*/manifest.json"))
     assert list((home / "deliveries" / "jansamvad" / "2025-03-01").glob("call_list.*"))
+    assert "0 raw UID(s) found" in out("srdh scan")
     assert "nothing new since the last run" in out("srdh run")
