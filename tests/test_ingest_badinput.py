@@ -279,7 +279,8 @@ def test_steps_out_of_order_say_which_command_to_run(tmp_path):
             (["build"], "matching.seeding, matching.residents", "srdh match"),
             (["deliver"], "marts.fct_scheme_enrolment, marts.mart_inclusion_gaps",
              "srdh build"),
-            (["card", "HH-1"], "marts.mart_household_card", "srdh build")):
+            (["card", "HH-1"], "marts.mart_household_card", "srdh build"),
+            (["publish"], "marts.dim_resident", "srdh build")):
         code, _, err = _cli(*args, "--home", str(home))
         assert _one_line_error(code, err) == (
             f"error: `srdh {args[0]}` needs {needs}, which {home} does not have yet; "
