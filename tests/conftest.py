@@ -208,7 +208,7 @@ FIXTURE_FAMILIES = {
 #: rest in file order. Only the order depends on this; a stale list costs balance, not tests.
 LONGEST_FIRST = (
     "small_state",          # ~470 s: Spark ~370, delta-matched state, Jan Samvad, review
-    "test_readme_tour",     # ~320 s: the README tour, every step on a 400-resident state
+    "test_readme_tour",     # ~210 s: the README tour, every step on a 400-resident state
     "test_superset_stack",  # ~290 s
     "test_dags_e2e",        # ~180 s
     "test_dbt_lint",        # ~160 s (sqlfluff)
