@@ -1,9 +1,11 @@
 """The public API of ``matching``: plain functions the CLI and the DAGs call.
 
 * ``run_matching(home, run_date)`` - seed every linked feed against KYR, dedupe,
-  cluster, write ``matching.*`` (trains a model only if missing; department files
+  cluster, write ``matching.*`` (trains a model only if missing: a home's first run
+  trains them all, into ``<home>/models``, see ``matching.store``; department files
   are ``warehouse.deliver``'s);
-* ``train_models(home)`` - retrain every model and save it under ``matching/models/``;
+* ``train_models(home)`` - retrain every model: a new version in ``<home>/models``
+  (``committed=True``: ``matching/models/``, for review and commit);
 * ``run_evaluation(home, truth_dir)`` - accuracy against truth and the two baselines.
 """
 
@@ -37,10 +39,11 @@ def run_matching(home=None, run_date: dt.date | str | None = None,
     return res
 
 
-def train_models(home=None, settings: MatchSettings | None = None) -> list[str]:
+def train_models(home=None, settings: MatchSettings | None = None,
+                 committed: bool = False) -> tuple[list[str], str]:
     from matching import pipeline
 
-    return pipeline.train_models(_home(home).root, settings)
+    return pipeline.train_models(_home(home).root, settings, committed=committed)
 
 
 def run_evaluation(home=None, truth_dir: str | Path | None = None,

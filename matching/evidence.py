@@ -143,11 +143,11 @@ def pair_evidence(con, pairs: str, settings, models: dict[str, dict]) -> pd.Data
         columns=["pair_no"])
 
 
-def load_models(settings) -> dict[str, dict]:
-    out = {}
-    for path in Path(settings.models_dir).glob("*.json"):
-        out[path.stem] = train.load_model(path)
-    return out
+def load_models(settings, home_root) -> dict[str, dict]:
+    """The models ``srdh match`` uses in this home (``matching.store.models_in_use``)."""
+    from matching.store import models_in_use
+
+    return models_in_use(settings, home_root)
 
 
 # --------------------------------------------------------------------------- workspace
@@ -182,8 +182,8 @@ def _side_by_side(con, pairs: str, feeds: list[str]) -> str:
             f"LEFT JOIN _shown r ON r.source = q.source_r AND r.record_id = q.record_r")
 
 
-def _with_evidence(con, pairs: str, settings, feeds: list[str]) -> pd.DataFrame:
-    models = load_models(settings)
+def _with_evidence(con, pairs: str, settings, feeds: list[str], home_root) -> pd.DataFrame:
+    models = load_models(settings, home_root)
     ev = pair_evidence(con, pairs, settings, models)
     df = con.execute(_side_by_side(con, pairs, feeds)).df()
     names = list(dict.fromkeys(c["output_column_name"] for m in models.values()
@@ -251,7 +251,7 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
             "SELECT DISTINCT source_l FROM _queue UNION SELECT DISTINCT source_r FROM _queue"
         ).fetchall()]
         _load(con, feeds, settings.kyr_include_deactivated)
-        df = _with_evidence(con, "_queue", settings, feeds)
+        df = _with_evidence(con, "_queue", settings, feeds, h.root)
     finally:
         con.close()
     for c in DECISION_COLUMNS:
@@ -326,7 +326,7 @@ def resident_view(home=None, resident_id: str = "", settings=None) -> dict:
                    ON s.source = r.source AND s.source_record_id = r.record_id""",
                     [current, current])
         df = _with_evidence(con, f"(SELECT * FROM _res WHERE source_l <> '{KYR}' OR "
-                                 f"record_l = record_r)", settings, [KYR, *feeds])
+                                 f"record_l = record_r)", settings, [KYR, *feeds], h.root)
     finally:
         con.close()
     view["records"] = df.sort_values("pair_no").to_dict(orient="records")

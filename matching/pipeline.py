@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from matching import dedupe, engine, ids, inputs, predict, review, seed, train
+from matching import dedupe, engine, ids, inputs, predict, review, seed, store, train
 from matching.inputs import KYR, WH
 from matching.settings import MatchSettings, load_settings
 
@@ -31,6 +31,7 @@ class MatchResult:
     trained: list[str] = field(default_factory=list)
     # source -> {seed_threshold, expected_precision} where the threshold was chosen (auto)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    model: str = ""  # which models the run used (Models.describe)
 
 
 @dataclass
@@ -93,30 +94,57 @@ def collect_results(ws: Workspace, seed_tables: list[str], settings: MatchSettin
     engine.to_duckdb(ws.db, ws.con, tables, ws.exchange / "out")
 
 
-def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
-                  local_dir: Path | None = None
-                  ) -> tuple[dict[str, dict], dict | None, list[str]]:
-    """Load saved models; train those missing (or all with ``retrain``).
+@dataclass
+class Models:
+    """The models of one run and where they came from (``store``)."""
 
-    Models are looked up in ``settings.models_dir`` (committed, under version control),
-    then in ``local_dir`` (the home's ``models/``). A model trained because it was missing
-    (a department onboarded since the last ``srdh train``) is saved to ``local_dir``, so
-    a scheduled run never writes into the repository; ``retrain`` (``srdh train``) saves
-    to ``settings.models_dir``."""
-    trained: list[str] = []
+    seed: dict[str, dict | None]
+    dedupe: dict | None
+    trained: dict[str, dict]        # trained on this run (name -> model)
+    carried: dict[str, dict]        # taken from the home's version in use
+    source: str                     # "home" | "committed"
+    version: str | None = None      # the home version in use (None: not written yet)
+    in_models_dir: bool = False     # the trained models were saved to settings.models_dir
+
+    def describe(self) -> str:
+        """One line for ``srdh match``: which model the run used."""
+        if self.source == "committed":
+            where = "committed models (matching/models)"
+            if self.carried or self.trained:
+                where += f" + home models/{self.version or '(new version)'}"
+        else:
+            where = f"home models/{self.version or '(new version)'}"
+        done = ", ".join(self.trained) or "none"
+        return f"model: {where}; trained on this run: {done}"
+
+
+def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
+                  home_models: store.HomeModels | None = None) -> Models:
+    """The run's models: loaded, and trained where missing (or all with ``retrain``).
+
+    ``settings.model`` ``home`` (the default): the home's current version
+    (``matching.store``); a home without one trains every model on its first run.
+    ``committed``: ``settings.models_dir`` first, then the home's version. Models trained
+    on a run are not written here: ``save_models`` writes them as a new home version
+    once the run has succeeded (``retrain`` with ``committed``, or no home: into
+    ``settings.models_dir``, for review and commit)."""
+    committed = settings.model == "committed" or home_models is None
+    trained: dict[str, dict] = {}
+    carried: dict[str, dict] = {}
 
     def get(name: str, fit) -> dict:
         if not retrain:
-            for folder in (Path(settings.models_dir), local_dir):
-                model = train.load_model(folder / f"{name}.json") if folder else None
+            if committed:
+                model = train.load_model(Path(settings.models_dir) / f"{name}.json")
                 if model is not None:
                     return model
+            model = home_models.load(name) if home_models else None
+            if model is not None:
+                carried[name] = model
+                return model
         log.info("training %s model", name)
-        model = fit(save=retrain or local_dir is None)
-        if not retrain and local_dir is not None:
-            train.save_model(model, local_dir / f"{name}.json")
-        trained.append(name)
-        return model
+        trained[name] = fit(save=False)
+        return trained[name]
 
     con = ws.db.raw  # training runs on the backend (a Spark session with backend: spark)
     # no KYR loaded yet: nothing to seed against, and nothing to train a seed model on
@@ -126,7 +154,33 @@ def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
     if ws.departments:
         dedupe_model = get("dedupe", lambda save: train.train_dedupe_model(
             con, ws.departments, settings, save=save))
-    return seed_models, dedupe_model, trained
+    to_models_dir = bool(trained) and committed and (retrain or home_models is None)
+    for name, model in trained.items() if to_models_dir else ():
+        train.save_model(model, train.model_path(settings, name))
+    version = home_models.current_id() if home_models and not trained else None
+    return Models(seed_models, dedupe_model, trained, carried,
+                  "committed" if settings.model == "committed" else "home", version,
+                  to_models_dir)
+
+
+def save_models(ws: Workspace, models: Models, home_models: store.HomeModels | None,
+                made_by: str, run_date: str | None = None,
+                thresholds: dict | None = None) -> str | None:
+    """A new home version holding the models trained on this run and those carried
+    forward (none when nothing was trained, or they went to ``models_dir``)."""
+    if not models.trained or home_models is None or models.in_models_dir:
+        return models.version
+    # every model of the version in use is carried, also those this run did not load
+    folder = home_models.current()
+    keep = {p.stem: train.load_model(p) for p in sorted(folder.glob("*.json"))
+            if p.name != store.MANIFEST} if folder else {}
+    keep.update(models.carried)
+    for name in models.trained:
+        keep.pop(name, None)
+    rows = {ws.kyr.feed: ws.kyr.rows, **{f.feed: f.rows for f in ws.linked}}
+    models.version = home_models.write_version(models.trained, keep, made_by, run_date,
+                                               rows, thresholds)
+    return models.version
 
 
 def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[str, dict],
@@ -308,10 +362,10 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     ws = open_inputs(h.warehouse, settings)
     timings["load_inputs"] = time.time() - t0
     t0 = time.time()
-    seed_models, dedupe_model, trained = ensure_models(ws, settings, retrain,
-                                                       local_dir=h.root / "models")
+    home_models = store.HomeModels.of(h.root)
+    models = ensure_models(ws, settings, retrain, home_models)
     timings["training"] = time.time() - t0
-    seed_tables = match_workspace(ws, settings, seed_models, dedupe_model, timings,
+    seed_tables = match_workspace(ws, settings, models.seed, models.dedupe, timings,
                                   run_date=run_date)
     if ws.on_spark:
         t0 = time.time()
@@ -320,16 +374,20 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     t0 = time.time()
     store_results(ws, h.warehouse, seed_tables, run_date, settings)
     timings["store"] = time.time() - t0
+    # models trained on this run become a home version once its results are stored
+    save_models(ws, models, home_models, "srdh match", run_date, ws.thresholds)
     result = MatchResult(run_date=run_date, sources=[f.feed for f in ws.linked],
-                         counts=_counts(ws.con, seed_tables), trained=trained,
-                         thresholds=ws.thresholds)
+                         counts=_counts(ws.con, seed_tables), trained=list(models.trained),
+                         thresholds=ws.thresholds, model=models.describe())
     result.duplicates = {k: int(v) for k, v in ws.con.execute(
         "SELECT source, count(*) FROM duplicates GROUP BY 1").fetchall()}
     timings["total"] = time.time() - t_all
     result.timings = timings
     ws.con.execute(f"INSERT INTO {WH}.matching.runs VALUES (CAST(? AS DATE), now(), ?)",
                    [run_date, json.dumps({"counts": result.counts, "timings": timings,
-                                          "trained": trained,
+                                          "trained": list(models.trained),
+                                          "model": {"source": models.source,
+                                                    "home_version": models.version},
                                           "thresholds": ws.thresholds,
                                           "backend": settings.backend})])
     ws.con.close()
@@ -339,15 +397,23 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     return result
 
 
-def train_models(home: str | Path | None = None, settings: MatchSettings | None = None
-                 ) -> list[str]:
-    """Retrain every model from the home's warehouse and save them under matching/models/."""
+def train_models(home: str | Path | None = None, settings: MatchSettings | None = None,
+                 committed: bool = False) -> tuple[list[str], str]:
+    """Retrain every model from the home's warehouse: a new version of the home's models
+    (``current`` moves to it), or with ``committed`` the files in ``settings.models_dir``
+    (``matching/models``, for review and commit). Returns (models, where they went)."""
     from srdh.paths import Home
 
     settings = settings or load_settings()
+    settings = replace(settings, model="committed" if committed else "home")
+    root = Home.at(home).root
+    home_models = None if committed else store.HomeModels.of(root)
     ws = open_inputs(Home.at(home).warehouse, settings)
     try:
-        _, _, trained = ensure_models(ws, settings, retrain=True)
+        models = ensure_models(ws, settings, retrain=True, home_models=home_models)
+        save_models(ws, models, home_models, "srdh train")
     finally:
         ws.con.close()
-    return trained
+    where = (str(settings.models_dir) if committed
+             else str(home_models.root / (models.version or "")))
+    return list(models.trained), where

@@ -16,6 +16,10 @@ CONFIG_PATH = PACKAGE_DIR / "config.yaml"
 MODELS_DIR = PACKAGE_DIR / "models"
 
 STATUSES = ("seeded", "review", "unmatched")
+# where the run's models come from (matching/README.md, "Models"): the home's own,
+# trained on its first run, or the committed ones in matching/models (the demo, tests)
+MODEL_SOURCES = ("home", "committed")
+MODEL_ENV = "SRDH_MATCHING_MODEL"  # overrides the config's `model` (make up: committed)
 
 
 #: Per-source overrides of the thresholds that ship with SRDH (a YAML ``sources:`` entry
@@ -132,6 +136,9 @@ class MatchSettings:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     prediction: PredictionSettings = field(default_factory=PredictionSettings)
     models_dir: Path = MODELS_DIR
+    # "home": the home's versioned models (<home>/models), trained on the first run;
+    # "committed": models_dir (matching/models), which `srdh train --committed` rewrites
+    model: str = "home"
     spark: SparkSettings = field(default_factory=SparkSettings)
 
     def thresholds(self, source: str) -> SourceThresholds:
@@ -145,6 +152,9 @@ class MatchSettings:
     def __post_init__(self) -> None:
         if self.backend not in ("duckdb", "spark"):
             raise ValueError(f"backend must be 'duckdb' or 'spark', not {self.backend!r}")
+        if self.model not in MODEL_SOURCES:
+            raise ValueError(f"model must be one of {', '.join(MODEL_SOURCES)}, "
+                             f"not {self.model!r}")
 
 
 def _value(kind: str, v: Any, where: str) -> Any:
@@ -189,7 +199,10 @@ SECTIONS = ("defaults", "dedupe", "training", "prediction", "spark")
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSettings:
-    """``MatchSettings`` with the YAML config's overrides (default ``matching/config.yaml``)."""
+    """``MatchSettings`` with the YAML config's overrides (default ``matching/config.yaml``);
+    ``$SRDH_MATCHING_MODEL`` overrides its ``model``."""
+    import os
+
     import yaml
 
     from srdh.errors import ConfigError
@@ -200,6 +213,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
                           "pass --config FILE, or leave it out for matching/config.yaml")
     try:
         raw: dict[str, Any] = (yaml.safe_load(p.read_text()) if p.exists() else {}) or {}
+        if os.environ.get(MODEL_ENV):
+            raw["model"] = os.environ[MODEL_ENV]
         settings = _build(raw)
     except (ValueError, TypeError, AttributeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{p}: {str(exc).splitlines()[0]}",

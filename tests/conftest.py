@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,11 @@ import pytest
 # run and calls sys.exit(0). A file name tells it otherwise.
 if not hasattr(sys.modules["__main__"], "__file__"):
     sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
+
+# The fixtures' generated states use the committed matching models (matching/models), as
+# the demo does, in this process and every `srdh` / Airflow subprocess it starts: a home
+# otherwise trains its own on its first run (tests/test_home_models.py tests that).
+os.environ.setdefault("SRDH_MATCHING_MODEL", "committed")
 
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:

@@ -122,7 +122,11 @@ def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state
     # matching writes matching.* only; department files come from `srdh deliver` below
     assert not (Path(home) / "deliveries").exists() or not any(
         (Path(home) / "deliveries").rglob("*.csv"))
-    assert (home / "models" / "seed_lab_bocw.json").exists()
+    from matching.store import HomeModels
+
+    kept = HomeModels.of(home)
+    assert kept.load("seed_lab_bocw") is not None
+    assert kept.manifest()["models"]["seed_lab_bocw"]["trained_here"]
     assert not (ROOT / "matching" / "models" / "seed_lab_bocw.json").exists()
     res = pipeline.build(home, run_date="2025-03-01")
     assert res.success and not res.failures

@@ -29,7 +29,9 @@ def _workspace(toy):
 
 def test_model_json_round_trip(matching_toy):
     # trained on first sight during the run: kept in the home, not the committed folder
-    path = matching_toy["home"].root / "models" / "seed_dept_a.json"
+    from matching.store import HomeModels
+
+    path = HomeModels.of(matching_toy["home"].root).current() / "seed_dept_a.json"
     assert not (matching_toy["settings"].models_dir / "seed_dept_a.json").exists()
     model = json.loads(path.read_text())
     assert model["srdh"]["kind"] == "seed"
@@ -59,7 +61,9 @@ def test_missing_values_are_not_penalised(matching_toy):
     """A null mobile / relative / dob scores exactly like no information: the pair's
     weight with the value missing lies between the weights for agree and disagree,
     and equals the weight without that comparison's contribution."""
-    model = json.loads((matching_toy["home"].root / "models" / "seed_dept_a.json").read_text())
+    from matching.store import HomeModels
+
+    model = HomeModels.of(matching_toy["home"].root).load("seed_dept_a")
     con, _, _ = _workspace(matching_toy)
     linker = _linker(con, model)
     kyr = matching_toy["kyr"].iloc[0].to_dict()

@@ -19,8 +19,9 @@ from srdh.paths import Home
 def scored_ws(generated_small_state):
     settings = load_settings()
     ws = pipeline.open_inputs(Home.at(generated_small_state["home"]).warehouse, settings)
-    seed_models, dedupe_model, trained = pipeline.ensure_models(ws, settings)
-    assert not trained  # the committed models cover every generated feed
+    models = pipeline.ensure_models(ws, settings)
+    assert not models.trained  # the committed models cover every generated feed
+    seed_models, dedupe_model = models.seed, models.dedupe
     prov = []
     for f in ws.linked:  # kyr_anchor (a dedupe blocking column) as in a run
         table, _ = predict.predict_seed(ws.con, ws.kyr, f, seed_models[f.feed], settings)

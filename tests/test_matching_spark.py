@@ -50,8 +50,9 @@ def both(generated_small_state, spark, tmp_path_factory):
     """The DuckDB workspace of a generated state, and the same input tables in Spark."""
     settings = load_settings()
     ws = pipeline.open_inputs(Home.at(generated_small_state["home"]).warehouse, settings)
-    seed_models, dedupe_model, trained = pipeline.ensure_models(ws, settings)
-    assert not trained
+    models = pipeline.ensure_models(ws, settings)
+    assert not models.trained
+    seed_models, dedupe_model = models.seed, models.dedupe
     out = tmp_path_factory.mktemp("spark_inputs")
     for f in [ws.kyr, *ws.linked]:
         path = Path(out) / f"{f.table}.parquet"

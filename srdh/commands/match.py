@@ -14,12 +14,23 @@ MASTER_HELP = ("Spark master URL when no Spark session is active, e.g. spark://h
                "(default: the config's spark.master, local[*])")
 
 
-def _settings(config: str | None, backend: str | None = None, master: str | None = None):
+MODEL_HELP = ("home: this home's own models (<home>/models), trained on its first run; "
+              "committed: matching/models, as the demo does (default: $SRDH_MATCHING_MODEL, "
+              "else the config's `model`, else home)")
+
+
+def _settings(config: str | None, backend: str | None = None, master: str | None = None,
+              model: str | None = None):
     from dataclasses import replace
 
-    from matching.settings import load_settings
+    from matching.settings import MODEL_SOURCES, load_settings
 
     settings = load_settings(config)
+    if model:
+        if model not in MODEL_SOURCES:
+            raise typer.BadParameter(f"{model!r}: use {' or '.join(MODEL_SOURCES)}",
+                                     param_hint="--model")
+        settings = replace(settings, model=model)
     if backend:
         if backend not in ("duckdb", "spark"):
             raise typer.BadParameter(f"{backend!r}: use duckdb or spark", param_hint="--backend")
@@ -36,6 +47,7 @@ def register(app: typer.Typer) -> None:
         run_date: str = typer.Option(None, help="run date YYYY-MM-DD (default today)"),
         config: str = typer.Option(None, help=CONFIG_HELP),
         retrain: bool = typer.Option(False, help="retrain every model before matching"),
+        model: str = typer.Option(None, help=MODEL_HELP),
         backend: str = typer.Option(None, help=BACKEND_HELP),
         spark_master: str = typer.Option(None, help=MASTER_HELP),
         no_deliveries: bool = typer.Option(
@@ -43,7 +55,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Seed UIDs (each source against KYR), de-duplicate and write matching.*.
 
-        Uses the saved models in matching/models/; a model that is missing is trained first.
+        Uses this home's models (<home>/models/current); a home without one trains them
+        on this first run (EM, no labels) and keeps them there as a version named after
+        the run. `--model committed` (or SRDH_MATCHING_MODEL=committed) uses
+        matching/models/ instead, as the demo does.
         Resident ids are stable across runs (matching.resident_id_map, id_history) and
         reviewers' decisions (`srdh review`) override the model. Department files are
         written by `srdh deliver` (after `srdh build`), which applies the full-UID rule of
@@ -55,11 +70,10 @@ def register(app: typer.Typer) -> None:
 
         if run_date:
             parse_date(run_date, "--run-date")
-        settings = _settings(config, backend, spark_master)
+        settings = _settings(config, backend, spark_master, model)
         require(home, "match")
         res = run_matching(home, run_date=run_date, settings=settings, retrain=retrain)
-        typer.echo(f"run date {res.run_date} on {settings.backend}; "
-                   f"trained: {', '.join(res.trained) or 'none'}")
+        typer.echo(f"run date {res.run_date} on {settings.backend}; {res.model}")
         for source in res.sources:
             c = res.counts.get(source, {})
             typer.echo(f"{source:<18} seeded {c.get('seeded', 0):>8}  review "
@@ -75,17 +89,22 @@ def register(app: typer.Typer) -> None:
         config: str = typer.Option(None, help=CONFIG_HELP),
         backend: str = typer.Option(None, help=BACKEND_HELP),
         spark_master: str = typer.Option(None, help=MASTER_HELP),
+        committed: bool = typer.Option(
+            False, help="write matching/models/ (the committed demo models, for review "
+                        "and commit) instead of a new version in <home>/models"),
     ) -> None:
         """Retrain the matching models (u by random sampling, then EM) from this home's data.
 
-        Saves them under matching/models/ (committed)."""
+        Writes a new version of this home's models (<home>/models/<run id>/, with a
+        manifest) and points <home>/models/current at it; the next `srdh match` uses it."""
         from matching.api import train_models
         from srdh.preflight import require
 
         settings = _settings(config, backend, spark_master)
         require(home, "train")
-        trained = train_models(home, settings)
+        trained, where = train_models(home, settings, committed=committed)
         typer.echo("trained: " + ", ".join(trained))
+        typer.echo(f"written to {where}")
 
     @app.command("evaluate")
     def evaluate(

@@ -1,0 +1,110 @@
+"""A home's own matching models: trained on its first run, versioned, reused after.
+
+Real Splink (EM, no labels) on a small std-shaped state (tests/matching_helpers.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import duckdb
+import pytest
+
+from matching.api import run_matching, train_models
+from matching.settings import MODEL_ENV, load_settings
+from matching.store import HomeModels
+from srdh.paths import Home
+
+
+@pytest.fixture(scope="module")
+def fresh_home(tmp_path_factory):
+    from matching_helpers import make_state, write_warehouse
+
+    root = tmp_path_factory.mktemp("home_models")
+    home = Home.at(root / "home")
+    kyr, dept, _ = make_state(800, 500, seed=5)
+    write_warehouse(home.warehouse, {"uid_kyr": kyr, "dept_a": dept})
+    settings = load_settings(departments=("dept_a",), extra_linked_feeds=(),
+                             models_dir=root / "no_committed_models", model="home")
+    settings = replace(settings, training=replace(settings.training, u_max_pairs=2e5))
+    first = run_matching(home, run_date="2025-03-01", settings=settings)
+    return {"home": home, "settings": settings, "first": first,
+            "rows": {"uid_kyr": len(kyr), "dept_a": len(dept)}}
+
+
+def _run_summaries(home: Home) -> list[dict]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        rows = con.execute("SELECT summary FROM matching.runs ORDER BY finished_at").fetchall()
+    finally:
+        con.close()
+    return [json.loads(r[0]) for r in rows]
+
+
+def test_first_run_trains_and_writes_a_versioned_model(fresh_home):
+    first, home = fresh_home["first"], fresh_home["home"]
+    assert sorted(first.trained) == ["dedupe", "seed_dept_a"]
+    store = HomeModels.of(home.root)
+    version = store.current_id()
+    assert version and version.startswith("2025-03-01_")
+    folder = store.current()
+    assert {p.name for p in folder.iterdir()} == {"manifest.json", "seed_dept_a.json",
+                                                   "dedupe.json"}
+    manifest = store.manifest()
+    assert manifest["run_id"] == version and manifest["made_by"] == "srdh match"
+    assert manifest["run_date"] == "2025-03-01" and manifest["previous"] is None
+    assert manifest["splink_version"].startswith("5.")
+    assert manifest["data_rows"] == fresh_home["rows"]
+    assert all(m["trained_here"] for m in manifest["models"].values())
+    # the thresholds chosen (without labels) on the run that trained the model
+    assert manifest["thresholds"]["dept_a"]["seed_threshold"] >= 0.5
+    assert f"home models/{version}" in first.model
+    # nothing written into the committed folder
+    assert not fresh_home["settings"].models_dir.exists()
+    assert _run_summaries(home)[-1]["model"] == {"source": "home", "home_version": version}
+
+
+def test_second_run_reuses_the_home_model(fresh_home):
+    home, settings = fresh_home["home"], fresh_home["settings"]
+    store = HomeModels.of(home.root)
+    before = store.current_id()
+    second = run_matching(home, run_date="2025-03-02", settings=settings)
+    assert second.trained == []
+    assert store.current_id() == before and store.versions() == [before]
+    assert second.model == f"model: home models/{before}; trained on this run: none"
+    assert second.counts == fresh_home["first"].counts  # same model, same decisions
+    assert _run_summaries(home)[-1]["model"]["home_version"] == before
+
+
+def test_train_writes_a_new_version_and_moves_current(fresh_home):
+    home, settings = fresh_home["home"], fresh_home["settings"]
+    store = HomeModels.of(home.root)
+    before = store.current_id()
+    trained, where = train_models(home, settings)
+    assert sorted(trained) == ["dedupe", "seed_dept_a"]
+    after = store.current_id()
+    assert after != before and where.endswith(after)
+    assert store.versions() == sorted([before, after])
+    assert store.manifest()["previous"] == before
+    assert store.manifest()["made_by"] == "srdh train"
+    # the old version is kept whole: putting its id back in `current` restores it
+    assert (store.root / before / "seed_dept_a.json").is_file()
+
+
+def test_committed_setting_uses_the_committed_folder(fresh_home, tmp_path, monkeypatch):
+    """model: committed (the demo's choice, also from $SRDH_MATCHING_MODEL) reads
+    models_dir and trains nothing when it holds every model."""
+    import shutil
+
+    home, settings = fresh_home["home"], fresh_home["settings"]
+    store = HomeModels.of(home.root)
+    committed = tmp_path / "committed"
+    shutil.copytree(store.current(), committed)
+    (committed / "manifest.json").unlink()
+    monkeypatch.setenv(MODEL_ENV, "committed")
+    assert load_settings().model == "committed"
+    before = store.versions()
+    res = run_matching(home, run_date="2025-03-03",
+                       settings=replace(settings, model="committed", models_dir=committed))
+    assert res.trained == [] and store.versions() == before
+    assert res.model.startswith("model: committed models")
