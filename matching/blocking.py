@@ -35,10 +35,18 @@ SEED_PREDICTION_RULES = (
     # rules that survive one wrong field (issue 17): the village as spelled, when it did
     # not resolve to the master; one name token misspelt, with the full date of birth;
     # an age off by one the other way
-    ("last_name_key", "place_key", "gender"),
+    # Both scoped to the block where the feeds carry blocks (issue 17): unscoped, a
+    # village name shared by villages of several districts, and a name + birth year
+    # across the state, made 20.5M and 20.1M pairs at 1M (field profile), pairs that grow
+    # with the square of the state; in the block they found every true pair they had
+    # found on the tuning profile (benchmarks/bench_blocking.py). A feed without blocks
+    # (FEBRL: no place resolves) keeps the unscoped rule: an entry may list alternatives,
+    # the first one whose columns both feeds carry is used.
+    (("last_name_key", "place_key", "gender", "block_std"),
+     ("last_name_key", "place_key", "gender")),
     ("first_name_key", "dob"),
     ("last_name_key", "dob"),
-    ("name_key", "birth_year_max"),
+    (("name_key", "birth_year_max", "block_std"), ("name_key", "birth_year_max")),
 )
 
 # Dedupe: records of departmental sources among themselves.
@@ -78,12 +86,23 @@ def _usable(rule: tuple[str, ...], columns: set[str]) -> bool:
     return all(c in columns or c in DERIVED_COLUMNS for c in rule)
 
 
-def rules(spec: tuple[tuple[str, ...], ...], columns: set[str]) -> list:
-    """``block_on`` creators for the rules whose columns are all usable."""
-    return [block_on(*r) for r in spec if _usable(r, columns)]
+def _alternatives(entry: tuple) -> tuple[tuple[str, ...], ...]:
+    """An entry is one rule (column names) or alternatives (a tuple of rules)."""
+    return entry if entry and isinstance(entry[0], tuple) else (entry,)
+
+
+def chosen(spec: tuple, columns: set[str]) -> list[tuple[str, ...]]:
+    """The column tuples in use: per entry, its first alternative whose columns are all
+    usable (entries with none are left out)."""
+    picked = (next((r for r in _alternatives(e) if _usable(r, columns)), None) for e in spec)
+    return [r for r in picked if r]
+
+
+def rules(spec: tuple, columns: set[str]) -> list:
+    """``block_on`` creators for the rules in use (``chosen``)."""
+    return [block_on(*r) for r in chosen(spec, columns)]
 
 
 def training_rules(columns: set[str], spec=EM_TRAINING_RULES) -> list:
     """``block_on`` creators for the EM sessions: per entry, its first usable rule."""
-    chosen = (next((r for r in alts if _usable(r, columns)), None) for alts in spec)
-    return [block_on(*r) for r in chosen if r]
+    return [block_on(*r) for r in chosen(spec, columns)]

@@ -43,6 +43,9 @@ if [ -z "$LANDING" ]; then
     echo "$RESIDENTS/$SEED" > "$LANDING/.generated"
     touch "$SRDH_HOME/.demo"
   fi
+  # the generated demo state matches with the committed models (matching/models); a home
+  # on real feeds (LANDING=dir) trains its own on its first run (matching/README.md)
+  export SRDH_MATCHING_MODEL="${SRDH_MATCHING_MODEL:-committed}"
 fi
 export SRDH_LANDING="$LANDING"
 
