@@ -112,11 +112,11 @@ def measure(home: Path, truth: Path, union: bool = False) -> dict:
     out["without"] = {name: round(recall([c for c in current if c != name]), 6)
                       for name in current}
     out["sets"] = {}
-    district = {"last_name_key, place_key, gender, block_std":
-                "last_name_key, place_key, gender, district_std",
-                "name_key, birth_year_max, block_std": "name_key, birth_year_max, district_std"}
-    for label, names in (("unscoped (before)", before), ("block-scoped (in use)", current),
-                         ("district-scoped", [district.get(c, c) for c in current])):
+    block = {"last_name_key, place_key, gender, district_std":
+             "last_name_key, place_key, gender, block_std",
+             "name_key, birth_year_max, district_std": "name_key, birth_year_max, block_std"}
+    for label, names in (("unscoped (before)", before), ("district-scoped (in use)", current),
+                         ("block-scoped", [block.get(c, c) for c in current])):
         out["sets"][label] = {
             "recall": round(recall(names), 6), "by_source": recall(names, True),
             "pairs_equi_join_sum": sum(per_rule_pairs[n] for n in names)}

@@ -35,18 +35,19 @@ SEED_PREDICTION_RULES = (
     # rules that survive one wrong field (issue 17): the village as spelled, when it did
     # not resolve to the master; one name token misspelt, with the full date of birth;
     # an age off by one the other way
-    # Both scoped to the block where the feeds carry blocks (issue 17): unscoped, a
-    # village name shared by villages of several districts, and a name + birth year
+    # Both scoped to the district where both feeds carry districts (issue 17): unscoped,
+    # a village name shared by villages of several districts, and a name + birth year
     # across the state, made 20.5M and 20.1M pairs at 1M (field profile), pairs that grow
-    # with the square of the state; in the block they found every true pair they had
-    # found on the tuning profile (benchmarks/bench_blocking.py). A feed without blocks
-    # (FEBRL: no place resolves) keeps the unscoped rule: an entry may list alternatives,
-    # the first one whose columns both feeds carry is used.
-    (("last_name_key", "place_key", "gender", "block_std"),
+    # with the square of the state. At 1M on the tuning profile the district keeps 97%
+    # of the true pairs only these rules found, for 18M fewer pairs (the block kept 0%,
+    # deaths are often registered in another block); benchmarks/bench_blocking.py.
+    # A feed without districts (FEBRL: no place resolves) keeps the unscoped rule: an
+    # entry may list alternatives, the first one whose columns both feeds carry is used.
+    (("last_name_key", "place_key", "gender", "district_std"),
      ("last_name_key", "place_key", "gender")),
     ("first_name_key", "dob"),
     ("last_name_key", "dob"),
-    (("name_key", "birth_year_max", "block_std"), ("name_key", "birth_year_max")),
+    (("name_key", "birth_year_max", "district_std"), ("name_key", "birth_year_max")),
 )
 
 # Dedupe: records of departmental sources among themselves.

@@ -93,22 +93,24 @@ def test_set_anchors_marks_seeded_and_review_records_only():
 
 def test_no_name_rule_spans_a_whole_district():
     """District counts are fixed, so a district-wide name key's pairs grow with the
-    square of the state (21M pairs for one source at 1M residents)."""
+    square of the state (21M pairs for one source at 1M residents): a rule with the
+    district also needs the village name or a birth year beside the name."""
     for entry in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
         for rule in blocking._alternatives(entry):
-            assert "district_std" not in rule, rule
+            if "district_std" in rule:
+                assert {"place_key", "birth_year_max"} & set(rule), rule
 
 
-def test_scoped_rules_fall_back_where_the_feeds_carry_no_block():
-    """The place and birth-year-max rules are block-scoped where both feeds carry blocks,
-    and unscoped where they do not (FEBRL: no place resolves)."""
+def test_scoped_rules_fall_back_where_the_feeds_carry_no_district():
+    """The place and birth-year-max rules are district-scoped where both feeds carry
+    districts, and unscoped where they do not (FEBRL: no place resolves)."""
     cols = {"last_name_key", "place_key", "gender", "name_key", "birth_year_max"}
     flat = blocking.chosen(blocking.SEED_PREDICTION_RULES, cols)
     assert ("last_name_key", "place_key", "gender") in flat
     assert ("name_key", "birth_year_max") in flat
-    scoped = blocking.chosen(blocking.SEED_PREDICTION_RULES, cols | {"block_std"})
-    assert ("last_name_key", "place_key", "gender", "block_std") in scoped
-    assert ("name_key", "birth_year_max", "block_std") in scoped
+    scoped = blocking.chosen(blocking.SEED_PREDICTION_RULES, cols | {"district_std"})
+    assert ("last_name_key", "place_key", "gender", "district_std") in scoped
+    assert ("name_key", "birth_year_max", "district_std") in scoped
     assert ("name_key", "birth_year_max") not in scoped
 
 
