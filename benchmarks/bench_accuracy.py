@@ -118,6 +118,7 @@ def main() -> int:
     ap.add_argument("--model", default="home", choices=("home", "committed"),
                     help="home (default): the fresh home trains its own models on its first "
                          "run, as a new state would; committed: matching/models")
+    ap.add_argument("--out", default=str(RESULTS / "accuracy.json"), help="result JSON")
     args = ap.parse_args()
     global MODEL
     MODEL = args.model
@@ -165,9 +166,9 @@ def main() -> int:
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "rows": rows, "notes": notes,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "accuracy.json").write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {RESULTS / 'accuracy.json'}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {args.out}")
     return 0
 
 

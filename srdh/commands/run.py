@@ -135,7 +135,8 @@ def describe(name: str, result, h) -> tuple[str, str]:
                 "srdh quarantine")
     if name == "match":
         return (f"{len(result.sources)} source(s): {result.seeded:,} seeded, "
-                f"{result.to_review:,} to review", "matching.* (srdh review export)")
+                f"{result.to_review:,} to review",
+                f"matching.* (srdh review export); {getattr(result.detail, 'model', '')}")
     if name == "build":
         return "dbt " + "; ".join(result.layers), str(result.log_path)
     if name == "publish":
