@@ -93,14 +93,16 @@ def _leaves(raw, path=()):
         yield path, raw
 
 
-def test_every_default_lives_once_in_the_typed_settings(tmp_path):
+def test_every_default_lives_once_in_the_typed_settings(tmp_path, monkeypatch):
     """The dataclasses hold every default; the loader adds none of its own, and the
     repository's config.yaml (and SOURCE_OVERRIDES) only ever change one."""
     from dataclasses import replace
 
     import yaml
 
-    from matching.settings import SOURCE_OVERRIDES, MatchSettings, SourceThresholds
+    from matching.settings import MODEL_ENV, SOURCE_OVERRIDES, MatchSettings, SourceThresholds
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)  # tests/conftest.py sets it (committed)
 
     p = tmp_path / "c.yaml"
     p.write_text("# nothing set\n")
@@ -130,3 +132,22 @@ def test_every_default_lives_once_in_the_typed_settings(tmp_path):
     # and the restating is caught: a copy of a default is reported
     p.write_text("dedupe: {threshold: 0.99}\n")
     assert load_settings(p) == base
+
+
+def test_model_source_from_config_env_and_its_check(tmp_path, monkeypatch):
+    """`model`: home by default, `committed` from the config or $SRDH_MATCHING_MODEL
+    (which wins over the file); any other value is a config error."""
+    from matching.settings import MODEL_ENV
+    from srdh.errors import ConfigError
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    p = tmp_path / "c.yaml"
+    p.write_text("# nothing set\n")
+    assert load_settings(p).model == "home"
+    p.write_text("model: committed\n")
+    assert load_settings(p).model == "committed"
+    monkeypatch.setenv(MODEL_ENV, "home")
+    assert load_settings(p).model == "home"
+    monkeypatch.setenv(MODEL_ENV, "repo")
+    with pytest.raises(ConfigError, match="model must be one of home, committed"):
+        load_settings(p)
