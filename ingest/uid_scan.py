@@ -89,8 +89,10 @@ def _finding(rules: _Rules, where: str, column: str | None, digits: str) -> Find
     return Finding(where, column, masked_uid(digits), token=token)
 
 
+# household_id: before matching, a household is its feed's household reference, e.g. a
+# ration card (HH-<feed>-<card>: mart_calllist_candidates, the Jan Samvad call lists)
 _ID_EXTRA = {"ration_card_no", "ration_card_member_id", "job_card_no", "member_id",
-             "card_no", "bank_account_no"}
+             "card_no", "bank_account_no", "household_id"}
 
 
 def id_columns() -> set[str]:
@@ -283,6 +285,21 @@ def scan_for_uids(home: Home | str | Path, include_landing: bool = False,
                 continue
             for n, line in enumerate(text.splitlines(), start=1):
                 findings += [_finding(rules, str(path), f"line {n}", d) for d in scan_text(line)]
+    return _mark_vault(home, rules, findings)
+
+
+def scan_arrow(home: Home | str | Path, table, where: str) -> list[Finding]:
+    """The UIDs in an in-memory Arrow table about to be written (every column, all rows),
+    by the same rules as :func:`scan_for_uids`: a writer checks its output before it
+    lands (e.g. the Jan Samvad call list)."""
+    home = home if isinstance(home, Home) else Home.at(home)
+    rules = _rules(home)
+    con = duckdb.connect()
+    try:
+        con.register("_scanned", table)
+        findings = _scan_relation(con, rules, "_scanned", where)
+    finally:
+        con.close()
     return _mark_vault(home, rules, findings)
 
 

@@ -1,0 +1,79 @@
+-- A household's inclusion gaps in words a caller can read to the citizen, one row per
+-- household with a gap: "Ram Bai (67) may be eligible for Indira Gandhi National Old Age
+-- Pension (IGNOAPS)". Names only, never an identifier; the scheme's name from the seed
+-- scheme_catalogue, else its code in lower case.
+with
+
+gaps as (
+
+    select * from {{ ref('int_inclusion_gaps') }}
+
+),
+
+profile as (
+
+    select * from {{ ref('int_resident_profile') }}
+
+),
+
+catalogue as (
+
+    select * from {{ ref('scheme_catalogue') }}
+
+),
+
+scheme_names as (
+
+    select
+        scheme_code,
+        min(scheme_name) as scheme_name
+    from catalogue
+    where scheme_code != '*'
+    group by scheme_code
+
+),
+
+sentences as (
+
+    select
+        gaps.household_id,
+        gaps.rule_id,
+        gaps.resident_id,
+        profile.age_years,
+        -- title case: names are stored upper case, a caller reads them aloud
+        array_to_string(
+            list_transform(
+                string_split_regex(lower(trim(profile.name_std)), '\s+'),
+                lambda word: upper(left(word, 1)) || substr(word, 2)
+            ),
+            ' '
+        )
+        || coalesce(' (' || profile.age_years || ')', '')
+        || ' may be eligible for '
+        || coalesce(
+            scheme_names.scheme_name || ' (' || gaps.suggested_scheme_code || ')',
+            lower(gaps.suggested_scheme_code)
+        ) as gap_sentence
+    from gaps
+    inner join profile
+        on gaps.resident_id = profile.resident_id
+    left join scheme_names
+        on gaps.suggested_scheme_code = scheme_names.scheme_code
+    where gaps.household_id is not null and profile.name_std is not null
+
+),
+
+final as (
+
+    select
+        household_id,
+        count(*) as inclusion_gap_count,
+        string_agg(
+            gap_sentence, '; ' order by age_years desc nulls last, gap_sentence, rule_id
+        ) as inclusion_gaps
+    from sentences
+    group by household_id
+
+)
+
+select * from final
