@@ -96,22 +96,16 @@ def generated_state(tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- jansamvad / monitoring
-JANSAMVAD_MODELS = [
-    "path:models/staging/facilities", "path:models/staging/jansamvad", "path:models/staging/pm",
-    "path:models/intermediate/proximity", "path:models/marts/proximity",
-    "path:models/marts/jansamvad", "path:models/marts/monitoring",
-]
-
-
 @pytest.fixture(scope="session")
 def jansamvad_home(generated_small_state, tmp_path_factory):
-    """A copy of the generated + ingested home with the proximity, Jan Samvad and
-    monitoring models built (dbt build, tests included). Tests may add feeds to it."""
+    """A copy of the generated + ingested (not matched) home with every dbt model built
+    (dbt build, tests included): the call list reads marts.mart_calllist_candidates, whose
+    parents reach the resident and household marts. Tests may add feeds to it."""
     from warehouse.dbt import build
 
     home = tmp_path_factory.mktemp("jansamvad") / "home"
     shutil.copytree(generated_small_state["home"], home)
-    build(home, select=JANSAMVAD_MODELS)
+    build(home)
     return {**generated_small_state, "home": home}
 
 

@@ -37,6 +37,8 @@ def test_calllist_end_to_end(jansamvad_home):
     assert len(masked) > 0 and masked.map(lambda s: bool(MASK.match(s))).all()
     assert set(d1.script_language) <= {"Hindi", "Chhattisgarhi"}
     assert (d1.mobile.str.fullmatch(r"[6-9]\d{9}")).all()
+    # not matched yet: households are the feeds' own, and gaps need residents
+    assert (d1.inclusion_gaps == "").all()
     text = p1.read_text()
     truth = pq.read_table(jansamvad_home["truth"] / "residents.parquet", columns=["uid"])
     uids = {u for u in truth.column("uid").to_pylist() if u}
@@ -156,3 +158,59 @@ def test_a_corrected_call_outcomes_file_supersedes_the_first(jansamvad_home, tmp
     finally:
         con.close()
     assert n == ids == in_raw >= calls["call_id"].nunique() and outcome == "REFUSED"
+
+
+GAP = re.compile(r"^[A-Z][a-z]*( [A-Z][a-z]*)* \(\d+\) may be eligible for (.+ \(([A-Z_]+)\)|[a-z_]+)$")
+
+
+def test_call_list_rows_carry_the_households_inclusion_gaps_in_words(built_state):
+    """`srdh run` on the generated state: each row's inclusion_gaps are the household's
+    gaps in mart_inclusion_gaps, one sentence per rule and member, with no identifier."""
+    from ingest.uid_scan import scan_text
+
+    home = built_state["home"]
+    path = home / "deliveries" / "jansamvad" / built_state["run_date"] / "call_list.csv"
+    calls = pd.read_csv(path, dtype=str, keep_default_na=False)
+    con = duckdb.connect(str(home / "warehouse" / "srdh.duckdb"), read_only=True)
+    try:
+        gaps = con.sql("select household_id, list(suggested_scheme_code) as codes "
+                       "from marts.mart_inclusion_gaps group by household_id").df()
+    finally:
+        con.close()
+    by_household = dict(zip(gaps.household_id, gaps.codes, strict=True))
+    with_gaps = calls[calls.inclusion_gaps != ""]
+    assert 0 < len(with_gaps) < len(calls)
+    for hh, text in zip(calls.household_id, calls.inclusion_gaps, strict=True):
+        sentences = text.split("; ") if text else []
+        codes = sorted(by_household.get(hh, []))
+        assert len(sentences) == len(codes), (hh, text, codes)
+        said = []
+        for sentence in sentences:
+            m = GAP.match(sentence)
+            assert m, sentence
+            said.append(m.group(3) or m.group(2).upper())
+            assert not scan_text(sentence) and not re.search(r"\d{5,}", sentence), sentence
+        assert sorted(said) == codes
+    assert any("Old Age Pension (IGNOAPS)" in t for t in with_gaps.inclusion_gaps)
+
+
+def test_a_raw_uid_in_the_call_list_stops_it_before_it_is_written(tmp_path):
+    """The call list is scanned with ingest.uid_scan's rules before it lands: a UID typed
+    into a name is refused, and the message shows only its last four digits; a ration card
+    in the household id (a declared department identifier) is not a UID."""
+    import pyarrow as pa
+
+    from ingest.uid_scan import UidLeak
+    from srdh.paths import Home
+    from srdh.uid import verhoeff_check_digit
+    from warehouse.calllist import _refuse_raw_uids
+
+    uid = "23456789012" + str(verhoeff_check_digit("23456789012"))
+    home = Home.at(tmp_path / "home")
+    ok = pa.table({"household_id": [f"RC-{uid}"], "beneficiary_name": ["RAM BAI"]})
+    _refuse_raw_uids(home, ok, "call list")
+    bad = pa.table({"household_id": ["HH-1"], "beneficiary_name": [f"RAM BAI {uid}"]})
+    with pytest.raises(UidLeak) as err:
+        _refuse_raw_uids(home, bad, "call list")
+    assert uid not in str(err.value) and uid[-4:] in str(err.value)
+    assert "beneficiary_name" in str(err.value)

@@ -213,21 +213,18 @@ def test_twelve_digit_ids_must_fit_their_pattern_even_in_virtual_datasets(tmp_pa
     con.close()
     assert bundle.check_datasets(ASSETS, allowed, serving, ids) == []  # a ration card
     con = duckdb.connect(str(serving))
-    con.execute("insert into marts.dim_household (household_id, ration_card_no)"
-                " values ('HH-2', '934123412346')")  # not a CG ration card: a UID?
-    con.execute("insert into marts.dim_household_member (household_id, resident_id)"
-                " values ('HH-2', 'R-2')")
-    con.execute("insert into marts.dim_resident (resident_id) values ('R-2')")
+    con.execute("insert into marts.mart_household_members (household_id, resident_id,"
+                " ration_card_no) values ('HH-2', 'R-2', '934123412346')")  # a UID?
     con.close()
     problems = bundle.check_datasets(ASSETS, allowed, serving, ids)
-    # dim_household is read only through the household_members virtual dataset
+    # mart_household_members is read only through the household_members virtual dataset
     assert any("household_members" in p and "ration_card_no" in p for p in problems)
 
 
 def test_security_yaml_gives_every_scoped_role_an_rls_filter(tmp_path):
     serving = sample_data.write_sample_serving(tmp_path / "srdh.duckdb")
     con = duckdb.connect(str(serving))
-    con.execute("insert into marts.mart_village_facilities (village_code, district_name)"
+    con.execute("insert into marts.mart_village_residents (village_code, district)"
                 " values ('1', 'Newdistrict'), ('2', 'UNRESOLVED')")
     con.close()
     security = bundle.load_security()

@@ -84,29 +84,8 @@ DATASETS: list[Dataset] = [
                       "Share with KYR", SHARE)]),
     Dataset("marts.district_overview",
             "Per district: residents, households, scheme beneficiaries, UID seeding coverage"
-            " and the centroid of its villages.",
-            sql="""with residents as (
-    select district, count(*) as residents, count(distinct household_id) as households,
-           count(*) filter (where has_kyr) as residents_with_kyr,
-           count(*) filter (where is_deceased) as residents_deceased
-    from marts.dim_resident where district is not null group by district
-), schemes as (
-    select district, sum(beneficiaries) as beneficiaries, sum(uid_seeded) as uid_seeded
-    from marts.mart_scheme_leakage group by district
-), villages as (
-    select district_name as district, count(*) as villages,
-           avg(latitude) as latitude, avg(longitude) as longitude
-    from marts.mart_village_facilities group by district_name
-)
-select coalesce(r.district, s.district) as district,
-       coalesce(r.residents, 0) as residents, coalesce(r.households, 0) as households,
-       coalesce(r.residents_with_kyr, 0) as residents_with_kyr,
-       coalesce(r.residents_deceased, 0) as residents_deceased,
-       coalesce(s.beneficiaries, 0) as beneficiaries, coalesce(s.uid_seeded, 0) as uid_seeded,
-       v.villages, v.latitude, v.longitude
-from residents r
-full join schemes s on r.district = s.district
-left join villages v on v.district = coalesce(r.district, s.district)""",
+            " and the centroid of its villages (dbt mart_district_overview).",
+            sql="select * from marts.mart_district_overview",
             metrics=[_sum("residents", "Residents"), _sum("households", "Households"),
                      _sum("beneficiaries", "Beneficiary records"),
                      _sum("uid_seeded", "UID seeded"),
@@ -114,13 +93,9 @@ left join villages v on v.district = coalesce(r.district, s.district)""",
                       "SUM(uid_seeded) * 1.0 / NULLIF(SUM(beneficiaries), 0)",
                       "UID seeding coverage", SHARE)]),
     Dataset("marts.village_residents",
-            "Per LGD village: location, residents and households living there.",
-            sql="""select v.village_code, v.village_name, v.block_name as block,
-       v.district_name as district, v.latitude, v.longitude,
-       count(r.resident_id) as residents, count(distinct r.household_id) as households
-from marts.mart_village_facilities v
-left join marts.dim_resident r on r.village_code = v.village_code
-group by all""",
+            "Per LGD village: location, residents and households living there"
+            " (dbt mart_village_residents).",
+            sql="select * from marts.mart_village_residents",
             metrics=[_sum("residents", "Residents"),
                      ("avg_latitude", "AVG(latitude)", "Latitude", ".2f"),
                      ("avg_longitude", "AVG(longitude)", "Longitude", ".2f")]),
@@ -129,21 +104,8 @@ group by all""",
                      _sum("monthly_amount_inr", "Rupees / month", RUPEES)]),
     Dataset("marts.household_members",
             "Household card members: one row per member with household, village, masked UID"
-            " and schemes, for the household lookup.",
-            sql="""with schemes as (
-    select resident_id,
-           string_agg(scheme_code || ' ' || scheme_status, ', ' order by scheme_code) as schemes,
-           coalesce(sum(monthly_amount_inr) filter (where is_active), 0) as member_monthly_inr
-    from marts.fct_scheme_enrolment where resident_id is not null group by resident_id
-)
-select h.household_id, h.ration_card_no, h.card_type, h.head_name, h.village, h.block,
-       h.district, m.is_head, m.relation_to_head, r.name_std as member_name, r.gender,
-       r.age_years, r.uid_masked, r.is_deceased,
-       coalesce(s.schemes, '') as schemes, coalesce(s.member_monthly_inr, 0) as member_monthly_inr
-from marts.dim_household_member m
-join marts.dim_household h on h.household_id = m.household_id
-join marts.dim_resident r on r.resident_id = m.resident_id
-left join schemes s on s.resident_id = m.resident_id""",
+            " and schemes, for the household lookup (dbt mart_household_members).",
+            sql="select * from marts.mart_household_members",
             metrics=[_count("members", "Members"),
                      ("households", "COUNT(DISTINCT household_id)", "Households", ",d")]),
     Dataset("marts.mart_scheme_leakage",
@@ -203,7 +165,8 @@ from marts.mart_inclusion_gaps""",
             sql="""select list_date, call_order, district as district_name, block as block_name,
        scheme_code, household_id, beneficiary_name, beneficiary_uid_masked, mobile,
        head_name, member_count, schemes, monthly_amount_inr, script_language,
-       nearest_phc_name, nearest_phc_km, village_code, source, source_record_id
+       nearest_phc_name, nearest_phc_km, village_code, source, source_record_id,
+       inclusion_gaps
 from jansamvad.call_lists
 where list_date = (select max(list_date) from jansamvad.call_lists)""",
             metrics=[_count("households_to_call", "Households to call")]),
