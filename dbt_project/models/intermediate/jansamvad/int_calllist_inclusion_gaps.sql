@@ -22,6 +22,24 @@ catalogue as (
 
 ),
 
+named_residents as (
+
+    -- title case: names are stored upper case, a caller reads them aloud
+    select
+        resident_id,
+        age_years,
+        array_to_string(
+            list_transform(
+                string_split_regex(lower(trim(name_std)), '\s+'),
+                lambda word: upper(left(word, 1)) || substr(word, 2)
+            ),
+            ' '
+        ) as display_name
+    from profile
+    where name_std is not null
+
+),
+
 scheme_names as (
 
     select
@@ -39,27 +57,20 @@ sentences as (
         gaps.household_id,
         gaps.rule_id,
         gaps.resident_id,
-        profile.age_years,
-        -- title case: names are stored upper case, a caller reads them aloud
-        array_to_string(
-            list_transform(
-                string_split_regex(lower(trim(profile.name_std)), '\s+'),
-                lambda word: upper(left(word, 1)) || substr(word, 2)
-            ),
-            ' '
-        )
-        || coalesce(' (' || profile.age_years || ')', '')
+        named_residents.age_years,
+        named_residents.display_name
+        || coalesce(' (' || named_residents.age_years || ')', '')
         || ' may be eligible for '
         || coalesce(
             scheme_names.scheme_name || ' (' || gaps.suggested_scheme_code || ')',
             lower(gaps.suggested_scheme_code)
         ) as gap_sentence
     from gaps
-    inner join profile
-        on gaps.resident_id = profile.resident_id
+    inner join named_residents
+        on gaps.resident_id = named_residents.resident_id
     left join scheme_names
         on gaps.suggested_scheme_code = scheme_names.scheme_code
-    where gaps.household_id is not null and profile.name_std is not null
+    where gaps.household_id is not null
 
 ),
 
@@ -69,7 +80,8 @@ final as (
         household_id,
         count(*) as inclusion_gap_count,
         string_agg(
-            gap_sentence, '; ' order by age_years desc nulls last, gap_sentence, rule_id
+            gap_sentence, '; '
+            order by age_years desc nulls last, gap_sentence asc, rule_id asc
         ) as inclusion_gaps
     from sentences
     group by household_id

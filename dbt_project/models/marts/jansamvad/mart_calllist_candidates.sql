@@ -102,16 +102,20 @@ unlinked as (
 
 ),
 
+unioned as (
+
+    select * from linked
+    union all
+    select * from unlinked
+
+),
+
 frame as (
 
     select
         *,
         regexp_full_match(coalesce(mobile, ''), '[6-9][0-9]{9}') as has_own_mobile
-    from (
-        select * from linked
-        union all
-        select * from unlinked
-    )
+    from unioned
 
 ),
 
