@@ -207,7 +207,7 @@ def test_a_raw_uid_in_the_call_list_stops_it_before_it_is_written(tmp_path):
 
     uid = "23456789012" + str(verhoeff_check_digit("23456789012"))
     home = Home.at(tmp_path / "home")
-    ok = pa.table({"household_id": [f"RC-{uid}"], "beneficiary_name": ["RAM BAI"]})
+    ok = pa.table({"household_id": [f"HH-food_pds-{uid}"], "beneficiary_name": ["RAM BAI"]})
     _refuse_raw_uids(home, ok, "call list")
     bad = pa.table({"household_id": ["HH-1"], "beneficiary_name": [f"RAM BAI {uid}"]})
     with pytest.raises(UidLeak) as err:
