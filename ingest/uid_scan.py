@@ -89,10 +89,8 @@ def _finding(rules: _Rules, where: str, column: str | None, digits: str) -> Find
     return Finding(where, column, masked_uid(digits), token=token)
 
 
-# household_id: before matching, a household is its feed's household reference, e.g. a
-# ration card (HH-<feed>-<card>: mart_calllist_candidates, the Jan Samvad call lists)
 _ID_EXTRA = {"ration_card_no", "ration_card_member_id", "job_card_no", "member_id",
-             "card_no", "bank_account_no", "household_id"}
+             "card_no", "bank_account_no"}
 
 
 def id_columns() -> set[str]:

@@ -37,7 +37,9 @@ def test_calllist_end_to_end(jansamvad_home):
     assert len(masked) > 0 and masked.map(lambda s: bool(MASK.match(s))).all()
     assert set(d1.script_language) <= {"Hindi", "Chhattisgarhi"}
     assert (d1.mobile.str.fullmatch(r"[6-9]\d{9}")).all()
-    # not matched yet: households are the feeds' own, and gaps need residents
+    # not matched yet: households are the feeds' own (hashed: never a ration card), and
+    # gaps need residents
+    assert d1.household_id.str.fullmatch(r"HH-[0-9a-f]{16}").all()
     assert (d1.inclusion_gaps == "").all()
     text = p1.read_text()
     truth = pq.read_table(jansamvad_home["truth"] / "residents.parquet", columns=["uid"])
@@ -196,8 +198,7 @@ def test_call_list_rows_carry_the_households_inclusion_gaps_in_words(built_state
 
 def test_a_raw_uid_in_the_call_list_stops_it_before_it_is_written(tmp_path):
     """The call list is scanned with ingest.uid_scan's rules before it lands: a UID typed
-    into a name is refused, and the message shows only its last four digits; a ration card
-    in the household id (a declared department identifier) is not a UID."""
+    into a name is refused, and the message shows only its last four digits."""
     import pyarrow as pa
 
     from ingest.uid_scan import UidLeak
@@ -207,9 +208,11 @@ def test_a_raw_uid_in_the_call_list_stops_it_before_it_is_written(tmp_path):
 
     uid = "23456789012" + str(verhoeff_check_digit("23456789012"))
     home = Home.at(tmp_path / "home")
-    ok = pa.table({"household_id": [f"HH-food_pds-{uid}"], "beneficiary_name": ["RAM BAI"]})
+    ok = pa.table({"household_id": ["HH-0123456789abcdef"], "beneficiary_name": ["RAM BAI"],
+                   "mobile": ["9876543210"]})
     _refuse_raw_uids(home, ok, "call list")
-    bad = pa.table({"household_id": ["HH-1"], "beneficiary_name": [f"RAM BAI {uid}"]})
+    bad = pa.table({"household_id": ["HH-1"], "beneficiary_name": [f"RAM BAI {uid}"],
+                    "mobile": ["9876543210"]})
     with pytest.raises(UidLeak) as err:
         _refuse_raw_uids(home, bad, "call list")
     assert uid not in str(err.value) and uid[-4:] in str(err.value)

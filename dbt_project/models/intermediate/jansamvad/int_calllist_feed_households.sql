@@ -1,8 +1,8 @@
 -- Call-list beneficiaries grouped by the households the feeds themselves declare, for a
 -- warehouse that matching has not linked to residents yet: one row per active scheme
 -- record, its feed household (the card its members share - the feed's household_ref,
--- e.g. a ration card or job card: HH-<feed>-<ref> - else the beneficiary alone:
--- BEN-<feed>-<record id>), whether it is the head, and the household's head and members.
+-- e.g. a ration card or job card - else the beneficiary alone), whether it is the head,
+-- and the household's head and member count.
 
 with
 
@@ -21,11 +21,12 @@ ration_card_members as (
 beneficiaries as (
 
     select
-        case
-            when records.household_ref is not null
-                then 'HH-' || records.source || '-' || records.household_ref
-            else 'BEN-' || records.source || '-' || records.source_record_id
-        end as household_id,
+        -- a hash, never the card itself: a department id may be 12 digits, even a UID
+        -- the vault holds, and the call list is read out and shared
+        'HH-' || left(md5(
+            records.source || ':'
+            || coalesce('card:' || records.household_ref, 'record:' || records.source_record_id)
+        ), 16) as household_id,
         records.source,
         records.source_record_id,
         records.scheme_code,
