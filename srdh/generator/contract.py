@@ -114,6 +114,12 @@ SPEC: dict[str, dict] = {
             "NAME_ERROR", "RATION_QUALITY", "OTHER"])),
         "grievance_text": _c(False), "do_not_call": _c(False, ("enum", ["Y"])),
         "agent_id": _c(True)}},
+    # arrives only once flags are checked in the field: never required in a landing
+    "field_verification": {"id": "verification_id", "optional_feed": True, "columns": {
+        "verification_id": _c(True), "flag_id": _c(True),
+        "evidence_hash": _c(True, ("regex", r"[0-9a-f]{16}")),
+        "outcome": _c(True, ("regex", r"(?i)(confirmed|not_confirmed|wrong_match|not_verified)")),
+        "verified_by": _c(True), "verified_at": _c(True), "remarks": _c(False)}},
     "pm_tasks": {"id": "task_id", "columns": {
         "task_id": _c(True), "project_id": _c(True), "project_name": _c(True),
         "department": _c(True), "assigned_to": _c(True), "district_name": _c(True),
@@ -254,7 +260,7 @@ def check_landing(landing: str | Path, require_all: bool = True) -> list[str]:
     feeds, problems = _load_all(landing)
     if require_all:
         for feed in SPEC:
-            if feed not in feeds:
+            if feed not in feeds and not SPEC[feed].get("optional_feed"):
                 problems.append(f"feed {feed!r} has no file")
     for feed, frames in feeds.items():
         for path, df in frames:
