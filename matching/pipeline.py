@@ -142,8 +142,10 @@ def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
             if model is not None:
                 carried[name] = model
                 return model
-        log.info("training %s model", name)
+        log.info("training the %s model (no model in this home yet, or --retrain)", name)
+        t0 = time.time()
         trained[name] = fit(save=False)
+        log.info("trained the %s model in %.0fs", name, time.time() - t0)
         return trained[name]
 
     con = ws.db.raw  # training runs on the backend (a Spark session with backend: spark)
@@ -199,6 +201,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
                         ws.exchange / "state")
     prov_tables = []
     for f in ws.linked:
+        log.info("seeding %s (%s of %s)", f.feed, ws.linked.index(f) + 1, len(ws.linked))
         pred_table, secs = predict.predict_seed(con, ws.kyr, f, seed_models[f.feed], settings)
         timings[f"predict_seed_{f.feed}"] = secs
         review.drop_rejected_seed_pairs(con, f.feed, pred_table)  # review hook
@@ -212,8 +215,10 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
                                     replace(th, seed_threshold=t))
         review.force_confirmed_seeds(con, f.feed, prov, pred_table)  # review hook
         prov_tables.append(prov)
+        log.info("seeded %s: pairs scored in %.0fs", f.feed, secs)
     dedupe.set_anchors(con, ws.linked, prov_tables)
     if dedupe_model is not None and ws.departments:
+        log.info("de-duplicating %s", ", ".join(f.feed for f in ws.departments))
         _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
         timings["predict_dedupe"] = secs
     else:
@@ -223,6 +228,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
                 ("record_r", "VARCHAR"), ("match_weight", "DOUBLE"),
                 ("match_probability", "DOUBLE"))) + " WHERE false")
     t0 = time.time()
+    log.info("resolving UID conflicts, clusters and resident ids")
     dedupe.build_edges(con, settings, prov_tables, ws.departments)
     review.apply_dedupe_decisions(con)  # review hook
     seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", None, "dedupe_edges",
@@ -361,6 +367,7 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
         log.info("field verification: %d wrong_match link(s) rejected", field)
     ws = open_inputs(h.warehouse, settings)
     timings["load_inputs"] = time.time() - t0
+    log.info("inputs: %s", ", ".join(f"{f.feed} {f.rows:,}" for f in [ws.kyr, *ws.linked]))
     t0 = time.time()
     home_models = store.HomeModels.of(h.root)
     models = ensure_models(ws, settings, retrain, home_models)
@@ -372,6 +379,7 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
         collect_results(ws, seed_tables, settings)
         timings["spark_collect"] = time.time() - t0
     t0 = time.time()
+    log.info("storing matching.* in the warehouse")
     store_results(ws, h.warehouse, seed_tables, run_date, settings)
     timings["store"] = time.time() - t0
     # models trained on this run become a home version once its results are stored

@@ -5,6 +5,7 @@ Real Splink (EM, no labels) on a small std-shaped state (tests/matching_helpers.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import duckdb
@@ -108,3 +109,18 @@ def test_committed_setting_uses_the_committed_folder(fresh_home, tmp_path, monke
                        settings=replace(settings, model="committed", models_dir=committed))
     assert res.trained == [] and store.versions() == before
     assert res.model.startswith("model: committed models")
+
+
+def test_a_run_reports_progress_per_source(fresh_home, caplog):
+    """`srdh match` shows these lines on stderr (srdh.commands.show_progress)."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="matching.pipeline"):
+        run_matching(fresh_home["home"], run_date="2025-03-03", settings=fresh_home["settings"])
+    said = [r.getMessage() for r in caplog.records if r.name == "matching.pipeline"]
+    # rows per feed as loaded (make_state adds duplicate records to the 500 people)
+    assert re.fullmatch(r"inputs: uid_kyr 800, dept_a \d{3}", said[0]), said[0]
+    for line in ("seeding dept_a (1 of 1)", "de-duplicating dept_a",
+                 "storing matching.* in the warehouse"):
+        assert line in said, (line, said)
+    assert any(s.startswith("seeded dept_a: pairs scored in ") for s in said)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from srdh.commands import show_progress
+
 HOME_HELP = "SRDH home (default $SRDH_HOME or ./.srdh)"
 CONFIG_HELP = "matching config YAML (default matching/config.yaml)"
 
@@ -72,6 +74,7 @@ def register(app: typer.Typer) -> None:
             parse_date(run_date, "--run-date")
         settings = _settings(config, backend, spark_master, model)
         require(home, "match")
+        show_progress()
         res = run_matching(home, run_date=run_date, settings=settings, retrain=retrain)
         typer.echo(f"run date {res.run_date} on {settings.backend}; {res.model}")
         for source in res.sources:
@@ -102,6 +105,7 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings(config, backend, spark_master)
         require(home, "train")
+        show_progress()
         trained, where = train_models(home, settings, committed=committed)
         typer.echo("trained: " + ", ".join(trained))
         typer.echo(f"written to {where}")

@@ -7,6 +7,8 @@ import time
 
 import typer
 
+from srdh.commands import show_progress
+
 
 def register(app: typer.Typer) -> None:
     _register_run(app)
@@ -72,6 +74,7 @@ def _register_run(app: typer.Typer) -> None:
                         err=True)
             rows += [(s, "-", "skipped: nothing new", "") for s in ("match", "build", "publish")]
         else:
+            show_progress(prefix="      ")
             step("match", lambda: pipeline.match(home, day))
         # nothing new and the day's files already written: they would come out the same
         done_today = unchanged and already_delivered(h, day)
