@@ -40,11 +40,11 @@ def _cond(rule, left="d", right="k") -> str:
 
 
 def measure(home: Path, truth: Path, union: bool = False) -> dict:
+    from core.paths import Home
     from matching import blocking, inputs
     from matching.evaluate import load_truth, vault_token_fn
     from matching.pipeline import open_inputs
     from matching.settings import load_settings
-    from srdh.paths import Home
 
     h = Home.at(home)
     settings = load_settings()

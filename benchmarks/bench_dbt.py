@@ -43,7 +43,7 @@ def one(residents: int) -> dict:
     import duckdb
     from dbt_helpers import AS_OF, build_synthetic_warehouse
 
-    from srdh.paths import Home
+    from core.paths import Home
     from warehouse.dbt import REGISTER_SELECTION, build
 
     with tempfile.TemporaryDirectory(prefix="bench_dbt_") as tmp:

@@ -44,7 +44,7 @@ def _srdh(*args: str, home: Path) -> subprocess.CompletedProcess:
 def _quarantined(home: Path) -> dict[str, int]:
     import duckdb
 
-    from srdh.paths import Home
+    from core.paths import Home
 
     con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
     try:

@@ -32,7 +32,7 @@ CHILD = r"""
 import json, os, resource, sys, time
 from ingest.load import ingest
 from ingest.tokens import init_key, key_file
-from srdh.paths import Home
+from core.paths import Home
 if not key_file(Home.at(sys.argv[2])).exists():  # a new home's key, on purpose
     init_key(Home.at(sys.argv[2]))
 t = time.perf_counter()
@@ -107,7 +107,7 @@ def main() -> None:
     work = Path(args.work)
     landing = work / f"landing_{args.residents}_{args.seed}"
     if not landing.is_dir():
-        from srdh.generator import generate
+        from generator import generate
 
         t = time.perf_counter()
         generate(args.residents, args.seed, landing,

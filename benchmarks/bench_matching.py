@@ -64,7 +64,7 @@ if mode == "srdh":
     # pairs scored: Splink's blocking analysis (exact counts), per rule and in total
     from splink import DuckDBAPI
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
-    ws = pipeline.open_inputs(__import__("srdh.paths").paths.Home.at(home).warehouse, s)
+    ws = pipeline.open_inputs(__import__("core.paths").paths.Home.at(home).warehouse, s)
     # kyr_anchor (a dedupe blocking column) as the run set it: best KYR candidate of
     # every record not unmatched (matching.dedupe.set_anchors)
     for f in ws.linked:
@@ -95,7 +95,7 @@ if mode == "srdh":
     out["kyr"] = ws.kyr.rows
 else:
     from matching.baselines import splink_tutorial_baseline
-    ws = pipeline.open_inputs(__import__("srdh.paths").paths.Home.at(home).warehouse, s)
+    ws = pipeline.open_inputs(__import__("core.paths").paths.Home.at(home).warehouse, s)
     t = time.time()
     parts = {}
     splink_tutorial_baseline(ws.con, ws.kyr, ws.linked, parts)

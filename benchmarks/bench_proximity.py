@@ -58,7 +58,7 @@ def main() -> int:
     ap.add_argument("--facilities", type=int, default=100000)
     args = ap.parse_args()
 
-    from srdh.paths import Home
+    from core.paths import Home
     from warehouse.dbt import build
 
     villages, facilities = synth(args.villages, args.facilities)

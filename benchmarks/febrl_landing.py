@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from srdh.uid import verhoeff_check_digit
+from core.uid import verhoeff_check_digit
 
 DELIVERY = "2025-01-01"
 # constants for required contract columns that FEBRL does not have (same on every row)

@@ -23,7 +23,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from srdh.errors import UserError
+from core.errors import UserError
 
 GENESIS = "0" * 64
 MIN_PURPOSE = 10  # characters

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import UserError, mask_uids
 from ingest.registry import Source
-from srdh.errors import UserError, mask_uids
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CONTROL = "_control.csv"

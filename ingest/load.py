@@ -23,6 +23,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from core.errors import EXIT_OK, EXIT_REFUSED, mask_uids
+from core.paths import PRIVATE_FILE, Home
+from core.uid import verhoeff_valid_many
 from ingest import masking, quarantine
 from ingest.control import check_files, check_rows, read_control
 from ingest.landing import data_files, survey
@@ -32,9 +35,6 @@ from ingest.timing import Steps, duckdb_config, null_steps, register, unregister
 from ingest.tokens import Keys, require_keys, tokens_for
 from ingest.validate import MASK_MACRO, lit, q, rules, value
 from ingest.vault import Vault
-from srdh.errors import EXIT_OK, EXIT_REFUSED, mask_uids
-from srdh.paths import PRIVATE_FILE, Home
-from srdh.uid import verhoeff_valid_many
 
 FEED_ORDER = ["lgd_villages", "uid_kyr"]  # the village master first: places resolve against it
 
@@ -105,7 +105,7 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         """0 when everything that arrived was loaded (quarantined rows included), else 3
-        (a batch refused, a file or folder outside the landing layout): srdh.errors."""
+        (a batch refused, a file or folder outside the landing layout): core.errors."""
         return EXIT_REFUSED if self.refused or self.problems or self.unknown else EXIT_OK
 
 

@@ -4,7 +4,7 @@ Senders put Aadhaar numbers where they do not belong: in a name, a mobile, a car
 e-mail column, in a grievance text, a file name or a header. Before a batch is written,
 every staged field except the UID column, the photo file name and the fields declared
 ``identifier: true`` (ration cards, bank accounts: 12 digits by design) is searched for a
-Verhoeff-valid 12-digit number with any separators (:func:`srdh.uid.find_uids`); each one
+Verhoeff-valid 12-digit number with any separators (:func:`core.uid.find_uids`); each one
 is replaced by ``XXXX-XXXX-1234``. A mobile is first normalised (``+91`` / ``91`` / ``0``
 and separators removed): a 10-digit mobile is left alone. The number itself is tokenised
 and kept in the vault (a clerk can reveal it to correct the record); the row still loads,
@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.uid import UID_CANDIDATE_SQL, find_uids, mask_uids_in_text
 from ingest.registry import Source
 from ingest.timing import register, unregister
 from ingest.tokens import tokens_for
 from ingest.validate import lit, q
-from srdh.uid import UID_CANDIDATE_SQL, find_uids, mask_uids_in_text
 
 DQ_DDL = """
 CREATE TABLE IF NOT EXISTS meta.dq_notes (

@@ -14,7 +14,7 @@ Results also go to ``meta.gx_results``. A feed without a suite file gets a defau
 derived from its YAML.
 
 GX is imported lazily, only when enabled, and once per process (17-50 s here); its
-warnings and logging are quietened in ``srdh/quiet.py``, its progress bars switched off in
+warnings and logging are quietened in ``core/quiet.py``, its progress bars switched off in
 the context's config.
 """
 
@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.paths import Home
 from ingest.registry import Source
 from ingest.validate import parsed, q
-from srdh.paths import Home
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "great_expectations"
 
@@ -101,7 +101,7 @@ _GX: dict[str, object] = {}  # the imported modules and one context per GX root
 def _gx():
     """(great_expectations, great_expectations.expectations): imported once per process."""
     if "gx" not in _GX:
-        from srdh.quiet import quiet_third_party
+        from core.quiet import quiet_third_party
 
         quiet_third_party()  # before the import: PySpark warns as GX imports it
         import great_expectations.expectations as gxe

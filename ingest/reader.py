@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import mask_uids
+from core.uid import find_uids
 from ingest.registry import Source, normalise_header
-from srdh.errors import mask_uids
-from srdh.uid import find_uids
 
 CHUNK = 8 << 20
 # The longest line (bytes) a row may have: DuckDB's own default. A longer row is an export

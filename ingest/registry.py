@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from srdh.identifiers import check_identifier
+from core.identifiers import check_identifier
 
 DEFAULT_SOURCES_DIR = Path(__file__).parent / "sources"
 log = logging.getLogger(__name__)
@@ -224,7 +224,7 @@ def load_source(path: Path) -> Source:
     """One feed YAML; a ConfigError naming the file, the key and what is wrong."""
     from pydantic import ValidationError
 
-    from srdh.errors import ConfigError
+    from core.errors import ConfigError
 
     fix = "fix the file (ingest/README.md, \"Feeds are configuration\")"
     try:
@@ -269,7 +269,7 @@ def load_registry(path: str | os.PathLike[str] | None = None) -> dict[str, Sourc
 def require_feeds(feeds, reg: dict[str, Source]) -> None:
     """Raise the one-line unknown-feed error (exit 2, the closest name suggested) for the
     first of ``feeds`` that is not in the registry ``reg``."""
-    from srdh.errors import UserError, closest
+    from core.errors import UserError, closest
 
     for f in feeds or ():
         if f not in reg:
@@ -371,7 +371,7 @@ def _load_deliveries(path: Path) -> dict[str, DeliverySettings]:
     """The deliveries file: department -> its settings (a ConfigError naming the file)."""
     from pydantic import ValidationError
 
-    from srdh.errors import ConfigError
+    from core.errors import ConfigError
 
     if not path.is_file():
         return {}

@@ -38,8 +38,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from srdh.errors import UserError
-from srdh.paths import Home
+from core.errors import UserError
+from core.paths import Home
 
 TOKEN_LEN = 32  # letters: 128 bits of the HMAC
 KEYRING_FORMAT = "srdh-keyring/1"

@@ -6,7 +6,7 @@ all rows, and at every file under the home (CSV, Parquet, JSON, HTML, logs, YAML
 except the vault, the landing and truth folders (what senders sent, and the generator's
 truth) and the ``uid`` column of ``seeded`` rows in ``uid_seeding`` deliveries (the
 full-UID deliveries a department may receive). A finding is a Verhoeff-valid 12-digit
-number with any separators (:func:`srdh.uid.find_uids`, the rule the ingest masks by).
+number with any separators (:func:`core.uid.find_uids`, the rule the ingest masks by).
 
 Precision: department identifiers (ration cards, bank accounts) may be 12 digits and pass
 the Verhoeff check one time in ten. Columns holding them are skipped
@@ -30,9 +30,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from srdh.errors import EXIT_USAGE, UserError
-from srdh.paths import Home
-from srdh.uid import UID_CANDIDATE_SQL, find_uids, masked_uid, verhoeff_valid_many
+from core.errors import EXIT_USAGE, UserError
+from core.paths import Home
+from core.uid import UID_CANDIDATE_SQL, find_uids, masked_uid, verhoeff_valid_many
 
 TEXT_SUFFIXES = {".csv", ".json", ".html", ".htm", ".log", ".txt", ".yaml", ".yml", ".md",
                  ".tsv", ".xml", ".sql"}

@@ -23,6 +23,8 @@ import numpy as np
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from core.errors import UserError
+from core.paths import Home
 from ingest import audit
 from ingest.timing import duckdb_config, register, unregister
 from ingest.tokens import (
@@ -35,8 +37,6 @@ from ingest.tokens import (
     stored_ids,
     write_keyring,
 )
-from srdh.errors import UserError
-from srdh.paths import Home
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uids (

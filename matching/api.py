@@ -20,7 +20,7 @@ __all__ = ["run_matching", "train_models", "run_evaluation", "load_settings", "M
 
 
 def _home(home):
-    from srdh.paths import Home
+    from core.paths import Home
 
     return home if isinstance(home, Home) else Home.at(home)
 
@@ -31,7 +31,7 @@ def run_matching(home=None, run_date: dt.date | str | None = None,
 
     if isinstance(run_date, dt.date):
         run_date = run_date.isoformat()
-    from srdh.preflight import stamp
+    from core.stamps import stamp
 
     res = pipeline.run_matching(_home(home).root, settings=settings, retrain=retrain,
                                 run_date=run_date)

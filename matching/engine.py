@@ -112,7 +112,7 @@ def spark_session(settings, exchange_dir: Path) -> Any:
     """The SparkSession for ``backend: spark`` (``settings.spark``): the active one when
     there is one (spark-submit, a notebook, a test), else one built from the settings;
     with Splink's Jaro-Winkler jar and a checkpoint directory."""
-    from srdh.quiet import quiet_third_party
+    from core.quiet import quiet_third_party
 
     quiet_third_party()  # before the import: PySpark's own import-time warnings
     from pyspark.sql import SparkSession

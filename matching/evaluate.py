@@ -64,7 +64,7 @@ def load_truth(truth_dir: str | Path, token_fn) -> pd.DataFrame:
     if recs is None or res is None:
         raise FileNotFoundError(
             f"{truth_dir}: need a truth table with source, source_record_id, resident_key "
-            "and one with resident_key, uid (see srdh/generator/README.md)")
+            "and one with resident_key, uid (see generator/README.md)")
     recs = recs.copy()
     recs["source_record_id"] = recs["source_record_id"].astype(str)
     ghost = recs["is_ghost"].astype(bool) if "is_ghost" in recs else recs["resident_key"].isna()
@@ -235,10 +235,10 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
                    out_path: Path | None = None) -> dict:
     """Evaluate SRDH (running ``srdh match`` first if needed) and the baselines."""
     baseline_set(baselines)  # fail before any work
+    from core.paths import Home
     from matching import baselines as bl
     from matching import pipeline
     from matching.settings import load_settings
-    from srdh.paths import Home
 
     h = Home.at(home)
     settings = settings or load_settings()

@@ -235,10 +235,10 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
     Each row is one pair side by side with the model's weight, probability and the
     waterfall; reviewers fill in ``decision`` (match / non_match), ``reviewer``,
     ``reason`` and optionally ``decided_at``, then ``srdh review import`` the file."""
+    from core.files import spreadsheet_safe_frame, write_text_atomic
+    from core.paths import Home
     from matching import review
     from matching.settings import load_settings
-    from srdh.files import spreadsheet_safe_frame, write_text_atomic
-    from srdh.paths import Home
 
     h = home if isinstance(home, Home) else Home.at(home)
     settings = settings or load_settings()
@@ -277,9 +277,9 @@ def resident_view(home=None, resident_id: str = "", settings=None) -> dict:
     resolved through ``matching.id_history`` first."""
     import duckdb
 
+    from core.paths import Home
     from matching import ids
     from matching.settings import load_settings
-    from srdh.paths import Home
 
     h = home if isinstance(home, Home) else Home.at(home)
     settings = settings or load_settings()

@@ -354,7 +354,7 @@ def _counts(con, seed_tables: list[str]) -> dict[str, dict[str, int]]:
 def run_matching(home: str | Path | None = None, settings: MatchSettings | None = None,
                  retrain: bool = False, run_date: str | None = None) -> MatchResult:
     """Seed, dedupe and store ``matching.*`` for one SRDH home."""
-    from srdh.paths import Home
+    from core.paths import Home
 
     h = Home.at(home)
     settings = settings or load_settings()
@@ -410,7 +410,7 @@ def train_models(home: str | Path | None = None, settings: MatchSettings | None 
     """Retrain every model from the home's warehouse: a new version of the home's models
     (``current`` moves to it), or with ``committed`` the files in ``settings.models_dir``
     (``matching/models``, for review and commit). Returns (models, where they went)."""
-    from srdh.paths import Home
+    from core.paths import Home
 
     settings = settings or load_settings()
     settings = replace(settings, model="committed" if committed else "home")

@@ -32,11 +32,11 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+from core.files import spreadsheet_unsafe
 from matching import engine
 from matching.dedupe import CLERICAL_WEIGHT  # edge weight of a confirmed pair
 from matching.inputs import KYR, WH
 from matching.seed import PROV_COLUMNS, SEED_COLUMNS
-from srdh.files import spreadsheet_unsafe
 
 TABLE = "review_decisions"
 DDL = (f"CREATE TABLE IF NOT EXISTS {{db}}.matching.{TABLE} ("
@@ -203,7 +203,7 @@ def read_decisions(path: str | Path, reviewer: str | None = None) -> list[dict]:
             raise DecisionFileError(f"{path}: missing column(s) {', '.join(missing)}")
         for n, raw in enumerate(reader, start=2):  # line 1 is the header
             where = f"{path}, row {n}"
-            # the export guards formula-like cells with a leading ' (srdh.files)
+            # the export guards formula-like cells with a leading ' (core.files)
             rec = {k: spreadsheet_unsafe(raw.get(k) or "").strip() for k in IMPORT_COLUMNS}
             if not rec["decision"]:
                 continue

@@ -205,7 +205,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> MatchSett
 
     import yaml
 
-    from srdh.errors import ConfigError
+    from core.errors import ConfigError
 
     p = Path(path) if path else CONFIG_PATH
     if path and not p.is_file():

@@ -15,11 +15,11 @@ from typer._click import ClickException  # typer 0.2x vendors click
 from typer.core import TyperGroup
 
 import srdh.commands
-from srdh.errors import EXIT_BUG, UserError, mask_uids
+from core.errors import EXIT_BUG, UserError, mask_uids
 
 
 class _OneLineErrors(TyperGroup):
-    """Every command's errors as one line with the fix (srdh/errors.py); the traceback
+    """Every command's errors as one line with the fix (core/errors.py); the traceback
     only with ``srdh --debug`` (or SRDH_DEBUG=1)."""
 
     def invoke(self, ctx):
@@ -67,9 +67,9 @@ def _root(
                                "(also SRDH_DEBUG=1)"),
 ) -> None:
     """SRDH — State Residents Data Hub."""
-    from srdh.quiet import quiet_third_party
+    from core.quiet import quiet_third_party
 
-    quiet_third_party()  # library warnings off stderr (srdh/quiet.py), for every command
+    quiet_third_party()  # library warnings off stderr (core/quiet.py), for every command
 
 
 def _register_commands() -> None:

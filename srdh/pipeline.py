@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from srdh.paths import Home
+from core.paths import Home
 from srdh.results import Built, CallList, Delivered, Ingested, Matched, Published
 
 
@@ -28,7 +28,7 @@ def ingest(home: str | Path | None, landing: str | Path,
     """Load every delivery under ``landing`` (or only ``feeds``) into the warehouse.
 
     A refused batch does not stop the others: it is in the result's ``refused``, with
-    its reason, and its ``exit_code`` is 3 (srdh/errors.py)."""
+    its reason, and its ``exit_code`` is 3 (core/errors.py)."""
     from ingest.load import load_landing
 
     gx = os.environ.get("SRDH_GX", "1") != "0"  # SRDH_GX=0 skips Great Expectations

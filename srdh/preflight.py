@@ -1,13 +1,14 @@
 """Steps in the right order: each command checks that its home exists and that what it
-reads has been made, and says which command to run first, in one line (srdh/errors.py)."""
+reads has been made, and says which command to run first, in one line (core/errors.py)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from srdh.errors import UserError
-from srdh.paths import Home
+from core.errors import UserError
+from core.paths import Home
+from core.stamps import stamped
 
 # step -> (tables it reads, the command that makes them)
 NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -84,21 +85,3 @@ def require(home: str | os.PathLike[str] | Home | None, step: str,
                                  f"({up})", f"run `srdh {made_by}` first")
     return h
 
-
-def _stamp_path(h: Home, step: str) -> Path:
-    return h.logs / "steps" / f"{step}.finished"
-
-
-def stamp(home: str | os.PathLike[str] | Home | None, step: str) -> None:
-    """Record that ``step`` finished now (read by :func:`require`)."""
-    import datetime as dt
-
-    h = home if isinstance(home, Home) else Home.at(home)
-    p = _stamp_path(h, step)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(dt.datetime.now().isoformat(timespec="microseconds") + "\n")
-
-
-def stamped(h: Home, step: str) -> str | None:
-    p = _stamp_path(h, step)
-    return p.read_text().strip() if p.is_file() else None

@@ -76,7 +76,7 @@ class Ingested(StepResult):
     rows_loaded: int = 0
     rows_quarantined: int = 0
     std_rebuilt: tuple[str, ...] = ()  # feeds whose std table changed
-    exit_code: int = 0  # srdh.errors: 0 all loaded, 3 something that arrived was not
+    exit_code: int = 0  # core.errors: 0 all loaded, 3 something that arrived was not
     detail: Any = field(**_DETAIL)  # ingest.load.RunSummary
 
     @classmethod

@@ -37,9 +37,9 @@ def matching_toy(tmp_path_factory):
     """
     from matching_helpers import make_state, write_warehouse
 
+    from core.paths import Home
     from matching.api import run_matching
     from matching.settings import load_settings
-    from srdh.paths import Home
 
     root = tmp_path_factory.mktemp("matching_toy")
     home = Home.at(root / "home")
@@ -88,7 +88,7 @@ def generated_state(tmp_path_factory):
 
     Returns a dict: landing, truth (paths) and manifest.
     """
-    from srdh.generator import generate
+    from generator import generate
 
     root = tmp_path_factory.mktemp("generated_state")
     manifest = generate(2000, 7, root / "landing", photos=25, verbose=False)
@@ -155,9 +155,9 @@ def delta_matched_state(generated_small_state, tmp_path_factory):
 
     import duckdb
 
+    from core.paths import Home
     from matching.api import run_matching
     from matching.settings import load_settings
-    from srdh.paths import Home
 
     root = tmp_path_factory.mktemp("delta")
     landing = generated_small_state["landing"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 def ensure_key(home: str | os.PathLike[str]) -> Path:
     """Create the home's vault key if it has none (idempotent); returns the home root."""
+    from core.paths import Home
     from ingest.tokens import init_key, key_file
-    from srdh.paths import Home
 
     h = Home.at(home)
     if not key_file(h).exists():

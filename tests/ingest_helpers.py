@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from srdh.uid import verhoeff_check_digit
+from core.uid import verhoeff_check_digit
 
 
 def uid(payload11: str) -> str:

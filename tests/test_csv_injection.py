@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from srdh.files import (
+from core.files import (
     spreadsheet_safe,
     spreadsheet_safe_frame,
     spreadsheet_safe_text,
@@ -47,9 +47,9 @@ def test_guard_rules():
 def evil_home(tmp_path_factory):
     from matching_helpers import make_state, write_warehouse
 
+    from core.paths import Home
     from matching.api import run_matching
     from matching.settings import load_settings
-    from srdh.paths import Home
 
     root = tmp_path_factory.mktemp("csv_injection")
     home = Home.at(root / "home")
@@ -72,11 +72,11 @@ def _csv_rows(path) -> list[dict]:
 
 
 def test_uid_seeding_csv_neutralises_formulas(evil_home):
-    """The matched ids, written by the one delivery writer (srdh.files.write_table_atomic,
+    """The matched ids, written by the one delivery writer (core.files.write_table_atomic,
     which warehouse.deliver writes every department file with)."""
     import duckdb
 
-    from srdh.files import write_table_atomic
+    from core.files import write_table_atomic
 
     con = duckdb.connect(str(evil_home["home"].warehouse), read_only=True)
     try:

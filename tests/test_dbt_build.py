@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def state(built_state):
     """The shared `srdh run` (ingest, match, dbt build, publish, deliver) of the session."""
-    from srdh.paths import Home
+    from core.paths import Home
 
     home = Home.at(built_state["home"])
     con = duckdb.connect(str(home.warehouse), read_only=True)

@@ -97,9 +97,9 @@ def _bocw_rows(landing: Path) -> list[list[str]]:
 @pytest.mark.slow
 def test_a_department_onboarded_by_yaml_reaches_the_scheme_marts(generated_state, tmp_path,
                                                                  monkeypatch, caplog):
+    from core.paths import Home
     from matching.api import run_matching
     from srdh import pipeline
-    from srdh.paths import Home
 
     sources = tmp_path / "sources"
     sources.mkdir()

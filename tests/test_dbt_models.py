@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from srdh.paths import Home
+    from core.paths import Home
     from warehouse.dbt import REGISTER_SELECTION, build
 
     home = Home.at(tmp_path_factory.mktemp("dbt_synthetic"))

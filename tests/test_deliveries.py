@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from srdh.paths import Home
-from srdh.uid import is_valid_uid
+from core.paths import Home
+from core.uid import is_valid_uid
 from warehouse.deliver import departments
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from srdh.generator.contract import SPEC, check_file, check_landing, check_truth, read_feed_csv
+from generator.contract import SPEC, check_file, check_landing, check_truth, read_feed_csv
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = [REPO.parent / "shared" / "contracts" / "FEEDS.md", REPO / "docs" / "feeds.md"]

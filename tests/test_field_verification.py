@@ -23,7 +23,7 @@ HEADER = "verification_id,flag_id,evidence_hash,outcome,verified_by,verified_at,
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    from srdh.paths import Home
+    from core.paths import Home
 
     h = Home.at(tmp_path_factory.mktemp("field_verification"))
     build_synthetic_warehouse(h.warehouse, residents=800)

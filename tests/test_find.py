@@ -55,8 +55,8 @@ def test_by_mobile_and_by_record_id_print_the_card_id(resident):
 
 
 def test_by_uid_through_its_token_never_printed(resident):
+    from core.paths import Home
     from ingest.tokens import Keys, token_for
-    from srdh.paths import Home
 
     truth = pd.read_parquet(resident["truth"] / "residents.parquet")
     mac = Keys.for_home(Home.at(resident["home"])).mac

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from srdh.generator import FEEDS, default_truth_dir, generate
-from srdh.generator.contract import read_feed_csv
-from srdh.generator.places import DISTRICT_NAMES, DISTRICT_SPLITS, DISTRICTS, LAT_RANGE, LON_RANGE
-from srdh.uid import is_valid_uid
+from core.uid import is_valid_uid
+from generator import FEEDS, default_truth_dir, generate
+from generator.contract import read_feed_csv
+from generator.places import DISTRICT_NAMES, DISTRICT_SPLITS, DISTRICTS, LAT_RANGE, LON_RANGE
 
 
 def _digest(folder: Path) -> dict[str, str]:

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from srdh.generator import generate, profiles
-from srdh.generator.contract import check_landing, check_truth, read_feed_csv
-from srdh.generator.noise import LATE_PREFIXES
+from generator import generate, profiles
+from generator.contract import check_landing, check_truth, read_feed_csv
+from generator.noise import LATE_PREFIXES
 
 # Digests of `generate(2000, 7, photos=25)` (the `generated_state` fixture) made by the
 # generator before profiles existed (commit 9ee5ca6). Landing: sha256 over every file's

@@ -11,10 +11,10 @@ from dataclasses import replace
 import duckdb
 import pytest
 
+from core.paths import Home
 from matching.api import run_matching, train_models
 from matching.settings import MODEL_ENV, load_settings
 from matching.store import HomeModels
-from srdh.paths import Home
 
 
 @pytest.fixture(scope="module")

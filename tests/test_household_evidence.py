@@ -7,10 +7,10 @@ import duckdb
 from home_helpers import ensure_key
 from ingest_helpers import LGD, PDS_HEADER, U1, U2, write
 
+from core.paths import Home
 from ingest.load import ingest
 from ingest.tokens import Keys, token_for
 from matching.api import run_matching
-from srdh.paths import Home
 
 KYR = "uid,name,gender,dob,co,vtc,subdist,dist,state,phone,last_updated,action"
 

@@ -8,11 +8,11 @@ import pytest
 from home_helpers import ensure_key
 from ingest_helpers import LGD, U1, U2, write
 
+from core.paths import Home
+from generator.names import DEVANAGARI
 from ingest.load import ingest
 from ingest.standardise.names import macros, name_keys, phonetic_key
 from ingest.standardise.scripts import romanise
-from srdh.generator.names import DEVANAGARI
-from srdh.paths import Home
 
 
 @pytest.mark.parametrize("a,b", [

@@ -11,8 +11,8 @@ from home_helpers import ensure_key
 from ingest_helpers import LGD, PDS_HEADER, pds, write
 from typer.testing import CliRunner
 
+from core.paths import Home
 from srdh.cli import app
-from srdh.paths import Home
 
 
 def _cli(*args: str):
@@ -336,7 +336,8 @@ def test_srdh_run_with_a_refused_batch_delivers_everything_else_then_exits_3(tmp
 
 
 def test_deliver_and_card_refuse_marts_older_than_the_last_match(tmp_path):
-    from srdh.preflight import require, stamp
+    from core.stamps import stamp
+    from srdh.preflight import require
 
     home = Home.at(tmp_path / "home").ensure()
     con = duckdb.connect(str(home.warehouse))

@@ -11,14 +11,14 @@ import duckdb
 import pytest
 from home_helpers import ensure_key
 
+from core.paths import Home
 from ingest.load import ingest
 from ingest.uid_scan import scan_for_uids
-from srdh.paths import Home
 
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory):
-    gen = pytest.importorskip("srdh.generator")
+    gen = pytest.importorskip("generator")
     root = tmp_path_factory.mktemp("ingest_gen")
     landing = root / "landing"
     try:

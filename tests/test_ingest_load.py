@@ -30,11 +30,11 @@ from ingest_helpers import (
 )
 from typer.testing import CliRunner
 
+from core.paths import Home
 from ingest.load import ingest
 from ingest.tokens import Keys, token_for
 from ingest.uid_scan import scan_for_uids
 from ingest.vault import Vault
-from srdh.paths import Home
 
 
 def _run(landing, home, **kw):
@@ -408,8 +408,8 @@ def test_scan_is_precise_department_ids_are_not_uids_but_real_uids_are_caught(lo
 
 def test_uuid_groups_are_not_uids():
     # GX and Airflow write UUIDs; their middle groups can form a Verhoeff-valid number
+    from core.uid import is_valid_uid
     from ingest.uid_scan import scan_text
-    from srdh.uid import is_valid_uid
 
     assert is_valid_uid("608242619932")
     assert scan_text('"id": "3b3c36c8-6082-4261-9932-18458fd3622c"') == []

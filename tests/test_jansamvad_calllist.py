@@ -131,8 +131,8 @@ def test_a_corrected_call_outcomes_file_supersedes_the_first(jansamvad_home, tmp
     same name): the staging model keeps one row per call, from the file loaded last."""
     import shutil
 
+    from core.paths import Home
     from ingest.load import ingest
-    from srdh.paths import Home
     from warehouse.dbt import build
 
     home = tmp_path / "home"
@@ -201,9 +201,9 @@ def test_a_raw_uid_in_the_call_list_stops_it_before_it_is_written(tmp_path):
     into a name is refused, and the message shows only its last four digits."""
     import pyarrow as pa
 
+    from core.paths import Home
+    from core.uid import verhoeff_check_digit
     from ingest.uid_scan import UidLeak
-    from srdh.paths import Home
-    from srdh.uid import verhoeff_check_digit
     from warehouse.calllist import _refuse_raw_uids
 
     uid = "23456789012" + str(verhoeff_check_digit("23456789012"))

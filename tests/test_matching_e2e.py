@@ -28,7 +28,7 @@ def evaluated(generated_small_state, tmp_path_factory):
 def test_every_department_and_deaths_seeded_into_matching_only(evaluated):
     import duckdb
 
-    from srdh.paths import Home
+    from core.paths import Home
 
     res, _, home = evaluated
     assert {"food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "crs_death"} <= set(
@@ -64,7 +64,7 @@ def test_deaths_link_to_deactivated_residents(evaluated):
     UID, not to a living relative's."""
     import duckdb
 
-    from srdh.paths import Home
+    from core.paths import Home
 
     _, rep, home = evaluated
     con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)

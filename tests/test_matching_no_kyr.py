@@ -11,9 +11,9 @@ import duckdb
 def test_department_without_kyr_is_deduplicated_not_seeded(tmp_path):
     from matching_helpers import make_state, write_warehouse
 
+    from core.paths import Home
     from matching.api import run_matching
     from matching.settings import load_settings
-    from srdh.paths import Home
 
     home = Home.at(tmp_path / "home")
     _kyr, dept, truth = make_state(800, 500, seed=3)

@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from core.paths import Home
 from matching import dedupe, pipeline, predict, seed, train
 from matching.settings import load_settings
-from srdh.paths import Home
 
 
 @pytest.fixture(scope="module")

@@ -137,8 +137,8 @@ def test_every_default_lives_once_in_the_typed_settings(tmp_path, monkeypatch):
 def test_model_source_from_config_env_and_its_check(tmp_path, monkeypatch):
     """`model`: home by default, `committed` from the config or $SRDH_MATCHING_MODEL
     (which wins over the file); any other value is a config error."""
+    from core.errors import ConfigError
     from matching.settings import MODEL_ENV
-    from srdh.errors import ConfigError
 
     monkeypatch.delenv(MODEL_ENV, raising=False)
     p = tmp_path / "c.yaml"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from core.paths import Home
 from matching import dialect, pipeline, predict, review, train
 from matching.inputs import FeedTable
 from matching.settings import load_settings
-from srdh.paths import Home
 
 pytest.importorskip("pyspark", reason="pyspark is in the dev group: `uv sync`")
 

@@ -14,7 +14,7 @@ TOKEN = "TOKENSITA0001"
 @pytest.fixture()
 def home(tmp_path):
     """A home with a built household card (two members, one with a KYR photograph)."""
-    from srdh.paths import Home
+    from core.paths import Home
 
     h = Home.at(ensure_key(tmp_path / "home"))
     h.warehouse.parent.mkdir(parents=True, exist_ok=True)

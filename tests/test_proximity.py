@@ -30,7 +30,7 @@ def _write_std(path, villages: pd.DataFrame, facilities: pd.DataFrame) -> None:
 
 
 def test_nearest_matches_brute_force(tmp_path):
-    from srdh.paths import Home
+    from core.paths import Home
     from warehouse.dbt import build
 
     rng = np.random.default_rng(20250)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from srdh.paths import Home
+from core.paths import Home
 from warehouse.publish import SERVED_SCHEMAS, publish_serving_copy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ changes under it: the tour's home `/tmp/srdh-tour` becomes a temporary folder, a
 state is 400 residents instead of 20,000 (to stay near a minute).
 
 Each command's exit code and key output are asserted, and no command may put a traceback,
-a library warning or a progress bar on stderr (srdh/quiet.py)."""
+a library warning or a progress bar on stderr (core/quiet.py)."""
 
 from __future__ import annotations
 

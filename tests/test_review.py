@@ -12,9 +12,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.paths import Home
 from matching import review
 from matching.evidence import export_review
-from srdh.paths import Home
 
 pytestmark = pytest.mark.slow
 DIGITS12 = re.compile(r"(?<!\d)\d{4} ?\d{4} ?\d{4}(?!\d)")

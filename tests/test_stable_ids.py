@@ -153,7 +153,7 @@ def test_delta_batch_keeps_untouched_residents(delta_matched_state):
     j = before.merge(after, on=["source", "record_id"], suffixes=("_before", "_after"))
     changed = j[j["resident_id_before"] != j["resident_id_after"]]
     home = delta_matched_state["home"]
-    from srdh.paths import Home
+    from core.paths import Home
 
     con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
     try:
@@ -184,7 +184,7 @@ def test_ids_never_carry_a_uid_or_token(delta_matched_state):
 
 @slow
 def test_resident_command_shows_records_and_evidence(delta_matched_state):
-    from srdh.paths import Home
+    from core.paths import Home
 
     home = delta_matched_state["home"]
     con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)
@@ -219,8 +219,8 @@ def test_resident_command_shows_records_and_evidence(delta_matched_state):
 def test_resident_view_shows_the_deactivated_kyr_record(delta_matched_state):
     """A resident seeded to a UID that UIDAI deactivated has no KYR row in the register;
     `srdh resident` still shows that KYR record, marked deactivated, last 4 digits only."""
+    from core.paths import Home
     from matching.evidence import resident_view
-    from srdh.paths import Home
 
     home = delta_matched_state["home"]
     con = duckdb.connect(str(Home.at(home).warehouse), read_only=True)

@@ -173,7 +173,7 @@ def test_what_counts_as_a_twelve_digit_uid(value, is_uid):
 
 
 def test_the_guard_reads_every_row_and_leaves_declared_identifiers_alone(tmp_path):
-    from srdh.uid import verhoeff_check_digit
+    from core.uid import verhoeff_check_digit
 
     serving = sample_data.write_sample_serving(tmp_path / "srdh.duckdb")
     security = bundle.load_security()

@@ -45,7 +45,7 @@ sys.path.insert(0, str(DASHBOARDS))
 
 from srdh_superset import assetgen, bundle  # noqa: E402
 
-from srdh.paths import Home  # noqa: E402
+from core.paths import Home  # noqa: E402
 from warehouse.publish import publish_serving_copy  # noqa: E402
 
 pytestmark = pytest.mark.slow

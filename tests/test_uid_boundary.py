@@ -16,9 +16,9 @@ import duckdb
 import pytest
 from ingest_helpers import KYR_HEADER, LGD, U1, U2, uid, write
 
+from core.paths import Home
 from ingest.load import ingest
 from ingest.uid_scan import UidLeak, scan_for_uids, uid_gate
-from srdh.paths import Home
 
 N1, N2, N3, N4, N5, N6, N7 = (uid(p) for p in ("28765432109", "39876543210", "41234567890",
                                                 "52345678901", "63456789012", "74567890123",

@@ -12,9 +12,9 @@ import pytest
 from home_helpers import ensure_key, ingest, one_line_refusal, srdh
 from ingest_helpers import U1, U2, small_landing
 
+from core.paths import Home
 from ingest.tokens import Keys, token_for
 from ingest.vault import Vault
-from srdh.paths import Home
 
 PURPOSE, BY = "grievance 1234: wrong name on card", "desk clerk 7"
 

@@ -11,8 +11,8 @@ import stat
 import pandas as pd
 from home_helpers import srdh
 
+from core.paths import Home
 from ingest.tokens import key_file
-from srdh.paths import Home
 from warehouse.deliver import departments
 
 

@@ -13,9 +13,9 @@ import pytest
 from home_helpers import ensure_key, ingest, one_line_refusal, srdh
 from ingest_helpers import BAD, U1, U2, U3, U4, small_landing
 
+from core.paths import Home
 from ingest.tokens import Keys, key_file, token_for
 from ingest.vault import Vault
-from srdh.paths import Home
 
 ALL_UIDS = (U1, U2, U3, U4, BAD)  # the small landing's vaulted numbers
 def vault_rows(home: Path) -> list[tuple]:

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from srdh.paths import Home
+from core.paths import Home
 
 CONFIG_PATH = Path(__file__).with_name("calllist.yaml")
 TABLE = "jansamvad.call_lists"
@@ -156,7 +156,7 @@ def make_call_list(home: str | os.PathLike[str] | Home | None, date: str | dt.da
     import duckdb
     import pyarrow as pa
 
-    from srdh.files import write_table_atomic
+    from core.files import write_table_atomic
 
     h = home if isinstance(home, Home) else Home.at(home)
     day = dt.date.fromisoformat(str(date))

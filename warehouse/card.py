@@ -12,7 +12,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from srdh.paths import Home
+from core.paths import Home
 
 CARD_TABLE = "marts.mart_household_card"
 FACILITY_LABELS = {

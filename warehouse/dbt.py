@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from srdh.paths import Home
+from core.paths import Home
 
 PROJECT_DIR = Path(os.environ.get("SRDH_DBT_PROJECT")
                    or Path(__file__).resolve().parent.parent / "dbt_project")
@@ -215,7 +215,7 @@ def build(home: str | os.PathLike[str] | Home | None = None, select: str | list[
             args += [flag, *([value] if isinstance(value, str) else list(value))]
     res = run_dbt(home, args, raise_on_failure=raise_on_failure, vars=vars)
     if res.success and not select and not exclude:  # the marts are as new as this build
-        from srdh.preflight import stamp
+        from core.stamps import stamp
 
         stamp(home, "build")
     return res

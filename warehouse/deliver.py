@@ -33,9 +33,9 @@ import duckdb
 import pyarrow as pa
 import yaml
 
+from core.files import write_table_atomic, write_text_atomic
+from core.paths import Home
 from ingest.registry import Department, catalogue
-from srdh.files import write_table_atomic, write_text_atomic
-from srdh.paths import Home
 
 SCHEMA_PATH = Path(__file__).with_name("delivery_schema.yaml")
 PROBABILITY_DECIMALS = 4

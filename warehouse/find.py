@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from srdh.paths import Home
-from srdh.uid import is_valid_uid, normalise_uid
+from core.paths import Home
+from core.uid import is_valid_uid, normalise_uid
 
 LIMIT = 20
 COLUMNS = ("resident_id", "name_std", "gender", "age_years", "village", "district",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from srdh.errors import UserError
-from srdh.paths import Home
+from core.errors import UserError
+from core.paths import Home
 
 
 class PhotoRequestError(UserError):

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import duckdb
 
-from srdh.files import write_text_atomic
-from srdh.identifiers import quote_ident
-from srdh.paths import SERVING_DIR, SERVING_FILE, Home, share_with_serving_group
+from core.files import write_text_atomic
+from core.identifiers import quote_ident
+from core.paths import SERVING_DIR, SERVING_FILE, Home, share_with_serving_group
 
 # The schemas Superset's assets query (dashboards/srdh_superset/serving_schema.json lists
 # their tables; a test keeps the two in step). Nothing else is published.

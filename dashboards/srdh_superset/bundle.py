@@ -23,7 +23,7 @@ ASSETS_DIR = DASHBOARDS_DIR / "assets"
 SECURITY_FILE = DASHBOARDS_DIR / "security.yaml"
 
 UID_NAME = re.compile(r"(^|[^a-z])(uid|aadhaa?r|adhaar)", re.IGNORECASE)
-UID_RULES = DASHBOARDS_DIR.parent / "srdh" / "uid.py"
+UID_RULES = DASHBOARDS_DIR.parent / "core" / "uid.py"
 SOURCES_DIR = DASHBOARDS_DIR.parent / "ingest" / "sources"
 # column types that never hold a UID as text (integers, JSON and nested types are scanned)
 _NOT_TEXT = ("BOOLEAN", "DATE", "TIME", "TIMESTAMP", "FLOAT", "DOUBLE", "BLOB", "UUID",
@@ -32,7 +32,7 @@ _NOT_TEXT = ("BOOLEAN", "DATE", "TIME", "TIMESTAMP", "FLOAT", "DOUBLE", "BLOB", 
 
 @cache
 def _uid_rules():
-    """``srdh/uid.py``, the one definition of a UID in text (the pipeline's ingest masks and
+    """``core/uid.py``, the one definition of a UID in text (the pipeline's ingest masks and
     its gate scans by it), loaded by path: this environment does not install the pipeline
     package, and the module is pure (re + numpy)."""
     spec = importlib.util.spec_from_file_location("srdh_uid_rules", UID_RULES)

@@ -1,6 +1,6 @@
 """The parts of the SRDH home that Superset uses.
 
-Mirrors ``srdh.paths`` (the BI environment does not install the pipeline package):
+Mirrors ``core.paths`` (the BI environment does not install the pipeline package):
 the home is ``$SRDH_HOME``, else ``./.srdh``. Everything Superset keeps lives under it:
 
 * ``serving/srdh.duckdb`` - the published read-only copy Superset reads;

@@ -10,13 +10,13 @@ import time
 
 import duckdb
 
+from core.paths import Home
 from ingest.registry import Source
 from ingest.standardise import names, places, scripts
 from ingest.standardise.contacts import mobile_sql
 from ingest.standardise.dates import DOB_SELECT, dob_columns
 from ingest.timing import register, unregister
 from ingest.validate import MASK_MACRO, parsed, q, value
-from srdh.paths import Home
 
 PERSON_COLUMNS = [
     "source", "source_record_id", "batch_id", "source_row", "name_raw", "name_std", "honorific",

@@ -17,8 +17,8 @@ def register(app: typer.Typer) -> None:
     def _runner(home: str | None, port: int = 8080, landing: str | None = None):
         from pathlib import Path
 
-        from srdh.orchestration.runner import AirflowRunner
-        from srdh.paths import Home
+        from core.paths import Home
+        from tools.runner import AirflowRunner
 
         return AirflowRunner(Home.at(home), port=port,
                              landing=Path(landing).resolve() if landing else None, echo=typer.echo)
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         """Start Airflow (if not running), run `srdh_full_run`, print the UI URL and login."""
         import os
 
-        from srdh.orchestration.runner import AirflowError
+        from tools.runner import AirflowError
 
         r = _runner(home, port, landing or os.environ.get("SRDH_LANDING"))
         try:

@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         home: str = typer.Option(None, help=HOME_HELP),
     ) -> None:
         """Print a household card (masked UIDs only), or render it to printable HTML."""
-        from srdh.errors import UserError
+        from core.errors import UserError
         from srdh.preflight import require, require_home
         from warehouse.card import CardNotFound, _database, load_card, render_text, write_html
         from warehouse.photos import check_photo_request, data_uri, show_photos

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         """Sample beneficiary households, stratified by scheme and district, skipping recent
         calls, do-not-call requests and households with no reachable mobile; write
         <home>/deliveries/jansamvad/<date>/call_list.{csv,parquet} and jansamvad.call_lists."""
-        from srdh.errors import parse_date
+        from core.errors import parse_date
         from srdh.preflight import require_home
         from warehouse.calllist import make_call_list
 

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
             None, "--profile",
             help="Noise profile: 'tuning' (default; the one SRDH's matching was tuned on) or "
                  "'field' (other name, place and date noise, more movers and namesakes; "
-                 "score on it, never tune on it). See srdh/generator/README.md."),
+                 "score on it, never tune on it). See generator/README.md."),
         home: str = typer.Option(None, help="SRDH home, used when --out is not given "
                                             "(default $SRDH_HOME or ./.srdh)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-feed progress on stderr."),
@@ -44,8 +44,8 @@ def register(app: typer.Typer) -> None:
         import json
         import time
 
-        from srdh.generator import generate as run
-        from srdh.paths import Home
+        from core.paths import Home
+        from generator import generate as run
 
         if out is None:
             h = Home.at(home)

@@ -11,7 +11,7 @@ def register(app: typer.Typer) -> None:
         home: str = typer.Option(None, help="SRDH home (default $SRDH_HOME or ./.srdh)"),
     ) -> None:
         """Print the folders and files of the SRDH home."""
-        from srdh.paths import Home
+        from core.paths import Home
 
         h = Home.at(home)
         for name in ("root", "landing", "truth", "warehouse", "serving", "vault", "photos",

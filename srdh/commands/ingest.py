@@ -32,8 +32,8 @@ def register(app: typer.Typer) -> None:
         not failures); 3 when a batch was refused or a file or folder is outside the layout
         <feed>/<YYYY-MM-DD>/*.csv (the other batches still load); 2 when the landing folder
         does not exist or a --feed is unknown (nothing is created)."""
+        from core.paths import Home
         from ingest.load import ingest as run_ingest
-        from srdh.paths import Home
 
         h = Home.at(home)
         run = run_ingest(landing or h.landing, h, feeds=feed or None, sources=sources,
@@ -117,8 +117,8 @@ def register(app: typer.Typer) -> None:
     def init_key(home: str = typer.Option(None, help=HOME_HELP)) -> None:
         """Create a new vault keyring (mode 0600) for a new home. Refuses to overwrite a
         key, or to start a key for a vault that already holds UIDs (restore its key)."""
+        from core.paths import Home
         from ingest.tokens import init_key as make
-        from srdh.paths import Home
 
         typer.echo(f"created: {make(Home.at(home))} - back it up apart from the home "
                    "(docs/operations.md, 'Backups')")
@@ -130,8 +130,8 @@ def register(app: typer.Typer) -> None:
                                          "the key comes from $SRDH_VAULT_KEY(_COMMAND)"),
     ) -> None:
         """Re-encrypt every UID under a new encryption key; tokens stay the same."""
+        from core.paths import Home
         from ingest.vault import rotate_keys
-        from srdh.paths import Home
 
         path, key_id, n = rotate_keys(Home.at(home), new_key_file)
         typer.echo(f"rotated: {n:,} UID(s) re-encrypted under key id {key_id}; tokens "

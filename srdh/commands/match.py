@@ -66,8 +66,8 @@ def register(app: typer.Typer) -> None:
         written by `srdh deliver` (after `srdh build`), which applies the full-UID rule of
         warehouse/deliveries.yaml.
         """
+        from core.errors import parse_date
         from matching.api import run_matching
-        from srdh.errors import parse_date
         from srdh.preflight import require
 
         if run_date:

@@ -48,8 +48,8 @@ def register(app: typer.Typer) -> None:
         Appends to matching.review_decisions (never overwritten; importing a file
         twice adds nothing). Rows with a blank decision are skipped.
         Decisions take effect at the next `srdh match`."""
+        from core.paths import Home
         from matching.review import DecisionFileError, import_decisions
-        from srdh.paths import Home
 
         try:
             res = import_decisions(Home.at(home).warehouse, file, reviewer=reviewer)

@@ -39,9 +39,9 @@ def _register_run(app: typer.Typer) -> None:
         0: everything that arrived was loaded; 2: the command cannot run as asked (e.g.
         --landing does not exist), nothing done.
         """
+        from core.errors import parse_date
+        from core.paths import Home
         from srdh import pipeline
-        from srdh.errors import parse_date
-        from srdh.paths import Home
         from srdh.preflight import NEEDS, require
 
         day = parse_date(run_date, "--run-date") if run_date else dt.date.today()
@@ -105,7 +105,7 @@ def nothing_new(h, ingested) -> bool:
     """True when this run's ingest changed no std table, no review decision was imported
     since the last match, and the marts were built after it: matching and dbt would
     reproduce what is there."""
-    from srdh.preflight import stamped
+    from core.stamps import stamped
 
     last_match, last_build = stamped(h, "match"), stamped(h, "build")
     if ingested.std_rebuilt or not last_match or not last_build or last_build < last_match:
@@ -173,8 +173,8 @@ def _register_deliver(app: typer.Typer) -> None:
         CSV and Parquet under <home>/deliveries/<source>/<run_date>/ with a manifest.json.
         Full UIDs go only to departments allowed them in warehouse/deliveries.yaml.
         """
+        from core.errors import parse_date
         from srdh import pipeline
-        from srdh.errors import parse_date
         from srdh.preflight import require
 
         day = parse_date(run_date, "--run-date") if run_date else dt.date.today()

@@ -16,8 +16,8 @@ def register(app: typer.Typer) -> None:
         uid_seeding deliveries. One line per finding, masked (XXXX-XXXX-1234); exit code
         3 when anything is found, 0 when the home is clean.
         """
+        from core.errors import EXIT_OK, EXIT_REFUSED
         from ingest.uid_scan import scan_for_uids
-        from srdh.errors import EXIT_OK, EXIT_REFUSED
         from srdh.preflight import require_home
 
         h = require_home(home)  # a missing home is a one-line error, nothing created

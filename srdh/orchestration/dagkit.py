@@ -125,7 +125,7 @@ def _variable(key: str) -> str | None:
 
 def home() -> str:
     """The SRDH home for a task: ``$SRDH_HOME``, else Variable ``srdh_home``, else ``./.srdh``."""
-    from srdh.paths import resolve_home
+    from core.paths import resolve_home
 
     return str(resolve_home(os.environ.get("SRDH_HOME") or _variable("srdh_home")))
 
@@ -244,7 +244,7 @@ def _fail(message: str) -> None:
     """Fail the task for good, without retries: a refused batch does not change on retry."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from srdh.errors import mask_uids
+    from core.errors import mask_uids
 
     raise AirflowFailException(mask_uids(message))
 

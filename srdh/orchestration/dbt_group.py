@@ -83,7 +83,7 @@ AS_OF_DATE = "{{ (logical_date or dag_run.run_after) | ds }}"
 
 def _set_dbt_env(context: Any) -> None:
     """on_execute_callback of every dbt task: point the profile at this run's warehouse."""
-    from srdh.paths import Home
+    from core.paths import Home
     from warehouse.dbt import dbt_env
 
     os.environ.update(dbt_env(Home.at(dagkit.home())))

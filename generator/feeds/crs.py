@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from srdh.generator.feeds.common import (
+from generator.feeds.common import (
     DATES,
     Ctx,
     add_truth,
@@ -13,10 +13,10 @@ from srdh.generator.feeds.common import (
     village,
     with_dups_and_ghosts,
 )
-from srdh.generator.noise import ages_off, relative_names, render_names
-from srdh.generator.population import AS_OF
-from srdh.generator.vec import DAY, age_on, cat, d, fmt_date, heap_ages, nullify, to_str, ymd, zpad
-from srdh.generator.writer import write_csv
+from generator.noise import ages_off, relative_names, render_names
+from generator.population import AS_OF
+from generator.vec import DAY, age_on, cat, d, fmt_date, heap_ages, nullify, to_str, ymd, zpad
+from generator.writer import write_csv
 
 COLUMNS = ["registration_no", "deceased_name", "father_husband_name", "gender", "age_at_death",
            "date_of_death", "village", "district"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from srdh.generator.feeds.common import DATES, Ctx
-from srdh.generator.vec import cat, fmt_ts, nullify, to_str, zpad
-from srdh.generator.writer import write_csv
+from generator.feeds.common import DATES, Ctx
+from generator.vec import cat, fmt_ts, nullify, to_str, zpad
+from generator.writer import write_csv
 
 TASK_COLUMNS = ["task_id", "project_id", "project_name", "department", "assigned_to",
                 "district_name", "block_name", "village_code", "status", "allocated_at",

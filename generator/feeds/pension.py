@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from srdh.generator.feeds.common import (
+from generator.feeds.common import (
     DATES,
     Ctx,
     add_truth,
@@ -15,15 +15,15 @@ from srdh.generator.feeds.common import (
     village,
     with_dups_and_ghosts,
 )
-from srdh.generator.noise import (
+from generator.noise import (
     ages_off,
     apply_case,
     dates_as_written,
     relative_names,
     render_names,
 )
-from srdh.generator.vec import DAY, age_on, cat, d, fmt_date, heap_ages, nullify, to_str, zpad
-from srdh.generator.writer import shuffled, write_csv
+from generator.vec import DAY, age_on, cat, d, fmt_date, heap_ages, nullify, to_str, zpad
+from generator.writer import shuffled, write_csv
 
 COLUMNS = ["pension_id", "scheme_code", "beneficiary_name", "father_husband_name", "gender",
            "dob", "age", "sanction_date", "village", "gram_panchayat", "block", "district",

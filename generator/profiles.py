@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from srdh.generator.noise import NameNoise
+from generator.noise import NameNoise
 
 DEPARTMENTS = ("food_pds", "sw_pension", "rd_mgnrega", "edu_scholarship", "crs_death")
 

@@ -3,7 +3,7 @@
 ``generate(residents, seed, out)`` is the plain function behind ``srdh generate``. Output is
 deterministic for a given ``(residents, seed, photos, profile)``; ``profile`` names a noise
 profile of ``profiles.py`` (``tuning`` by default, or ``field``, which nobody may tune on).
-See ``srdh/generator/README.md``.
+See ``generator/README.md``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ def generate(residents: int, seed: int, out: str | Path, truth: str | Path | Non
     """
     import numpy as np
 
-    from srdh.generator import places, population, profiles
-    from srdh.generator import truth as truth_mod
-    from srdh.generator.feeds import (
+    from generator import places, population, profiles
+    from generator import truth as truth_mod
+    from generator.feeds import (
         crs,
         facilities,
         jansamvad,
@@ -46,8 +46,8 @@ def generate(residents: int, seed: int, out: str | Path, truth: str | Path | Non
         pm,
         scholarship,
     )
-    from srdh.generator.feeds.common import Ctx
-    from srdh.generator.noise import PlaceSpeller
+    from generator.feeds.common import Ctx
+    from generator.noise import PlaceSpeller
 
     prof = profiles.get(profile or profiles.DEFAULT)
     if residents < 100:

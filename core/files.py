@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from srdh.paths import PRIVATE_FILE
+from core.paths import PRIVATE_FILE
 
 # A leading formula character, after any quotes the guard added before (so a value that
 # itself starts with "'=" survives the round trip: it is written "''=" and read "'=").

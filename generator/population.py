@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from srdh.generator import names as nm
-from srdh.generator.vec import DAY, age_on, d
-from srdh.uid import verhoeff_check_digits
+from core.uid import verhoeff_check_digits
+from generator import names as nm
+from generator.vec import DAY, age_on, d
 
 AS_OF = d("2025-01-06")  # date of the KYR full refresh; the "today" of the synthetic state
 DEATH_WINDOW_START = d("2022-01-01")
@@ -65,7 +65,7 @@ def _fewer_first_names(rng, first, gender, district, n_dist, k, pools) -> np.nda
 def build(rng: np.random.Generator, n_residents: int, villages: pd.DataFrame,
           profile=None) -> pd.DataFrame:
     """Households and residents; ``profile`` (default tuning) sets movers and namesakes."""
-    from srdh.generator.profiles import TUNING
+    from generator.profiles import TUNING
 
     profile = profile or TUNING
     v = nm.vocab()

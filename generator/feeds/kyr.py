@@ -8,14 +8,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from srdh.generator import names as nm
-from srdh.generator.feeds.common import DATES, Ctx
-from srdh.generator.noise import dates_as_written, render_names, stray_spaces
-from srdh.generator.photos import write_photos
-from srdh.generator.population import AS_OF
-from srdh.generator.profiles import FieldNoise
-from srdh.generator.vec import cat, fmt_date, fmt_ts, nullify, to_str, where, ymd
-from srdh.generator.writer import write_csv
+from generator import names as nm
+from generator.feeds.common import DATES, Ctx
+from generator.noise import dates_as_written, render_names, stray_spaces
+from generator.photos import write_photos
+from generator.population import AS_OF
+from generator.profiles import FieldNoise
+from generator.vec import cat, fmt_date, fmt_ts, nullify, to_str, where, ymd
+from generator.writer import write_csv
 
 COLUMNS = ["uid", "name", "name_local", "gender", "dob", "co", "house", "street", "lm", "loc",
            "vtc", "subdist", "dist", "state", "pc", "phone", "email", "photo_file",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from srdh.generator import places as pl
-from srdh.generator.feeds.common import DATES, Ctx
-from srdh.generator.feeds.scholarship import schools
-from srdh.generator.writer import write_csv
+from generator import places as pl
+from generator.feeds.common import DATES, Ctx
+from generator.feeds.scholarship import schools
+from generator.writer import write_csv
 
 COLUMNS = ["facility_id", "facility_type", "facility_name", "district_name", "block_name",
            "village_code", "latitude", "longitude", "udise_code"]

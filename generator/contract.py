@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from srdh.uid import verhoeff_valid_many
+from core.uid import verhoeff_valid_many
 
 DMY = ("date", "%d-%m-%Y")
 TS = "timestamp"

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from srdh.generator import names as nm
-from srdh.generator.noise import PlaceSpeller
-from srdh.generator.population import AS_OF
-from srdh.generator.profiles import TUNING, FieldNoise, Profile
-from srdh.generator.vec import DAY
+from generator import names as nm
+from generator.noise import PlaceSpeller
+from generator.population import AS_OF
+from generator.profiles import TUNING, FieldNoise, Profile
+from generator.vec import DAY
 
 # delivery dates of every feed (the synthetic state's calendar)
 DATES = {

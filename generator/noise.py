@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from srdh.generator import names as nm
-from srdh.generator import places as pl
-from srdh.generator.vec import cat, where
+from generator import names as nm
+from generator import places as pl
+from generator.vec import cat, where
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,7 @@ def dates_as_written(fx, dob: np.ndarray, p_year_only: float, p_swap: float) -> 
     needs a full date), or with day and month swapped (where the day is 12 or less)."""
     if fx is None or not (p_year_only or p_swap):
         return dob
-    from srdh.generator.vec import ymd
+    from generator.vec import ymd
 
     frng = fx[1]
     n = len(dob)

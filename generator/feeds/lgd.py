@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from srdh.generator.feeds.common import DATES, Ctx
-from srdh.generator.vec import nullify
-from srdh.generator.writer import write_csv
+from generator.feeds.common import DATES, Ctx
+from generator.vec import nullify
+from generator.writer import write_csv
 
 COLUMNS = ["village_code", "village_name", "block_name", "district_name", "pincode", "latitude",
            "longitude", "all_weather_road", "electrified"]

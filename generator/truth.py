@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from srdh.generator import names as nm
-from srdh.generator import places as pl
-from srdh.generator.feeds.common import DATES, Ctx
-from srdh.generator.population import ROLES
-from srdh.generator.vec import DAY, age_on
+from generator import names as nm
+from generator import places as pl
+from generator.feeds.common import DATES, Ctx
+from generator.population import ROLES
+from generator.vec import DAY, age_on
 
 
 def _uid_str(u: np.ndarray) -> pd.Series:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from srdh.generator.feeds.common import DATES, Ctx
-from srdh.generator.vec import DAY, cat, d, fmt_date, nullify, where, zpad
-from srdh.generator.writer import write_csv
+from generator.feeds.common import DATES, Ctx
+from generator.vec import DAY, cat, d, fmt_date, nullify, where, zpad
+from generator.writer import write_csv
 
 COLUMNS = ["call_id", "call_date", "source", "source_record_id", "scheme_code",
            "district_name", "block_name", "outcome", "benefit_received", "satisfaction",

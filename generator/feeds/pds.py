@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from srdh.generator.feeds.common import (
+from generator.feeds.common import (
     DATES,
     Ctx,
     add_truth,
@@ -14,10 +14,10 @@ from srdh.generator.feeds.common import (
     village,
     with_dups_and_ghosts,
 )
-from srdh.generator.noise import ages_off, render_names, seed_uids, stray_spaces
-from srdh.generator.population import R
-from srdh.generator.vec import age_on, d, heap_ages, nullify, to_str, zpad
-from srdh.generator.writer import shuffled, write_csv
+from generator.noise import ages_off, render_names, seed_uids, stray_spaces
+from generator.population import R
+from generator.vec import age_on, d, heap_ages, nullify, to_str, zpad
+from generator.writer import shuffled, write_csv
 
 COLUMNS = ["ration_card_no", "card_type", "member_id", "member_name", "relation_with_hof",
            "gender", "age", "aadhaar_no", "mobile_no", "district_name", "block_name",

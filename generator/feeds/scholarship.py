@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from srdh.generator.feeds.common import (
+from generator.feeds.common import (
     DATES,
     Ctx,
     add_truth,
@@ -13,10 +13,10 @@ from srdh.generator.feeds.common import (
     district,
     with_dups_and_ghosts,
 )
-from srdh.generator.noise import LATE_PREFIXES, dates_as_written, render_names, seed_uids
-from srdh.generator.population import AS_OF
-from srdh.generator.vec import DAY, age_on, cat, d, fmt_date, nullify, to_str, where, zpad
-from srdh.generator.writer import write_csv
+from generator.noise import LATE_PREFIXES, dates_as_written, render_names, seed_uids
+from generator.population import AS_OF
+from generator.vec import DAY, age_on, cat, d, fmt_date, nullify, to_str, where, zpad
+from generator.writer import write_csv
 
 COLUMNS = ["student_id", "student_name", "father_name", "mother_name", "dob", "gender",
            "udise_code", "class", "district", "block", "scheme", "amount_inr", "aadhaar"]
@@ -107,7 +107,7 @@ def build(ctx: Ctx) -> None:
     dob = np.minimum(dob, AS_OF)
     name = render_names(rng, pv["first"], pv["mid"], pv["last"], pv["gender"], age,
                         prof.names["edu_scholarship"], fx=fx)
-    from srdh.generator import names as nm
+    from generator import names as nm
     v = nm.vocab()
     father = cat(v.tokens[pv["fa_first"]], v.tokens[pv["fa_last"]], sep=" ")
     if fx is not None:  # field: 'Late' before a dead father's name

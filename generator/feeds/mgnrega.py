@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from srdh.generator.feeds.common import (
+from generator.feeds.common import (
     DATES,
     Ctx,
     add_truth,
@@ -14,9 +14,9 @@ from srdh.generator.feeds.common import (
     village,
     with_dups_and_ghosts,
 )
-from srdh.generator.noise import ages_off, relative_names, render_names, stray_spaces
-from srdh.generator.vec import age_on, cat, d, heap_ages, nullify, zpad
-from srdh.generator.writer import shuffled, write_csv
+from generator.noise import ages_off, relative_names, render_names, stray_spaces
+from generator.vec import age_on, cat, d, heap_ages, nullify, zpad
+from generator.writer import shuffled, write_csv
 
 COLUMNS = ["job_card_no", "worker_id", "applicant_name", "father_husband_name", "gender", "age",
            "caste_category", "village", "panchayat", "block", "district", "days_worked_fy",

@@ -22,10 +22,10 @@ _UIDISH = re.compile(r"([0-9][ -]?){8,}([0-9]{4})")
 
 def mask_uids(text: str) -> str:
     """A message, file name or header safe to show: every UID (any separators, see
-    :func:`srdh.uid.find_uids`) as ``XXXX-XXXX-1234``, then any other run of 12 or more
+    :func:`core.uid.find_uids`) as ``XXXX-XXXX-1234``, then any other run of 12 or more
     digits (a mistyped UID is still personal) to its last four. The one masking helper
     for file names, headers and messages (values are masked by ``ingest/masking.py``)."""
-    from srdh.uid import mask_uids_in_text
+    from core.uid import mask_uids_in_text
 
     return _UIDISH.sub(r"XXXXXXXX\2", mask_uids_in_text(text))
 
