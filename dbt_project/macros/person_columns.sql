@@ -40,3 +40,11 @@
     {%- do cols.update(extra) -%}
     {{ return(cols) }}
 {%- endmacro %}
+
+{#- The identity columns every person staging model passes through, in order (a person's
+    name, relative, gender, birth and place): one list instead of a copy per model. -#}
+{% macro person_identity_columns() -%}
+    {{ return(['name_std', 'first_name', 'last_name', 'relative_name_std', 'relation_type',
+               'gender', 'dob', 'birth_year', 'district_std', 'block_std', 'village_std',
+               'village_code']) }}
+{%- endmacro %}

@@ -56,3 +56,25 @@
 {% macro raw_version_order() -%}
     _batch_id desc nulls last, _loaded_at desc nulls last, _file_name desc nulls last, _source_row desc nulls last
 {%- endmacro %}
+
+{#- The latest version of each record of a std feed's CTE: rows without a record id are
+    dropped, then the later batch and row win (the order ingest/standardise uses). -#}
+{% macro latest_std_record(relation) -%}
+    {{ latest_version('(select * from ' ~ relation ~ ' where source_record_id is not null)',
+                      'source_record_id', 'batch_id desc, source_row desc') }}
+{%- endmacro %}
+
+{#- The latest version of each record of a raw feed's CTE, by ``key``: each row gets the
+    time its file was loaded (meta.files, for a sender's corrected file), rows without a
+    key are dropped, and raw_version_order() picks the winner. -#}
+{% macro latest_raw_record(relation, key) -%}
+    {%- set files = select_columns(source('meta', 'files'),
+                                   {'file_sha256': 'varchar', 'loaded_at': 'timestamp'}) -%}
+    {%- set loaded -%}
+        (select raw_rows.*, files.loaded_at as _loaded_at
+         from {{ relation }} as raw_rows
+         left join ({{ files }}) as files on raw_rows._file_sha256 = files.file_sha256
+         where raw_rows.{{ key }} is not null)
+    {%- endset -%}
+    {{ latest_version(loaded, key, raw_version_order()) }}
+{%- endmacro %}

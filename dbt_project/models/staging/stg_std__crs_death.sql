@@ -10,17 +10,9 @@ source as (
 
 ),
 
-keyed as (
-
-    select *
-    from source
-    where source_record_id is not null
-
-),
-
 latest as (
 
-    {{ latest_version('keyed', 'source_record_id', 'batch_id desc, source_row desc') }}
+    {{ latest_std_record('source') }}
 
 ),
 
@@ -33,18 +25,9 @@ renamed as (
         batch_id,
         {{ batch_date_from_id('batch_id') }} as batch_date,
         source_row,
-        name_std,
-        first_name,
-        last_name,
-        relative_name_std,
-        relation_type,
-        gender,
-        dob,
-        birth_year,
-        district_std,
-        block_std,
-        village_std,
-        village_code,
+        {%- for column in person_identity_columns() %}
+            {{ column }},
+        {%- endfor %}
         cast(null as varchar) as mobile,
         date_of_death,
         age_at_death

@@ -27,17 +27,9 @@ with
 
     ),
 
-    {{ d.feed }}_keyed as (
-
-        select *
-        from {{ d.feed }}
-        where source_record_id is not null
-
-    ),
-
     {{ d.feed }}_latest as (
 
-        {{ latest_version(d.feed ~ '_keyed', 'source_record_id', 'batch_id desc, source_row desc') }}
+        {{ latest_std_record(d.feed) }}
 
     ),
 
@@ -50,18 +42,9 @@ with
             source_record_id,
             batch_id,
             source_row,
-            name_std,
-            first_name,
-            last_name,
-            relative_name_std,
-            relation_type,
-            gender,
-            dob,
-            birth_year,
-            district_std,
-            block_std,
-            village_std,
-            village_code,
+            {%- for column in person_identity_columns() %}
+                {{ column }},
+            {%- endfor %}
             mobile,
             uid_token,
             uid_last4,

@@ -12,17 +12,9 @@ source as (
 
 ),
 
-keyed as (
-
-    select *
-    from source
-    where source_record_id is not null
-
-),
-
 latest as (
 
-    {{ latest_version('keyed', 'source_record_id', 'batch_id desc, source_row desc') }}
+    {{ latest_std_record('source') }}
 
 ),
 

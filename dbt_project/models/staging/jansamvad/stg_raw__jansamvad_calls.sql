@@ -27,26 +27,6 @@ source as (
 
 ),
 
-files as (
-
-    {{ select_columns(source('meta', 'files'), {
-        'file_sha256': 'varchar',
-        'loaded_at': 'timestamp'
-    }) }}
-
-),
-
-loaded as (
-
-    select
-        source.*,
-        files.loaded_at as _loaded_at
-    from source
-    left join files on source._file_sha256 = files.file_sha256
-    where source.call_id is not null
-
-),
-
 resolved_places as (
 
     {{ select_columns(source('std', 'jansamvad_calls'), {
@@ -59,7 +39,7 @@ resolved_places as (
 
 latest as (
 
-    {{ latest_version('loaded', 'call_id', raw_version_order()) }}
+    {{ latest_raw_record('source', 'call_id') }}
 
 ),
 

@@ -26,29 +26,9 @@ source as (
 
 ),
 
-files as (
-
-    {{ select_columns(source('meta', 'files'), {
-        'file_sha256': 'varchar',
-        'loaded_at': 'timestamp'
-    }) }}
-
-),
-
-loaded as (
-
-    select
-        source.*,
-        files.loaded_at as _loaded_at
-    from source
-    left join files on source._file_sha256 = files.file_sha256
-    where source.task_id is not null
-
-),
-
 latest as (
 
-    {{ latest_version('loaded', 'task_id', raw_version_order()) }}
+    {{ latest_raw_record('source', 'task_id') }}
 
 ),
 
