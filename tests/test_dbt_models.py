@@ -150,3 +150,29 @@ def test_lists_come_out_in_their_documented_order(built):
     assert ages and all(a == sorted(a, key=lambda v: (v is None, -(v or 0))) for (a,) in ages)
     assert q(con, "select count(*) from marts.dim_resident "
                   "where scheme_identifiers <> list_sort(scheme_identifiers)")[0][0] == 0
+
+
+def test_std_declares_its_key_and_a_repeated_key_fails(tmp_path):
+    """std's key (models/staging/_sources.yml, the std_key test): the latest version of
+    each record id; an absent feed's table passes, a repeated id fails, named."""
+    from core.paths import Home
+    from warehouse.dbt import build
+
+    home = Home.at(tmp_path / "home")
+    build_synthetic_warehouse(home.warehouse, residents=200)
+    sel = "source:std.sw_pension source:std.field_verification"
+    ok = build(home, select=sel, vars={"srdh_as_of_date": AS_OF})
+    ran = {r["unique_id"]: r["status"] for r in ok.results}
+    assert ok.success and ran, ran
+    assert any("std_key_std_sw_pension" in k for k in ran), ran
+    con = duckdb.connect(str(home.warehouse))
+    try:  # the field_verification table never arrived: its key test passes on nothing
+        assert not q(con, "SELECT 1 FROM information_schema.tables "
+                          "WHERE table_schema = 'std' AND table_name = 'field_verification'")
+        con.execute("INSERT INTO std.sw_pension SELECT * FROM std.sw_pension LIMIT 1")
+    finally:
+        con.close()
+    bad = build(home, select=sel, vars={"srdh_as_of_date": AS_OF}, raise_on_failure=False)
+    assert not bad.success
+    assert [f["unique_id"] for f in bad.failures] and all(
+        "std_key_std_sw_pension" in f["unique_id"] for f in bad.failures)
