@@ -176,3 +176,24 @@ def test_std_declares_its_key_and_a_repeated_key_fails(tmp_path):
     assert not bad.success
     assert [f["unique_id"] for f in bad.failures] and all(
         "std_key_std_sw_pension" in f["unique_id"] for f in bad.failures)
+
+
+def test_a_std_table_missing_a_contract_column_fails_naming_it(tmp_path):
+    """select_columns(required=...): a std person table without a contract column stops
+    the build with the table, the column and the fix (not a silent typed null)."""
+    from core.paths import Home
+    from warehouse.dbt import build
+
+    home = Home.at(tmp_path / "home")
+    build_synthetic_warehouse(home.warehouse, residents=200)
+    con = duckdb.connect(str(home.warehouse))
+    try:
+        con.execute("ALTER TABLE std.crs_death DROP COLUMN relative_name_std")
+    finally:
+        con.close()
+    res = build(home, select="stg_std__crs_death", vars={"srdh_as_of_date": AS_OF},
+                raise_on_failure=False)
+    assert not res.success
+    said = " ".join(str(f.get("message")) for f in res.failures) or str(res.results)
+    assert "crs_death" in said and "relative_name_std" in said, said
+    assert "srdh ingest --rebuild-std" in said, said

@@ -6,12 +6,14 @@
 
     * a column present upstream is cast to its type (text is trimmed, '' -> null);
     * `aliases` maps a column to alternative upstream names tried in order;
-    * a column absent upstream is a typed null;
+    * a column absent upstream is a typed null, unless it is in `required` (a contract
+      column: SRDH's own std tables always carry the person columns), which fails the
+      build naming the table, the column and the fix;
     * a table absent upstream (a feed not delivered yet) gives zero rows.
 
     Only staging models call it, always with `source(...)`, so lineage is intact.
 -#}
-{% macro select_columns(relation, columns, aliases={}) -%}
+{% macro select_columns(relation, columns, aliases={}, required=[]) -%}
     {%- set present = {} -%}
     {%- set found = none -%}
     {%- if execute -%}
@@ -21,6 +23,19 @@
             {%- for col in adapter.get_columns_in_relation(found) -%}
                 {%- do present.update({col.name | lower: col.name}) -%}
             {%- endfor -%}
+            {%- set missing = [] -%}
+            {%- for name in required -%}
+                {%- set names = [name] + aliases.get(name, []) -%}
+                {%- if not (names | map('lower') | select('in', present) | list) -%}
+                    {%- do missing.append(name) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if missing -%}
+                {{ exceptions.raise_compiler_error(
+                    found ~ " has no column " ~ (missing | join(", ")) ~ ", which the std "
+                    ~ "person contract requires (docs/CONVENTIONS.md): rewrite std from raw "
+                    ~ "with `srdh ingest --rebuild-std`") }}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     select

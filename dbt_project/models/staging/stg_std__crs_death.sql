@@ -6,7 +6,7 @@ source as (
     {{ select_columns(source('std', 'crs_death'), person_columns_with({
         'date_of_death': 'date',
         'age_at_death': 'integer'
-    })) }}
+    }), required=person_columns()) }}
 
 ),
 

@@ -23,7 +23,7 @@ with
     {{ d.feed }} as (
 
         {{ select_columns(std_feed_relation(d), person_columns_with(scheme_columns),
-                          aliases=aliases) }}
+                          aliases=aliases, required=person_columns()) }}
 
     ),
 

@@ -8,7 +8,7 @@ source as (
     {{ select_columns(source('std', 'food_pds'), person_columns_with({
         'card_type': 'varchar',
         'relation_with_hof': 'varchar'
-    })) }}
+    }), required=person_columns()) }}
 
 ),
 

@@ -12,7 +12,7 @@ source as (
         'pc': 'varchar',
         'last_updated': 'timestamp',
         'action': 'varchar'
-    })) }}
+    }), required=person_columns()) }}
 
 ),
 
