@@ -56,6 +56,11 @@ def _landing(root):
           f"my aadhaar {N5[:4]} {N5[4:8]} {N5[8:]} is not linked,N,A1",
           "C2,2024-02-01,food_pds,M2,,PDS,Durg,Dondi,CONNECTED,Y,5,NONE,,N,A1"]
     write(landing / "jansamvad_calls" / "2024-02-02" / "calls.csv", "\n".join(js) + "\n")
+    # a field check (the feed added in issue 18): a UID as the inspector's id and in remarks
+    fv = ["verification_id,flag_id,evidence_hash,outcome,verified_by,verified_at,remarks",
+          f"V1,food_pds:M1:ghost,0123456789abcdef,not_confirmed,{N2},2024-02-03,"
+          f"she showed aadhaar {N4}"]
+    write(landing / "field_verification" / "2024-02-03" / "checks.csv", "\n".join(fv) + "\n")
     return landing
 
 
@@ -70,7 +75,7 @@ def boundary(tmp_path_factory):
     home = Home.at(ensure_key(root / "home"))
     lines: list[str] = []
     run = ingest(_landing(root), home, echo=lines.append)
-    build(home, select=["stg_std__uid_kyr", "stg_std__food_pds", "stg_raw__jansamvad_calls",
+    build(home, select=["stg_std__uid_kyr", "stg_std__food_pds", "stg_raw__jansamvad_calls", "stg_std__field_verification",
                         "mart_open_grievances", "mart_followup_due", "stg_meta__batches", "stg_quarantine__rows"])
     publish_serving_copy(home)  # runs the gate: raises UidLeak on a finding
     return {"home": home, "run": run, "log": "\n".join(lines)}
@@ -101,6 +106,7 @@ def test_every_row_of_a_well_formed_file_loads(boundary):
     assert by_batch["uid_kyr/2024-01-05"].rows_loaded == 2
     assert by_batch["food_pds/2024-01-15"].rows_loaded == 3
     assert by_batch["jansamvad_calls/2024-02-02"].rows_loaded == 2
+    assert by_batch["field_verification/2024-02-03"].rows_loaded == 1
     assert sum(b.rows_quarantined for b in boundary["run"].batches) == 0
     home = boundary["home"]
     # the ration card (declared `identifier: true`) and the mobiles are left as sent
@@ -120,7 +126,8 @@ def test_the_data_quality_notes_name_each_column(boundary):
                    ("uid_kyr", "phone"), ("food_pds", "member_name"),
                    ("food_pds", "mobile_no"), ("food_pds", "fps_code"),
                    ("food_pds", "(file name)"), ("food_pds", "(header)"),
-                   ("jansamvad_calls", "grievance_text")}
+                   ("jansamvad_calls", "grievance_text"),
+                   ("field_verification", "verified_by"), ("field_verification", "remarks")}
     assert all(t for *_, t in notes)  # each number is tokenised (and held in the vault)
     assert {n[3] for n in notes if n[0] == "food_pds"} == {f"correction_XXXX-XXXX-{N3[-4:]}.csv"}
     home = boundary["home"]
@@ -135,7 +142,7 @@ def test_the_clerk_sees_the_masked_columns(boundary):
 
     from srdh.cli import app
 
-    assert "10 value(s) held an Aadhaar number outside the UID column" in boundary["log"]
+    assert "12 value(s) held an Aadhaar number outside the UID column" in boundary["log"]
     out = CliRunner().invoke(app, ["quarantine", "--home", str(boundary["home"].root)]).output
     assert f"food_pds/2024-01-15: correction_XXXX-XXXX-{N3[-4:]}.csv, column fps_code: 1 row" \
         in out
