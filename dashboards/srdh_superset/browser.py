@@ -44,22 +44,40 @@ def _driver(chromium: str, chromedriver: str, profile: str):
     return webdriver.Chrome(service=Service(executable_path=chromedriver), options=opts)
 
 
-def _login(drv, url: str, username: str, password: str, timeout: float) -> None:
+def _login(drv, url: str, username: str, password: str, timeout: float,
+           attempts: int = 3) -> None:
+    """Log in through the form, retrying: on a loaded machine the React login page can
+    re-render after the inputs were filled, dropping the typed values (seen in CI)."""
+    from selenium.common.exceptions import TimeoutException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    drv.get(f"{url}/login/")
-    wait = WebDriverWait(drv, timeout)
-    user = wait.until(ec.visibility_of_element_located(
-        (By.CSS_SELECTOR, 'input#username, input[name="username"]')))
-    user.clear()
-    user.send_keys(username)
-    pw = drv.find_element(By.CSS_SELECTOR, 'input#password, input[name="password"]')
-    pw.clear()
-    pw.send_keys(password + Keys.ENTER)
-    wait.until(lambda d: "/login" not in d.current_url)
+    per_try = max(timeout / attempts, 20)
+    for attempt in range(1, attempts + 1):
+        try:
+            drv.get(f"{url}/login/")
+            wait = WebDriverWait(drv, per_try)
+            wait.until(ec.element_to_be_clickable(
+                (By.CSS_SELECTOR, 'input#password, input[name="password"]')))
+            for css, value in (('input#username, input[name="username"]', username),
+                               ('input#password, input[name="password"]', password)):
+                box = drv.find_element(By.CSS_SELECTOR, css)
+                box.clear()
+                box.send_keys(value)
+                if box.get_attribute("value") != value:
+                    raise TimeoutException("the login form re-rendered while typing")
+            box.send_keys(Keys.ENTER)
+            wait.until(lambda d: "/login" not in d.current_url)
+            return
+        except (TimeoutException, WebDriverException):
+            if attempt == attempts:
+                alerts = [e.text for e in drv.find_elements(By.CSS_SELECTOR, '[role="alert"]')]
+                raise RuntimeError(
+                    f"could not log in to {url} as {username} after {attempts} tries "
+                    f"(still at {drv.current_url}; alerts: {alerts or 'none'})") from None
+            time.sleep(2)
 
 
 def _chart_responses(drv) -> list[dict[str, Any]]:
