@@ -13,7 +13,9 @@ the Verhoeff check one time in ten. Columns holding them are skipped
 (:func:`id_columns`: the fields declared ``identifier: true`` in the feed YAML, their
 ``std`` / dbt names) unless the number's token is in the vault, i.e. it is a real UID known
 to SRDH. In a feed's mobile column a value that is a mobile after removing ``+91`` / ``91``
-/ ``0`` is not a UID. Text that is not tabular (logs, HTML, JSON) has no such column.
+/ ``0`` is not a UID. Text that is not tabular (logs, JSON) has no such column; in HTML that
+SRDH writes (the household card), an element marked ``data-srdh-identifier=<column>`` holds
+that id column's value and is judged by the same rule.
 
 ``uid_gate(home, step)`` runs the scan before publish and before deliver: a finding stops
 the step (:class:`UidLeak`). ``srdh scan`` runs it by hand.
@@ -227,6 +229,22 @@ def _scan_csv(rules: _Rules, path: Path, text: str) -> list[Finding]:
     return out
 
 
+_HTML_ID = re.compile(r"<(\w+)[^>]*\bdata-srdh-identifier=\"?([a-z_]+)\"?[^>]*>([^<]*)</\1>")
+
+
+def _scan_html(rules: _Rules, path: Path, text: str) -> list[Finding]:
+    """HTML line by line; an element marked ``data-srdh-identifier=<column>`` is a value of
+    that department-id column (kept only if it is a UID held in the vault, as in a table)."""
+    out: list[Finding] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        for m in _HTML_ID.finditer(line):
+            out += [_finding(rules, f"{path}:line {n}", m.group(2), d)
+                    for d in scan_text(m.group(3))]
+        rest = _HTML_ID.sub(" ", line)
+        out += [_finding(rules, str(path), f"line {n}", d) for d in scan_text(rest)]
+    return out
+
+
 def _scan_parquet(rules: _Rules, path: Path) -> list[Finding]:
     con = duckdb.connect()
     try:
@@ -280,6 +298,9 @@ def scan_for_uids(home: Home | str | Path, include_landing: bool = False,
                 continue
             if suffix == ".csv":
                 findings += _scan_csv(rules, path, text)
+                continue
+            if suffix in (".html", ".htm"):
+                findings += _scan_html(rules, path, text)
                 continue
             for n, line in enumerate(text.splitlines(), start=1):
                 findings += [_finding(rules, str(path), f"line {n}", d) for d in scan_text(line)]

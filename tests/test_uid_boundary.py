@@ -192,3 +192,26 @@ def test_the_gate_stops_a_step_when_a_uid_leaks(boundary):
     finally:
         leak.unlink()
     uid_gate(home, "deliver")  # clean again
+
+
+def test_a_household_card_in_the_home_shows_its_ration_card_but_no_uid(boundary):
+    """A ration card number that passes the Verhoeff check is the card's own id, marked as
+    such in the HTML, so the gate lets it through; a UID typed into a member's name is not."""
+    from warehouse.card import write_html
+
+    home = boundary["home"]
+    card = {"household_id": "HH-1", "household_source": "ration_card", "ration_card_no": RATION,
+            "card_type": "AAY", "head_name": "Lakshmi", "village": "Arang", "members": [
+                {"name": "Lakshmi", "relation_to_head": "SELF", "gender": "F", "age_years": 44,
+                 "uid_masked": "XXXX-XXXX-1234"}], "nearest_facilities": []}
+    out = write_html(card, home.root / "cards" / "HH-1.html")
+    try:
+        assert RATION in out.read_text()
+        assert scan_for_uids(home) == []
+        card["members"][0]["name"] = f"Lakshmi {N6}"
+        write_html(card, out)
+        (found,) = scan_for_uids(home)
+        assert found.column.startswith("line ") and "HH-1.html" in found.where
+        assert found.masked.endswith(N6[-4:]) and RATION[-4:] not in found.masked
+    finally:
+        out.unlink()

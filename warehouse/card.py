@@ -120,7 +120,10 @@ def render_html(card: dict[str, Any], photos: dict[str, str] | None = None) -> s
         f"<tr><td>{e(FACILITY_LABELS.get(f['facility_type'], f['facility_type']))}</td>"
         f"<td>{e(f.get('facility_name'))}</td><td class=num>{e(f.get('distance_km'))} km</td></tr>"
         for f in card["nearest_facilities"]) or "<tr><td colspan=3>Not known for this village</td></tr>"
-    kind = (f"Ration card {e(card.get('ration_card_no'))} ({e(card.get('card_type'))})"
+    # a department id may be 12 digits and pass the Verhoeff check: marked, so the UID scan
+    # treats it as the id column it is (ingest/uid_scan.py, "HTML")
+    kind = (f"Ration card <span data-srdh-identifier=ration_card_no>"
+            f"{e(card.get('ration_card_no'))}</span> ({e(card.get('card_type'))})"
             if card.get("household_source") == "ration_card" else "Inferred from KYR address")
     place = ", ".join(e(p) for p in (card.get("village"), card.get("block"), card.get("district")) if p)
     return f"""<!doctype html>
