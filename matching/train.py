@@ -24,6 +24,7 @@ from matching import blocking
 from matching.comparisons import COMPARISONS, build_comparisons
 from matching.dialect import for_dialect
 from matching.settings import MatchSettings
+from matching.splink_notes import enter_training_notes
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def _rule_sql(rule) -> str:
 
 def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
     t0 = time.time()
+    notes = enter_training_notes()
     linker.training.estimate_u_using_random_sampling(
         max_pairs=settings.training.u_max_pairs, seed=settings.random_seed
     )
@@ -139,6 +141,8 @@ def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
             # a failed session can leave the model half-updated: put it back as it was
             linker._settings_obj = snapshot
             log.warning("EM session on %s skipped: %s", _rule_sql(rule), exc)
+    if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
+        logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
     return linker.misc.save_model_to_json(None)
 

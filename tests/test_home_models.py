@@ -124,3 +124,35 @@ def test_a_run_reports_progress_per_source(fresh_home, caplog):
                  "storing matching.* in the warehouse"):
         assert line in said, (line, said)
     assert any(s.startswith("seeded dept_a: pairs scored in ") for s in said)
+
+
+def test_splink_training_notices_become_one_progress_line(fresh_home, caplog):
+    """Splink's notices about SRDH's chosen max_pairs, an empty EM probe and each level it
+    could not train never reach stderr; levels left untrained are said once per model."""
+    import logging
+
+    from matching.splink_notes import TrainingNotes
+
+    seen: list[str] = []
+    catch = logging.Handler()
+    catch.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    splink = logging.getLogger("splink")
+    splink.addHandler(catch)
+    settings = replace(fresh_home["settings"], training=replace(
+        fresh_home["settings"].training, u_max_pairs=1e6))  # Splink's default: it would warn
+    try:
+        with caplog.at_level(logging.INFO, logger="matching.pipeline"):
+            train_models(fresh_home["home"], settings)
+    finally:
+        splink.removeHandler(catch)
+    assert not [m for m in seen if "max_pairs" in m or "not observed in dataset" in m], seen
+    said = [r.getMessage() for r in caplog.records if r.name == "matching.pipeline"]
+    assert all("WARNING" not in s for s in said)
+    notes = TrainingNotes()
+    for msg in ("WARNING:\nLevel Exact match on x on comparison name not observed in dataset, "
+                "unable to train m value", "WARNING:\nLevel y on comparison dob not observed in "
+                "dataset, unable to train u value", "something else"):
+        kept = notes.filter(logging.makeLogRecord({"msg": msg}))
+        assert kept == (msg == "something else")
+    assert notes.summary() == ("1 comparison level(s) met no training pair and keep Splink's "
+                               "default m: name (1)")
