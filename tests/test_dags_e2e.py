@@ -1,6 +1,6 @@
 """End to end through real Airflow (`dag.test()`, no mocks) on a small generated state.
 
-Each DAG run happens in a subprocess (`python -m tools.dagtest`) with its own
+Each DAG run happens in a subprocess (`python -m srdh_tools.dagtest`) with its own
 AIRFLOW_HOME and SRDH home, so runs can be killed and Airflow config never leaks. Both runs
 include a refused batch (a `_control.csv` that does not fit its file): its feed's check
 task fails, everything else runs, and nothing valid is lost.
@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from home_helpers import ensure_key
 
-from tools.dagtest import airflow_env, prepare_airflow_home
+from srdh_tools.dagtest import airflow_env, prepare_airflow_home
 
 pytestmark = pytest.mark.slow
 RESIDENTS, SEED = 1500, 7
@@ -73,7 +73,7 @@ def run_dag(tmp: Path, dag_id: str, dag_files: list[str], home: Path, landing: P
     e = airflow_env(tmp / "airflow", dag_files=dag_files, SRDH_HOME=str(home),
                     SRDH_LANDING=str(landing), **env)
     prepare_airflow_home(e)
-    proc = subprocess.run([sys.executable, "-m", "tools.dagtest", dag_id,
+    proc = subprocess.run([sys.executable, "-m", "srdh_tools.dagtest", dag_id,
                            "--logical-date", logical_date],
                           env=e, capture_output=True, text=True, timeout=timeout)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]

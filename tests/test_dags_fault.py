@@ -17,7 +17,7 @@ import pytest
 from fault_helpers import paused_env
 from home_helpers import ensure_key
 
-from tools.dagtest import airflow_env, prepare_airflow_home
+from srdh_tools.dagtest import airflow_env, prepare_airflow_home
 
 pytestmark = pytest.mark.slow
 FEED = "food_pds"
@@ -50,7 +50,7 @@ def snapshot(home: Path) -> dict:
 
 
 def dagtest_cmd(dag_id: str) -> list[str]:
-    return [sys.executable, "-m", "tools.dagtest", dag_id,
+    return [sys.executable, "-m", "srdh_tools.dagtest", dag_id,
             "--logical-date", "2026-03-01"]
 
 

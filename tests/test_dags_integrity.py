@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.dagtest import airflow_env
+from srdh_tools.dagtest import airflow_env
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "duckdb", "great_expectations", "splink", "dbt", "pyarrow", "numpy",

@@ -1,4 +1,4 @@
-"""The real Airflow servers, started by `tools.runner` on a free port with a temp
+"""The real Airflow servers, started by `srdh_tools.runner` on a free port with a temp
 home: generated login works, a wrong or default password is refused, the REST API lists the
 SRDH DAGs, and stop leaves no process of the group behind."""
 
@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from core.paths import Home
-from tools.dagtest import _template_db, airflow_env, prepare_airflow_home
-from tools.runner import AirflowError, AirflowRunner, free_port
+from srdh_tools.dagtest import _template_db, airflow_env, prepare_airflow_home
+from srdh_tools.runner import AirflowError, AirflowRunner, free_port
 
 pytestmark = pytest.mark.slow
 

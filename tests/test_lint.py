@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MIN_LINES = 6  # a repeated block of this many lines or more is a copy
-PYTHON_PACKAGES = ("core", "ingest", "matching", "warehouse", "srdh", "generator", "tools")
+PYTHON_PACKAGES = ("core", "ingest", "matching", "warehouse", "srdh", "generator", "srdh_tools")
 #: Staging models allowed to repeat >= MIN_LINES lines among themselves: none (the person
 #: column list and the latest-version scaffolding are macros). Add a group only with a reason.
 SQL_BASELINE: tuple[set[str], ...] = ()

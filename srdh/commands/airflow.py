@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         from pathlib import Path
 
         from core.paths import Home
-        from tools.runner import AirflowRunner
+        from srdh_tools.runner import AirflowRunner
 
         return AirflowRunner(Home.at(home), port=port,
                              landing=Path(landing).resolve() if landing else None, echo=typer.echo)
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         """Start Airflow (if not running), run `srdh_full_run`, print the UI URL and login."""
         import os
 
-        from tools.runner import AirflowError
+        from srdh_tools.runner import AirflowError
 
         r = _runner(home, port, landing or os.environ.get("SRDH_LANDING"))
         try:

@@ -2,5 +2,5 @@
 (``runner``, behind `srdh airflow up`) and the DAG test harness (``dagtest``).
 
 ingest, matching and warehouse never import this package (import-linter contract in
-pyproject.toml). A regular package (this file) so it wins over the bare ``tools/`` folder
-that cron-descriptor, an Airflow dependency, leaves in site-packages."""
+pyproject.toml). Named ``srdh_tools``, not ``tools``: cron-descriptor, an Airflow
+dependency, installs a bare ``tools/`` folder into site-packages."""

@@ -1,6 +1,6 @@
 """Run one SRDH DAG in-process with ``dag.test()``, no servers: for tests and for debugging.
 
-    python -m tools.dagtest srdh_ingest_food_pds --logical-date 2026-01-05
+    python -m srdh_tools.dagtest srdh_ingest_food_pds --logical-date 2026-01-05
 
 Needs ``AIRFLOW_HOME`` with a migrated metadata DB (:func:`prepare_airflow_home` makes
 one). Prints one JSON line last: the run's state and every task's state.
