@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 from home_helpers import ensure_key
-from ingest_helpers import LGD, U1, U2, write
+from ingest_helpers import LGD, U1, U2, U3, write
 
 from core.paths import Home
 from generator.names import DEVANAGARI
@@ -92,3 +92,36 @@ def test_a_hindi_department_list_standardises_to_the_keys_of_kyr(tmp_path):
     assert kyr[0][5] == "RAM KUMAR SAHU" and dept[0][5] == "RAM SAHU"
     assert dept[0][6] == kyr[0][6]
     assert dept[1][4] == kyr[1][4] == "SMT" and dept[1][1] == kyr[1][1]
+
+
+def test_written_out_relation_words_read_as_their_prefix(tmp_path):
+    """A care-of or relative's name that starts with SON OF, PUTRA, पुत्र, PATNI or PITA
+    keeps only the relative's name, and the relation, as S/O and W/O do (relation_words.csv);
+    a name that merely starts with those letters (PATIRAM) is left whole."""
+    landing = tmp_path / "landing"
+    write(landing / "lgd_villages" / "2024-01-01" / "villages.csv", LGD)
+    kyr = ["uid,name,gender,dob,co,vtc,subdist,dist,state,last_updated,action"]
+    for uid, name, gender, co in [(U1, "Mohan Sahu", "M", "पुत्र रामलाल साहू"),
+                                  (U2, "Kamla Bai", "F", "Patni: Rameshwar"),
+                                  (U3, "Sita Bai", "F", "Patiram Sahu")]:
+        kyr.append(f"{uid},{name},{gender},1980,{co},Arang,Arang,Raipur,Chhattisgarh,"
+                   "2024-01-01T10:00:00,A")
+    write(landing / "uid_kyr" / "2024-01-05" / "kyr.csv", "\n".join(kyr) + "\n")
+    write(landing / "sw_pension" / "2024-01-20" / "pension.csv", "\n".join([
+        SW_HEADER,
+        "P1,IGNOAPS,Mohan Sahu,Son of Ramlal Sahu,Male,,44,01/01/2024,Arang,Arang,Raipur,500,"
+        "ACTIVE",
+        "P2,IGNWPS,Kamla Bai,PITA - Budhram,Female,,44,01/01/2024,Arang,Arang,Raipur,500,"
+        "ACTIVE"]) + "\n")
+    home = Home.at(tmp_path / "home")
+    ensure_key(home.root)
+    ingest(landing, home, gx=False, echo=lambda *a: None)
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        sql = "SELECT relation_type, relative_name_std FROM std.{} ORDER BY source_row"
+        kyr_rows = con.execute(sql.format("uid_kyr")).fetchall()
+        dept = con.execute(sql.format("sw_pension")).fetchall()
+    finally:
+        con.close()
+    assert kyr_rows == [("S/O", "RAMLAL SAHU"), ("W/O", "RAMESHWAR"), (None, "PATIRAM SAHU")]
+    assert dept == [("S/O", "RAMLAL SAHU"), ("S/O", "BUDHRAM")]

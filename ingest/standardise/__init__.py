@@ -167,13 +167,14 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     relative_src = "NULL"
     rel_type_src = "NULL"
     if p.care_of:
-        co = f"regexp_extract(upper(trim(r.{q(p.care_of)})), '{names.RELATION_AT_START}', " \
-             "['rel', 'rn'])"
+        co_u = names.relation_prefix_sql(f"upper(trim(r.{q(p.care_of)}))")
+        co = f"regexp_extract({co_u}, '{names.RELATION_AT_START}', ['rel', 'rn'])"
         relative_src = f"coalesce(nullif({co}.rn, ''), r.{q(p.care_of)})"
         rel_type_src = f"nullif({co}.rel, '')"
     elif p.relative_name:
         rn = value(p.relative_name, "r")
-        rs = f"regexp_extract(upper({rn}), '{names.RELATION_AT_START}', ['rel', 'rn'])"
+        rs = (f"regexp_extract({names.relation_prefix_sql(f'upper({rn})')}, "
+              f"'{names.RELATION_AT_START}', ['rel', 'rn'])")
         relative_src = f"coalesce(nullif({rs}.rn, ''), {rn})"
         rel_type_src = f"nullif({rs}.rel, '')"
     dob = dob_columns(src)

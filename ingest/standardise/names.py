@@ -14,7 +14,9 @@ in ``ingest/reference/`` (one row per variant, with an example), not code:
 4. metaphone of the folded token (vowels after the first dropped, consonant classes
    merged);
 5. ``name_fillers.csv``: a middle 'Kumar' / 'Kumari' is left out of the full-name key
-   (RAM KUMAR SAHU and RAM SAHU get one key; the cleaned name keeps it).
+   (RAM KUMAR SAHU and RAM SAHU get one key; the cleaned name keeps it);
+6. ``relation_words.csv``: a care-of or relative's name that starts with a written-out
+   relation (SON OF, PUTRA, PATNI, पुत्र, ...) is read as its S/O, W/O, D/O or C/O prefix.
 
 So LAKSHMI/LAXMI, VERMA/VARMA, SHYAM/SYAM, DEVI/DEVEE, VINOD/BINOD get the same key.
 """
@@ -123,6 +125,26 @@ def macros() -> list[str]:
         f"CREATE OR REPLACE TEMP MACRO srdh_strip_honorific(s) AS "
         f"nullif(regexp_replace(s, '^(({alt}) )+', ''), '')",
     ]
+
+
+@lru_cache(maxsize=1)
+def relation_words() -> dict[str, str]:
+    """Written-out relation words at the start of a care-of or relative's name (English,
+    romanised Hindi, Devanagari) -> the S/W/D/C of an ``X/O`` prefix (``relation_words.csv``)."""
+    return {r["word"].strip().upper(): r["relation"].strip() for r in _table("relation_words.csv")}
+
+
+def relation_prefix_sql(expr: str) -> str:
+    """SQL rewriting a leading relation word in upper-cased ``expr`` to its ``X/O`` form,
+    so PUTRA RAMESH, SON OF RAMESH and पुत्र रमेश parse as S/O RAMESH. The word must stand
+    alone (a space, ':', '.', '-' or the end after it): PATIRAM stays a name."""
+    out = expr
+    for rel in sorted(set(relation_words().values())):
+        alt = "|".join(re.escape(w).replace("'", "''").replace(r"\ ", r"\s+")
+                       for w, r in sorted(relation_words().items()) if r == rel)
+        out = (f"regexp_replace({out}, '^\\s*({alt})(\\s*[:.\\-]\\s*|\\s+|$)', "
+               f"'{rel}/O ')")
+    return out
 
 
 # A relation prefix inside a name or care-of line: S/O, W/O, D/O, C/O (also S/O:, s/o, S.O.)
