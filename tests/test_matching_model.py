@@ -107,3 +107,43 @@ def test_toy_accuracy(matching_toy):
     assert set(df.match_status) <= {"seeded", "review", "unmatched"}
     # tokens only in the warehouse: no 12-digit number anywhere in matching.seeding
     assert not df.astype(str).apply(lambda c: c.str.fullmatch(r"\d{12}")).any().any()
+
+
+def test_a_kyr_without_its_optional_columns_still_seeds(tmp_path):
+    """Issue 17, item 6: KYR sent without care-of and phone. The home's model is trained
+    without the comparisons that need them (no evidence either way), and the toy state
+    still seeds precisely, on name, birth, gender and place."""
+    from dataclasses import replace
+
+    import duckdb
+    from matching_helpers import make_state, write_warehouse
+
+    from core.paths import Home
+    from matching.api import run_matching
+    from matching.settings import load_settings
+    from matching.store import HomeModels
+
+    kyr, dept, truth = make_state(1500, 1000, seed=13)
+    for col in ("relative_name_std", "relative_name_key", "mobile"):
+        kyr[col] = None
+    home = Home.at(tmp_path / "home")
+    write_warehouse(home.warehouse, {"uid_kyr": kyr, "dept_a": dept})
+    settings = load_settings(departments=("dept_a",), models_dir=tmp_path / "models",
+                             extra_linked_feeds=(), model="home")
+    settings = replace(settings, training=replace(settings.training, u_max_pairs=3e5,
+                                                  em_max_pairs=2e5))
+    run_matching(home, run_date="2025-03-01", settings=settings)
+    model = HomeModels.of(home.root).load("seed_dept_a")
+    used = {c["output_column_name"] for c in model["comparisons"]}
+    assert "relative_name" not in used and "mobile" not in used, used
+    assert {"name", "birth", "gender"} <= used
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    df = con.execute("SELECT * FROM matching.seeding").df()
+    con.close()
+    df["truth"] = df["source_record_id"].map(truth)
+    seeded = df[df.match_status == "seeded"]
+    assert (seeded.uid_token == seeded.truth).mean() >= 0.99
+    matchable = df[df.truth.notna()]
+    recall = ((matchable.match_status == "seeded")
+              & (matchable.uid_token == matchable.truth)).mean()
+    assert recall >= 0.85, recall
