@@ -9,7 +9,8 @@ so the column carries no evidence either way.
 * FEBRL4 (linkage): ``dataset4a`` -> ``uid_kyr`` (a made-up, Verhoeff-valid UID per
   entity), ``dataset4b`` -> ``sw_pension``. Truth: record ``rec-N-dup-0`` is entity N.
 * FEBRL3 (deduplication): ``dataset3`` -> ``sw_pension`` alone (no KYR): its
-  duplicates are found within the department list.
+  duplicates are found within the department list. FEBRL1 and FEBRL2 (``dataset1``,
+  ``dataset2``) go the same way (``write_dedupe``): development data, never reported.
 
 The truth is written in the generator's layout (``records.parquet`` with ``source,
 source_record_id, resident_key, is_ghost``; ``residents.parquet`` with ``resident_key,
@@ -113,8 +114,14 @@ def write_febrl4(landing: Path, truth: Path) -> dict[str, int]:
 
 
 def write_febrl3(landing: Path, truth: Path) -> dict[str, int]:
-    d = read_febrl("dataset3")
-    _write(pension_rows(d), landing / "sw_pension" / DELIVERY / "febrl3.csv")
+    return write_dedupe("dataset3", landing, truth)
+
+
+def write_dedupe(dataset: str, landing: Path, truth: Path) -> dict[str, int]:
+    """A FEBRL deduplication file (``dataset1``/``2``/``3``) as ``sw_pension`` alone."""
+    d = read_febrl(dataset)
+    name = dataset.replace("dataset", "febrl")
+    _write(pension_rows(d), landing / "sw_pension" / DELIVERY / f"{name}.csv")
     keys = entity(d["rec_id"])
     _truth(truth,
            pd.DataFrame({"source": "sw_pension", "source_record_id": d["rec_id"],

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Models are scored with lambda = 0.5 (prior weight 0): Splink's match_weight is then
 # the pure log2 Bayes factor of the pair, independent of the state size. Priors are
-# applied afterwards (seed.provisional per record; dedupe.prior_weight for pairs).
+# applied afterwards (seed.provisional per record; train.dedupe_prior for pairs).
 NEUTRAL_LAMBDA = 0.5
 
 _FEED_NAME = re.compile(r"^[a-z0-9_]+$")
@@ -231,6 +231,8 @@ def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings) -> tup
     model_settings["link_type"] = train.dedupe_link_type(len(feeds))
     linker = Linker(sdfs, model_settings, log_level=logging.WARNING)
     t0 = time.time()
+    prior = train.dedupe_prior(model, settings)
+    log.info("dedupe prior: %.2f bits (floor %.1f)", prior, settings.dedupe.prior_weight)
     pred = _score(linker, feeds, model_settings, settings)
     one_feed = model_settings["link_type"] == "dedupe_only"  # no source_dataset columns
     sl = f"'{feeds[0].feed}'" if one_feed else "source_dataset_l"
@@ -239,7 +241,7 @@ def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings) -> tup
         SELECT {sl} AS source_l, unique_id_l AS record_l,
                {sr} AS source_r, unique_id_r AS record_r,
                match_weight,
-               {_sigmoid_sql("match_weight", settings.dedupe.prior_weight)} AS match_probability
+               {_sigmoid_sql("match_weight", prior)} AS match_probability
         FROM {pred.relation} AS p
     """)
     pred.drop()

@@ -96,8 +96,15 @@ class DedupeSettings:
     # 0 = any scored pair that is not two people for certain (same card, birth years
     # apart): the seeding posterior already priced the second record in (claimed_weight)
     conflict_pair_threshold: float = 0.0
-    # log2 prior odds that two departmental records are one person (fixed, size-free)
+    # log2 prior odds that two departmental records are one person: the floor, kept for
+    # a state's sparse lists (size-free). A dedupe model trained on the home's own data
+    # carries the prior it estimated there (``train.estimate_dedupe_prior``: EM over
+    # random pairs); a list with dense duplicates gets that higher prior, at most
+    # ``max_prior_weight`` (a guard against a degenerate fit: 2^-6 of all pairs)
     prior_weight: float = -14.0
+    max_prior_weight: float = -6.0
+    # false: train no estimate (the fixed prior and random sampling's u, as before)
+    estimate_prior: bool = True
     # same source + same household_ref (ration card / job card) = two people
     household_veto: bool = True
     # two records whose birth-year ranges are further apart than this are two people

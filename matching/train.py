@@ -16,6 +16,7 @@ import contextlib
 import copy
 import json
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,7 @@ def _rule_sql(rule) -> str:
         return str(rule)
 
 
-def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
+def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict[str, Any]:
     t0 = time.time()
     notes = enter_training_notes()
     linker.training.estimate_u_using_random_sampling(
@@ -141,6 +142,8 @@ def _train(linker, settings: MatchSettings, em_rules: list) -> dict[str, Any]:
             # a failed session can leave the model half-updated: put it back as it was
             linker._settings_obj = snapshot
             log.warning("EM session on %s skipped: %s", _rule_sql(rule), exc)
+    if finish is not None:  # a last step on the trained model (dedupe: the prior)
+        finish(linker)
     if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
         logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
@@ -155,6 +158,70 @@ def _unobserved_u(linker, max_pairs: float) -> None:
         for level in comp.comparison_levels:
             if not level.is_null_level and level._u_probability is None:
                 level.u_probability = 1.0 / max_pairs
+
+
+RANDOM_PAIRS = "1=1"  # EM over random pairs: no blocking, sampled to u_max_pairs
+
+
+def estimate_dedupe_prior(linker, settings: MatchSettings, n_records: int) -> dict:
+    """Estimate, on the home's own records, how often two random records are one person
+    (lambda), and correct u for the duplicates among the random pairs.
+
+    u by random sampling counts every sampled pair, true duplicates included: a level's
+    sampled share is (1 - lambda) u + lambda m. In a state's list lambda is far below
+    the fixed prior (2^-14) and that is noise; in a list where most records have
+    copies (FEBRL-like) it floors the u of every agreeing level near lambda and costs
+    each exact name or date several bits. One more EM session, over random pairs
+    (``1=1``, sampled like u) with the m values just trained held fixed, fits lambda
+    and u together: the pairs that look like matches are counted in lambda, not in u.
+
+    Returns the model's ``srdh`` metadata: ``prior_weight_estimated`` (log2 prior odds,
+    ``dedupe_prior`` bounds it at prediction) and ``u_corrected``. Only when the
+    estimate is above ``dedupe.prior_weight`` does the model keep the corrected u; a
+    sparse list keeps random sampling's u and the fixed prior, as before."""
+    tr = settings.training
+    snapshot = copy.deepcopy(linker._settings_obj)
+    # the pre-pass that sizes the sample reads about u_max_pairs pairs too
+    proportion = min(1.0, math.sqrt(2 * tr.u_max_pairs) / max(n_records, 1))
+    try:
+        with _clamped_em():
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
+                RANDOM_PAIRS, estimate_without_term_frequencies=True,
+                fix_m_probabilities=True, fix_u_probabilities=False,
+                max_pairs=tr.u_max_pairs, record_sample_proportion=proportion)
+        lam = float(session.core_model_settings.probability_two_random_records_match)
+    except Exception as exc:  # no random pairs (a tiny list), or EM underflow
+        linker._settings_obj = snapshot
+        log.warning("dedupe prior not estimated (%s): the fixed prior applies", exc)
+        return {}
+    lam = min(max(lam, 1e-300), 1 - 1e-12)
+    prior = math.log2(lam / (1 - lam))
+    corrected = prior > settings.dedupe.prior_weight
+    if corrected:  # the session's u, floored like an unobserved level
+        floor = 1.0 / tr.u_max_pairs
+        for comp in linker._settings_obj.comparisons:
+            for level in comp.comparison_levels:
+                trained = [r["probability"] for r in level._trained_u_probabilities
+                           if isinstance(r["probability"], (int, float))]
+                if not level.is_null_level and trained:
+                    level.u_probability = max(trained[-1], floor)
+        log.info("dedupe prior estimated on this home's data: %.1f bits (lambda %.2g); "
+                 "u corrected for the duplicates among random pairs", prior, lam)
+    else:
+        linker._settings_obj = snapshot
+        log.info("dedupe prior estimated: %.1f bits, at or below the fixed %.1f: kept",
+                 prior, settings.dedupe.prior_weight)
+    return {"prior_weight_estimated": round(prior, 3), "u_corrected": corrected}
+
+
+def dedupe_prior(model: dict | None, settings: MatchSettings) -> float:
+    """log2 prior odds for a dedupe pair: the model's estimate from its home's data,
+    bounded by ``dedupe.prior_weight`` (floor) and ``dedupe.max_prior_weight``."""
+    dd = settings.dedupe
+    est = ((model or {}).get("srdh") or {}).get("prior_weight_estimated")
+    if est is None:
+        return dd.prior_weight
+    return max(dd.prior_weight, min(dd.max_prior_weight, float(est)))
 
 
 def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) -> dict:
@@ -193,9 +260,15 @@ def train_dedupe_model(con, feeds: list, settings: MatchSettings, save: bool = T
                           dedupe_lambda(n, settings), "dedupe", cols,
                           int(settings.training.em_max_iterations))
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
-    model = _train(linker, settings, blocking.training_rules(cols))
+    prior = {}
+
+    def estimate(lk) -> None:
+        if settings.dedupe.estimate_prior:
+            prior.update(estimate_dedupe_prior(lk, settings, n))
+
+    model = _train(linker, settings, blocking.training_rules(cols), finish=estimate)
     model["srdh"] = {"kind": "dedupe", "sources": [f.feed for f in feeds],
-                     "trained_on_rows": n, "comparisons": comps}
+                     "trained_on_rows": n, "comparisons": comps, **prior}
     if save:
         save_model(model, model_path(settings, "dedupe"))
     return model
