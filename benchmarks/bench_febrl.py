@@ -71,7 +71,18 @@ def run_srdh(name: str, write, work: Path) -> dict:
     ev = json.loads((home / "reports" / "evaluation.json").read_text())
     m = ev["systems"]["srdh"]["sw_pension"]
     return {"sizes": sizes, "quarantined": _quarantined(home), "seconds": round(seconds, 1),
-            "metrics": m}
+            "metrics": m, "dedupe_model": _dedupe_meta(home)}
+
+
+def _dedupe_meta(home: Path) -> dict:
+    """The home-trained dedupe model's metadata (its estimated prior: matching/README.md)."""
+    current = home / "models" / "current"
+    path = home / "models" / current.read_text().strip() / "dedupe.json" \
+        if current.exists() else None
+    if path is None or not path.exists():
+        return {}
+    meta = json.loads(path.read_text()).get("srdh", {})
+    return {k: meta[k] for k in ("prior_weight_estimated", "u_corrected") if k in meta}
 
 
 # ------------------------------------------------------------- Splink quickstart
