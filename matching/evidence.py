@@ -20,6 +20,7 @@ import pandas as pd
 from matching import train
 from matching.inputs import DEACTIVATED, INPUT_COLUMNS, KYR, WH
 from matching.predict import NEUTRAL_LAMBDA
+from matching.seed import CHECK_SAMPLE
 
 log = logging.getLogger(__name__)
 
@@ -199,38 +200,76 @@ def _with_evidence(con, pairs: str, settings, feeds: list[str], home_root) -> pd
 DECISION_COLUMNS = ("decision", "reviewer", "reason", "decided_at")
 
 
-def review_queue_sql(con) -> str:
-    """Pairs waiting for a reviewer: seeding records in ``review`` with their best KYR
-    candidate, and dedupe pairs in the review band; minus pairs already decided."""
+def _undecided(q: str) -> str:
     from matching import review
+
+    return (f"NOT EXISTS (SELECT 1 FROM {review.EFFECTIVE} d WHERE d.kind = {q}.kind "
+            f"AND d.source_l = {q}.source_l AND d.record_l = {q}.record_l "
+            f"AND d.source_r = {q}.source_r AND d.record_r = {q}.record_r)")
+
+
+def check_sample_sql(per_band: int = CHECK_SAMPLE) -> str:
+    """A check sample of *seeded* records: ``per_band`` undecided records per source and
+    posterior band (``seed.CALIBRATION_BANDS``), chosen by a digest of the record id (the
+    same in every home; the next export takes the next ones). Without it reviewers only
+    see records below the threshold, and the bands the seeds are in get no labels to
+    check the model's estimate there (``srdh review calibration``)."""
+    from matching.seed import CALIBRATION_BANDS
+
+    band = " ".join(f"WHEN match_probability >= {lo} THEN {lo}"
+                    for lo in reversed(CALIBRATION_BANDS))
+    return f"""
+        SELECT * FROM (
+            SELECT 'seed' AS kind, source AS source_l, source_record_id AS record_l,
+                   '{KYR}' AS source_r, uid_token AS record_r, 'check' AS queue,
+                   match_status AS model_status, reason AS model_reason, match_probability,
+                   match_weight, runner_up_weight, CASE {band} END AS band
+            FROM {WH}.matching.seeding s
+            WHERE match_status = 'seeded' AND reason = 'best_link'
+              AND uid_token IS NOT NULL) c
+        WHERE band IS NOT NULL AND {_undecided('c')}
+        QUALIFY row_number() OVER (PARTITION BY source_l, band
+                                   ORDER BY md5(source_l || '|' || record_l)) <= {per_band}"""
+
+
+def review_queue_sql(con, check_sample: int = CHECK_SAMPLE) -> str:
+    """Pairs waiting for a reviewer: seeding records in ``review`` with their best KYR
+    candidate (``queue = 'review'``), a check sample of seeded records per posterior band
+    (``queue = 'check'``, ``check_sample_sql``; 0 = none), and dedupe pairs in the review
+    band; minus pairs already decided."""
     from matching.ids import has_table
 
-    decided = (f"NOT EXISTS (SELECT 1 FROM {review.EFFECTIVE} d WHERE d.kind = q.kind "
-               "AND d.source_l = q.source_l AND d.record_l = q.record_l "
-               "AND d.source_r = q.source_r AND d.record_r = q.record_r)")
+    cols = ("kind, source_l, record_l, source_r, record_r, queue, model_status, "
+            "model_reason, match_probability, match_weight, runner_up_weight")
     parts = [f"""
         SELECT 'seed' AS kind, source AS source_l, source_record_id AS record_l,
-               '{KYR}' AS source_r, candidate_uid_token AS record_r,
+               '{KYR}' AS source_r, candidate_uid_token AS record_r, 'review' AS queue,
                match_status AS model_status, reason AS model_reason, match_probability,
                match_weight, runner_up_weight
         FROM {WH}.matching.seeding
         WHERE match_status = 'review' AND candidate_uid_token IS NOT NULL"""]
+    if check_sample > 0:
+        parts.append(f"SELECT {cols} FROM ({check_sample_sql(check_sample)})")
     if has_table(con, "matching", "dedupe_review_pairs"):
         parts.append(f"""
         SELECT 'dedupe', CASE WHEN a < b THEN source_l ELSE source_r END,
                CASE WHEN a < b THEN record_l ELSE record_r END,
                CASE WHEN a < b THEN source_r ELSE source_l END,
                CASE WHEN a < b THEN record_r ELSE record_l END,
-               'review', 'dedupe_review_band', match_probability, match_weight, NULL
+               'review', 'review', 'dedupe_review_band', match_probability, match_weight, NULL
         FROM (SELECT *, source_l || '|' || record_l AS a, source_r || '|' || record_r AS b
               FROM {WH}.matching.dedupe_review_pairs)""")
     body = " UNION ALL ".join(parts)
-    return (f"SELECT CAST(row_number() OVER (ORDER BY kind DESC, source_l, record_l, "
-            f"source_r, record_r) AS INTEGER) AS pair_no, q.* FROM ({body}) q WHERE {decided}")
+    # the review queue first, then the check sample, as before within each
+    return (f"SELECT CAST(row_number() OVER (ORDER BY kind DESC, queue DESC, source_l, "
+            f"record_l, source_r, record_r) AS INTEGER) AS pair_no, q.* FROM ({body}) q "
+            f"WHERE {_undecided('q')}")
 
 
-def export_review(home=None, out: str | Path | None = None, settings=None) -> dict:
-    """Write the review queue (CSV, or Parquet when ``out`` ends in .parquet).
+def export_review(home=None, out: str | Path | None = None, settings=None,
+                  check_sample: int = CHECK_SAMPLE) -> dict:
+    """Write the review queue (CSV, or Parquet when ``out`` ends in .parquet), with
+    ``check_sample`` seeded records per source and posterior band (``review_queue_sql``).
 
     Each row is one pair side by side with the model's weight, probability and the
     waterfall; reviewers fill in ``decision`` (match / non_match), ``reviewer``,
@@ -246,7 +285,8 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
     con = _workspace(h, settings)
     try:
         review.load_effective(con)
-        con.execute(f"CREATE OR REPLACE TABLE _queue AS {review_queue_sql(con)}")
+        con.execute(f"CREATE OR REPLACE TABLE _queue AS "
+                    f"{review_queue_sql(con, check_sample)}")
         feeds = [r[0] for r in con.execute(
             "SELECT DISTINCT source_l FROM _queue UNION SELECT DISTINCT source_r FROM _queue"
         ).fetchall()]
@@ -266,7 +306,8 @@ def export_review(home=None, out: str | Path | None = None, settings=None) -> di
         write_text_atomic(out, spreadsheet_safe_frame(df).to_csv(index=False))
     return {"path": str(out), "pairs": int(len(df)),
             "seed": int((df["kind"] == "seed").sum()) if len(df) else 0,
-            "dedupe": int((df["kind"] == "dedupe").sum()) if len(df) else 0}
+            "dedupe": int((df["kind"] == "dedupe").sum()) if len(df) else 0,
+            "check": int((df["queue"] == "check").sum()) if len(df) else 0}
 
 
 # --------------------------------------------------------------------------- one resident

@@ -11,7 +11,7 @@ import json
 import logging
 import shutil
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from matching import dedupe, engine, ids, inputs, predict, review, seed, store, train
@@ -48,6 +48,8 @@ class Workspace:
     exchange: Path | None = None
     # seed thresholds chosen on this run (auto): source -> threshold, expected precision
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    # reviewer labels per posterior band (seed.Band rows with their source), when any
+    calibration: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.db = self.db or engine.DuckDBEngine(self.con)
@@ -204,15 +206,19 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         log.info("seeding %s (%s of %s)", f.feed, ws.linked.index(f) + 1, len(ws.linked))
         pred_table, secs = predict.predict_seed(con, ws.kyr, f, seed_models[f.feed], settings)
         timings[f"predict_seed_{f.feed}"] = secs
-        review.drop_rejected_seed_pairs(con, f.feed, pred_table)  # review hook
         th = settings.thresholds(f.feed)
+        labels = None
+        if th.auto and review.has_seed_labels(con, f.feed):  # the model's posteriors of
+            # the reviewed pairs, before the decisions below remove or force them
+            labels = review.seed_label_outcomes(
+                con, f.feed, seed.provisional(con, f.feed, pred_table, f.table, th))
+        review.drop_rejected_seed_pairs(con, f.feed, pred_table)  # review hook
         prov = seed.provisional(con, f.feed, pred_table, f.table, th)
-        if th.auto:  # chosen from this run's posteriors, then the statuses again
-            t, est = seed.choose_seed_threshold(con, prov, th)
-            ws.thresholds[f.feed] = {"seed_threshold": round(t, 6),
-                                     "expected_precision": round(est, 6)}
-            prov = seed.provisional(con, f.feed, pred_table, f.table,
-                                    replace(th, seed_threshold=t))
+        if th.auto:  # chosen from this run's posteriors (and labels), then the statuses
+            ws.thresholds[f.feed], bands = seed.choose_threshold(con, prov, th, labels)
+            ws.calibration += [{"source": f.feed, **asdict(b)} for b in bands]
+            prov = seed.provisional(con, f.feed, pred_table, f.table, replace(
+                th, seed_threshold=ws.thresholds[f.feed]["seed_threshold"]))
         review.force_confirmed_seeds(con, f.feed, prov, pred_table)  # review hook
         prov_tables.append(prov)
         log.info("seeded %s: pairs scored in %.0fs", f.feed, secs)
@@ -312,6 +318,7 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
                 "CREATE OR REPLACE TABLE _candidates AS SELECT 1 AS x WHERE false")
     con.execute(f"CREATE OR REPLACE TABLE _review_pairs AS "
                 f"{review.dedupe_review_pairs_sql(settings.dedupe.threshold)}")
+    _calibration_table(con, ws.calibration)
     stable = ids.has_table(con, "main", "_id_map_new", catalog="memory")
     con.execute(f"DETACH {WH}")
     con.execute(f"ATTACH '{Path(warehouse)}' AS {WH}")
@@ -326,6 +333,8 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
         "residents": "SELECT * FROM residents",
         "duplicates": "SELECT * FROM duplicates",
         "preseeded_disagreements": "SELECT * FROM _preseeded",
+        # reviewer labels against the model's posterior, per band (srdh review calibration)
+        "seed_calibration": "SELECT *, CAST(? AS DATE) AS run_date FROM _calibration",
     }
     # one transaction: a crash leaves the previous run's tables (and id registry) intact
     con.execute("BEGIN")
@@ -341,6 +350,19 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _calibration_table(con, rows: list[dict]) -> None:
+    """Workspace table ``_calibration`` (one row per source and posterior band)."""
+    import pandas as pd
+
+    cols = ["source", *(f.name for f in fields(seed.Band))]
+    df = pd.DataFrame(rows, columns=cols).astype(
+        {"labels": "int64", "matches": "int64", **{c: "float64" for c in cols[1:]
+                                                   if c not in ("labels", "matches")}})
+    con.register("_calibration_df", df)
+    con.execute("CREATE OR REPLACE TABLE _calibration AS SELECT * FROM _calibration_df")
+    con.unregister("_calibration_df")
 
 
 def _counts(con, seed_tables: list[str]) -> dict[str, dict[str, int]]:

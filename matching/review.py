@@ -18,7 +18,9 @@ and where it was imported from. For a pair the latest decision counts
   any UID conflict in its source;
 * a rejected dedupe pair loses its edge; a confirmed one gets an edge (probability 1).
 
-``labels_sql`` exposes the decisions as training / evaluation labels.
+``labels_sql`` exposes the decisions as training / evaluation labels;
+``seed_label_outcomes`` turns a source's seeding decisions into (posterior, confirmed)
+labels that check and tune its auto seed threshold (``seed.choose_threshold``).
 
 A field check that found a flag's link wrong (feed ``field_verification``, outcome
 ``wrong_match``) becomes ``non_match`` decisions here (``import_field_wrong_matches``, at
@@ -30,6 +32,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 from core.files import spreadsheet_unsafe
@@ -147,6 +150,33 @@ def force_confirmed_seeds(db, source: str, seed_table: str, pred_table: str,
         {lost_join}""")
 
 
+def has_seed_labels(db, source: str) -> bool:
+    """Whether reviewers decided any seeding pair of ``source``."""
+    return _any(engine.of(db), f"SELECT 1 FROM {EFFECTIVE} WHERE kind = 'seed' "
+                               f"AND source_l = '{source}'")
+
+
+def seed_label_outcomes(db, source: str, prov_table: str) -> list[tuple[float, bool]]:
+    """(p, confirmed) for each record of ``source`` whose best candidate in ``prov_table``
+    (built *before* the decisions removed or forced anything) reviewers decided:
+    confirmed when they confirmed that pair; wrong when they rejected it or confirmed
+    another resident (KYR lists a person once). A record whose only decisions reject
+    other candidates says nothing about its best one and is left out; so are ambiguous
+    records, which are never seeded. These are the labels that check and tune the seed
+    threshold (``seed.choose_threshold``)."""
+    rows = engine.of(db).rows(f"""
+        SELECT p.match_probability,
+               bool_or(d.decision = 'match' AND d.record_r = p.candidate_uid_token)
+        FROM {prov_table} p
+        JOIN {EFFECTIVE} d ON d.kind = 'seed' AND d.source_l = '{source}'
+             AND d.record_l = p.source_record_id
+        WHERE p.candidate_uid_token IS NOT NULL AND p.reason <> 'ambiguous'
+        GROUP BY p.source_record_id, p.match_probability
+        HAVING bool_or(d.record_r = p.candidate_uid_token) OR bool_or(d.decision = 'match')
+        ORDER BY p.source_record_id""")
+    return [(float(p), bool(ok)) for p, ok in rows]
+
+
 def barred_links(db) -> str:
     """Table ``review_barred`` (source, record_id, label): rejected seed pairs as cluster
     labels, so ``dedupe.resident_clusters`` never joins the record to that resident."""
@@ -174,6 +204,41 @@ def apply_dedupe_decisions(db, edges: str = "dedupe_edges") -> None:
         SELECT source_l, record_l, source_r, record_r, CAST({CLERICAL_WEIGHT} AS DOUBLE),
                CAST(1.0 AS DOUBLE)
         FROM ({decided}) d WHERE decision = 'match'""")
+
+
+# --------------------------------------------------------------------------- calibration
+
+def calibration(warehouse: str | Path) -> dict:
+    """The last run's check of the seed thresholds against reviewer labels:
+    ``{"run_date", "sources": {source: {threshold entry of matching.runs, "bands": [...]}}}``.
+
+    Each band row holds the labelled records, the confirmed ones, the model's estimated
+    precision, the measured one with its Wilson 95% interval, and the calibrated
+    precision the threshold was tuned with (``seed.calibrate_bands``)."""
+    import duckdb
+
+    from matching.ids import has_table
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        if not has_table(con, "matching", "runs"):
+            return {"run_date": None, "sources": {}}
+        last = con.execute("SELECT CAST(run_date AS VARCHAR), summary FROM matching.runs "
+                           "ORDER BY finished_at DESC LIMIT 1").fetchall()
+        if not last:
+            return {"run_date": None, "sources": {}}
+        run_date, summary = last[0]
+        out = {s: dict(v) for s, v in (json.loads(summary).get("thresholds") or {}).items()}
+        if has_table(con, "matching", "seed_calibration"):
+            df = con.execute("SELECT * EXCLUDE (run_date) FROM matching.seed_calibration "
+                             "ORDER BY source, lo").df()
+            for source, g in df.groupby("source"):
+                rows = g.drop(columns="source").astype(object)
+                out.setdefault(source, {})["bands"] = rows.where(rows.notna(), None).to_dict(
+                    "records")
+        return {"run_date": run_date, "sources": out}
+    finally:
+        con.close()
 
 
 # --------------------------------------------------------------------------- import

@@ -16,6 +16,8 @@ and the others go to ``review`` with reason ``uid_conflict``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from matching import engine
 from matching.settings import SourceThresholds
 
@@ -217,3 +219,160 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
         FROM {prov_table} p LEFT JOIN decided d USING (source_record_id)
     """)
     return out
+
+
+# --------------------------------------------------------------------------- labels
+# Reviewers' decisions check the label-free estimate and, when there are enough of them,
+# tune the threshold (matching/README.md, "Thresholds checked and tuned by reviewers").
+
+#: lower edges of the posterior bands in which labels are counted (the last ends at 1):
+#: narrow near 1, where the seeds are. ``srdh review export`` samples seeded records
+#: per band (the check sample) so that the bands above the threshold get labels too.
+CALIBRATION_BANDS = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+#: seeded records per source and band that ``srdh review export`` adds as a check sample
+CHECK_SAMPLE = 10
+WILSON_Z = 1.96  # 95% interval of a band's measured precision
+
+
+@dataclass(frozen=True)
+class Band:
+    """One posterior band: what the model expects and what reviewers found."""
+
+    lo: float
+    hi: float
+    labels: int             # labelled records whose best candidate fell in the band
+    matches: int            # ... and whose best candidate reviewers confirmed
+    estimated: float        # the model's mean p (over the labelled records, else all)
+    measured: float | None  # matches / labels
+    wilson_low: float | None
+    wilson_high: float | None
+    calibrated: float       # Beta posterior mean (model's estimate as prior), isotonic
+
+    @property
+    def error_ratio(self) -> float:
+        """How many times the model's error rate the band's calibrated error rate is."""
+        return (1.0 - self.calibrated) / max(1.0 - self.estimated, 1e-9)
+
+
+def wilson(k: int, n: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """Wilson score interval of a proportion (scipy's ``binomtest``)."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=_level(z), method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def _level(z: float) -> float:
+    from scipy.stats import norm
+
+    return float(2 * norm.cdf(z) - 1)
+
+
+def calibrate_bands(outcomes: list[tuple[float, bool]], band_means: dict[float, float],
+                    th: SourceThresholds) -> list[Band]:
+    """Binned calibration of the posterior against reviewer labels.
+
+    ``outcomes``: (p, confirmed) per labelled record (p = the model's posterior of its best
+    candidate, confirmed = reviewers said that candidate is the person); ``band_means``:
+    the mean p of every seedable record per band lower edge (for bands without labels).
+    Each band's precision is the mean of a Beta posterior whose prior is the model's own
+    estimate worth ``th.calibration_prior_labels`` labels: a few labels move it a little,
+    many labels take over. The band precisions are then made non-decreasing in p
+    (isotonic regression, weighted by labels + prior), so a higher posterior never
+    means a lower calibrated precision."""
+    from scipy.optimize import isotonic_regression
+
+    n0 = th.calibration_prior_labels
+    edges = list(CALIBRATION_BANDS) + [1.0 + 1e-12]
+    raw = []
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        inside = [(p, ok) for p, ok in outcomes if lo <= p < hi]
+        n, k = len(inside), sum(ok for _, ok in inside)
+        est = (sum(p for p, _ in inside) / n if n else band_means.get(lo, (lo + min(hi, 1)) / 2))
+        post = (k + n0 * est) / (n + n0) if n + n0 > 0 else est
+        lo_w, hi_w = wilson(k, n) if n else (None, None)
+        raw.append((lo, min(hi, 1.0), n, k, est, k / n if n else None, lo_w, hi_w, post))
+    # a band holding no record (and so no label) follows its neighbours, moving none
+    weights = [n + n0 if n or lo in band_means else 1e-9 for lo, _, n, *_ in raw]
+    iso = isotonic_regression([r[8] for r in raw], weights=weights).x
+    return [Band(*r[:8], calibrated=float(c)) for r, c in zip(raw, iso, strict=True)]
+
+
+def _calibrated_p_sql(bands: list[Band]) -> str:
+    """SQL: a record's posterior with its error scaled by its band's error ratio."""
+    ratio = " ".join(f"WHEN match_probability >= {b.lo} THEN {b.error_ratio!r}"
+                     for b in reversed(bands))
+    return (f"greatest(0.0, 1.0 - (CASE {ratio} ELSE 1.0 END) * (1.0 - match_probability))")
+
+
+def choose_calibrated_threshold(db, prov_table: str, th: SourceThresholds,
+                                bands: list[Band]) -> tuple[float, float] | None:
+    """(threshold, expected precision) with each record's posterior corrected by its
+    band's labels (``calibrate_bands``): the lowest ``t`` above every point where the
+    corrected mean of the records with ``p >= t`` falls below ``th.target_precision``.
+    None when even the most confident records miss the target (no threshold helps)."""
+    floor = max(AUTO_FLOOR, th.review_threshold)
+    row = engine.of(db).rows(f"""
+        WITH c AS (
+            SELECT match_probability AS p,
+                   avg({_calibrated_p_sql(bands)}) OVER (
+                       ORDER BY match_probability DESC RANGE UNBOUNDED PRECEDING) AS m
+            FROM {prov_table}
+            WHERE match_probability >= {floor} AND reason <> 'ambiguous'),
+        fail AS (SELECT max(p) AS p FROM c WHERE m < {th.target_precision})
+        SELECT min(c.p), min_by(c.m, c.p) FROM c, fail
+        WHERE fail.p IS NULL OR c.p > fail.p""")[0]
+    if row[0] is None:
+        return None
+    return float(row[0]), float(row[1])
+
+
+def band_means(db, prov_table: str, th: SourceThresholds) -> dict[float, float]:
+    """Mean posterior of the seedable records per band (lower edge -> mean p)."""
+    floor = max(AUTO_FLOOR, th.review_threshold)
+    case = " ".join(f"WHEN match_probability >= {lo} THEN {lo}"
+                    for lo in reversed(CALIBRATION_BANDS))
+    return {float(lo): float(m) for lo, m in engine.of(db).rows(f"""
+        SELECT CASE {case} END AS lo, avg(match_probability) FROM {prov_table}
+        WHERE match_probability >= {floor} AND reason <> 'ambiguous'
+        GROUP BY 1 HAVING lo IS NOT NULL""")}
+
+
+def choose_threshold(db, prov_table: str, th: SourceThresholds,
+                     outcomes: list[tuple[float, bool]] | None = None
+                     ) -> tuple[dict, list[Band]]:
+    """The auto seed threshold, from reviewer labels when there are enough, else from the
+    posteriors alone (``choose_seed_threshold``). Returns the run summary's entry
+    (threshold, expected precision, ``method`` = ``labels`` or ``posteriors``, labels
+    counted, and the label-free choice beside it) and the bands (empty without labels)."""
+    t0, est0 = choose_seed_threshold(db, prov_table, th)
+    info = {"seed_threshold": round(t0, 6), "expected_precision": round(est0, 6),
+            "method": "posteriors"}
+    floor = max(AUTO_FLOOR, th.review_threshold)
+    usable = [(p, ok) for p, ok in (outcomes or []) if p is not None and p >= floor]
+    if not usable:
+        return info, []
+    bands = calibrate_bands(usable, band_means(db, prov_table, th), th)
+    info.update(labels=len(usable), label_free_threshold=round(t0, 6),
+                label_free_precision=round(est0, 6))
+    # what the labels make of the label-free choice (the check)
+    info["label_checked_precision"] = round(_corrected_mean(db, prov_table, th, bands, t0), 6)
+    if len(usable) < th.calibration_min_labels:
+        info["note"] = (f"{len(usable)} labels < calibration_min_labels "
+                        f"({th.calibration_min_labels}): threshold chosen without labels")
+        return info, bands
+    tuned = choose_calibrated_threshold(db, prov_table, th, bands)
+    if tuned is None:
+        info["note"] = "labels: no threshold reaches the target; threshold chosen without labels"
+        return info, bands
+    info.update(seed_threshold=round(tuned[0], 6), expected_precision=round(tuned[1], 6),
+                method="labels")
+    return info, bands
+
+
+def _corrected_mean(db, prov_table: str, th: SourceThresholds, bands: list[Band],
+                    t: float) -> float:
+    row = engine.of(db).rows(f"""
+        SELECT avg({_calibrated_p_sql(bands)}) FROM {prov_table}
+        WHERE match_probability >= {t} AND reason <> 'ambiguous'""")[0]
+    return float(row[0]) if row[0] is not None else 1.0

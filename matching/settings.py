@@ -47,6 +47,13 @@ class SourceThresholds:
     claimed_weight: float = -5.0
     # expected precision of the seeded records when seed_threshold is None (auto)
     target_precision: float = 0.995
+    # reviewers' decisions on this source's seeding pairs (matching/README.md, "Thresholds
+    # checked and tuned by reviewers"): with at least this many labelled records at
+    # p >= 0.5 the auto threshold is chosen on the posteriors corrected by the labels
+    calibration_min_labels: int = 50
+    # weight of the model's own estimate in each posterior band, in labels (Beta prior):
+    # a few labels move a band's precision a little, many take over
+    calibration_prior_labels: float = 20.0
 
     @property
     def auto(self) -> bool:
@@ -61,6 +68,9 @@ class SourceThresholds:
                 f"need 0 <= review_threshold ({self.review_threshold}) <= "
                 f"seed_threshold ({self.seed_threshold}) <= 1"
             )
+        if self.calibration_min_labels < 1 or self.calibration_prior_labels < 0:
+            raise ValueError("calibration_min_labels must be >= 1 and "
+                             "calibration_prior_labels >= 0")
         if self.min_margin_weight < 0:
             raise ValueError("min_margin_weight must be >= 0")
 

@@ -145,5 +145,11 @@ def _threshold_note(chosen: dict | None) -> str:
     """The seed threshold chosen on this run (auto), with the precision it expects."""
     if not chosen:
         return ""
-    return (f"  seed p >= {chosen['seed_threshold']:.3f} "
-            f"(expected precision {chosen['expected_precision']:.2%})")
+    note = (f"  seed p >= {chosen['seed_threshold']:.3f} "
+            f"(expected precision {chosen['expected_precision']:.2%}")
+    if chosen.get("method") == "labels":
+        note += (f", tuned on {chosen['labels']} reviewer labels; without them "
+                 f"{chosen['label_free_threshold']:.3f}")
+    elif "labels" in chosen:
+        note += f"; {chosen['labels']} reviewer labels, not used: srdh review calibration"
+    return note + ")"
