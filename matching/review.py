@@ -221,7 +221,8 @@ def calibration(warehouse: str | Path) -> dict:
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        if not has_table(con, "matching", "runs"):
+        db = con.execute("SELECT current_database()").fetchall()[0][0]
+        if not has_table(con, "matching", "runs", catalog=db):
             return {"run_date": None, "sources": {}}
         last = con.execute("SELECT CAST(run_date AS VARCHAR), summary FROM matching.runs "
                            "ORDER BY finished_at DESC LIMIT 1").fetchall()
@@ -229,7 +230,7 @@ def calibration(warehouse: str | Path) -> dict:
             return {"run_date": None, "sources": {}}
         run_date, summary = last[0]
         out = {s: dict(v) for s, v in (json.loads(summary).get("thresholds") or {}).items()}
-        if has_table(con, "matching", "seed_calibration"):
+        if has_table(con, "matching", "seed_calibration", catalog=db):
             df = con.execute("SELECT * EXCLUDE (run_date) FROM matching.seed_calibration "
                              "ORDER BY source, lo").df()
             for source, g in df.groupby("source"):

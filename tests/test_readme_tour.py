@@ -118,6 +118,8 @@ def test_the_readme_tour_runs_as_written(tmp_path):
     assert "precision" in out("srdh evaluate").lower()
     assert re.search(r"\d+ pairs .* written to ", out("srdh review export"))
     assert "0 decisions read" in out("srdh review import")  # no decision filled in
+    assert re.search(r"^food_pds: seed p >= [\d.]+, expected precision .*\(no reviewer "
+                     r"labels\)", out("srdh review calibration"), re.M)
     assert "dbt build:" in out("srdh build") and "error=" not in out("srdh build")
     assert "published" in out("srdh publish") and (home / "serving" / "srdh.duckdb").is_file()
     assert re.search(r"\d+ resident\(s\) by name", out("srdh find"))
