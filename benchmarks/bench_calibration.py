@@ -63,9 +63,10 @@ def prepare(residents: int, seed: int, work: Path) -> Path:
 
 
 def truth_of(root: Path, home: Path):
+    from core.paths import Home
     from matching.evaluate import load_truth, vault_token_fn
 
-    t = load_truth(root / "landing-truth", vault_token_fn(home))
+    t = load_truth(root / "landing-truth", vault_token_fn(Home.at(home)))
     return t.set_index(["source", "source_record_id"])["true_token"]
 
 

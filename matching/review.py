@@ -354,7 +354,7 @@ _TYPES = {"decision_id": "VARCHAR", "kind": "VARCHAR", "source_l": "VARCHAR",
 
 def _check_known(con, path: Path) -> None:
     """Every record named must exist in ``matching.residents`` (a typo is an error)."""
-    bad = con.execute("""
+    bad = con.execute(f"""
         WITH sides AS (SELECT file_row, 'source_l/record_l' AS col, source_l AS s,
                               record_l AS r FROM _dec
                        UNION ALL SELECT file_row, 'source_r/record_r', source_r, record_r
@@ -362,6 +362,9 @@ def _check_known(con, path: Path) -> None:
         SELECT file_row, col, s, r FROM sides
         WHERE NOT EXISTS (SELECT 1 FROM matching.residents m
                           WHERE m.source = sides.s AND m.record_id = sides.r)
+          -- a deactivated KYR resident is no resident of its own but a seeding candidate
+          AND NOT (sides.s = '{KYR}' AND EXISTS (
+                   SELECT 1 FROM matching.seed_candidates c WHERE c.uid_token = sides.r))
         ORDER BY file_row LIMIT 1""").fetchall()
     if bad:
         row, col, s, r = bad[0]

@@ -238,3 +238,40 @@ def _rel(home, name):
     t = _q(home, "SELECT table_schema FROM information_schema.tables WHERE table_name = ?",
            [name])
     return f"{t['table_schema'].iloc[0]}.{name}"
+
+
+def test_export_adds_a_check_sample_of_seeded_records(reviewed):
+    q = reviewed["queue"]
+    seeds = q[q["kind"] == "seed"]
+    check = seeds[seeds["queue"] == "check"]
+    assert len(check) > 0 and set(q["queue"]) <= {"review", "check"}
+    assert (check["model_status"] == "seeded").all()
+    assert (check["model_reason"] == "best_link").all()
+    # the review queue comes first, then the check sample
+    assert seeds["queue"].tolist() == sorted(seeds["queue"].tolist(), reverse=True)
+    # at most CHECK_SAMPLE per source and posterior band
+    from matching.seed import CALIBRATION_BANDS, CHECK_SAMPLE
+
+    p = pd.to_numeric(check["match_probability"])
+    band = pd.cut(p, [*CALIBRATION_BANDS, 1.0 + 1e-12], right=False)
+    assert check.groupby([check["source_l"], band], observed=True).size().max() <= CHECK_SAMPLE
+
+
+def test_calibration_reports_the_labels_of_each_source(reviewed):
+    import json
+
+    proc = subprocess.run([sys.executable, "-m", "srdh.cli", "review", "calibration", "--json",
+                           "--home", str(reviewed["home"])], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    sources = json.loads(proc.stdout)["sources"]
+    # the seeded record a reviewer rejected is a label (a wrong one) for its source
+    info = sources[reviewed["rejected_seeded"]["source"]]
+    assert info["labels"] >= 1 and info["method"] == "posteriors"
+    assert "calibration_min_labels" in info["note"]  # 3 decisions: too few to tune
+    assert sum(b["labels"] for b in info["bands"]) == info["labels"]
+    assert sum(b["labels"] - b["matches"] for b in info["bands"]) >= 1
+    assert info["seed_threshold"] == info["label_free_threshold"]
+    unlabelled = [s for s, v in sources.items() if "labels" not in v]
+    assert all(sources[s]["method"] == "posteriors" and "bands" not in sources[s]
+               for s in unlabelled)
