@@ -1,8 +1,8 @@
 """Seed thresholds checked and tuned by reviewer labels: a simulated clerk (issue 17).
 
-    uv run python benchmarks/bench_calibration.py                   # 50k, tuning, seed 7
-    uv run python benchmarks/bench_calibration.py --residents 100000 --seeds 7,11 \
-        --labels 200,500 --work /big/disk
+    uv run python benchmarks/bench_calibration.py    # tuning: 50k seed 7, 100k seed 11
+    uv run python benchmarks/bench_calibration.py --states 100000:7 --labels 200,500 \
+        --work /big/disk
 
 For each seed: generate a state on the ``tuning`` profile (never ``field``, never seed
 1234), ingest it, and run ``srdh match`` in a fresh home (it trains its own models and
@@ -131,12 +131,14 @@ def clerk(queue: Path, truth, n: int, seed: int) -> Path:
 
 
 def run_seed(residents: int, seed: int, work: Path, budgets: list[int]) -> dict:
+    from matching.seed import CALIBRATION_BANDS
+
     root = prepare(residents, seed, work)
     home0 = root / "home"
     truth = truth_of(root, home0)
     res = {"residents": residents, "seed": seed, "profile": "tuning",
            "before": measure(home0, truth), "after": {}}
-    n_bands = 8
+    n_bands = len(CALIBRATION_BANDS)
     for n in budgets:
         home = root / f"home_labels_{n}"
         shutil.rmtree(home, ignore_errors=True)
@@ -198,22 +200,22 @@ NOTES = [
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--residents", type=int, default=50_000)
-    ap.add_argument("--seeds", default="7")
+    ap.add_argument("--states", default="50000:7,100000:11",
+                    help="residents:seed of each tuning state, comma-separated")
     ap.add_argument("--labels", default="200,500", help="labels per source, comma-separated")
     ap.add_argument("--work", default="/tmp/srdh_bench_calibration")
     ap.add_argument("--keep", action="store_true", help="keep the generated state")
     args = ap.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
-    if 1234 in seeds:
+    states = [tuple(int(x) for x in st.split(":")) for st in args.states.split(",")]
+    if any(seed == 1234 for _, seed in states):
         sys.exit("seed 1234 is only scored in the accuracy benchmark, never tuned on")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    runs = [run_seed(args.residents, s, work, [int(n) for n in args.labels.split(",")])
-            for s in seeds]
+    runs = [run_seed(n, seed, work, [int(b) for b in args.labels.split(",")])
+            for n, seed in states]
     if not args.keep:
-        for s in seeds:
-            shutil.rmtree(work / f"calibration_tuning_{args.residents}_{s}", ignore_errors=True)
+        for n, seed in states:
+            shutil.rmtree(work / f"calibration_tuning_{n}_{seed}", ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "calibration.json"
     out.write_text(json.dumps({
