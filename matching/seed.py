@@ -334,7 +334,7 @@ def band_means(db, prov_table: str, th: SourceThresholds) -> dict[float, float]:
     return {float(lo): float(m) for lo, m in engine.of(db).rows(f"""
         SELECT CASE {case} END AS lo, avg(match_probability) FROM {prov_table}
         WHERE match_probability >= {floor} AND reason <> 'ambiguous'
-        GROUP BY 1 HAVING lo IS NOT NULL""")}
+        GROUP BY 1""")}  # floor >= the lowest band edge: every row has a band
 
 
 def choose_threshold(db, prov_table: str, th: SourceThresholds,
