@@ -129,3 +129,20 @@ def write_dedupe(dataset: str, landing: Path, truth: Path) -> dict[str, int]:
            pd.DataFrame({"resident_key": pd.Series([], dtype="int64"),
                          "uid": pd.Series([], dtype=str)}))
     return {"sw_pension": len(d)}
+
+
+def write_febrl_link(dataset: str, landing: Path, truth: Path) -> dict[str, int]:
+    """A linkage DEVELOPMENT set from FEBRL1 / FEBRL2 (not reported; misses may be read):
+    the originals (``rec-N-org``) -> ``uid_kyr``, their duplicates (``rec-N-dup-k``) ->
+    ``sw_pension``, seeded to entity N. Same converters as FEBRL4."""
+    d = read_febrl(dataset)
+    org = d[d["rec_id"].str.endswith("-org")]
+    dup = d[~d["rec_id"].str.endswith("-org")]
+    _write(kyr_rows(org), landing / "uid_kyr" / DELIVERY / f"{dataset}_org.csv")
+    _write(pension_rows(dup), landing / "sw_pension" / DELIVERY / f"{dataset}_dup.csv")
+    keys = entity(org["rec_id"])
+    _truth(truth,
+           pd.DataFrame({"source": "sw_pension", "source_record_id": dup["rec_id"],
+                         "resident_key": entity(dup["rec_id"]), "is_ghost": False}),
+           pd.DataFrame({"resident_key": keys, "uid": [made_up_uid(k) for k in keys]}))
+    return {"uid_kyr": len(org), "sw_pension": len(dup)}

@@ -30,8 +30,10 @@ SEED_PREDICTION_RULES = (
     ("first_name_key", "last_name_key", "birth_year"),
     # an age gives birth_year_min/max = year - age - 1 / year - age: the other edge
     ("name_key", "gender", "birth_year_min"),
-    ("village_code", "birth_year"),        # heavily corrupted names ("G Bai")
-    ("village_code", "birth_year_min"),
+    # heavily corrupted names ("G Bai"); where villages did not resolve (no codes on
+    # one side), the village as spelled (FEBRL: both names changed, same suburb and dob)
+    (("village_code", "birth_year"), ("place_key", "birth_year")),
+    (("village_code", "birth_year_min"), ("place_key", "birth_year_min")),
     # rules that survive one wrong field (issue 17): the village as spelled, when it did
     # not resolve to the master; one name token misspelt, with the full date of birth;
     # an age off by one the other way

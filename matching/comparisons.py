@@ -168,6 +168,35 @@ def location_comparison(fixed_m: bool = False, has_village: bool = True
     )
 
 
+# Unresolved places keep their evidence (issue 17). A village that did not resolve to the
+# master has no LGD code, so the location comparison cannot see it (FEBRL: no place
+# resolves, and location had no evidence at all). This comparison reads the village as
+# normalised text and its phonetic key (std.place_text / place_key, the master's name on
+# a side that resolved) and speaks only where at least one side has no village code:
+# where both have one, location already compares them, and counting the village twice
+# would double its weight. m and u are learned like the other EM-trained levels.
+PLACE_JW = 0.88
+
+
+def place_comparison() -> cl.CustomComparison:
+    null_sql = ("place_text_l IS NULL OR place_text_r IS NULL OR "
+                "(village_code_l IS NOT NULL AND village_code_r IS NOT NULL)")
+    return cl.CustomComparison(
+        output_column_name="place",
+        comparison_description="village as spelled (where a side has no village code): "
+                               "same text, same phonetic key, close spelling",
+        comparison_levels=[
+            _custom(null_sql, "missing on one side, or both villages resolved (location "
+                              "compares them): no evidence").configure(is_null_level=True),
+            _custom("place_text_l = place_text_r", "same village text"),
+            _custom("place_key_l = place_key_r", "same village phonetic key"),
+            _custom(f"jaro_winkler_similarity(place_text_l, place_text_r) >= {PLACE_JW}",
+                    f"village text close (JW >= {PLACE_JW})"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 # Household-aware evidence. A ration card's mobile is shared by its members, and a
 # department often copies one member's UID onto another's record: most wrong seeds went
 # to a relative in the same household. A shared mobile or UID is evidence about the
@@ -230,6 +259,7 @@ COMPARISONS = {
     "birth": (birth_comparison, ("birth_year",)),
     "gender": (gender_comparison, ("gender",)),
     "location": (location_comparison, ("district_std",)),
+    "place": (place_comparison, ("place_text",)),
     "mobile": (mobile_comparison, ("mobile",)),
     "uid_token": (uid_token_comparison, ("uid_token",)),
 }

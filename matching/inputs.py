@@ -44,9 +44,11 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "district_std": ("VARCHAR", None),
     "block_std": ("VARCHAR", None),
     "village_code": ("VARCHAR", "coalesce(village_code, village_std)"),
-    # phonetic key of the village, resolved or not (blocking only: an unresolved
-    # village still pairs records, and no saved model needs retraining)
+    # the village as normalised text and its phonetic key, resolved or not: an
+    # unresolved village still pairs records (blocking) and is compared
+    # (comparisons.place_comparison) where a village code is missing
     "place_key": ("VARCHAR", None),
+    "place_text": ("VARCHAR", None),
     "mobile": ("VARCHAR", None),
     # pre-seeded tokens are evidence only when the number passed Verhoeff
     "uid_token": ("VARCHAR", "CASE WHEN coalesce(uid_valid, false) THEN uid_token END"),

@@ -29,7 +29,8 @@ from matching.splink_notes import enter_training_notes
 
 log = logging.getLogger(__name__)
 
-SEED_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "mobile", "uid_token")
+SEED_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "place", "mobile",
+                    "uid_token")
 DEDUPE_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "mobile",
                       "uid_token")
 

@@ -23,7 +23,7 @@ PERSON_COLUMNS = [
     "first_name", "middle_name", "last_name", "name_key", "first_name_key", "last_name_key",
     "relative_name_std", "relative_name_key", "relation_type", "gender", "dob", "dob_precision",
     "birth_year", "birth_year_min", "birth_year_max", "district_std", "block_std", "village_std",
-    "village_code", "place_key", "mobile", "uid_token", "uid_last4", "uid_valid", "household_ref",
+    "village_code", "place_key", "place_text", "mobile", "uid_token", "uid_last4", "uid_valid", "household_ref",
 ]
 
 
@@ -135,14 +135,16 @@ def _place_join(con, src: Source, base: str) -> str:
 
 
 def _place_keys(con) -> None:
-    """``_places.place_key``: phonetic key of the village (the master's name when resolved,
-    else the delivered text), computed once per distinct spelling."""
+    """``_places.place_text`` and ``place_key``: the village as normalised text (the master's
+    name when resolved, else the delivered text, so an unresolved village keeps its
+    evidence) and its phonetic key, computed once per distinct spelling."""
     texts = con.sql("SELECT DISTINCT srdh_place_norm(coalesce(village_std, v)) AS t "
                     "FROM _places WHERE t IS NOT NULL").fetchnumpy()["t"].tolist()
     register(con, "_pk", {"t": ("VARCHAR", texts),
                           "k": ("VARCHAR", [names.place_key(t) for t in texts])})
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _places AS SELECT p.*, k.k AS place_key "
+        con.execute("CREATE OR REPLACE TEMP TABLE _places AS SELECT p.*, k.k AS place_key, "
+                    "srdh_place_norm(coalesce(p.village_std, p.v)) AS place_text "
                     "FROM _places p LEFT JOIN _pk k "
                     "ON k.t = srdh_place_norm(coalesce(p.village_std, p.v))")
     finally:
@@ -184,11 +186,11 @@ def build_feed(con: duckdb.DuckDBPyConnection, src: Source) -> None:
         "NULL::VARCHAR AS uid_token, NULL::VARCHAR AS uid_last4, NULL::BOOLEAN AS uid_valid"
     rid = "r.uid_token" if src.history == "kyr" else value(src.record_id, "r")
     place_join = _place_join(con, src, "_base") if src.places else ""
-    pl = ("pl.district_std, pl.block_std, pl.village_std, pl.village_code, pl.place_key"
-          if src.places else
+    pl = ("pl.district_std, pl.block_std, pl.village_std, pl.village_code, pl.place_key, "
+          "pl.place_text" if src.places else
           "NULL::VARCHAR AS district_std, NULL::VARCHAR AS block_std, "
           "NULL::VARCHAR AS village_std, NULL::VARCHAR AS village_code, "
-          "NULL::VARCHAR AS place_key")
+          "NULL::VARCHAR AS place_key, NULL::VARCHAR AS place_text")
     gender = parsed(src.fields[p.gender], "r") if p.gender else "NULL::VARCHAR"
     mobile = mobile_sql(value(p.mobile, "r")) if p.mobile else "NULL::VARCHAR"
     hh = value(p.household_ref, "r") if p.household_ref else "NULL::VARCHAR"
