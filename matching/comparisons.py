@@ -174,8 +174,12 @@ def location_comparison(fixed_m: bool = False, has_village: bool = True
 # normalised text and its phonetic key (std.place_text / place_key, the master's name on
 # a side that resolved) and speaks only where at least one side has no village code:
 # where both have one, location already compares them, and counting the village twice
-# would double its weight. m and u are learned like the other EM-trained levels.
+# would double its weight. m and u are learned by EM, except "else": as for the name and
+# location, EM learns that no true pair ever names another village (weight -10 on a
+# development set) while ~1% do (moves, a field left blank and refilled), the same
+# prior as location's last level.
 PLACE_JW = 0.88
+PLACE_ELSE_M = LOCATION_M[-1]
 
 
 def place_comparison() -> cl.CustomComparison:
@@ -192,7 +196,7 @@ def place_comparison() -> cl.CustomComparison:
             _custom("place_key_l = place_key_r", "same village phonetic key"),
             _custom(f"jaro_winkler_similarity(place_text_l, place_text_r) >= {PLACE_JW}",
                     f"village text close (JW >= {PLACE_JW})"),
-            cll.ElseLevel(),
+            cll.ElseLevel().configure(m_probability=PLACE_ELSE_M, fix_m_probability=True),
         ],
     )
 

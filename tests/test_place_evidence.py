@@ -1,0 +1,122 @@
+"""Unresolved places keep their evidence (issue 17): a village that did not resolve to the
+village master stays in std as normalised text with a phonetic key, and the seeding model
+compares it where a side has no village code.
+
+FEBRL, for one, resolves no place: before this, its records matched on name and date of
+birth alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import duckdb
+import pandas as pd
+
+from ingest.standardise import _place_keys, places
+from ingest.standardise.names import name_keys, place_key
+from matching import blocking, inputs, predict, train
+from matching.comparisons import place_comparison
+from matching.settings import load_settings
+from tests.test_matching_comparisons import _level_of
+
+
+def test_unresolved_village_is_kept_as_text_and_key():
+    """No village master (or no match in it): the delivered spelling is kept, normalised."""
+    con = duckdb.connect()
+    con.execute(places.NORM_MACRO)
+    con.execute("CREATE TEMP TABLE _combos AS SELECT * FROM (VALUES "
+                "('Raipur', NULL, 'Kohka-para (CG)'), ('Raipur', NULL, NULL)) t(d, b, v)")
+    places.resolve(con, "_combos", "_places")
+    _place_keys(con)
+    got = dict(con.execute("SELECT v, (village_code, place_text, place_key) FROM _places "
+                           "WHERE v IS NOT NULL").fetchall())
+    assert got == {"Kohka-para (CG)": (None, "KOHKA PARA CG", place_key("KOHKA PARA CG"))}
+    assert con.execute("SELECT place_text FROM _places WHERE v IS NULL").fetchone() == (None,)
+
+
+def _place_pair(text_l, text_r, code_l=None, code_r=None):
+    return {"place_text_l": text_l, "place_text_r": text_r, "place_key_l": place_key(text_l),
+            "place_key_r": place_key(text_r), "village_code_l": code_l, "village_code_r": code_r}
+
+
+def test_place_levels_and_no_double_count_where_both_villages_resolved():
+    labels = _level_of(place_comparison(), [
+        _place_pair("KELLERBERRIN", "KELLERBERRIN"),
+        _place_pair("KHARORA", "KHARORAA"),               # same phonetic key
+        _place_pair("KELLERBERRIN", "KELLERBERRIT"),   # one letter off, another key
+        _place_pair("KELLERBERRIN", "WESTBURY"),
+        _place_pair("KELLERBERRIN", "KELLERBERRIN", "V1", "V1"),  # location compares codes
+        _place_pair("KELLERBERRIN", "WESTBURY", "V1", None),       # one side unresolved
+        _place_pair(None, "WESTBURY"),
+    ])
+    null = labels[4]
+    assert labels[:4] == ["same village text", "same village phonetic key",
+                          "village text close (JW >= 0.88)", "All other comparisons"]
+    assert null.startswith("missing on one side") and labels[6] == null
+    assert labels[5] == "All other comparisons"
+
+
+# ---------------------------------------------------- outcome: a trained seeding model
+FIRST = ["RAMESH", "SITA", "GEETA", "VINOD", "ANITA", "RAHUL", "KAVITA", "MOHAN", "SUNITA",
+         "DEEPAK", "PUJA", "AJAY", "REKHA", "SANJAY", "LATA", "AMIT", "MEENA", "RAJU"]
+LAST = ["SAHU", "VERMA", "NETAM", "PAIKRA", "MARKAM", "YADAV", "SONKAR", "BHAGAT", "DHRUW",
+        "KOSLE", "THAKUR", "PATEL", "NAG", "KURREY", "TANDON", "BANJARE"]
+VILLAGES = ["KELLERBERRIN", "WESTBURY", "BUCASIA", "GOROKAN", "CEDUNA", "PAYNEHAM",
+            "COOLAROO", "TOOWONG", "ROSEWATER", "KILSYTH", "DYSART", "ROBINA", "EMERALD",
+            "MALVERN", "GALSTON", "YAGOONA", "CRONULLA", "ASCOT", "BERALA", "VERMONT"]
+
+
+def _row(rid, name, dob, village):
+    full, first, last = name_keys([name])
+    toks = name.split(" ")
+    return {"source_record_id": rid, "uid_token": rid if rid.startswith("T") else None,
+            "uid_valid": rid.startswith("T"), "name_std": name, "first_name": toks[0],
+            "last_name": toks[-1], "name_key": full[0], "first_name_key": first[0],
+            "last_name_key": last[0], "gender": "M", "dob": dob, "birth_year": dob.year,
+            "birth_year_min": dob.year, "birth_year_max": dob.year,
+            "place_text": village, "place_key": place_key(village)}
+
+
+def _typo(s: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(s))
+    return s[:i] + s[i + 1:]
+
+
+def test_same_unresolved_village_text_matches_better_than_another_village(tmp_path):
+    """A home trained on feeds whose villages never resolved (no codes anywhere) learns
+    the village as spelled: a department record's namesake in KYR with the same date of
+    birth scores clearly higher in the record's own village than in another one."""
+    rng = random.Random(7)
+    kyr, dept = [], []
+    for i in range(1500):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        dob = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
+        village = rng.choice(VILLAGES)
+        kyr.append(_row(f"T{i:05d}", name, dob, village))
+        if i % 2 == 0:  # half of KYR is in the department list, some with noise
+            d_name = _typo(name, rng) if rng.random() < 0.15 else name
+            d_vill = (rng.choice(VILLAGES) if rng.random() < 0.05
+                      else _typo(village, rng) if rng.random() < 0.1 else village)
+            dept.append(_row(f"P{i:05d}", d_name, dob, d_vill))
+    con = duckdb.connect()
+    k = inputs.load_frame(con, inputs.KYR, pd.DataFrame(kyr))
+    s = inputs.load_frame(con, "sw_pension", pd.DataFrame(dept))
+    assert "village_code" not in k.usable and {"place_text", "place_key"} <= k.usable
+    settings = load_settings(models_dir=tmp_path)
+    model = train.train_seed_model(con, k, s, settings, save=False)
+    assert "place" in model["srdh"]["comparisons"]
+    # the village as spelled is a blocking key where no village codes exist
+    assert ("place_key", "birth_year") in blocking.chosen(
+        blocking.SEED_PREDICTION_RULES, set(k.usable) & set(s.usable))
+
+    dob = dt.date(1961, 3, 9)
+    con2 = duckdb.connect()
+    k2 = inputs.load_frame(con2, inputs.KYR, pd.DataFrame([
+        _row("TSAME", "RAMESH SAHU", dob, "KELLERBERRIN"),
+        _row("TOTHER", "RAMESH SAHU", dob, "WESTBURY")]))
+    s2 = inputs.load_frame(con2, "sw_pension", pd.DataFrame([
+        _row("P1", "RAMESH SAHU", dob, "KELLERBERRIN")]))
+    table, _ = predict.predict_seed(con2, k2, s2, model, settings)
+    w = dict(con2.execute(f"SELECT kyr_token, match_weight FROM {table}").fetchall())
+    assert w["TSAME"] - w["TOTHER"] > 8, w
