@@ -197,11 +197,10 @@ def dev_set(name: str, work: Path) -> int:
     write = functools.partial(febrl_landing.write_febrl_link, DEV_SETS[name])
     r = run_srdh(name, write, work)
     m = r["metrics"]
+    keys = ("precision", "recall", "review_share", "unmatched_share", "expected_precision")
     print(json.dumps({"dataset": name, "home": str(work / name / "home"), "sizes": r["sizes"],
                       "quarantined": r["quarantined"], "seconds": r["seconds"],
-                      **{k: m[k] for k in ("precision", "recall", "review_share",
-                                           "unmatched_share", "expected_precision")
-                         if k in m}}, indent=2, default=str))
+                      **{k: m[k] for k in keys if k in m}}, indent=2, default=str))
     return 0
 
 

@@ -23,7 +23,8 @@ PERSON_COLUMNS = [
     "first_name", "middle_name", "last_name", "name_key", "first_name_key", "last_name_key",
     "relative_name_std", "relative_name_key", "relation_type", "gender", "dob", "dob_precision",
     "birth_year", "birth_year_min", "birth_year_max", "district_std", "block_std", "village_std",
-    "village_code", "place_key", "place_text", "mobile", "uid_token", "uid_last4", "uid_valid", "household_ref",
+    "village_code", "place_key", "place_text", "mobile", "uid_token", "uid_last4", "uid_valid",
+    "household_ref",
 ]
 
 
