@@ -49,6 +49,10 @@ SEED_PREDICTION_RULES = (
      ("last_name_key", "place_key", "gender")),
     ("first_name_key", "dob"),
     ("last_name_key", "dob"),
+    # surname written first on one side and a misspelt village (a dev-set miss: "RICKETT
+    # OLIVER" / "OLIVER RICKETT", Jamedtown / Jamestown); a full date is so selective that
+    # this costs almost no pairs, and none where a feed carries ages only
+    ("name_sorted_key", "dob"),
     (("name_key", "birth_year_max", "district_std"), ("name_key", "birth_year_max")),
 )
 

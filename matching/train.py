@@ -151,6 +151,23 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
     return linker.misc.save_model_to_json(None)
 
 
+def u_without_matches(linker, match_share: float, max_pairs: float) -> None:
+    """u estimated by random sampling counts the true matches among the sampled pairs:
+    u_sampled = (1 - s) u + s m, with s the share of pairs that match (about 1 / the
+    KYR's size for seeding). In a state of a million it is noise; in a list of 500 or
+    5,000 (a small district, FEBRL) it inflates u of the levels matches fall in (exact
+    name, exact date of birth, same village) by up to 10x and costs each 1-3 bits. Solved
+    for u with m from EM; a level left with nothing gets the least u a sample can show
+    (1 / max_pairs), as an unobserved level does."""
+    for comp in linker._settings_obj.comparisons:
+        for level in comp.comparison_levels:
+            if level.is_null_level or level._u_probability is None \
+                    or level._m_probability is None:
+                continue
+            u = (level.u_probability - match_share * level.m_probability) / (1 - match_share)
+            level.u_probability = max(u, 1.0 / max_pairs)
+
+
 def _unobserved_u(linker, max_pairs: float) -> None:
     """A level no randomly sampled pair fell in (a rare one, such as a dropped surname)
     gets u = 1 / max_pairs, the most its frequency can be, instead of Splink's
@@ -239,7 +256,10 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
                           seed_lambda(kyr.rows, settings), "seed", cols,
                           int(settings.training.em_max_iterations))
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
-    model = _train(linker, settings, blocking.training_rules(cols))
+    share = seed_lambda(kyr.rows, settings)
+    model = _train(linker, settings, blocking.training_rules(cols),
+                   finish=lambda lk: u_without_matches(lk, share,
+                                                       settings.training.u_max_pairs))
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
                      "comparisons": comps}
     if save:
