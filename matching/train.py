@@ -151,21 +151,21 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
     return linker.misc.save_model_to_json(None)
 
 
-def u_without_matches(linker, match_share: float, max_pairs: float) -> None:
+def u_without_matches(linker, match_share: float, sampled_pairs: float) -> None:
     """u estimated by random sampling counts the true matches among the sampled pairs:
     u_sampled = (1 - s) u + s m, with s the share of pairs that match (about 1 / the
     KYR's size for seeding). In a state of a million it is noise; in a list of 500 or
     5,000 (a small district, FEBRL) it inflates u of the levels matches fall in (exact
     name, exact date of birth, same village) by up to 10x and costs each 1-3 bits. Solved
-    for u with m from EM; a level left with nothing gets the least u a sample can show
-    (1 / max_pairs), as an unobserved level does."""
+    for u with m from EM; a level left with nothing gets the least u the sample can show
+    (1 / the pairs sampled)."""
     for comp in linker._settings_obj.comparisons:
         for level in comp.comparison_levels:
             if level.is_null_level or level._u_probability is None \
                     or level._m_probability is None:
                 continue
             u = (level.u_probability - match_share * level.m_probability) / (1 - match_share)
-            level.u_probability = max(u, 1.0 / max_pairs)
+            level.u_probability = max(u, 1.0 / sampled_pairs)
 
 
 def _unobserved_u(linker, max_pairs: float) -> None:
@@ -258,8 +258,8 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
     share = seed_lambda(kyr.rows, settings)
     model = _train(linker, settings, blocking.training_rules(cols),
-                   finish=lambda lk: u_without_matches(lk, share,
-                                                       settings.training.u_max_pairs))
+                   finish=lambda lk: u_without_matches(
+                       lk, share, min(settings.training.u_max_pairs, kyr.rows * src.rows)))
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
                      "comparisons": comps}
     if save:
