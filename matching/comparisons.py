@@ -105,8 +105,10 @@ BIRTH_M = (0.30, 0.30, 0.28, 0.08, 0.035, 0.0047, 0.0003)
 BIRTH_M_LEARNED = (True, False, False, False, False, False, False)
 
 
-def birth_comparison() -> cl.CustomComparison:
-    """Date of birth against a year estimate with an uncertainty range."""
+def birth_comparison(learn_exact_dob: bool = False) -> cl.CustomComparison:
+    """Date of birth against a year estimate with an uncertainty range.
+    ``learn_exact_dob`` (the seeding models): EM learns the exact date's m
+    (``BIRTH_M_LEARNED``); otherwise every level keeps its fixed prior."""
     levels = [
         cll.ExactMatchLevel("dob"),
         _custom("birth_year_l = birth_year_r", "same birth year"),
@@ -119,7 +121,7 @@ def birth_comparison() -> cl.CustomComparison:
         _custom("abs(birth_year_l - birth_year_r) <= 10", "birth years within 10"),
         cll.ElseLevel(),
     ]
-    levels = [lvl.configure(m_probability=m, fix_m_probability=not learned)
+    levels = [lvl.configure(m_probability=m, fix_m_probability=not (learned and learn_exact_dob))
               for lvl, m, learned in zip(levels, BIRTH_M, BIRTH_M_LEARNED, strict=True)]
     return cl.CustomComparison(
         output_column_name="birth",
@@ -278,7 +280,8 @@ COMPARISONS = {
 def build_comparisons(names: list[str], kind: str = "dedupe",
                       columns: set[str] | frozenset[str] | None = None
                       ) -> list[cl.CustomComparison]:
-    """``kind="seed"`` fixes the location priors (department record vs KYR);
+    """``kind="seed"`` fixes the location priors (department record vs KYR) and learns
+    the exact date of birth's m;
     ``kind="dedupe"`` adjusts exact names and relatives' names by their frequency;
     ``columns`` = input columns usable on both sides (village or not)."""
     out = []
@@ -290,6 +293,8 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
             out.append(name_comparison(term_frequencies=kind == "dedupe"))
         elif n == "relative_name":
             out.append(relative_name_comparison(term_frequencies=kind == "dedupe"))
+        elif n == "birth":
+            out.append(birth_comparison(learn_exact_dob=kind == "seed"))
         else:
             out.append(COMPARISONS[n][0]())
     return out
