@@ -41,16 +41,32 @@ MODEL = "home"  # --model: the matching models a fresh home uses (matching/READM
 
 def _srdh(*args: str, home: Path) -> tuple[float, float]:
     """Run one ``srdh`` command; returns (seconds, its peak RSS in GB)."""
+    u = srdh_usage(*args, home=home)
+    return u["seconds"], u["peak_gb"]
+
+
+def srdh_usage(*args: str, home: Path, stderr: Path | None = None) -> dict:
+    """Run one ``srdh`` command; returns its wall seconds, CPU seconds (user + sys) and
+    peak RSS in GB, all of that child alone (wait4), not the session's. ``stderr``: a
+    file that receives the command's stderr (its progress and step timings)."""
     env = {**os.environ, "SRDH_HOME": str(home), "SRDH_GX": "0", "SRDH_MATCHING_MODEL": MODEL}
     cmd = [str(Path(sys.executable).parent / "srdh"), *args]  # the venv's console script
     print("  $ srdh " + " ".join(args), flush=True)
     t0 = time.time()
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the session's
+    err = open(stderr, "w") if stderr else None  # noqa: SIM115 - closed below
+    try:
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak
+    finally:
+        if err:
+            err.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
+        if stderr:
+            sys.stderr.write("".join(Path(stderr).read_text().splitlines(True)[-40:]))
         raise subprocess.CalledProcessError(proc.returncode, cmd)
-    return time.time() - t0, usage.ru_maxrss / 1024**2  # KB on Linux
+    return {"seconds": time.time() - t0, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_gb": usage.ru_maxrss / 1024**2}  # KB on Linux
 
 
 def run_seed(residents: int, seed: int, work: Path, baselines: str,
