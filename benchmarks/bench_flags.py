@@ -89,6 +89,8 @@ def target(name: str, kind: str) -> str:
     """Issue 18's target for a flag or rule, written beside its precision ("-": none)."""
     from matching.evaluate_flags import TARGETS
 
+    if "to_verify" in name:  # a to-verify twin has no target of its own
+        return "-"
     t = TARGETS["inclusion_rule"] if kind == "inclusion_rules" else TARGETS.get(name)
     if not t:
         return "-"

@@ -135,7 +135,32 @@ FIELD = Profile(
                      kyr_dob_swap=0.01),
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (TUNING, FIELD)}
+def _noisier(base: Profile, name: str, factor: float) -> Profile:
+    """``base`` with its name, age, place and mover noise scaled by ``factor`` (capped)."""
+    from dataclasses import replace
+
+    def cap(x: float) -> float:
+        return min(0.9, x * factor)
+
+    names = {src: replace(n, variant=cap(n.variant), typo=cap(n.typo), initial=cap(n.initial),
+                          swap=cap(n.swap), heavy=cap(n.heavy))
+             for src, n in base.names.items()}
+    return replace(
+        base, name=name,
+        description=f"DEV ONLY: {base.name} with {factor:g}x its noise (never reported)",
+        names=_frozen(names),
+        ages=_frozen({k: (a, cap(b)) for k, (a, b) in base.ages.items()}),
+        village_typo=cap(base.village_typo), block_typo=cap(base.block_typo),
+        moved_households=cap(base.moved_households), first_name_zipf=base.first_name_zipf + 0.2)
+
+
+# DEV ONLY (issue 18): the tuning profile made noisier so that linkage misses more, to
+# develop flags that stay precise when linking is weak without looking at `field`. Derived
+# from TUNING alone; never reported in BENCHMARKS.md.
+DEV_NOISY_TUNING = _noisier(TUNING, "dev_noisy_tuning", 2.5)
+
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (TUNING, FIELD, DEV_NOISY_TUNING)}
 DEFAULT = TUNING.name
 
 

@@ -9,7 +9,8 @@ Reads what dbt built (``marts.mart_enrolment_flags``, ``marts.fct_scheme_enrolme
   real person died (truth ``date_of_death``) before the record's payment period.
 * ``preseeded_uid_disagrees`` / ``preseeded_uid_unconfirmed``: over records carrying a
   pre-seeded UID; true when the truth says that UID is ``wrong`` or ``invalid``.
-* each inclusion rule: over the residents it names; true when the resident's real person
+* each inclusion rule: over the residents it names as confirmed gaps (a ``to_verify`` gap,
+  one an unlinked record may close, is scored apart as ``RULE (to_verify)``); true when the resident's real person
   fits the rule on the reference date (alive, in the age band, the gender or widowhood it
   asks for) and draws none of the benefits it excludes (an active record of that person
   in a scheme of those benefit types). Card category is the department's own data and is
@@ -127,7 +128,12 @@ def inclusion_rule_metrics(con, truth_dir: Path, token_fn, as_of: str) -> dict[s
                        "'reference' and table_name = 'inclusion_rules'").fetchall()[0][0]:
         return {}
     rules = con.execute("select * from reference.inclusion_rules").df()
-    gaps = con.execute("select rule_id, resident_id from marts.mart_inclusion_gaps").df()
+    cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                       "where table_schema = 'marts' and table_name = "
+                                       "'mart_inclusion_gaps'").fetchall()}
+    certainty = "certainty" if "certainty" in cols else "'confirmed' as certainty"
+    gaps = con.execute(f"select rule_id, resident_id, {certainty} "
+                       "from marts.mart_inclusion_gaps").df()
     keys = _resident_keys(con, truth_dir, token_fn)
     res = _residents_truth(truth_dir)
     day = pd.Timestamp(as_of)
@@ -146,8 +152,11 @@ def inclusion_rule_metrics(con, truth_dir: Path, token_fn, as_of: str) -> dict[s
     drawn = drawn[~drawn["is_ghost"].astype(bool)]
     by_person = drawn.groupby("resident_key")["benefit_type"].agg(set)
     out: dict[str, dict] = {}
-    for rule in rules.itertuples():
-        g = gaps[gaps["rule_id"] == rule.rule_id].merge(keys, on="resident_id", how="left")
+    for rule, certainty in [(r, c) for r in rules.itertuples() for c in ("confirmed", "to_verify")]:
+        g = gaps[(gaps["rule_id"] == rule.rule_id) & (gaps["certainty"] == certainty)]
+        if certainty == "to_verify" and g.empty:
+            continue
+        g = g.merge(keys, on="resident_id", how="left")
         g = g.merge(res, on="resident_key", how="left")
         excluded = set(str(rule.excluded_benefit_types or "").split())
         ok = g["alive"].fillna(False).astype(bool)
@@ -162,7 +171,8 @@ def inclusion_rule_metrics(con, truth_dir: Path, token_fn, as_of: str) -> dict[s
         draws = g["resident_key"].map(by_person)
         ok &= ~draws.apply(lambda s, ex=excluded: isinstance(s, set) and bool(s & ex))
         n = len(g)
-        out[rule.rule_id] = {"flagged": n, "correct": int(ok.sum()),
+        name = rule.rule_id if certainty == "confirmed" else f"{rule.rule_id} (to_verify)"
+        out[name] = {"flagged": n, "correct": int(ok.sum()),
                              "unresolved": int(g["resident_key"].isna().sum()),
                              "precision": float(ok.sum() / n) if n else None}
     return out

@@ -78,3 +78,16 @@
     {%- endset -%}
     {{ latest_version(loaded, key, raw_version_order()) }}
 {%- endmacro %}
+
+{#- A name compared regardless of word order and of the filler words lists add or drop
+    (Devi, Bai, Kumar, Lal, honorifics): "Devi Chandrika Sahu" and "Sahu Chandrika" give
+    the same key. Used to look for a resident a record may be, not to link. -#}
+{% macro order_free_name(name) -%}
+    array_to_string(
+        list_sort(list_filter(
+            string_split(coalesce({{ name }}, ''), ' '),
+            lambda t: t not in ('DEVI', 'BAI', 'KUMAR', 'KUMARI', 'LAL', 'SMT', 'SHRI', 'KU', '')
+        )),
+        ' '
+    )
+{%- endmacro %}

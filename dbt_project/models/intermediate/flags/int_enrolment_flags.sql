@@ -7,6 +7,10 @@
 --   its village (block, when the feed gives no village), no KYR resident of the village
 --   looks like them, the department lists no KYR-verified person under the same name and
 --   age, and the name is thick enough to check (a surname, no initials).
+--   Because a record SRDH failed to link looks just like a ghost, the look-alike search goes
+--   beyond the village: a KYR resident of the district of the same gender, birth year
+--   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
+--   anywhere in the state with a near-identical name and birth year within 1 (a far move).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
 --   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
@@ -240,6 +244,68 @@ kyr_lookalike as (
 
 ),
 
+-- the same look-alike search beyond the village, on names compared in any word order
+unmatched_keys as (
+
+    select
+        enrolment_id,
+        gender,
+        birth_year,
+        district_std,
+        {{ order_free_name('name_std') }} as name_key
+    from unmatched
+
+),
+
+kyr_keys as (
+
+    select
+        resident_id,
+        gender,
+        birth_year,
+        district_std,
+        name_std,
+        {{ order_free_name('name_std') }} as name_key
+    from residents
+    where has_kyr
+
+),
+
+-- a KYR resident of the district: same gender, birth year within 2, similar name
+kyr_lookalike_district as (
+
+    select distinct unmatched_keys.enrolment_id
+    from unmatched_keys
+    inner join kyr_keys
+        on
+            unmatched_keys.district_std = kyr_keys.district_std
+            and unmatched_keys.gender = kyr_keys.gender
+            and kyr_keys.birth_year between unmatched_keys.birth_year - 2
+            and unmatched_keys.birth_year + 2
+    where
+        jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
+        >= {{ var('srdh_ghost_district_name_similarity') }}
+
+),
+
+-- a KYR resident anywhere in the state: same gender, birth year within 1, near-identical
+-- name (blocked on the key's first letter, which typos rarely touch)
+kyr_lookalike_state as (
+
+    select distinct unmatched_keys.enrolment_id
+    from unmatched_keys
+    inner join kyr_keys
+        on
+            unmatched_keys.gender = kyr_keys.gender
+            and left(unmatched_keys.name_key, 1) = left(kyr_keys.name_key, 1)
+            and kyr_keys.birth_year between unmatched_keys.birth_year - 1
+            and unmatched_keys.birth_year + 1
+    where
+        jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
+        >= {{ var('srdh_ghost_state_name_similarity') }}
+
+),
+
 no_kyr as (
 
     select
@@ -249,8 +315,15 @@ no_kyr as (
         relative_kyr.enrolment_id is not null as relative_in_kyr,
         listed_again.enrolment_id is not null as is_listed_again,
         kyr_lookalike.enrolment_id is not null as has_kyr_lookalike,
-        -- a name without a surname, or with an initial, cannot be checked against KYR
-        coalesce(regexp_matches(unmatched.name_std, '^\S+$|(^| )\S( |$)'), true) as is_name_thin
+        kyr_lookalike_district.enrolment_id is not null as has_district_lookalike,
+        kyr_lookalike_state.enrolment_id is not null as has_state_lookalike,
+        -- a name without a surname (one word once Devi, Bai, Kumar and honorifics are set
+        -- aside: "Bai Geeta"), or with an initial, cannot be checked against KYR
+        coalesce(
+            regexp_matches(unmatched.name_std, '(^| )\S( |$)')
+            or not contains({{ order_free_name('unmatched.name_std') }}, ' '),
+            true
+        ) as is_name_thin
     from unmatched
     left join other_sources
         on unmatched.enrolment_id = other_sources.enrolment_id
@@ -262,6 +335,10 @@ no_kyr as (
         on unmatched.enrolment_id = listed_again.enrolment_id
     left join kyr_lookalike
         on unmatched.enrolment_id = kyr_lookalike.enrolment_id
+    left join kyr_lookalike_district
+        on unmatched.enrolment_id = kyr_lookalike_district.enrolment_id
+    left join kyr_lookalike_state
+        on unmatched.enrolment_id = kyr_lookalike_state.enrolment_id
 
 ),
 
@@ -274,6 +351,8 @@ no_kyr_judged as (
         and not relative_in_kyr
         and not is_listed_again
         and not has_kyr_lookalike
+        and not has_district_lookalike
+        and not has_state_lookalike
         and not is_name_thin as is_confirmed
     from no_kyr
 
@@ -291,8 +370,9 @@ ghost_flags as (
                     'no KYR resident matches this beneficiary, no other department lists'
                     || ' the person, no household member is verified by KYR, the relative'
                     || ' named on the record is not a KYR resident of the village, no KYR'
-                    || ' resident of the village resembles the person and the department'
-                    || ' lists nobody KYR-verified under the same name and age'
+                    || ' resident of the village, the district or the state resembles the'
+                    || ' person and the department lists nobody KYR-verified under the same'
+                    || ' name and age'
             else
                 'no KYR resident matches this beneficiary, but '
                 || concat_ws(
@@ -309,6 +389,18 @@ ghost_flags as (
                     case
                         when has_kyr_lookalike
                             then 'a KYR resident of the village has a similar name and age'
+                    end,
+                    case
+                        when has_district_lookalike and not has_kyr_lookalike
+                            then
+                                'a KYR resident of the district has a similar name (in any'
+                                || ' word order), the same gender and a birth year within 2 (moved?)'
+                    end,
+                    case
+                        when has_state_lookalike and not has_kyr_lookalike and not has_district_lookalike
+                            then
+                                'a KYR resident elsewhere in the state has a near-identical name,'
+                                || ' the same gender and a birth year within 1 (moved?)'
                     end,
                     case
                         when is_listed_again

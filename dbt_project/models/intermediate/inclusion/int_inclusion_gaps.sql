@@ -8,6 +8,15 @@
 -- srdh_inclusion_candidate_min_weight) may be the person's; and when the rule says
 -- stopped_counts, a stopped enrolment of an excluded type (stopped for death, migration or
 -- ineligibility) is for the department to reopen, not a gap.
+--
+-- certainty: a gap is `confirmed` unless the person may be listed already under a record
+-- SRDH could not link (linkage misses most on corrupted names: "S K", "Snatosh", "Lahre
+-- Rajoo"): an active, unseeded record of an excluded benefit type, of the person's gender
+-- and a birth year within 5, whose every name word (Devi, Bai, Kumar and honorifics aside)
+-- is like one of the person's (Jaro-Winkler >= 0.85, or an initial of one), in the
+-- person's district (or giving none), or with a near-identical name anywhere. Such a gap is
+-- `to_verify`: the department checks that record before enrolling. Only confirmed gaps
+-- count as gaps in the marts' figures.
 with
 
 rules as (
@@ -56,6 +65,12 @@ residents as (
 
 ),
 
+department_records as (
+
+    select * from {{ ref('stg_std__department_records') }}
+
+),
+
 -- benefit types of stopped enrolments
 stopped as (
 
@@ -94,14 +109,47 @@ maybe_drawing as (
 
 ),
 
-gaps as (
+-- active records SRDH could not seed, with their name words: a record no linked
+-- resident owns, that may be an eligible person's already
+unlinked_records as (
+
+    select
+        enrolments.benefit_type,
+        records.gender,
+        records.birth_year,
+        records.district_std,
+        {{ order_free_name('records.name_std') }} as name_key,
+        list_filter(
+            string_split({{ order_free_name('records.name_std') }}, ' '), lambda w: w <> ''
+        ) as name_words
+    from enrolments
+    inner join seeding
+        on
+            enrolments.source = seeding.source
+            and enrolments.source_record_id = seeding.source_record_id
+    inner join department_records as records
+        on
+            enrolments.source = records.source
+            and enrolments.source_record_id = records.source_record_id
+    where
+        enrolments.is_active
+        and seeding.match_status <> 'seeded'
+        and records.name_std is not null
+
+),
+
+open_gaps as (
 
     select
         rules.rule_id,
+        rules.excluded_list,
         profile.resident_id,
         profile.household_id,
+        profile.gender,
+        year({{ as_of_date() }}) - profile.age_years as birth_year,
         profile.district_std as district,
         profile.block_std as block,
+        {{ order_free_name('profile.name_std') }} as name_key,
         rules.suggested_scheme_code,
         concat_ws(
             ', ',
@@ -137,6 +185,115 @@ gaps as (
             and coalesce(list_has_any(stopped.stopped_benefit_types, rules.excluded_list), false)
         )
 
+),
+
+-- each open gap with each benefit type that would close it
+open_gap_types as (
+
+    select
+        rule_id,
+        resident_id,
+        gender,
+        birth_year,
+        district,
+        name_key,
+        unnest(excluded_list) as benefit_type
+    from open_gaps
+
+),
+
+-- unlinked records that may be the person's: blocked three ways (same district; record
+-- gives no district; anywhere, on the name's first letter), each a hash join
+gap_record_pairs as (
+
+    select
+        open_gap_types.*,
+        unlinked_records.name_key as record_key,
+        unlinked_records.name_words,
+        unlinked_records.birth_year as record_birth_year,
+        true as near
+    from open_gap_types
+    inner join unlinked_records
+        on
+            open_gap_types.benefit_type = unlinked_records.benefit_type
+            and open_gap_types.gender = unlinked_records.gender
+            and open_gap_types.district = unlinked_records.district_std
+    union all
+    select
+        open_gap_types.*,
+        unlinked_records.name_key as record_key,
+        unlinked_records.name_words,
+        unlinked_records.birth_year as record_birth_year,
+        true as near
+    from open_gap_types
+    inner join unlinked_records
+        on
+            open_gap_types.benefit_type = unlinked_records.benefit_type
+            and open_gap_types.gender = unlinked_records.gender
+    where unlinked_records.district_std is null
+    union all
+    select
+        open_gap_types.*,
+        unlinked_records.name_key as record_key,
+        unlinked_records.name_words,
+        unlinked_records.birth_year as record_birth_year,
+        false as near
+    from open_gap_types
+    inner join unlinked_records
+        on
+            open_gap_types.benefit_type = unlinked_records.benefit_type
+            and open_gap_types.gender = unlinked_records.gender
+            and left(open_gap_types.name_key, 1) = left(unlinked_records.name_key, 1)
+
+),
+
+-- open gaps an unlinked record of an excluded benefit type may close (see the header):
+-- every word of the record's name is like one of the person's, or an initial of one
+maybe_listed as (
+
+    select distinct
+        rule_id,
+        resident_id
+    from gap_record_pairs
+    where
+        record_birth_year between birth_year - 5 and birth_year + 5
+        and len(name_words) > 0
+        and list_bool_and(list_transform(
+            name_words,
+            lambda w: list_bool_or(list_transform(
+                string_split(name_key, ' '),
+                lambda p: jaro_winkler_similarity(w, p) >= 0.85 or (length(w) = 1 and left(p, 1) = w)
+            ))
+        ))
+        and (near or jaro_winkler_similarity(name_key, record_key) >= 0.95)
+
+),
+
+final as (
+
+    select
+        open_gaps.rule_id,
+        open_gaps.resident_id,
+        open_gaps.household_id,
+        open_gaps.district,
+        open_gaps.block,
+        open_gaps.suggested_scheme_code,
+        case when maybe_listed.resident_id is null then 'confirmed' else 'to_verify' end
+            as certainty,
+        open_gaps.reason
+        || case
+            when maybe_listed.resident_id is not null
+                then
+                    '; but an active record SRDH could not link, of a similar name, the same'
+                    || ' gender and age, may be the person''s: check it before enrolling'
+            else ''
+        end as reason
+    from open_gaps
+    left join maybe_listed
+        on
+            open_gaps.rule_id = maybe_listed.rule_id
+            and open_gaps.resident_id = maybe_listed.resident_id
+
 )
 
-select * from gaps
+select * from final

@@ -17,6 +17,7 @@ final as (
         district,
         block,
         suggested_scheme_code,
+        certainty,
         reason
     from gaps
 
