@@ -9,12 +9,13 @@ Reads what dbt built (``marts.mart_enrolment_flags``, ``marts.fct_scheme_enrolme
   real person died (truth ``date_of_death``) before the record's payment period.
 * ``preseeded_uid_disagrees`` / ``preseeded_uid_unconfirmed``: over records carrying a
   pre-seeded UID; true when the truth says that UID is ``wrong`` or ``invalid``.
-* each inclusion rule: over the residents it names as confirmed gaps (a ``to_verify`` gap,
-  one an unlinked record may close, is scored apart as ``RULE (to_verify)``); true when the resident's real person
-  fits the rule on the reference date (alive, in the age band, the gender or widowhood it
-  asks for) and draws none of the benefits it excludes (an active record of that person
-  in a scheme of those benefit types). Card category is the department's own data and is
-  not re-checked. Precision only: the truth does not say who would qualify.
+* each inclusion rule: over the residents it names as confirmed gaps (a ``to_verify``
+  gap, one an unlinked record may close, is scored apart as ``RULE (to_verify)``); true
+  when the resident's real person fits the rule on the reference date (alive, in the age
+  band, the gender or widowhood it asks for) and draws none of the benefits it excludes
+  (an active record of that person in a scheme of those benefit types). Card category is
+  the department's own data and is not re-checked. Precision only: the truth does not
+  say who would qualify.
 
 Recall is given for the confirmed flag alone and with its to-verify twin.
 """

@@ -85,6 +85,30 @@ def test_an_inclusion_gap_is_wrong_when_the_person_draws_an_excluded_benefit(tmp
     assert m["ELDERLY_NO_PENSION"]["correct"] == 1
 
 
+def test_a_to_verify_gap_is_scored_apart_from_the_rule(tmp_path):
+    """A gap an unlinked record may close (certainty to_verify) is not the rule's figure."""
+    truth = _truth(tmp_path)
+    con = duckdb.connect()
+    for s in ("marts", "matching", "reference"):
+        con.execute(f"create schema {s}")
+    con.execute("""create table reference.inclusion_rules as select 'ELDERLY_NO_PENSION'
+        as rule_id, 60 as min_age, null::int as max_age, null::varchar as gender,
+        'AAY PHH' as card_types, false as requires_widowhood,
+        'old_age_pension widow_pension' as excluded_benefit_types""")
+    con.execute("""create table matching.residents as select * from (values
+        ('sw_pension', 'R1', 'R-A'), ('uid_kyr', 'TOK6', 'R-B')) t(source, record_id,
+        resident_id)""")
+    con.execute("""create table marts.mart_inclusion_gaps as select * from (values
+        ('ELDERLY_NO_PENSION', 'R-A', 'to_verify'), ('ELDERLY_NO_PENSION', 'R-B', 'confirmed'))
+        t(rule_id, resident_id, certainty)""")
+    con.execute("""create table marts.fct_scheme_enrolment as select 'sw_pension' as source,
+        'R1' as source_record_id, 'widow_pension' as benefit_type, true as is_active""")
+    m = inclusion_rule_metrics(con, truth, lambda uids: [f"TOK{int(u) + 1}" for u in uids],
+                               "2025-03-01")
+    assert m["ELDERLY_NO_PENSION"]["flagged"] == 1 and m["ELDERLY_NO_PENSION"]["precision"] == 1
+    assert m["ELDERLY_NO_PENSION (to_verify)"]["precision"] == 0.0
+
+
 def test_a_widow_gap_is_wrong_when_the_woman_is_no_widow(tmp_path):
     truth = _truth(tmp_path)  # resident 4: a woman of 35, no widow in the truth
     con = duckdb.connect()

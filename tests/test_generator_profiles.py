@@ -125,7 +125,18 @@ def test_field_profile_follows_the_contract_and_differs_in_kind(field_state, gen
 
 
 def test_profile_names_one_place_and_unknown_refused(tmp_path):
-    assert set(profiles.PROFILES) == {"tuning", "field"}
+    assert set(profiles.PROFILES) == {"tuning", "field", "dev_noisy_tuning"}
     assert profiles.FIELD.field != profiles.FieldNoise() == profiles.TUNING.field
     with pytest.raises(ValueError, match="unknown noise profile 'fieldd'.*tuning, field"):
         generate(200, 1, tmp_path / "x", verbose=False, profile="fieldd")
+
+
+def test_dev_noisy_profile_is_tuning_made_noisier_and_says_dev_only():
+    """Issue 18's dev condition: linkage that misses more, derived from tuning alone."""
+    dev, tuning = profiles.DEV_NOISY_TUNING, profiles.TUNING
+    assert dev.description.startswith("DEV ONLY") and profiles.DEFAULT == "tuning"
+    assert dev.field == tuning.field  # none of the field profile's kinds of noise
+    for src, n in tuning.names.items():
+        assert dev.names[src].typo > 2 * n.typo or n.typo == 0, src
+    assert dev.moved_households > 2 * tuning.moved_households
+

@@ -225,13 +225,13 @@ def _inclusion_gaps(con, rules: tuple[str, ...]) -> pa.Table:
         rules = ("__none__",)
     marks = ", ".join("?" for _ in rules)
     return _query(con, f"""
-        select g.rule_id, g.suggested_scheme_code, g.resident_id, g.household_id,
+        select g.rule_id, g.suggested_scheme_code, g.certainty, g.resident_id, g.household_id,
                r.name_std as name, r.gender, r.age_years, g.district, g.block, g.reason,
                r.uid_masked
         from marts.mart_inclusion_gaps g
         left join marts.dim_resident r using (resident_id)
         where g.rule_id in ({marks})
-        order by g.rule_id, g.district, g.block, g.resident_id""", list(rules))
+        order by g.rule_id, g.certainty, g.district, g.block, g.resident_id""", list(rules))
 
 
 def _model_version(con) -> str:

@@ -10,7 +10,9 @@
 --   Because a record SRDH failed to link looks just like a ghost, the look-alike search goes
 --   beyond the village: a KYR resident of the district of the same gender, birth year
 --   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
---   anywhere in the state with a near-identical name and birth year within 1 (a far move).
+--   anywhere in the state with a near-identical name and birth year within 1 (a far move);
+--   a look-alike the same department already lists is not the person (it would be a
+--   second listing, which is leakage too).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
 --   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
@@ -249,6 +251,7 @@ unmatched_keys as (
 
     select
         enrolment_id,
+        source,
         gender,
         birth_year,
         district_std,
@@ -257,17 +260,22 @@ unmatched_keys as (
 
 ),
 
+-- KYR residents with the departments that already list them: a look-alike the same
+-- department already lists (and pays) is not the person behind a record it failed to link
 kyr_keys as (
 
     select
-        resident_id,
-        gender,
-        birth_year,
-        district_std,
-        name_std,
-        {{ order_free_name('name_std') }} as name_key
+        residents.resident_id,
+        any_value(residents.gender) as gender,
+        any_value(residents.birth_year) as birth_year,
+        any_value(residents.district_std) as district_std,
+        any_value({{ order_free_name('residents.name_std') }}) as name_key,
+        list(distinct records.source) filter (where records.source is not null) as listed_by
     from residents
-    where has_kyr
+    left join records
+        on residents.resident_id = records.resident_id
+    where residents.has_kyr
+    group by residents.resident_id
 
 ),
 
@@ -285,6 +293,7 @@ kyr_lookalike_district as (
     where
         jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
         >= {{ var('srdh_ghost_district_name_similarity') }}
+        and not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
 
 ),
 
@@ -303,6 +312,7 @@ kyr_lookalike_state as (
     where
         jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
         >= {{ var('srdh_ghost_state_name_similarity') }}
+        and not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
 
 ),
 

@@ -118,10 +118,7 @@ unlinked_records as (
         records.gender,
         records.birth_year,
         records.district_std,
-        {{ order_free_name('records.name_std') }} as name_key,
-        list_filter(
-            string_split({{ order_free_name('records.name_std') }}, ' '), lambda w: w <> ''
-        ) as name_words
+        {{ order_free_name('records.name_std') }} as name_key
     from enrolments
     inner join seeding
         on
@@ -209,7 +206,6 @@ gap_record_pairs as (
     select
         open_gap_types.*,
         unlinked_records.name_key as record_key,
-        unlinked_records.name_words,
         unlinked_records.birth_year as record_birth_year,
         true as near
     from open_gap_types
@@ -222,7 +218,6 @@ gap_record_pairs as (
     select
         open_gap_types.*,
         unlinked_records.name_key as record_key,
-        unlinked_records.name_words,
         unlinked_records.birth_year as record_birth_year,
         true as near
     from open_gap_types
@@ -235,7 +230,6 @@ gap_record_pairs as (
     select
         open_gap_types.*,
         unlinked_records.name_key as record_key,
-        unlinked_records.name_words,
         unlinked_records.birth_year as record_birth_year,
         false as near
     from open_gap_types
@@ -257,9 +251,9 @@ maybe_listed as (
     from gap_record_pairs
     where
         record_birth_year between birth_year - 5 and birth_year + 5
-        and len(name_words) > 0
+        and record_key <> ''
         and list_bool_and(list_transform(
-            name_words,
+            string_split(record_key, ' '),
             lambda w: list_bool_or(list_transform(
                 string_split(name_key, ' '),
                 lambda p: jaro_winkler_similarity(w, p) >= 0.85 or (length(w) = 1 and left(p, 1) = w)

@@ -70,7 +70,8 @@ sentences as (
         on gaps.resident_id = named_residents.resident_id
     left join scheme_names
         on gaps.suggested_scheme_code = scheme_names.scheme_code
-    where gaps.household_id is not null
+    -- a gap an unlinked record may close is the department's to check, not the caller's
+    where gaps.household_id is not null and gaps.certainty = 'confirmed'
 
 ),
 
