@@ -167,7 +167,8 @@ GAP = re.compile(r"^[A-Z][a-z]*( [A-Z][a-z]*)* \(\d+\) may be eligible for (.+ \
 
 def test_call_list_rows_carry_the_households_inclusion_gaps_in_words(built_state):
     """`srdh run` on the generated state: each row's inclusion_gaps are the household's
-    gaps in mart_inclusion_gaps, one sentence per rule and member, with no identifier."""
+    confirmed gaps in mart_inclusion_gaps (a to_verify gap is the department's to check),
+    one sentence per rule and member, with no identifier."""
     from ingest.uid_scan import scan_text
 
     home = built_state["home"]
@@ -176,7 +177,8 @@ def test_call_list_rows_carry_the_households_inclusion_gaps_in_words(built_state
     con = duckdb.connect(str(home / "warehouse" / "srdh.duckdb"), read_only=True)
     try:
         gaps = con.sql("select household_id, list(suggested_scheme_code) as codes "
-                       "from marts.mart_inclusion_gaps group by household_id").df()
+                       "from marts.mart_inclusion_gaps where certainty = 'confirmed' "
+                       "group by household_id").df()
     finally:
         con.close()
     by_household = dict(zip(gaps.household_id, gaps.codes, strict=True))
