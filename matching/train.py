@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from matching import blocking
+from matching import blocking, content_key
 from matching.comparisons import COMPARISONS, build_comparisons
 from matching.dialect import for_dialect
 from matching.settings import MatchSettings
@@ -249,7 +249,10 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
     comps = usable_comparisons(SEED_COMPARISONS, kyr.usable, src.usable)
     cols = set(kyr.usable) & set(src.usable)
     db_api = make_db_api(con, settings)
-    sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
+    # KYR's ids are tokens of the home's key: Splink samples by id (matching.content_key)
+    kyr_table = content_key.content_keyed(con, kyr.table, f"train_{kyr.table}",
+                                          settings.backend)
+    sdfs = [db_api.register(kyr_table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
     sc = settings_creator(comps, "link_only",
                           blocking.rules(blocking.SEED_PREDICTION_RULES, cols),
@@ -257,9 +260,12 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
                           int(settings.training.em_max_iterations))
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
     share = seed_lambda(kyr.rows, settings)
-    model = _train(linker, settings, blocking.training_rules(cols),
-                   finish=lambda lk: u_without_matches(
-                       lk, share, min(settings.training.u_max_pairs, kyr.rows * src.rows)))
+    try:
+        model = _train(linker, settings, blocking.training_rules(cols),
+                       finish=lambda lk: u_without_matches(
+                           lk, share, min(settings.training.u_max_pairs, kyr.rows * src.rows)))
+    finally:
+        content_key.drop(con, kyr_table, settings.backend)
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
                      "comparisons": comps}
     if save:
