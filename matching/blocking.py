@@ -56,6 +56,20 @@ SEED_PREDICTION_RULES = (
     (("name_key", "birth_year_max", "district_std"), ("name_key", "birth_year_max")),
 )
 
+# --- movers (issue 17) ---
+# KYR's delta moved the resident; the department still lists the old village. The mover
+# keys (matching.inputs) are KYR's previous village / block against the department's
+# listed one, so these mirror the village and block rules above on the old address. A KYR
+# row has them only when its history holds another address, so they add few pairs
+# (benchmarks/bench_blocking.py; matching/README.md "Movers").
+MOVER_SEED_RULES = (
+    ("last_name_key", "mover_village_key", "gender"),
+    ("mover_village_key", "birth_year_min"),
+    ("name_key", "mover_block_key"),
+)
+SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + MOVER_SEED_RULES
+# --- end movers ---
+
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),

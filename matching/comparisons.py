@@ -153,8 +153,10 @@ def gender_comparison() -> cl.CustomComparison:
 LOCATION_M = (0.975, 0.008, 0.005, 0.012)
 
 
-def location_comparison(fixed_m: bool = False, has_village: bool = True
-                        ) -> cl.CustomComparison:
+def location_comparison(fixed_m: bool = False, has_village: bool = True,
+                        previous_address: bool = False) -> cl.CustomComparison:
+    """``previous_address`` (seeding, when KYR carries history): a level for a department
+    record listing KYR's previous address, just below the current-address level."""
     null_sql = " AND ".join(
         f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("district_std", "block_std", "village_code")
     )
@@ -166,6 +168,8 @@ def location_comparison(fixed_m: bool = False, has_village: bool = True
         m = LOCATION_M if has_village else (LOCATION_M[0] + LOCATION_M[1], *LOCATION_M[2:])
         levels = [lvl.configure(m_probability=p, fix_m_probability=True)
                   for lvl, p in zip(levels, m, strict=True)]
+    if previous_address:
+        levels.insert(1, previous_address_level(has_village))
     return cl.CustomComparison(
         output_column_name="location",
         comparison_description="village (LGD code) / block / district",
@@ -207,6 +211,31 @@ def place_comparison() -> cl.CustomComparison:
             cll.ElseLevel().configure(m_probability=PLACE_ELSE_M, fix_m_probability=True),
         ],
     )
+
+
+# --- movers (issue 17) ---
+# KYR's delta moves a resident to a new village while the department still lists the
+# old one (matching.inputs: prev_village_code / prev_block_std, from KYR's history; null
+# on department records, so the OR below reads whichever side is KYR). The level sits
+# just below "same village" (same block for a feed without villages) and above "same
+# block": a mover's old village is usually in the same block, where a namesake still
+# living there would otherwise win on "same village". Its m is *learnt* by EM, like the
+# unfixed levels (not one of LOCATION_M's fixed priors), and u by random sampling.
+PREVIOUS_ADDRESS_LABEL = "agrees with KYR's previous address (moved since)"
+
+
+def previous_address_level(has_village: bool = True) -> cll.CustomLevel:
+    col, prev = (("village_code", "prev_village_code") if has_village
+                 else ("block_std", "prev_block_std"))
+    return _custom(f"({col}_l = {prev}_r OR {prev}_l = {col}_r)", PREVIOUS_ADDRESS_LABEL)
+
+
+def carries_previous_address(columns, has_village: bool = True) -> bool:
+    """KYR carries some previous address for the department's kind of place: the
+    blocking key (KYR: previous, department: listed) has values on both sides."""
+    return (columns is not None
+            and ("mover_village_key" if has_village else "mover_block_key") in columns)
+# --- end movers ---
 
 
 # Household-aware evidence. A ration card's mobile is shared by its members, and a
@@ -288,7 +317,10 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
     for n in names:
         if n == "location":
             has_village = columns is None or "village_code" in columns
-            out.append(location_comparison(fixed_m=kind == "seed", has_village=has_village))
+            out.append(location_comparison(
+                fixed_m=kind == "seed", has_village=has_village,
+                previous_address=kind == "seed" and carries_previous_address(
+                    columns, has_village)))
         elif n == "name":
             out.append(name_comparison(term_frequencies=kind == "dedupe"))
         elif n == "relative_name":

@@ -132,6 +132,42 @@ def seeding_metrics(df: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, float]:
     }
 
 
+# ------------------------------------------------------------ movers (issue 17)
+def load_movers(truth_dir: str | Path) -> set[str] | None:
+    """``person`` keys (as in ``load_truth``) of residents whose household moved after the
+    departments listed them (truth ``moved_from_village_code``: the old village, null or 0
+    when the household did not move); None if the truth lacks it."""
+    res = _find(Path(truth_dir), {"resident_key", "moved_from_village_code"})
+    if res is None:
+        return None
+    old = res["moved_from_village_code"].astype("string").fillna("0").str.strip()
+    moved = ~old.isin(["", "0"])
+    rk = pd.to_numeric(res.loc[moved.to_numpy(), "resident_key"], errors="coerce").dropna()
+    return {f"r:{int(k)}" for k in rk}
+
+
+def mover_metrics(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
+                  movers: set[str]) -> dict[str, dict]:
+    """Per source, seeding of the movers' records (the department lists the old village):
+    matchable records, recall, and where the others went (seeded elsewhere, review,
+    unmatched)."""
+    df = seeding.merge(truth, on=["source", "source_record_id"], how="inner")
+    df = df[df["person"].isin(movers)]
+    out = {}
+    for source, g in df.groupby("source", sort=True):
+        matchable = g["true_token"].notna() & g["true_token"].isin(kyr_tokens)
+        g = g[matchable]
+        seeded = g["match_status"] == "seeded"
+        right = seeded & (g["uid_token"] == g["true_token"])
+        n = len(g)
+        out[source] = {"matchable": n, "seeded_correct": int(right.sum()),
+                       "recall": float(right.sum() / n) if n else 1.0,
+                       "seeded_wrong": int((seeded & ~right).sum()),
+                       "review": int((g["match_status"] == "review").sum()),
+                       "unmatched": int((g["match_status"] == "unmatched").sum())}
+    return out
+
+
 def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, dict]:
     pred = pred.copy()
     pred["source_record_id"] = pred["source_record_id"].astype(str)
@@ -278,6 +314,9 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
             f"SELECT source || ':' || reason, count(*) FROM {WH}.matching.preseeded_disagreements "
             "GROUP BY 1").fetchall()}
     report["duplicates_by_kind"] = duplicates_by_kind(con, ws.linked, seeding, truth)
+    movers = load_movers(truth_dir)
+    if movers is not None:
+        report["movers"] = mover_metrics(seeding, truth, kyr_tokens, movers)
     report["review_labels"] = _review_labels(con)
     wanted = baseline_set(baselines)
     if "exact" in wanted:
@@ -389,6 +428,15 @@ def format_table(report: dict) -> str:
             cells = [f"{by[k]['found']}/{by[k]['true']}" if k in by else "-"
                      for k in DUPLICATE_KINDS]
             lines.append(f"  {s:<16} " + " | ".join(f"{c:>9}" for c in cells))
+    movers = report.get("movers") or {}
+    if movers:
+        lines.append("")
+        lines.append("SRDH movers (the department lists the old village): right seeds / "
+                     "matchable, recall; wrong seeds, review, unmatched")
+        for s, m in sorted(movers.items()):
+            lines.append(f"  {s:<16} {m['seeded_correct']:>5}/{m['matchable']:<5} "
+                         f"{m['recall']:>7.2%}  wrong {m['seeded_wrong']}, review "
+                         f"{m['review']}, unmatched {m['unmatched']}")
     flags = report.get("flags") or {}
     if flags.get("enrolment_flags"):
         from matching.evaluate_flags import format_flags

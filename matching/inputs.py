@@ -52,6 +52,16 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "mobile": ("VARCHAR", None),
     # pre-seeded tokens are evidence only when the number passed Verhoeff
     "uid_token": ("VARCHAR", "CASE WHEN coalesce(uid_valid, false) THEN uid_token END"),
+    # --- movers (issue 17): KYR's previous address, from std.uid_kyr_history ---
+    # KYR: the most recent earlier village / block that differs from the current one
+    # (a department may still list it); null for department records and non-movers
+    "prev_village_code": ("VARCHAR", "KYR: previous village (history)"),
+    "prev_block_std": ("VARCHAR", "KYR: previous block (history)"),
+    # blocking only: the address a department may list for a mover - KYR's previous
+    # village / block, a department record's own village / block - so one equi-join
+    # pairs a department's old address with KYR's history (blocking.SEED_PREDICTION_RULES)
+    "mover_village_key": ("VARCHAR", "KYR: prev_village_code; department: village_code"),
+    "mover_block_key": ("VARCHAR", "KYR: prev_block_std; department: block_std"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
     # not compared: the record's best KYR candidate once seeding has run (dedupe
@@ -141,9 +151,12 @@ def _is_person_table(con: duckdb.DuckDBPyConnection, feed: str, catalog: str) ->
     return {"source_record_id", "name_std"} <= cols
 
 
-def _column_sql(col: str, typ: str, present: set[str]) -> str:
-    """SQL for one Splink input column; NULL when the std table lacks its source."""
-    if col == "name_sorted_key":
+def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str:
+    """SQL for one Splink input column; NULL when the std table lacks its source.
+    ``kyr``: the KYR side (its mover keys are its previous address)."""
+    if col in MOVER_COLUMNS:
+        expr = _mover_expr(col, present, kyr)
+    elif col == "name_sorted_key":
         expr = ("array_to_string(list_sort(string_split(name_key, ' ')), ' ')"
                 if "name_key" in present else "")
     elif col in DERIVED_COLUMNS:
@@ -166,6 +179,78 @@ def _column_sql(col: str, typ: str, present: set[str]) -> str:
     if typ == "VARCHAR":
         cast_expr = f"nullif(trim({cast_expr}), '')"
     return f"{cast_expr} AS {col}"
+
+
+# ----------------------------------------------------------------- movers (issue 17)
+# KYR's delta moves a resident to a new village while a department still lists the old
+# one. The KYR side carries the resident's previous village / block from
+# std.uid_kyr_history; a department record's mover keys are its own village / block.
+MOVER_COLUMNS = frozenset({"prev_village_code", "prev_block_std",
+                           "mover_village_key", "mover_block_key"})
+_HISTORY_ORDER = ("valid_from", "batch_date", "batch_id", "source_row")  # ingest's order
+
+
+def _mover_expr(col: str, present: set[str], kyr: bool) -> str:
+    """Expression for a mover column ('' = NULL). ``present`` includes prev_village_code /
+    prev_block_std when the KYR source was joined with ``previous_address_sql``."""
+    village = "coalesce(" + ", ".join(
+        c for c in ("village_code", "village_std") if c in present) + ")"
+    own = {"prev_village_code": "", "prev_block_std": "",
+           "mover_village_key": village if village != "coalesce()" else "",
+           "mover_block_key": "block_std" if "block_std" in present else ""}
+    if not kyr:
+        return own[col]
+    prev = {"mover_village_key": "prev_village_code",
+            "mover_block_key": "prev_block_std"}.get(col, col)
+    return prev if prev in present else ""
+
+
+def previous_address_sql(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
+    """Per KYR ``uid_token``: ``prev_village_code`` / ``prev_block_std``, the most recent
+    earlier version's village (LGD code, else the village as spelled) / block that differs
+    from the current version's; None without a usable history. Versions are ordered as
+    ingest orders them (last_updated, batch date, batch, row: all from the landing), and
+    a tie left is broken by the value itself, so any home picks the same address."""
+    hist = _std_columns(con, "uid_kyr_history", catalog)
+    if not {"uid_token", "is_current", "block_std"} <= hist or not (
+            {"village_code", "village_std"} & hist):
+        return None
+    village = "coalesce(" + ", ".join(
+        c for c in ("village_code", "village_std") if c in hist) + ")"
+    order = ", ".join(f"h.{c} DESC NULLS LAST" for c in _HISTORY_ORDER if c in hist)
+
+    def latest_other(col: str, name: str) -> str:
+        return (f"SELECT uid_token, {name} FROM (SELECT h.uid_token, h.x AS {name}, "
+                f"row_number() OVER (PARTITION BY h.uid_token ORDER BY "
+                f"{order + ', ' if order else ''}h.x DESC) AS rn "
+                f"FROM h JOIN c USING (uid_token) WHERE NOT h.is_current AND h.x IS NOT NULL "
+                f"AND h.x IS DISTINCT FROM c.{col}) WHERE rn = 1")
+
+    cols = ", ".join(c for c in _HISTORY_ORDER if c in hist)
+    return (
+        f"WITH hv AS (SELECT uid_token, is_current, {village} AS v, block_std AS b"
+        f"{', ' + cols if cols else ''} FROM {catalog}.std.uid_kyr_history "
+        f"WHERE uid_token IS NOT NULL), "
+        f"c AS (SELECT uid_token, min(v) AS v, min(b) AS b FROM hv "
+        f"WHERE is_current GROUP BY uid_token), "
+        f"pv AS (WITH h AS (SELECT *, v AS x FROM hv) {latest_other('v', 'prev_village_code')}), "
+        f"pb AS (WITH h AS (SELECT *, b AS x FROM hv) {latest_other('b', 'prev_block_std')}) "
+        f"SELECT c.uid_token, pv.prev_village_code, pb.prev_block_std FROM c "
+        f"LEFT JOIN pv USING (uid_token) LEFT JOIN pb USING (uid_token) "
+        f"WHERE pv.prev_village_code IS NOT NULL OR pb.prev_block_std IS NOT NULL")
+
+
+def _with_previous_address(con: duckdb.DuckDBPyConnection, source: str, catalog: str,
+                           present: set[str]) -> str:
+    """``source`` (a KYR relation) with its residents' previous address joined; adds the
+    two columns to ``present`` when the history allows."""
+    prev = previous_address_sql(con, catalog)
+    if prev is None or "uid_token" not in present:
+        return source
+    present.update({"prev_village_code", "prev_block_std"})
+    return (f"(SELECT s.*, p.prev_village_code, p.prev_block_std FROM {source} s "
+            f"LEFT JOIN ({prev}) p ON p.uid_token = s.uid_token)")
+# ------------------------------------------------------------- end of movers block
 
 
 def _deactivated_sql(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
@@ -206,6 +291,8 @@ def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH
     source = f"{catalog}.std.{feed}"
     if feed == KYR and kyr_deactivated:
         source = _kyr_with_deactivated_sql(con, catalog) or source
+    if feed == KYR:
+        source = _with_previous_address(con, source, catalog, present)
     if feed == KYR and "source_record_id" not in present:
         id_expr = "uid_token"
     else:
@@ -215,7 +302,7 @@ def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH
         if col == "unique_id":
             cols.append(f"CAST({id_expr} AS VARCHAR) AS unique_id")
         else:
-            cols.append(_column_sql(col, typ, present))
+            cols.append(_column_sql(col, typ, present, kyr=feed == KYR))
     order = [c for c in ("batch_id", "source_row") if c in present]
     order_sql = ", ".join(f"{c} DESC" for c in order) or "1"
     return (

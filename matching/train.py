@@ -145,6 +145,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
             log.warning("EM session on %s skipped: %s", _rule_sql(rule), exc)
     if finish is not None:  # a last step on the trained model (dedupe: the prior)
         finish(linker)
+    _previous_address_not_against(linker)
     if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
         logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
@@ -166,6 +167,24 @@ def u_without_matches(linker, match_share: float, sampled_pairs: float) -> None:
                 continue
             u = (level.u_probability - match_share * level.m_probability) / (1 - match_share)
             level.u_probability = max(u, 1.0 / sampled_pairs)
+
+
+def _previous_address_not_against(linker) -> None:
+    """Movers (issue 17): a department record listing KYR's previous address is never
+    evidence *against* the pair. When EM saw (almost) no mover among its pairs, its m
+    collapses to Splink's floor and the level would veto every mover met later; it then
+    gets m = u (weight 0, no evidence) instead."""
+    from matching.comparisons import PREVIOUS_ADDRESS_LABEL
+
+    for comp in linker._settings_obj.comparisons:
+        for level in comp.comparison_levels:
+            if level.label_for_charts != PREVIOUS_ADDRESS_LABEL:
+                continue
+            m, u = level._m_probability, level._u_probability
+            if u is not None and (m is None or m < u):
+                log.warning("%s: previous-address m %s below u %s (EM saw no movers): "
+                            "set to u", comp.output_column_name, m, u)
+                level.m_probability = u
 
 
 def _unobserved_u(linker, max_pairs: float) -> None:
