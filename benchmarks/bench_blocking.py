@@ -42,7 +42,7 @@ def _cond(rule, left="d", right="k") -> str:
 def measure(home: Path, truth: Path, union: bool = False) -> dict:
     from core.paths import Home
     from matching import blocking, inputs
-    from matching.evaluate import load_truth, vault_token_fn
+    from matching.evaluate import load_movers, load_truth, vault_token_fn
     from matching.pipeline import open_inputs
     from matching.settings import load_settings
 
@@ -81,11 +81,18 @@ def measure(home: Path, truth: Path, union: bool = False) -> dict:
             WHERE t.source = '{f.feed}'""").df()
         df.columns = [", ".join(r) for r in rules if r in mine]
         df["source"] = f.feed
+        df["person"] = con.execute(f"""
+            SELECT t.person FROM truth_df t
+            JOIN {f.table} d ON d.unique_id = t.source_record_id
+            JOIN {kyr.table} k ON k.unique_id = t.true_token
+            WHERE t.source = '{f.feed}'""").df()["person"].to_numpy()
         flags.append(df)
         out["sources"][f.feed] = {"true_pairs": len(df)}
     import pandas as pd
 
-    allf = pd.concat(flags, ignore_index=True).fillna(False)
+    allf = pd.concat(flags, ignore_index=True)
+    person = allf.pop("person")
+    allf = allf.fillna(False)
     for name in per_rule_pairs:
         if name not in allf:
             allf[name] = False
@@ -121,6 +128,19 @@ def measure(home: Path, truth: Path, union: bool = False) -> dict:
             "recall": round(recall(names), 6), "by_source": recall(names, True),
             "pairs_equi_join_sum": sum(per_rule_pairs[n] for n in names)}
     out["pairs_equi_join_sum_current"] = sum(per_rule_pairs[n] for n in current)
+    # movers (issue 17): the true pairs of residents who moved after the department
+    # listed them, with and without the rules on KYR's previous address
+    movers = load_movers(truth)
+    if movers:
+        moved = person.isin(movers).to_numpy()
+        mover_rules = [", ".join(r) for r in blocking.MOVER_SEED_RULES]
+        without = [c for c in current if c not in mover_rules]
+        out["movers"] = {
+            "true_pairs": int(moved.sum()),
+            "recall_with_mover_rules": round(float(allf.loc[moved, current].any(axis=1)
+                                                   .mean()), 6),
+            "recall_without": round(float(allf.loc[moved, without].any(axis=1).mean()), 6),
+            "mover_rule_pairs": sum(per_rule_pairs[n] for n in mover_rules)}
     if union:
         t0 = time.time()
         total = 0

@@ -145,7 +145,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
             log.warning("EM session on %s skipped: %s", _rule_sql(rule), exc)
     if finish is not None:  # a last step on the trained model (dedupe: the prior)
         finish(linker)
-    _previous_address_not_against(linker)
+    _bound_previous_address(linker)  # after finish: it reads the corrected u
     if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
         logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
@@ -169,22 +169,34 @@ def u_without_matches(linker, match_share: float, sampled_pairs: float) -> None:
             level.u_probability = max(u, 1.0 / sampled_pairs)
 
 
-def _previous_address_not_against(linker) -> None:
-    """Movers (issue 17): a department record listing KYR's previous address is never
-    evidence *against* the pair. When EM saw (almost) no mover among its pairs, its m
-    collapses to Splink's floor and the level would veto every mover met later; it then
-    gets m = u (weight 0, no evidence) instead."""
+def _bound_previous_address(linker) -> None:
+    """Movers (issue 17): EM learns the "agrees with KYR's previous address" level like
+    the others; its Bayes factor is then kept between 1 and the current-address level's
+    (the level above it). A department listing the village a resident left is never
+    evidence *against* the pair (when EM saw no mover its m collapses to Splink's floor
+    and would veto every mover met later: m = u instead), nor stronger than listing
+    where the resident lives now (with few movers in KYR, u is tiny and the learnt factor
+    came out 0.2-1 bit above "same village": a namesake still living in the old village
+    and the mover are then told apart by their other evidence)."""
     from matching.comparisons import PREVIOUS_ADDRESS_LABEL
 
     for comp in linker._settings_obj.comparisons:
-        for level in comp.comparison_levels:
-            if level.label_for_charts != PREVIOUS_ADDRESS_LABEL:
+        levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
+        for i, level in enumerate(levels):
+            if level.label_for_charts != PREVIOUS_ADDRESS_LABEL or i == 0:
                 continue
             m, u = level._m_probability, level._u_probability
-            if u is not None and (m is None or m < u):
-                log.warning("%s: previous-address m %s below u %s (EM saw no movers): "
-                            "set to u", comp.output_column_name, m, u)
-                level.m_probability = u
+            cur = levels[i - 1]
+            if u is None:
+                continue
+            bound = u
+            if cur._m_probability and cur._u_probability:
+                bound = u * max(1.0, cur._m_probability / cur._u_probability)
+            new = min(max(m if m is not None else u, u), bound)
+            if new != m:
+                log.info("%s: previous-address m %s -> %s (Bayes factor kept between 1 and "
+                         "the current address's)", comp.output_column_name, m, new)
+                level.m_probability = new
 
 
 def _unobserved_u(linker, max_pairs: float) -> None:

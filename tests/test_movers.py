@@ -19,7 +19,7 @@ KYR = "uid,name,gender,dob,co,vtc,subdist,dist,state,phone,last_updated,action"
 @pytest.fixture(scope="module")
 def moved_home(tmp_path_factory):
     """KYR's full refresh has Ramesh Sahu (U1, born 1980) in Arang (Raipur) and a namesake
-    (U2, born 1992) in the same village; the delta moves U1 to Kurud (another district).
+    (U2, born 1987) in the same village; the delta moves U1 to Kurud (another district).
     The ration card still lists Ramesh Sahu, 44, in Arang."""
     root = tmp_path_factory.mktemp("movers")
     landing = root / "landing"
@@ -28,7 +28,7 @@ def moved_home(tmp_path_factory):
         KYR,
         f"{U1},Ramesh Sahu,M,10-05-1980,S/O Budhram Sahu,Arang,Arang,Raipur,Chhattisgarh,,"
         "2024-01-01T10:00:00,A",
-        f"{U2},Ramesh Sahu,M,02-02-1992,S/O Mohan Sahu,Arang,Arang,Raipur,Chhattisgarh,,"
+        f"{U2},Ramesh Sahu,M,02-02-1987,S/O Mohan Sahu,Arang,Arang,Raipur,Chhattisgarh,,"
         "2024-01-01T10:00:00,A"]) + "\n")
     write(landing / "uid_kyr" / "2024-02-03" / "kyr_delta.csv", "\n".join([
         KYR,
