@@ -345,7 +345,9 @@ def choose_threshold(db, prov_table: str, th: SourceThresholds,
     (threshold, expected precision, ``method`` = ``labels`` or ``posteriors``, labels
     counted, and the label-free choice beside it) and the bands (empty without labels)."""
     t0, est0 = choose_seed_threshold(db, prov_table, th)
-    info = {"seed_threshold": round(t0, 6), "expected_precision": round(est0, 6),
+    # the threshold stays exact: it is the posterior of the last record it seeds, and a
+    # rounded copy could fall just above that record (displays round it themselves)
+    info = {"seed_threshold": t0, "expected_precision": round(est0, 6),
             "method": "posteriors"}
     floor = max(AUTO_FLOOR, th.review_threshold)
     usable = [(p, ok) for p, ok in (outcomes or []) if p is not None and p >= floor]
@@ -364,7 +366,7 @@ def choose_threshold(db, prov_table: str, th: SourceThresholds,
     if tuned is None:
         info["note"] = "labels: no threshold reaches the target; threshold chosen without labels"
         return info, bands
-    info.update(seed_threshold=round(tuned[0], 6), expected_precision=round(tuned[1], 6),
+    info.update(seed_threshold=tuned[0], expected_precision=round(tuned[1], 6),
                 method="labels")
     return info, bands
 
