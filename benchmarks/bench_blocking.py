@@ -37,7 +37,8 @@ SEED_BEFORE = (
     ("first_name_key", "last_name_key", "birth_year"), ("name_key", "gender", "birth_year_min"),
     ("village_code", "birth_year"), ("village_code", "birth_year_min"),
     ("last_name_key", "place_key", "gender", "district_std"), ("first_name_key", "dob"),
-    ("last_name_key", "dob"), ("name_key", "birth_year_max", "district_std"),
+    ("last_name_key", "dob"), ("name_sorted_key", "dob"),
+    ("name_key", "birth_year_max", "district_std"),
 )
 DEDUPE_BEFORE = (
     ("uid_token",), ("name_key", "block_std"), ("name_sorted_key", "block_std"),

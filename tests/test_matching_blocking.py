@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from ingest.standardise.names import name_keys, place_key
-from matching import inputs, predict
+from matching import blocking, inputs, predict
 from matching.settings import load_settings
 
 MODELS = Path(__file__).resolve().parents[1] / "matching" / "models"
@@ -95,3 +95,17 @@ def test_a_namesake_in_another_block_is_not_scored_unless_something_else_agrees(
     assert _pairs(kyr, moved) == {("P2", "T2")}
     no_blocks = [{**p, "block_std": None} for p in kyr]
     assert _pairs(no_blocks, [{**dept[0], "block_std": None}]) == {("P1", "T1"), ("P1", "T2")}
+
+
+def test_no_name_rule_spans_a_block_or_the_state_on_the_name_alone():
+    """Blocks and districts are fixed, so a name key across one (or the state) pairs
+    ever more namesakes: where the feeds carry places, each name rule also needs the
+    village (code or as spelled), a date of birth, the relative's name, or a birth year
+    within the block or district."""
+    names = {"name_key", "name_sorted_key", "first_name_key", "last_name_key"}
+    linear = {"village_code", "place_key", "dob", "relative_name_key"}
+    years = {"birth_year", "birth_year_min", "birth_year_max"}
+    for entry in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
+        rule = set(blocking._alternatives(entry)[0])  # the one used where places resolve
+        if rule & names:
+            assert rule & linear or (rule & {"block_std", "district_std"} and rule & years), rule
