@@ -14,22 +14,31 @@ from matching.inputs import DERIVED_COLUMNS
 # Seeding: a departmental record against KYR.
 SEED_PREDICTION_RULES = (
     ("uid_token",),                       # pre-seeded token (valid ones only)
-    # name + block, not + district: a state has a fixed number of districts (33), so
-    # a district-wide key's pairs grow with the square of the state (21M pairs for
-    # food_pds alone at 1M residents); blocks are 4.5x smaller, and name + district
-    # found only 0.01-0.02% of true matches that no other rule finds
-    ("name_key", "block_std"),
-    ("name_sorted_key", "block_std"),     # surname written first
+    # Pairs grow with the state, not its square (issue 17, 30M plan): a name key is
+    # scoped to the village, or to the block with a birth year, never the whole state
+    # or a whole block (districts and blocks are fixed, villages grow with the state).
+    # Measured on the tuning profile (benchmarks/bench_blocking.py, BENCHMARKS.md): the
+    # name + block rules grew x42 from 100k to 1M, the statewide name + birth-year
+    # rules x54-85; name key + block was a subset of sorted name key + block.
+    ("name_sorted_key", "village_code"),  # surname written first
+    ("name_sorted_key", "block_std", "birth_year_min"),  # listed in another village
     # (first_name_key + village_code was dropped: 19% of the pairs at 100k, the only
     # rule to find 0.04-0.1% of true matches; village + birth year finds most of them)
     ("last_name_key", "village_code", "gender"),  # initials, extra middle names
     ("relative_name_key", "village_code"),
-    ("last_name_key", "relative_name_key", "block_std"),
+    ("last_name_key", "relative_name_key", "village_code"),
     ("mobile",),
-    # moved to another district; (name_key + gender + birth_year is a subset of this)
-    ("first_name_key", "last_name_key", "birth_year"),
+    # name + birth year within the block; a feed without blocks (FEBRL) keeps the
+    # statewide rule. (name_key + gender + birth_year is a subset of the first)
+    (("first_name_key", "last_name_key", "birth_year", "block_std"),
+     ("first_name_key", "last_name_key", "birth_year")),
     # an age gives birth_year_min/max = year - age - 1 / year - age: the other edge
-    ("name_key", "gender", "birth_year_min"),
+    (("name_key", "gender", "birth_year_min", "block_std"),
+     ("name_key", "gender", "birth_year_min")),
+    # moved to another district, or a place that did not resolve: the same name and
+    # age with the village as spelled, or with the relative's name (both linear)
+    ("name_key", "gender", "birth_year_min", "place_key"),
+    ("name_key", "gender", "birth_year_min", "relative_name_key"),
     # heavily corrupted names ("G Bai"); where villages did not resolve (no codes on
     # one side), the village as spelled (FEBRL: both names changed, same suburb and dob)
     (("village_code", "birth_year"), ("place_key", "birth_year")),
@@ -73,15 +82,20 @@ SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + MOVER_SEED_RULES
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),
-    ("name_key", "block_std"),
-    ("name_sorted_key", "block_std"),
+    # scoped as the seeding rules are: a copy listed in another block or district is
+    # found by kyr_anchor (below), the relative's name, mobile or date of birth
+    ("name_sorted_key", "village_code"),
+    ("name_sorted_key", "block_std", "birth_year_min"),  # feeds without villages
     ("relative_name_key", "village_code"),
     # (first_name_key + village_code was dropped: 68% of the dedupe pairs at 100k, the
     # only rule to find 2 of 1,460 true within-source duplicate pairs)
-    ("last_name_key", "relative_name_key", "block_std"),
+    ("last_name_key", "relative_name_key", "village_code"),
     ("mobile",),
-    ("first_name_key", "last_name_key", "birth_year"),
-    ("name_key", "gender", "birth_year_min"),
+    (("first_name_key", "last_name_key", "birth_year", "block_std"),
+     ("first_name_key", "last_name_key", "birth_year")),
+    (("name_key", "gender", "birth_year_min", "block_std"),
+     ("name_key", "gender", "birth_year_min")),
+    ("name_key", "gender", "birth_year_min", "relative_name_key"),
     ("name_key", "place_key"),
     ("first_name_key", "dob"),
     ("last_name_key", "dob"),

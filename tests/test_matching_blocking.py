@@ -14,13 +14,14 @@ import duckdb
 import pandas as pd
 
 from ingest.standardise.names import name_keys, place_key
-from matching import inputs, predict
+from matching import blocking, inputs, predict
 from matching.settings import load_settings
 
 MODELS = Path(__file__).resolve().parents[1] / "matching" / "models"
 
 
-def _person(rid, name, gender, *, by=None, age_from=None, dob=None, village=None):
+def _person(rid, name, gender, *, by=None, age_from=None, dob=None, village=None,
+            block=None, relative=None):
     full, first, last = name_keys([name])
     toks = name.split(" ")
     if dob is not None:
@@ -35,7 +36,8 @@ def _person(rid, name, gender, *, by=None, age_from=None, dob=None, village=None
             "last_name_key": last[0], "gender": gender, "dob": dob,
             "birth_year": dob.year if dob else (by if by_min == by_max else None),
             "birth_year_min": by_min, "birth_year_max": by_max,
-            "place_key": place_key(village), "village_code": None, "block_std": None}
+            "place_key": place_key(village), "village_code": None, "block_std": block,
+            "relative_name_key": name_keys([relative])[0][0] if relative else None}
 
 
 def _pairs(kyr_rows, dept_rows) -> set[tuple[str, str]]:
@@ -79,3 +81,31 @@ def test_place_key_ignores_ward_numbers_and_state_tags():
     assert place_key("BHILAI 3 CG") == place_key("BHILAI") is not None
     assert place_key("KHARORAA WARD NO 4") == place_key("KHARORA")
     assert place_key(None) is None
+
+
+def test_a_namesake_in_another_block_is_not_scored_unless_something_else_agrees():
+    """Name + birth year is scoped to the block (issue 17: statewide, its pairs grow with
+    the square of the state); the same name and age elsewhere still meets its KYR row
+    when the relative's name agrees, and a feed without blocks keeps the statewide rule."""
+    kyr = [_person("T1", "RAMESH SAHU", "M", by=1980, block="ARANG", relative="MOHAN"),
+           _person("T2", "RAMESH SAHU", "M", by=1980, block="DHARSIWA", relative="GOPAL")]
+    dept = [_person("P1", "RAMESH SAHU", "M", age_from=44, block="ARANG")]
+    assert _pairs(kyr, dept) == {("P1", "T1")}
+    moved = [_person("P2", "RAMESH SAHU", "M", age_from=44, block="BILHA", relative="GOPAL")]
+    assert _pairs(kyr, moved) == {("P2", "T2")}
+    no_blocks = [{**p, "block_std": None} for p in kyr]
+    assert _pairs(no_blocks, [{**dept[0], "block_std": None}]) == {("P1", "T1"), ("P1", "T2")}
+
+
+def test_no_name_rule_spans_a_block_or_the_state_on_the_name_alone():
+    """Blocks and districts are fixed, so a name key across one (or the state) pairs
+    ever more namesakes: where the feeds carry places, each name rule also needs the
+    village (code or as spelled), a date of birth, the relative's name, or a birth year
+    within the block or district."""
+    names = {"name_key", "name_sorted_key", "first_name_key", "last_name_key"}
+    linear = {"village_code", "place_key", "dob", "relative_name_key"}
+    years = {"birth_year", "birth_year_min", "birth_year_max"}
+    for entry in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
+        rule = set(blocking._alternatives(entry)[0])  # the one used where places resolve
+        if rule & names:
+            assert rule & linear or (rule & {"block_std", "district_std"} and rule & years), rule
