@@ -74,7 +74,9 @@ SEED_PREDICTION_RULES = (
 MOVER_SEED_RULES = (
     ("last_name_key", "mover_village_key", "gender"),
     ("mover_village_key", "birth_year_min"),
-    ("name_key", "mover_block_key"),
+    # within the old block only with a birth year, as the block rules above (pairs grow
+    # with the state, not its square)
+    ("name_key", "mover_block_key", "birth_year_min"),
 )
 SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + MOVER_SEED_RULES
 # --- end movers ---

@@ -103,9 +103,10 @@ def test_no_name_rule_spans_a_block_or_the_state_on_the_name_alone():
     village (code or as spelled), a date of birth, the relative's name, or a birth year
     within the block or district."""
     names = {"name_key", "name_sorted_key", "first_name_key", "last_name_key"}
-    linear = {"village_code", "place_key", "dob", "relative_name_key"}
+    linear = {"village_code", "place_key", "dob", "relative_name_key", "mover_village_key"}
     years = {"birth_year", "birth_year_min", "birth_year_max"}
     for entry in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
         rule = set(blocking._alternatives(entry)[0])  # the one used where places resolve
         if rule & names:
-            assert rule & linear or (rule & {"block_std", "district_std"} and rule & years), rule
+            assert rule & linear or (rule & {"block_std", "district_std", "mover_block_key"}
+                                     and rule & years), rule
