@@ -354,7 +354,7 @@ def choose_threshold(db, prov_table: str, th: SourceThresholds,
     if not usable:
         return info, []
     bands = calibrate_bands(usable, band_means(db, prov_table, th), th)
-    info.update(labels=len(usable), label_free_threshold=round(t0, 6),
+    info.update(labels=len(usable), label_free_threshold=t0,
                 label_free_precision=round(est0, 6))
     # what the labels make of the label-free choice (the check)
     info["label_checked_precision"] = round(_corrected_mean(db, prov_table, th, bands, t0), 6)

@@ -268,12 +268,18 @@ EXPECTED: dict[str, dict] = {
                sum(duplicates) total_duplicates, sum(ghosts) total_ghosts,
                sum(rupees_month_at_risk_total) total_rupees_month_at_risk_total
         from {LEAK} group by district, block"""},
+    "Rupees to verify per month": {"sql": f"select sum(rupees_month_to_verify)"
+                                          f" total_rupees_month_to_verify from {LEAK}"},
     "Inclusion gaps by scheme": {"sql": """
-        select suggested_scheme_code scheme_code, rule_id, count(*) gaps
+        select suggested_scheme_code scheme_code,
+               count(*) filter (where certainty = 'confirmed') gaps_confirmed,
+               count(*) filter (where certainty = 'to_verify') gaps_to_verify
         from marts.mart_inclusion_gaps group by all"""},
     "Inclusion gaps by district and block": {"sql": """
-        select district, block, rule_id, count(*) gaps from marts.mart_inclusion_gaps
-        group by all"""},
+        select district, block, rule_id,
+               count(*) filter (where certainty = 'confirmed') gaps_confirmed,
+               count(*) filter (where certainty = 'to_verify') gaps_to_verify
+        from marts.mart_inclusion_gaps group by all"""},
     "Find a household": {"limit": 1000, "sql": """
         select r.name_std member_name, m.relation_to_head, h.household_id, h.ration_card_no,
                h.village, h.district
