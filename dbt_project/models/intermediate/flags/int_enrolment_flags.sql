@@ -201,10 +201,20 @@ unmatched as (
 
 -- the same department lists a KYR-verified person of the same surname, gender and birth
 -- year (within a year) under a near-identical name: likely a second listing of that person
--- (a duplicate or a move), not a ghost
-listed_again as (
+-- (a duplicate or a move), not a ghost. The search spans the state, so it counts only when
+-- unlikely by chance (listed_again, below)
+listed_again_candidates as (
 
-    select distinct unmatched.enrolment_id
+    select
+        unmatched.enrolment_id,
+        coalesce(
+            jaro_winkler_similarity(unmatched.relative_name_std, other.relative_name_std) >= 0.9,
+            false
+        )
+        or coalesce(
+            unmatched.dob = other.dob and strftime(other.dob, '%m-%d') <> '01-01', false
+        )
+        or coalesce(unmatched.mobile = other.mobile, false) as second_agrees
     from unmatched
     inner join department_records as other
         on
@@ -323,20 +333,24 @@ expected_chance as (
 
     select
         unmatched_keys.enrolment_id,
-        (coalesce(any_value(name_frequency.holders), 0) + 1)
-        / any_value(kyr_cohorts.gender_residents)
-        * coalesce(sum(kyr_cohorts.residents) filter (
-            where
+        coalesce(
+            (coalesce(any_value(name_frequency.holders), 0) + 1)
+            / any_value(kyr_cohorts.gender_residents)
+            * sum(kyr_cohorts.residents) filter (
+                where
                 kyr_cohorts.district_std = unmatched_keys.district_std
                 and abs(kyr_cohorts.birth_year - unmatched_keys.birth_year) <= 2
-        ), 0) as in_district,
-        (coalesce(any_value(name_frequency.holders), 0) + 1)
-        / any_value(kyr_cohorts.gender_residents)
-        * coalesce(sum(kyr_cohorts.residents) filter (
-            where abs(kyr_cohorts.birth_year - unmatched_keys.birth_year) <= 1
-        ), 0) as in_state
+            ), 0
+        ) as in_district,
+        coalesce(
+            (coalesce(any_value(name_frequency.holders), 0) + 1)
+            / any_value(kyr_cohorts.gender_residents)
+            * sum(kyr_cohorts.residents) filter (
+                where abs(kyr_cohorts.birth_year - unmatched_keys.birth_year) <= 1
+            ), 0
+        ) as in_state
     from unmatched_keys
-    inner join kyr_cohorts
+    left join kyr_cohorts
         on
             unmatched_keys.gender = kyr_cohorts.gender
             and kyr_cohorts.birth_year between unmatched_keys.birth_year - 2
@@ -346,6 +360,18 @@ expected_chance as (
             unmatched_keys.gender = name_frequency.gender
             and unmatched_keys.name_key = name_frequency.name_key
     group by unmatched_keys.enrolment_id
+
+),
+
+listed_again as (
+
+    select distinct listed_again_candidates.enrolment_id
+    from listed_again_candidates
+    inner join expected_chance
+        on listed_again_candidates.enrolment_id = expected_chance.enrolment_id
+    where
+        listed_again_candidates.second_agrees
+        or expected_chance.in_state <= {{ var('srdh_ghost_max_chance_lookalikes') }}
 
 ),
 
