@@ -92,7 +92,9 @@ base as (
         department_records.last_name,
         department_records.gender,
         department_records.birth_year,
+        department_records.dob,
         department_records.relative_name_std,
+        department_records.mobile,
         department_records.village_code,
         department_records.district_std,
         department_records.block_std
@@ -199,10 +201,20 @@ unmatched as (
 
 -- the same department lists a KYR-verified person of the same surname, gender and birth
 -- year (within a year) under a near-identical name: likely a second listing of that person
--- (a duplicate or a move), not a ghost
-listed_again as (
+-- (a duplicate or a move), not a ghost. The search spans the state, so it counts only when
+-- unlikely by chance (listed_again, below)
+listed_again_candidates as (
 
-    select distinct unmatched.enrolment_id
+    select
+        unmatched.enrolment_id,
+        coalesce(
+            jaro_winkler_similarity(unmatched.relative_name_std, other.relative_name_std) >= 0.9,
+            false
+        )
+        or coalesce(
+            unmatched.dob = other.dob and strftime(other.dob, '%m-%d') <> '01-01', false
+        )
+        or coalesce(unmatched.mobile = other.mobile, false) as second_agrees
     from unmatched
     inner join department_records as other
         on
@@ -254,6 +266,9 @@ unmatched_keys as (
         source,
         gender,
         birth_year,
+        dob,
+        relative_name_std,
+        mobile,
         district_std,
         {{ order_free_name('name_std') }} as name_key
     from unmatched
@@ -268,6 +283,9 @@ kyr_keys as (
         residents.resident_id,
         any_value(residents.gender) as gender,
         any_value(residents.birth_year) as birth_year,
+        any_value(residents.dob) as dob,
+        any_value(residents.relative_name_std) as relative_name_std,
+        any_value(residents.mobile) as mobile,
         any_value(residents.district_std) as district_std,
         any_value({{ order_free_name('residents.name_std') }}) as name_key,
         list(distinct records.source) filter (where records.source is not null) as listed_by
@@ -279,40 +297,153 @@ kyr_keys as (
 
 ),
 
--- a KYR resident of the district: same gender, birth year within 2, similar name
-kyr_lookalike_district as (
+-- How many look-alikes a wide search meets by chance grows with the area searched: in a
+-- bigger state a real ghost with a common name meets one somewhere. So a wide look-alike
+-- counts only when it is unlikely by chance: expected chance look-alikes = how common the
+-- name is among KYR residents of that gender in the state (its order-free key; +1 so a
+-- name KYR lacks is not taken as impossible) x the KYR residents of that gender and birth
+-- years in the area searched, at most var srdh_ghost_max_chance_lookalikes; or when a
+-- second attribute that rarely agrees by chance agrees too (relative's name, date of birth
+-- to the day, mobile). Both keep the chance of excusing a real ghost the same at any size.
+name_frequency as (
 
-    select distinct unmatched_keys.enrolment_id
-    from unmatched_keys
-    inner join kyr_keys
-        on
-            unmatched_keys.district_std = kyr_keys.district_std
-            and unmatched_keys.gender = kyr_keys.gender
-            and kyr_keys.birth_year between unmatched_keys.birth_year - 2
-            and unmatched_keys.birth_year + 2
-    where
-        jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
-        >= {{ var('srdh_ghost_district_name_similarity') }}
-        and not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
+    select
+        gender,
+        name_key,
+        count(*) as holders
+    from kyr_keys
+    group by gender, name_key
 
 ),
 
--- a KYR resident anywhere in the state: same gender, birth year within 1, near-identical
--- name (blocked on the key's first letter, which typos rarely touch)
-kyr_lookalike_state as (
+kyr_cohorts as (
 
-    select distinct unmatched_keys.enrolment_id
+    select
+        gender,
+        district_std,
+        birth_year,
+        count(*) as residents,
+        sum(count(*)) over (partition by gender) as gender_residents
+    from kyr_keys
+    group by gender, district_std, birth_year
+
+),
+
+expected_chance as (
+
+    select
+        unmatched_keys.enrolment_id,
+        coalesce(
+            (coalesce(any_value(name_frequency.holders), 0) + 1)
+            / any_value(kyr_cohorts.gender_residents)
+            * sum(kyr_cohorts.residents) filter (
+                where
+                kyr_cohorts.district_std = unmatched_keys.district_std
+                and abs(kyr_cohorts.birth_year - unmatched_keys.birth_year) <= 2
+            ), 0
+        ) as in_district,
+        coalesce(
+            (coalesce(any_value(name_frequency.holders), 0) + 1)
+            / any_value(kyr_cohorts.gender_residents)
+            * sum(kyr_cohorts.residents) filter (
+                where abs(kyr_cohorts.birth_year - unmatched_keys.birth_year) <= 1
+            ), 0
+        ) as in_state
+    from unmatched_keys
+    left join kyr_cohorts
+        on
+            unmatched_keys.gender = kyr_cohorts.gender
+            and kyr_cohorts.birth_year between unmatched_keys.birth_year - 2
+            and unmatched_keys.birth_year + 2
+    left join name_frequency
+        on
+            unmatched_keys.gender = name_frequency.gender
+            and unmatched_keys.name_key = name_frequency.name_key
+    group by unmatched_keys.enrolment_id
+
+),
+
+listed_again as (
+
+    select distinct listed_again_candidates.enrolment_id
+    from listed_again_candidates
+    inner join expected_chance
+        on listed_again_candidates.enrolment_id = expected_chance.enrolment_id
+    where
+        listed_again_candidates.second_agrees
+        or expected_chance.in_state <= {{ var('srdh_ghost_max_chance_lookalikes') }}
+
+),
+
+-- KYR look-alikes beyond the village: of the district (same gender, birth year within 2,
+-- similar name) or of the state (birth year within 1, near-identical name; blocked on the
+-- key's first letter, which typos rarely touch), with what else agrees
+wide_lookalikes as (
+
+    select
+        unmatched_keys.enrolment_id,
+        unmatched_keys.district_std = kyr_keys.district_std
+        and abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 2
+        and jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
+        >= {{ var('srdh_ghost_district_name_similarity') }} as in_district,
+        abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 1
+        and jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
+        >= {{ var('srdh_ghost_state_name_similarity') }} as in_state,
+        coalesce(
+            jaro_winkler_similarity(unmatched_keys.relative_name_std, kyr_keys.relative_name_std)
+            >= 0.9, false
+        )
+        -- 1 January is what a clerk writes when only the year is known: no evidence
+        or coalesce(unmatched_keys.dob = kyr_keys.dob and strftime(kyr_keys.dob, '%m-%d') <> '01-01', false)
+        or coalesce(unmatched_keys.mobile = kyr_keys.mobile, false) as second_agrees
     from unmatched_keys
     inner join kyr_keys
         on
             unmatched_keys.gender = kyr_keys.gender
             and left(unmatched_keys.name_key, 1) = left(kyr_keys.name_key, 1)
-            and kyr_keys.birth_year between unmatched_keys.birth_year - 1
-            and unmatched_keys.birth_year + 1
+            and kyr_keys.birth_year between unmatched_keys.birth_year - 2
+            and unmatched_keys.birth_year + 2
+            and (
+                unmatched_keys.district_std = kyr_keys.district_std
+                or abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 1
+            )
     where
         jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
-        >= {{ var('srdh_ghost_state_name_similarity') }}
+        >= least(
+            {{ var('srdh_ghost_district_name_similarity') }},
+            {{ var('srdh_ghost_state_name_similarity') }}
+        )
         and not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
+
+),
+
+kyr_lookalike_district as (
+
+    select distinct wide_lookalikes.enrolment_id
+    from wide_lookalikes
+    inner join expected_chance
+        on wide_lookalikes.enrolment_id = expected_chance.enrolment_id
+    where
+        wide_lookalikes.in_district
+        and (
+            wide_lookalikes.second_agrees
+            or expected_chance.in_district <= {{ var('srdh_ghost_max_chance_lookalikes') }}
+        )
+
+),
+
+kyr_lookalike_state as (
+
+    select distinct wide_lookalikes.enrolment_id
+    from wide_lookalikes
+    inner join expected_chance
+        on wide_lookalikes.enrolment_id = expected_chance.enrolment_id
+    where
+        wide_lookalikes.in_state
+        and (
+            wide_lookalikes.second_agrees
+            or expected_chance.in_state <= {{ var('srdh_ghost_max_chance_lookalikes') }}
+        )
 
 ),
 
@@ -381,8 +512,8 @@ ghost_flags as (
                     || ' the person, no household member is verified by KYR, the relative'
                     || ' named on the record is not a KYR resident of the village, no KYR'
                     || ' resident of the village, the district or the state resembles the'
-                    || ' person and the department lists nobody KYR-verified under the same'
-                    || ' name and age'
+                    || ' person more than chance would for a name this common, and the'
+                    || ' department lists nobody KYR-verified under the same name and age'
             else
                 'no KYR resident matches this beneficiary, but '
                 || concat_ws(
