@@ -49,7 +49,8 @@ def _landing(root):
     pds = [PDS_HEADER + f",{N6}",
            f"{RATION},AAY,M1,Lakshmi {HYPHEN},SELF,Female,44,,{N7},Raipur,Arang,Arang,FPS1,x",
            f"RC2,PHH,M2,Gita Bai,WIFE,Female,40,,+91 98765 43210,Durg,Dondi,Dondi,{N1},y",
-           "RC2,PHH,M3,Sita,DAUGHTER,Female,12,,0 98765 43211,Durg,Dondi,Dondi,FPS2,z"]
+           # a UID typed into the village: kept as place_text (issue 17) only masked
+           f"RC2,PHH,M3,Sita,DAUGHTER,Female,12,,0 98765 43211,Durg,Dondi,Dondi {N3},FPS2,z"]
     write(landing / "food_pds" / "2024-01-15" / f"correction_{N3}.csv", "\n".join(pds) + "\n")
     js = [JS_HEADER,
           f"C1,2024-02-01,food_pds,M1,,PDS,Raipur,Arang,CONNECTED,N,2,NOT_RECEIVED,"
@@ -124,7 +125,7 @@ def test_the_data_quality_notes_name_each_column(boundary):
     got = {(f, c) for f, c, *_ in notes}
     assert got == {("uid_kyr", "co"), ("uid_kyr", "email"), ("uid_kyr", "name"),
                    ("uid_kyr", "phone"), ("food_pds", "member_name"),
-                   ("food_pds", "mobile_no"), ("food_pds", "fps_code"),
+                   ("food_pds", "mobile_no"), ("food_pds", "fps_code"), ("food_pds", "village_ward"),
                    ("food_pds", "(file name)"), ("food_pds", "(header)"),
                    ("jansamvad_calls", "grievance_text"),
                    ("field_verification", "verified_by"), ("field_verification", "remarks")}
@@ -142,7 +143,7 @@ def test_the_clerk_sees_the_masked_columns(boundary):
 
     from srdh.cli import app
 
-    assert "12 value(s) held an Aadhaar number outside the UID column" in boundary["log"]
+    assert "13 value(s) held an Aadhaar number outside the UID column" in boundary["log"]
     out = CliRunner().invoke(app, ["quarantine", "--home", str(boundary["home"].root)]).output
     assert f"food_pds/2024-01-15: correction_XXXX-XXXX-{N3[-4:]}.csv, column fps_code: 1 row" \
         in out
