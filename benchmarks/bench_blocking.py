@@ -47,41 +47,31 @@ DEDUPE_BEFORE = (
     ("name_key", "gender", "birth_year_min"), ("name_key", "place_key"),
     ("first_name_key", "dob"), ("last_name_key", "dob"), ("dob", "place_key", "district_std"),
 )
-SEED_CANDIDATES = SEED_BEFORE + (
+# scoped alternatives tried for both kinds (bench_blocking's per-rule table)
+_SCOPED_CANDIDATES = (
+    ("name_key", "village_code"),
+    ("name_sorted_key", "village_code"),
+    ("name_sorted_key", "block_std", "gender"),
+    ("name_sorted_key", "district_std"),
+    ("name_sorted_key", "block_std", "birth_year_min"),
+    ("first_name_key", "last_name_key", "birth_year", "district_std"),
+    ("first_name_key", "last_name_key", "birth_year", "block_std"),
+    ("first_name_key", "last_name_key", "birth_year", "gender"),
+    ("name_key", "gender", "birth_year_min", "district_std"),
+    ("name_key", "gender", "birth_year_min", "block_std"),
+    ("name_key", "gender", "birth_year_min", "relative_name_key"),
+    ("last_name_key", "relative_name_key", "village_code"),
+    ("last_name_key", "relative_name_key", "district_std"),
+)
+SEED_CANDIDATES = SEED_BEFORE + _SCOPED_CANDIDATES + (
     ("last_name_key", "place_key", "gender"),
     ("name_key", "birth_year_max"),
-    ("name_key", "village_code"),
-    ("name_sorted_key", "village_code"),
-    ("name_sorted_key", "block_std", "gender"),
     ("name_sorted_key", "district_std", "birth_year"),
-    ("name_sorted_key", "block_std", "birth_year_min"),
-    ("name_sorted_key", "district_std"),
-    ("first_name_key", "last_name_key", "birth_year", "district_std"),
-    ("first_name_key", "last_name_key", "birth_year", "block_std"),
-    ("first_name_key", "last_name_key", "birth_year", "gender"),
-    ("name_key", "gender", "birth_year_min", "district_std"),
-    ("name_key", "gender", "birth_year_min", "block_std"),
-    ("last_name_key", "relative_name_key", "village_code"),
-    ("last_name_key", "relative_name_key", "district_std"),
     ("name_key", "relative_name_key"),
     ("name_key", "gender", "birth_year_min", "place_key"),
-    ("name_key", "gender", "birth_year_min", "relative_name_key"),
 )
-DEDUPE_CANDIDATES = DEDUPE_BEFORE + (
-    ("name_key", "village_code"),
-    ("name_sorted_key", "village_code"),
-    ("name_sorted_key", "block_std", "gender"),
-    ("name_sorted_key", "district_std"),
-    ("first_name_key", "last_name_key", "birth_year", "district_std"),
-    ("first_name_key", "last_name_key", "birth_year", "block_std"),
-    ("first_name_key", "last_name_key", "birth_year", "gender"),
-    ("name_key", "gender", "birth_year_min", "district_std"),
-    ("name_key", "gender", "birth_year_min", "block_std"),
-    ("last_name_key", "relative_name_key", "village_code"),
-    ("last_name_key", "relative_name_key", "district_std"),
+DEDUPE_CANDIDATES = DEDUPE_BEFORE + _SCOPED_CANDIDATES + (
     ("name_key", "place_key", "district_std"),
-    ("name_key", "gender", "birth_year_min", "relative_name_key"),
-    ("name_sorted_key", "block_std", "birth_year_min"),
 )
 
 
