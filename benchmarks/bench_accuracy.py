@@ -175,6 +175,21 @@ def main() -> int:
         "do today); splink_tutorial = the Splink 5 quickstart settings "
         "(matching/baselines.py).",
     ]
+    # keep what was measured before at other sizes / seeds / profiles and the notes
+    # written about it (a 1M run must not wipe the 100k rows); this run's rows and
+    # cost lines replace their earlier versions
+    measured = {(p, n, s) for p, n, s in runs}
+    run_keys = {f"{p} {n:,} seed {s}" for p, n, s in runs}
+    old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    kept = [r for r in old.get("rows", [])
+            if (r["profile"], r["residents"], r["seed"]) not in measured]
+    rows = sorted(kept + rows, key=lambda r: (r["residents"], r["profile"], r["seed"],
+                                             r["system"] != "srdh", r["system"], r["source"]))
+    fixed = notes[len(runs):]
+    old_runs = [n for n in old.get("notes", [])
+                if n.split(":")[0] not in run_keys and n not in fixed
+                and not n.startswith(tuple(f.split(":")[0] for f in fixed))]
+    notes = notes[:len(runs)] + old_runs + fixed
     out = {
         "title": "Matching accuracy: srdh evaluate against the generator's truth",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
