@@ -91,6 +91,10 @@ def run_seed(residents: int, seed: int, work: Path, baselines: str,
     return report
 
 
+def _r3(x: float | None):
+    return "-" if x is None else round(x, 3)
+
+
 def rows_for(residents: int, seed: int, report: dict, profile: str = "tuning") -> list[dict]:
     rows = []
     for system, per_source in report["systems"].items():
@@ -105,6 +109,12 @@ def rows_for(residents: int, seed: int, report: dict, profile: str = "tuning") -
                 "dup_precision": round(m["duplicate_precision"], 3),
                 "dup_recall": round(m["duplicate_recall"], 3),
                 "dup_f1": round(m["duplicate_f1"], 3),
+                # issue 17's duplicate decision: auto-merged precision, auto + review
+                # recall, review queue items per record (matching/evaluate.py)
+                "dup_auto_precision": _r3(m.get("dup_auto_precision")),
+                "dup_auto+review_recall": _r3(m.get("dup_auto_review_recall")),
+                "review_queue_%": (round(100 * m["review_queue_share"], 2)
+                                   if "review_queue_share" in m else "-"),
                 "dup_pairs_true": m["duplicate_pairs_true"],
             })
             if system == "srdh":  # found / true pairs by what the copies share
@@ -155,12 +165,20 @@ def main() -> int:
                      f"{args.model} models), whole run incl. generate + evaluate "
                      f"{rep['_total_s']:.0f} s; targets "
                      + ", ".join(f"{k}={'met' if v else 'MISSED'}" for k, v in sorted(met.items())))
-    from matching.evaluate import TARGETS
+    from matching.evaluate import DECISION_TARGETS, TARGETS
 
     notes += [
         f"Targets: seeding precision >= {100 * TARGETS['precision']:g}% and recall >= "
         f"{100 * TARGETS['recall']:g}% on every source; duplicate F1 >= "
         f"{TARGETS['duplicate_f1']:g} (not for crs_death: 14 true pairs).",
+        "Duplicate decision (issue 17): dup_auto_precision (pairs SRDH put in one resident) "
+        f">= {DECISION_TARGETS['dup_auto_precision']:g}; dup_auto+review_recall (true pairs "
+        "in one resident, or joined by one item of the clerical queue if a reviewer "
+        f"confirmed it) >= {DECISION_TARGETS['dup_auto_review_recall']:g}; review_queue_% "
+        "(queue items - seeding records in review and dedupe pairs in the review band - "
+        f"naming a record of the source, per record) <= "
+        f"{100 * DECISION_TARGETS['review_queue_share']:g}%. The exact baseline has no "
+        "queue: its recall there is its auto recall.",
         "Seed thresholds are chosen on each run without labels for an expected precision "
         "of 0.995 (crs_death 0.999); expected_precision_% is SRDH's own estimate (the mean "
         "posterior of the seeded records) beside the measured precision. The 'field' "

@@ -43,7 +43,8 @@ def render() -> str:
             lines += [f"Machine: {data['machine']}. Measured {data.get('measured_at', '')}.", ""]
         rows = data.get("rows", [])
         if rows:
-            cols = list(rows[0].keys())
+            # every row's columns, in first-seen order (rows of older runs may lack some)
+            cols = list(dict.fromkeys(c for r in rows for c in r))
             lines.append("| " + " | ".join(cols) + " |")
             lines.append("|" + "---|" * len(cols))
             for r in rows:

@@ -8,6 +8,13 @@ Per source:
 * review share, unmatched share;
 * duplicate pairs within the source (records sharing a ``resident_id``) against
   true pairs (records of the same person): precision, recall, F1;
+* issue 17's duplicate decision targets (``DECISION_TARGETS``): the precision of the
+  auto-merged pairs (the pairs above), the recall of auto-merged plus review-queued
+  pairs (a true pair counts when its two records share a resident, or when one item of
+  the clerical queue, ``srdh review export`` without its check sample, would join their
+  two residents if a reviewer confirmed it), and the queue's size as a share of the
+  source's records (queue items naming a record of the source: seeding records in
+  review and dedupe pairs in the review band);
 * each flag's and inclusion rule's precision and recall, once dbt has built the marts
   (``matching/evaluate_flags.py``).
 
@@ -32,6 +39,10 @@ log = logging.getLogger(__name__)
 
 # issue 17: seeding precision >= 99.5% and recall >= 98% on every source
 TARGETS = {"precision": 0.995, "recall": 0.98, "duplicate_f1": 0.95}
+# issue 17, "Decision on the blocked matching issue": auto-merged duplicate pairs,
+# auto-merged plus review-queued pairs, and the review queue per record
+DECISION_TARGETS = {"dup_auto_precision": 0.98, "dup_auto_review_recall": 0.95,
+                    "review_queue_share": 0.02}
 BASELINES = ("exact", "splink_tutorial")
 
 
@@ -110,6 +121,61 @@ def duplicate_metrics(df: pd.DataFrame) -> dict[str, float]:
             "duplicate_recall": r, "duplicate_f1": f1}
 
 
+def review_queue(con) -> pd.DataFrame:
+    """The clerical queue as ``srdh review export`` lists it, without the check sample
+    (``evidence.review_queue_sql``; decided pairs left out), one row per item: ``kind``,
+    both records and the resident each is in now (``resident_l``, ``resident_r``; a
+    seeding item's right side is its KYR candidate, whose resident is the UID's)."""
+    from matching import evidence, review
+
+    review.load_effective(con)
+    return con.execute(f"""
+        SELECT q.kind, q.source_l, q.record_l, q.source_r, q.record_r,
+               rl.resident_id AS resident_l, rr.resident_id AS resident_r
+        FROM ({evidence.review_queue_sql(con, check_sample=0)}) q
+        LEFT JOIN {WH}.matching.residents rl
+               ON rl.source = q.source_l AND rl.record_id = q.record_l
+        LEFT JOIN {WH}.matching.residents rr
+               ON rr.source = q.source_r AND rr.record_id = q.record_r""").df()
+
+
+def decision_metrics(df: pd.DataFrame, queue: pd.DataFrame | None) -> dict[str, float]:
+    """Issue 17's duplicate decision measures for one source's records ``df``
+    (``source``, ``source_record_id``, ``resident_id``, ``person``). ``queue``:
+    ``review_queue`` (None: a system without one, e.g. a baseline; its records in
+    ``review`` are its queue)."""
+    n = len(df)
+    source = df["source"].iloc[0] if n else None
+    g = df[["source_record_id", "resident_id", "person"]]
+    pairs = g.merge(g, on="person", suffixes=("_l", "_r"))
+    pairs = pairs[pairs["source_record_id_l"] < pairs["source_record_id_r"]]
+    merged = (pairs["resident_id_l"] == pairs["resident_id_r"]).to_numpy()
+    covered = merged.copy()
+    if queue is not None and len(queue) and len(pairs):
+        q = queue.dropna(subset=["resident_l", "resident_r"])
+        links = pd.concat([q[["resident_l", "resident_r"]],
+                           q[["resident_r", "resident_l"]].set_axis(
+                               ["resident_l", "resident_r"], axis=1)]).drop_duplicates()
+        hit = pairs[["resident_id_l", "resident_id_r"]].merge(
+            links, left_on=["resident_id_l", "resident_id_r"],
+            right_on=["resident_l", "resident_r"], how="left", indicator=True)
+        covered |= (hit["_merge"] == "both").to_numpy()
+    if queue is not None:
+        mine = (queue["source_l"] == source) | (queue["source_r"] == source)
+        items = int(mine.sum())
+        dedupe_items = int((mine & (queue["kind"] == "dedupe")).sum())
+    else:
+        items = int((df["match_status"] == "review").sum()) if "match_status" in df else 0
+        dedupe_items = 0
+    true = len(pairs)
+    auto = _pairs(df.groupby("resident_id").size())
+    return {"dup_auto_precision": (int(merged.sum()) / auto) if auto else 1.0,
+            "dup_auto_review_recall": float(covered.sum() / true) if true else 1.0,
+            "dup_pairs_review_only": int((covered & ~merged).sum()),
+            "review_queue_items": items, "review_queue_dedupe_items": dedupe_items,
+            "review_queue_share": items / n if n else 0.0}
+
+
 def seeding_metrics(df: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, float]:
     """``df``: one source's records with predictions and truth columns."""
     n = len(df)
@@ -168,7 +234,10 @@ def mover_metrics(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[st
     return out
 
 
-def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, dict]:
+def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
+          queue: pd.DataFrame | None = None) -> dict[str, dict]:
+    """Per source: seeding, duplicate pairs and the decision measures (``queue``: the
+    system's clerical queue, ``review_queue``)."""
     pred = pred.copy()
     pred["source_record_id"] = pred["source_record_id"].astype(str)
     df = pred.merge(truth, on=["source", "source_record_id"], how="left")
@@ -178,7 +247,8 @@ def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str]) -> dict
         df = df[~missing]
     out = {}
     for source, g in df.groupby("source", sort=True):
-        out[source] = {**seeding_metrics(g, kyr_tokens), **duplicate_metrics(g)}
+        out[source] = {**seeding_metrics(g, kyr_tokens), **duplicate_metrics(g),
+                       **decision_metrics(g, queue)}
     return out
 
 
@@ -307,7 +377,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
     kyr_tokens = set(con.execute(f"SELECT unique_id FROM {ws.kyr.table}").df()["unique_id"])
     seeding = con.execute(f"SELECT * FROM {WH}.matching.seeding").df()
     seeding["source_record_id"] = seeding["source_record_id"].astype(str)
-    report["systems"]["srdh"] = score(seeding, truth, kyr_tokens)
+    report["systems"]["srdh"] = score(seeding, truth, kyr_tokens, review_queue(con))
     report["threshold_curves"] = threshold_curve(seeding, truth, kyr_tokens)
     report["preseeded_disagreements"] = {
         k: int(v) for k, v in con.execute(
@@ -342,6 +412,8 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
     con.close()
     report["flags"] = _flag_evaluation(h, truth_dir, token_fn, seeding)
     report["targets_met"] = targets_met(report["systems"]["srdh"])
+    report["decision_targets"] = DECISION_TARGETS
+    report["decision_targets_met"] = decision_targets_met(report["systems"]["srdh"])
     out_path = Path(out_path) if out_path else h.root / "reports" / "evaluation.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".json.tmp")
@@ -396,6 +468,15 @@ def targets_met(srdh: dict[str, dict]) -> dict[str, bool]:
     return out
 
 
+def decision_targets_met(srdh: dict[str, dict]) -> dict[str, bool]:
+    """Issue 17's duplicate decision per source (every source with true pairs)."""
+    t = DECISION_TARGETS
+    return {source: bool(m["dup_auto_precision"] >= t["dup_auto_precision"]
+                         and m["dup_auto_review_recall"] >= t["dup_auto_review_recall"]
+                         and m["review_queue_share"] <= t["review_queue_share"])
+            for source, m in srdh.items() if m["duplicate_pairs_true"] > 0}
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.2%}"
 
@@ -403,7 +484,7 @@ def _pct(x: float | None) -> str:
 def format_table(report: dict) -> str:
     lines = []
     hdr = (f"{'source':<16} {'system':<16} {'prec':>7} {'expect':>7} {'recall':>7} {'review':>7} "
-           f"{'unmatch':>7} {'dupP':>6} {'dupR':>6} {'dupF1':>6}")
+           f"{'unmatch':>7} {'dupP':>6} {'dupR':>6} {'dupF1':>6} {'dupR+q':>6} {'queue':>6}")
     lines.append(hdr)
     lines.append("-" * len(hdr))
     systems = report["systems"]
@@ -418,7 +499,8 @@ def format_table(report: dict) -> str:
                 f"{_pct(m.get('expected_precision')):>7} {m['recall']:>7.2%} "
                 f"{m['review_share']:>7.2%} {m['unmatched_share']:>7.2%} "
                 f"{m['duplicate_precision']:>6.3f} {m['duplicate_recall']:>6.3f} "
-                f"{m['duplicate_f1']:>6.3f}")
+                f"{m['duplicate_f1']:>6.3f} {m['dup_auto_review_recall']:>6.3f} "
+                f"{m['review_queue_share']:>6.2%}")
     kinds = report.get("duplicates_by_kind") or {}
     if kinds:
         lines.append("")
@@ -450,9 +532,19 @@ def format_table(report: dict) -> str:
     for name, why in (report.get("skipped") or {}).items():
         lines.append("")
         lines.append(f"baseline {name} skipped: {why}")
+    lines.append("")
+    lines.append("dupP = auto-merged pairs' precision, dupR+q = recall of auto-merged plus "
+                 "review-queued pairs, queue = review queue items / records")
     met = report.get("targets_met", {})
     lines.append("")
     lines.append(f"targets (precision >= {100 * TARGETS['precision']:g}%, recall >= "
                  f"{100 * TARGETS['recall']:g}%, duplicate F1 >= {TARGETS['duplicate_f1']:g}): "
                  + ", ".join(f"{k}={'met' if v else 'MISSED'}" for k, v in met.items()))
+    dmet = report.get("decision_targets_met")
+    if dmet:
+        t = DECISION_TARGETS
+        lines.append(f"duplicate decision (auto precision >= {t['dup_auto_precision']:g}, auto+"
+                     f"review recall >= {t['dup_auto_review_recall']:g}, queue <= "
+                     f"{t['review_queue_share']:.0%} of records): "
+                     + ", ".join(f"{k}={'met' if v else 'MISSED'}" for k, v in dmet.items()))
     return "\n".join(lines)
