@@ -57,42 +57,134 @@ def _dept_attrs_sql(tables: list) -> str:
     )
 
 
-def build_edges(db, settings: MatchSettings, prov_tables: list[str],
+REVIEW_FLOOR = 0.5  # dedupe pairs at or above this that are not merged go to review
+
+# what two records share beyond name, age and gender (issue 17's decision): the same
+# village (the block where a side has no village; the village as spelled where neither
+# resolved), or the same mobile, relative's name, date of birth or valid UID
+_CORROBORATED = """(coalesce(al.village_code = ar.village_code, al.block_std = ar.block_std,
+                             al.place_key = ar.place_key, false)
+                    OR coalesce(al.mobile = ar.mobile, false)
+                    OR coalesce(al.relative_name_key = ar.relative_name_key, false)
+                    OR coalesce(al.dob = ar.dob, false)
+                    OR coalesce(al.uid_token = ar.uid_token, false))"""
+_EVIDENCE_COLUMNS = ("village_code", "block_std", "place_key", "mobile", "relative_name_key",
+                     "dob", "uid_token")
+
+
+def _pair_attrs_sql(tables: list) -> str:
+    return " UNION ALL ".join(
+        f"SELECT '{f.feed}' AS source, unique_id AS record_id, household_ref, "
+        f"birth_year_min, birth_year_max, {', '.join(_EVIDENCE_COLUMNS)} FROM {f.table}"
+        for f in tables)
+
+
+def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                 dept_tables: list | None = None) -> str:
-    """Table ``dedupe_edges`` (source_l, record_l, source_r, record_r, match_weight,
-    match_probability): candidate same-person pairs after the vetoes."""
+    """Table ``dedupe_checked``: the scored pairs down to the lower of the review floor
+    and the edge floor, each with ``seeded_apart`` (provisionally seeded to two KYR
+    residents), ``vetoed`` (two people for certain: same card of one source, birth years
+    apart) and ``corroborated`` (they share more than name, age and gender)."""
     prov_union = " UNION ALL ".join(
         f"SELECT source, source_record_id, candidate_uid_token FROM {t} "
         f"WHERE match_status = 'seeded'" for t in prov_tables
     ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_record_id, "
           "NULL::VARCHAR AS candidate_uid_token WHERE false")
     dd = settings.dedupe
-    floor = min(dd.threshold, dd.conflict_pair_threshold)
+    floor = min(dd.threshold, dd.conflict_pair_threshold, REVIEW_FLOOR)
     if dept_tables:
-        attrs = _dept_attrs_sql(dept_tables)
         attr_join = ("LEFT JOIN attrs al ON al.source = e.source_l AND al.record_id = e.record_l "
                      "LEFT JOIN attrs ar ON ar.source = e.source_r AND ar.record_id = e.record_r")
         vetoes = [f"""(al.birth_year_min - ar.birth_year_max > {dd.max_birth_year_gap}
                        OR ar.birth_year_min - al.birth_year_max > {dd.max_birth_year_gap})"""]
         if dd.household_veto:
             vetoes.append("(e.source_l = e.source_r AND al.household_ref = ar.household_ref)")
-        veto_sql = " AND NOT coalesce(" + " OR ".join(vetoes) + ", false)"
-        with_attrs = f", attrs AS ({attrs})"
+        vetoed = "coalesce(" + " OR ".join(vetoes) + ", false)"
+        with_attrs = f", attrs AS ({_pair_attrs_sql(dept_tables)})"
+        corroborated = _CORROBORATED
     else:
-        attr_join, veto_sql, with_attrs = "", "", ""
-    engine.of(db).create("dedupe_edges", f"""
+        attr_join, vetoed, with_attrs, corroborated = "", "false", "", "true"
+    engine.of(db).create("dedupe_checked", f"""
         WITH prov AS ({prov_union}){with_attrs}
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
-               e.match_probability
+               e.match_probability,
+               coalesce(pl.candidate_uid_token <> pr.candidate_uid_token, false)
+                   AS seeded_apart,
+               {vetoed} AS vetoed,
+               {corroborated} AS corroborated
         FROM pred_dedupe e
         LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
         LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
         {attr_join}
         WHERE e.match_probability >= {floor}
-          AND NOT coalesce(pl.candidate_uid_token <> pr.candidate_uid_token, false)
-          {veto_sql}
+    """)
+    return "dedupe_checked"
+
+
+def build_edges(db, settings: MatchSettings, prov_tables: list[str],
+                dept_tables: list | None = None) -> str:
+    """Table ``dedupe_edges`` (source_l, record_l, source_r, record_r, match_weight,
+    match_probability): candidate same-person pairs after the vetoes. With
+    ``dedupe.merge_needs_corroboration`` a pair that shares only name, age and gender is
+    no edge (neither merged nor kept on one UID): ``review.dedupe_review_pairs_sql``
+    queues it."""
+    dd = settings.dedupe
+    floor = min(dd.threshold, dd.conflict_pair_threshold)
+    check_pairs(db, settings, prov_tables, dept_tables)
+    guard = " AND corroborated" if dd.merge_needs_corroboration else ""
+    engine.of(db).create("dedupe_edges", f"""
+        SELECT source_l, record_l, source_r, record_r, match_weight, match_probability
+        FROM dedupe_checked
+        WHERE match_probability >= {floor} AND NOT seeded_apart AND NOT vetoed{guard}
     """)
     return "dedupe_edges"
+
+
+def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
+                   seed_tables: list[str]) -> str:
+    """Table ``dedupe_namesakes`` (the columns of ``dedupe_edges``, weights null): pairs
+    of one source that share only name, gender and age, for the review queue (issue 17's
+    decision). Blocking scopes name pairs to a village or block, so a copy enrolled in
+    another block that shares nothing else is never scored. A record that ended unseeded
+    is paired here with the records of its source with the same sorted name key, the
+    same gender and overlapping birth years anywhere in the state (not on its own card),
+    but only when there is exactly one: with several, each is as likely a namesake as the
+    copy, and the chance of a namesake grows with the state, so a larger state queues
+    fewer such pairs, never more (``dedupe.namesake_review``)."""
+    db = engine.of(db)
+    if not settings.dedupe.namesake_review or not dept_tables:
+        db.create("dedupe_namesakes", "SELECT source_l, record_l, source_r, record_r, "
+                  "match_weight, match_probability FROM dedupe_edges WHERE false")
+        return "dedupe_namesakes"
+    status = " UNION ALL ".join(f"SELECT source, source_record_id, uid_token FROM {t}"
+                                for t in seed_tables)
+    recs = " UNION ALL ".join(
+        f"SELECT '{f.feed}' AS source, unique_id AS record_id, name_sorted_key, gender, "
+        f"birth_year_min, birth_year_max, household_ref FROM {f.table} "
+        f"WHERE name_sorted_key IS NOT NULL AND gender IS NOT NULL "
+        f"AND birth_year_min IS NOT NULL" for f in dept_tables)
+    db.create("dedupe_namesakes", f"""
+        WITH r AS (
+            SELECT r.*, s.uid_token FROM ({recs}) r
+            LEFT JOIN ({status}) s ON s.source = r.source AND s.source_record_id = r.record_id
+        ), cand AS (
+            SELECT u.source, u.record_id AS u_id, o.record_id AS o_id,
+                   count(*) OVER (PARTITION BY u.source, u.record_id) AS k
+            FROM r u JOIN r o ON o.source = u.source AND o.name_sorted_key = u.name_sorted_key
+                 AND o.gender = u.gender AND o.record_id <> u.record_id
+            WHERE u.uid_token IS NULL
+              AND u.birth_year_min <= o.birth_year_max AND o.birth_year_min <= u.birth_year_max
+              AND NOT coalesce(u.household_ref = o.household_ref, false)
+        )
+        SELECT DISTINCT c.source AS source_l, least(c.u_id, c.o_id) AS record_l,
+               c.source AS source_r, greatest(c.u_id, c.o_id) AS record_r,
+               CAST(NULL AS DOUBLE) AS match_weight, CAST(NULL AS DOUBLE) AS match_probability
+        FROM cand c
+        JOIN residents ru ON ru.source = c.source AND ru.record_id = c.u_id
+        JOIN residents ro ON ro.source = c.source AND ro.record_id = c.o_id
+        WHERE c.k = 1 AND ru.resident_id <> ro.resident_id
+    """)
+    return "dedupe_namesakes"
 
 
 NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "fixed", "label")

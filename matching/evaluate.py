@@ -14,7 +14,8 @@ Per source:
   the clerical queue, ``srdh review export`` without its check sample, would join their
   two residents if a reviewer confirmed it), and the queue's size as a share of the
   source's records (queue items naming a record of the source: seeding records in
-  review and dedupe pairs in the review band);
+  review and dedupe pairs in the review band; a pair across two sources counts half in
+  each, so the sources' items add up to the queue);
 * each flag's and inclusion rule's precision and recall, once dbt has built the marts
   (``matching/evaluate_flags.py``).
 
@@ -160,10 +161,12 @@ def decision_metrics(df: pd.DataFrame, queue: pd.DataFrame | None) -> dict[str, 
             links, left_on=["resident_id_l", "resident_id_r"],
             right_on=["resident_l", "resident_r"], how="left", indicator=True)
         covered |= (hit["_merge"] == "both").to_numpy()
-    if queue is not None:
-        mine = (queue["source_l"] == source) | (queue["source_r"] == source)
-        items = int(mine.sum())
-        dedupe_items = int((mine & (queue["kind"] == "dedupe")).sum())
+    if queue is not None:  # a pair across two sources is half of each source's queue
+        left, right = queue["source_l"] == source, queue["source_r"] == source
+        share = np.where((queue["kind"] == "seed") | (left & right), 1.0, 0.5)
+        mine = (left | right).to_numpy()
+        items = float(share[mine].sum())
+        dedupe_items = float(share[mine & (queue["kind"] == "dedupe").to_numpy()].sum())
     else:
         items = int((df["match_status"] == "review").sum()) if "match_status" in df else 0
         dedupe_items = 0

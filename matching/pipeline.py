@@ -84,8 +84,11 @@ def collect_results(ws: Workspace, seed_tables: list[str], settings: MatchSettin
     """Spark -> the DuckDB workspace: the tables ``store_results``
     reads (scored pairs only down to the review floor, the 3 best KYR candidates)."""
     floor = min(review.DEDUPE_REVIEW_FLOOR, settings.dedupe.threshold)
-    tables = {t: f"SELECT * FROM {t}" for t in [*seed_tables, "residents", "duplicates"]}
+    tables = {t: f"SELECT * FROM {t}" for t in [*seed_tables, "residents", "duplicates",
+                                                 "dedupe_namesakes"]}
     tables["pred_dedupe"] = f"SELECT * FROM pred_dedupe WHERE match_probability >= {floor}"
+    tables["dedupe_checked"] = (f"SELECT * FROM dedupe_checked "
+                                f"WHERE match_probability >= {review.DEDUPE_REVIEW_FLOOR}")
     for f in ws.linked:
         tables[f"pred_seed_{f.feed}"] = (
             f"SELECT * FROM pred_seed_{f.feed} QUALIFY row_number() OVER "
@@ -250,6 +253,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         ids.assign(con, run_date)
         timings["stable_ids"] = time.time() - t1
     dedupe.within_source_duplicates(con)
+    dedupe.namesake_pairs(con, settings, ws.departments, seed_tables)  # for review
     timings["dedupe_cluster_resolve"] = time.time() - t0
     return seed_tables
 
@@ -317,7 +321,7 @@ def store_results(ws: Workspace, warehouse: str | Path, seed_tables: list[str],
     con.execute(f"CREATE OR REPLACE TABLE _candidates AS {cand}" if cand else
                 "CREATE OR REPLACE TABLE _candidates AS SELECT 1 AS x WHERE false")
     con.execute(f"CREATE OR REPLACE TABLE _review_pairs AS "
-                f"{review.dedupe_review_pairs_sql(settings.dedupe.threshold)}")
+                f"{review.dedupe_review_pairs_sql(namesakes='dedupe_namesakes')}")
     _calibration_table(con, ws.calibration)
     stable = ids.has_table(con, "main", "_id_map_new", catalog="memory")
     con.execute(f"DETACH {WH}")

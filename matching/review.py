@@ -37,7 +37,7 @@ from pathlib import Path
 
 from core.files import spreadsheet_unsafe
 from matching import engine
-from matching.dedupe import CLERICAL_WEIGHT  # edge weight of a confirmed pair
+from matching.dedupe import CLERICAL_WEIGHT, REVIEW_FLOOR  # confirmed pair's edge weight
 from matching.inputs import KYR, WH
 from matching.seed import PROV_COLUMNS, SEED_COLUMNS
 
@@ -374,18 +374,34 @@ def _check_known(con, path: Path) -> None:
 
 # --------------------------------------------------------------------------- the queue
 
-DEDUPE_REVIEW_FLOOR = 0.5  # dedupe pairs in [floor, dedupe.threshold) go to review
+DEDUPE_REVIEW_FLOOR = REVIEW_FLOOR  # dedupe pairs from here up go to review if not merged
 
 
-def dedupe_review_pairs_sql(threshold: float, seeding: str = "_seeding") -> str:
-    """Dedupe pairs in the review band whose records ended up in different residents
-    and that no reviewer has decided (run in the workspace after clustering). Pairs
-    whose two records are both seeded (to two KYR residents, hence two UIDs) are left
-    out: "same person" cannot be honoured there; a reviewer rejects a seeding instead."""
-    return f"""
+def _undecided_dedupe(e: str) -> str:
+    return f"""NOT EXISTS (SELECT 1 FROM {EFFECTIVE} d WHERE d.kind = 'dedupe'
+              AND least({e}.source_l || '|' || {e}.record_l, {e}.source_r || '|' || {e}.record_r)
+                  = d.source_l || '|' || d.record_l
+              AND greatest({e}.source_l || '|' || {e}.record_l,
+                           {e}.source_r || '|' || {e}.record_r)
+                  = d.source_r || '|' || d.record_r)"""
+
+
+def dedupe_review_pairs_sql(seeding: str = "_seeding", pairs: str = "dedupe_checked",
+                            namesakes: str | None = None) -> str:
+    """Dedupe pairs at or above the review floor whose records ended up in different
+    residents and that no reviewer has decided (run in the workspace after clustering):
+    the pairs below ``dedupe.threshold``, and those above it that were not merged - a
+    pair that shares only name, age and gender (issue 17's decision), or whose record
+    joined another resident. Pairs that are two people for certain (``vetoed``: same
+    card, birth years apart) are left out, and so are pairs whose two records are both
+    seeded (to two KYR residents, hence two UIDs): "same person" cannot be honoured
+    there; a reviewer rejects a seeding instead. ``pairs``: ``dedupe.check_pairs``;
+    ``namesakes`` (``dedupe.namesake_pairs``): pairs blocking never scored, added when
+    ``pairs`` does not hold them."""
+    sql = f"""
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
                e.match_probability
-        FROM pred_dedupe e
+        FROM {pairs} e
         JOIN residents rl ON rl.source = e.source_l AND rl.record_id = e.record_l
         JOIN residents rr ON rr.source = e.source_r AND rr.record_id = e.record_r
         LEFT JOIN {seeding} sl ON sl.source = e.source_l AND sl.source_record_id = e.record_l
@@ -393,14 +409,21 @@ def dedupe_review_pairs_sql(threshold: float, seeding: str = "_seeding") -> str:
         LEFT JOIN {seeding} sr ON sr.source = e.source_r AND sr.source_record_id = e.record_r
             AND sr.match_status = 'seeded'
         WHERE e.match_probability >= {DEDUPE_REVIEW_FLOOR}
-          AND e.match_probability < {threshold}
+          AND NOT e.vetoed
           AND rl.resident_id <> rr.resident_id
           AND (sl.source IS NULL OR sr.source IS NULL)
-          AND NOT EXISTS (SELECT 1 FROM {EFFECTIVE} d WHERE d.kind = 'dedupe'
-              AND least(e.source_l || '|' || e.record_l, e.source_r || '|' || e.record_r)
-                  = d.source_l || '|' || d.record_l
-              AND greatest(e.source_l || '|' || e.record_l, e.source_r || '|' || e.record_r)
-                  = d.source_r || '|' || d.record_r)"""
+          AND {_undecided_dedupe('e')}"""
+    if namesakes:
+        known = " AND ".join(
+            f"NOT EXISTS (SELECT 1 FROM {pairs} e WHERE e.source_l = n.source_{a} "
+            f"AND e.record_l = n.record_{a} AND e.source_r = n.source_{b} "
+            f"AND e.record_r = n.record_{b})" for a, b in (("l", "r"), ("r", "l")))
+        sql += f"""
+        UNION ALL
+        SELECT n.source_l, n.record_l, n.source_r, n.record_r, n.match_weight,
+               n.match_probability
+        FROM {namesakes} n WHERE {known} AND {_undecided_dedupe('n')}"""
+    return sql
 
 
 # --------------------------------------------------------------------------- field checks

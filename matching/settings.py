@@ -119,6 +119,14 @@ class DedupeSettings:
     household_veto: bool = True
     # two records whose birth-year ranges are further apart than this are two people
     max_birth_year_gap: int = 4
+    # issue 17's decision: two records that share only name, age and gender (another
+    # village; no mobile, relative's name, date of birth or UID in common) are never
+    # merged, nor kept together on one UID: the pair goes to the review queue
+    merge_needs_corroboration: bool = True
+    # ... and such a pair is queued even when blocking never scored it (a copy in another
+    # block): an unseeded record with exactly one namesake of its source in the state
+    # (same sorted name key, gender, overlapping birth years; dedupe.namesake_pairs)
+    namesake_review: bool = True
 
 
 @dataclass(frozen=True)

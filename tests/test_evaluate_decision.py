@@ -33,7 +33,7 @@ def test_auto_precision_counts_merged_pairs_and_the_queue_adds_recall():
     assert no_queue["dup_auto_review_recall"] == 1 / 4
     assert no_queue["review_queue_share"] == 0.0
     # c is in seeding review against the UID whose resident is R1: a-c and b-c covered;
-    # a dedupe pair d-e in the band covers d-e; a cross-source item names pds once
+    # a dedupe pair d-e in the band covers d-e; a cross-source item is half pds's
     q = _queue([("seed", "pds", "c", "uid_kyr", "T1", "Rc", "R1"),
                 ("dedupe", "pds", "d", "pds", "e", "Rd", "Re"),
                 ("dedupe", "pds", "f", "pen", "x", "R1", "Rx"),
@@ -42,8 +42,8 @@ def test_auto_precision_counts_merged_pairs_and_the_queue_adds_recall():
     assert m["dup_auto_precision"] == 1 / 3               # the queue never changes it
     assert m["dup_auto_review_recall"] == 1.0
     assert m["dup_pairs_review_only"] == 3
-    assert m["review_queue_items"] == 3 and m["review_queue_dedupe_items"] == 2
-    assert m["review_queue_share"] == 3 / 7
+    assert m["review_queue_items"] == 2.5 and m["review_queue_dedupe_items"] == 1.5
+    assert m["review_queue_share"] == 2.5 / 7
 
 
 def test_a_queue_item_between_other_residents_adds_no_recall():
