@@ -73,9 +73,13 @@ _EVIDENCE_COLUMNS = ("village_code", "block_std", "place_key", "mobile", "relati
 
 
 def _pair_attrs_sql(tables: list) -> str:
+    def col(f, c: str) -> str:  # a column the feed never fills is null
+        return c if c in f.usable else f"NULL AS {c}"
+
     return " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, unique_id AS record_id, household_ref, "
-        f"birth_year_min, birth_year_max, {', '.join(_EVIDENCE_COLUMNS)} FROM {f.table}"
+        f"birth_year_min, birth_year_max, "
+        f"{', '.join(col(f, c) for c in _EVIDENCE_COLUMNS)} FROM {f.table}"
         for f in tables)
 
 
@@ -145,35 +149,38 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
     """Table ``dedupe_namesakes`` (the columns of ``dedupe_edges``, weights null): pairs
     of one source that share only name, gender and age, for the review queue (issue 17's
     decision). Blocking scopes name pairs to a village or block, so a copy enrolled in
-    another block that shares nothing else is never scored. A record that ended unseeded
-    is paired here with the records of its source with the same sorted name key, the
-    same gender and overlapping birth years anywhere in the state (not on its own card),
+    another block that shares nothing else is never scored. A record that ended
+    unmatched (one in review is in the queue already) is paired here with the records of
+    its source with the same sorted name key, gender and earliest birth year (the key
+    name blocking uses) anywhere in the state (not on its own card),
     but only when there is exactly one: with several, each is as likely a namesake as the
     copy, and the chance of a namesake grows with the state, so a larger state queues
     fewer such pairs, never more (``dedupe.namesake_review``)."""
     db = engine.of(db)
+    needed = {"name_sorted_key", "gender", "birth_year_min"}
+    dept_tables = [f for f in dept_tables if needed <= f.usable]
     if not settings.dedupe.namesake_review or not dept_tables:
         db.create("dedupe_namesakes", "SELECT source_l, record_l, source_r, record_r, "
                   "match_weight, match_probability FROM dedupe_edges WHERE false")
         return "dedupe_namesakes"
-    status = " UNION ALL ".join(f"SELECT source, source_record_id, uid_token FROM {t}"
+    status = " UNION ALL ".join(f"SELECT source, source_record_id, match_status FROM {t}"
                                 for t in seed_tables)
     recs = " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, unique_id AS record_id, name_sorted_key, gender, "
-        f"birth_year_min, birth_year_max, household_ref FROM {f.table} "
+        f"birth_year_min, household_ref FROM {f.table} "
         f"WHERE name_sorted_key IS NOT NULL AND gender IS NOT NULL "
         f"AND birth_year_min IS NOT NULL" for f in dept_tables)
     db.create("dedupe_namesakes", f"""
         WITH r AS (
-            SELECT r.*, s.uid_token FROM ({recs}) r
+            SELECT r.*, s.match_status FROM ({recs}) r
             LEFT JOIN ({status}) s ON s.source = r.source AND s.source_record_id = r.record_id
         ), cand AS (
             SELECT u.source, u.record_id AS u_id, o.record_id AS o_id,
                    count(*) OVER (PARTITION BY u.source, u.record_id) AS k
             FROM r u JOIN r o ON o.source = u.source AND o.name_sorted_key = u.name_sorted_key
-                 AND o.gender = u.gender AND o.record_id <> u.record_id
-            WHERE u.uid_token IS NULL
-              AND u.birth_year_min <= o.birth_year_max AND o.birth_year_min <= u.birth_year_max
+                 AND o.gender = u.gender AND o.birth_year_min = u.birth_year_min
+                 AND o.record_id <> u.record_id
+            WHERE u.match_status = 'unmatched'
               AND NOT coalesce(u.household_ref = o.household_ref, false)
         )
         SELECT DISTINCT c.source AS source_l, least(c.u_id, c.o_id) AS record_l,

@@ -132,12 +132,17 @@ def review_queue(con) -> pd.DataFrame:
     review.load_effective(con)
     return con.execute(f"""
         SELECT q.kind, q.source_l, q.record_l, q.source_r, q.record_r,
-               rl.resident_id AS resident_l, rr.resident_id AS resident_r
+               rl.resident_id AS resident_l,
+               coalesce(rr.resident_id, su.resident_id) AS resident_r
         FROM ({evidence.review_queue_sql(con, check_sample=0)}) q
         LEFT JOIN {WH}.matching.residents rl
                ON rl.source = q.source_l AND rl.record_id = q.record_l
         LEFT JOIN {WH}.matching.residents rr
-               ON rr.source = q.source_r AND rr.record_id = q.record_r""").df()
+               ON rr.source = q.source_r AND rr.record_id = q.record_r
+        -- a deactivated KYR row is no resident of its own: the records seeded to it are
+        LEFT JOIN (SELECT uid_token, min(resident_id) AS resident_id
+                   FROM {WH}.matching.seeding WHERE uid_token IS NOT NULL GROUP BY 1) su
+               ON q.kind = 'seed' AND su.uid_token = q.record_r""").df()
 
 
 def decision_metrics(df: pd.DataFrame, queue: pd.DataFrame | None) -> dict[str, float]:

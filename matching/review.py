@@ -395,7 +395,9 @@ def dedupe_review_pairs_sql(seeding: str = "_seeding", pairs: str = "dedupe_chec
     joined another resident. Pairs that are two people for certain (``vetoed``: same
     card, birth years apart) are left out, and so are pairs whose two records are both
     seeded (to two KYR residents, hence two UIDs): "same person" cannot be honoured
-    there; a reviewer rejects a seeding instead. ``pairs``: ``dedupe.check_pairs``;
+    there; a reviewer rejects a seeding instead; and pairs whose question a seeding item
+    asks already (one record in review against the UID the other is seeded to: a UID
+    conflict). ``pairs``: ``dedupe.check_pairs``;
     ``namesakes`` (``dedupe.namesake_pairs``): pairs blocking never scored, added when
     ``pairs`` does not hold them."""
     sql = f"""
@@ -405,13 +407,16 @@ def dedupe_review_pairs_sql(seeding: str = "_seeding", pairs: str = "dedupe_chec
         JOIN residents rl ON rl.source = e.source_l AND rl.record_id = e.record_l
         JOIN residents rr ON rr.source = e.source_r AND rr.record_id = e.record_r
         LEFT JOIN {seeding} sl ON sl.source = e.source_l AND sl.source_record_id = e.record_l
-            AND sl.match_status = 'seeded'
         LEFT JOIN {seeding} sr ON sr.source = e.source_r AND sr.source_record_id = e.record_r
-            AND sr.match_status = 'seeded'
         WHERE e.match_probability >= {DEDUPE_REVIEW_FLOOR}
           AND NOT e.vetoed
           AND rl.resident_id <> rr.resident_id
-          AND (sl.source IS NULL OR sr.source IS NULL)
+          AND NOT coalesce(sl.match_status = 'seeded' AND sr.match_status = 'seeded', false)
+          -- one record is in review against the UID the other is seeded to: that item
+          -- asks the same question
+          AND NOT coalesce(sl.match_status = 'review' AND sl.candidate_uid_token = sr.uid_token
+                           OR sr.match_status = 'review'
+                              AND sr.candidate_uid_token = sl.uid_token, false)
           AND {_undecided_dedupe('e')}"""
     if namesakes:
         known = " AND ".join(

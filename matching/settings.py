@@ -102,10 +102,12 @@ class DedupeSettings:
     # departments | all_linked (crs_death duplicates too)
     include_feeds: str = "all_linked"
     # two records of one source that best-match the same KYR resident keep the UID
-    # together if their own pairwise probability reaches this (else: uid_conflict).
-    # 0 = any scored pair that is not two people for certain (same card, birth years
-    # apart): the seeding posterior already priced the second record in (claimed_weight)
-    conflict_pair_threshold: float = 0.0
+    # together if their own pairwise probability reaches this (else: uid_conflict, and
+    # the record goes to review against that UID). 0 kept any scored pair that is not
+    # two people for certain: same-village namesakes and relatives seeded to one KYR
+    # record were then merged (issue 17: most false duplicate pairs at 1M). 0.97 was
+    # chosen on tuning seeds 7 and 11 at 50k (matching/README.md, "Duplicate decision")
+    conflict_pair_threshold: float = 0.97
     # log2 prior odds that two departmental records are one person: the floor, kept for
     # a state's sparse lists (size-free). A dedupe model trained on the home's own data
     # carries the prior it estimated there (``train.estimate_dedupe_prior``: EM over
@@ -125,7 +127,7 @@ class DedupeSettings:
     merge_needs_corroboration: bool = True
     # ... and such a pair is queued even when blocking never scored it (a copy in another
     # block): an unseeded record with exactly one namesake of its source in the state
-    # (same sorted name key, gender, overlapping birth years; dedupe.namesake_pairs)
+    # (same sorted name key, gender and earliest birth year; dedupe.namesake_pairs)
     namesake_review: bool = True
 
 

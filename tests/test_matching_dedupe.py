@@ -12,14 +12,17 @@ from matching.inputs import FeedTable
 from matching.settings import load_settings
 
 
-def _setup(records, pairs, seeded):
+def _setup(records, pairs, seeded, attrs=None):
     """records: (source, id, household_ref, birth_year); pairs: (src_l, id_l, src_r, id_r, p);
-    seeded: id -> token (final and provisional)."""
+    seeded: id -> token (final and provisional); attrs: id -> other columns (default: every
+    record in village V1, so pairs share more than name, age and gender)."""
     con = duckdb.connect()
     feeds = []
+    attrs = attrs or {}
     for src in sorted({r[0] for r in records}):
         df = pd.DataFrame([{"unique_id": r[1], "household_ref": r[2], "birth_year_min": r[3],
-                            "birth_year_max": r[3]} for r in records if r[0] == src])
+                            "birth_year_max": r[3], "village_code": "V1", **attrs.get(r[1], {})}
+                           for r in records if r[0] == src])
         con.register("_d", df)
         con.execute(f"CREATE TABLE inp_{src} AS SELECT * FROM _d")
         con.unregister("_d")

@@ -1,0 +1,119 @@
+"""Issue 17's duplicate decision on hand-made tables: what is merged, what is queued.
+
+Two records that share only name, age and gender (another village; no mobile, relative's
+name, date of birth or UID in common) are never merged, nor kept together on one UID:
+they go to the review queue. Records seeded to one UID stay together only when their own
+pair reaches ``dedupe.conflict_pair_threshold``."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from matching import dedupe, review, seed
+from matching.inputs import FeedTable
+from matching.settings import load_settings
+
+KYR_ROWS = ("T1", "T2")
+
+
+def _run(records, pairs, prov):
+    """records: id -> columns (source 'pds'); pairs: (id_l, id_r, p); prov: id -> (status,
+    candidate token, weight). Runs the decision phase as ``pipeline.match_workspace`` does
+    and returns (resident per record, seeding rows, the dedupe review queue)."""
+    s = load_settings()
+    con = duckdb.connect()
+    base = {"household_ref": None, "birth_year_min": 1960, "birth_year_max": 1961,
+            "gender": "F", "name_sorted_key": "GITA SAHU", "village_code": None,
+            "block_std": None, "place_key": None, "mobile": None,
+            "relative_name_key": None, "dob": None, "uid_token": None}
+    df = pd.DataFrame([{"unique_id": rid, **base, **cols} for rid, cols in records.items()])
+    con.register("_d", df)
+    con.execute("CREATE TABLE inp_pds AS SELECT * FROM _d")
+    feed = FeedTable("pds", "inp_pds", len(df), frozenset(c for c in df.columns
+                                                           if df[c].notna().any()))
+    pv = pd.DataFrame([{"source": "pds", "source_record_id": rid,
+                        "candidate_uid_token": prov.get(rid, ("unmatched", None, 0.0))[1],
+                        "match_probability": 0.999 if rid in prov else 0.1,
+                        "match_weight": prov.get(rid, ("unmatched", None, 0.0))[2],
+                        "runner_up_weight": None,
+                        "match_status": prov.get(rid, ("unmatched", None, 0.0))[0],
+                        "reason": "test"} for rid in records])
+    con.register("_p", pv)
+    con.execute("CREATE TABLE prov_pds AS SELECT * FROM _p")
+    pdf = pd.DataFrame([("pds", a, "pds", b, 20.0, p) for a, b, p in pairs],
+                       columns=["source_l", "record_l", "source_r", "record_r",
+                                "match_weight", "match_probability"])
+    con.register("_e", pdf)
+    con.execute("CREATE TABLE pred_dedupe AS SELECT * FROM _e")
+    con.execute("CREATE TABLE inp_uid_kyr AS SELECT * FROM (VALUES ('T1'), ('T2')) t(unique_id)")
+    review.load_effective(con)
+    kyr = FeedTable("uid_kyr", "inp_uid_kyr", 2, frozenset({"unique_id"}))
+    dedupe.build_edges(con, s, ["prov_pds"], [feed])
+    seed_table = seed.resolve(con, "pds", "prov_pds", None, "dedupe_edges",
+                              s.dedupe.conflict_pair_threshold)
+    dedupe.resident_clusters(con, s, kyr, [feed], [seed_table])
+    dedupe.namesake_pairs(con, s, [feed], [seed_table])
+    con.execute(f"CREATE TABLE _seeding AS SELECT * FROM {seed_table}")
+    queue = con.execute(review.dedupe_review_pairs_sql(namesakes="dedupe_namesakes")).df()
+    res = dict(con.execute("SELECT record_id, resident_id FROM residents "
+                           "WHERE source = 'pds'").fetchall())
+    seeding = con.execute("SELECT source_record_id, match_status, reason FROM _seeding").df()
+    return res, seeding.set_index("source_record_id"), {
+        frozenset((r.record_l, r.record_r)) for r in queue.itertuples()}
+
+
+def test_a_copy_in_another_village_sharing_only_name_and_age_is_queued_not_merged():
+    records = {"a": {"village_code": "V1"}, "x": {"village_code": "V7"},
+               "b": {"village_code": "V2", "mobile": "98"}, "y": {"village_code": "V9",
+                                                             "mobile": "98"}}
+    pairs = [("a", "x", 0.9999), ("b", "y", 0.9999)]
+    res, _, queue = _run(records, pairs, {"a": ("seeded", "T1", 30.0),
+                                          "b": ("seeded", "T2", 30.0)})
+    assert res["x"] != res["a"]                    # name + age + gender only: not merged
+    assert frozenset({"a", "x"}) in queue          # ... but queued for a reviewer
+    assert res["y"] == res["b"]                    # the same mobile corroborates: merged
+    assert frozenset({"b", "y"}) not in queue
+
+
+def test_records_seeded_to_one_uid_stay_together_only_on_a_strong_corroborated_pair():
+    records = {"a": {"village_code": "V1"}, "c": {"village_code": "V1"},   # strong pair
+               "d": {"village_code": "V1"},                               # weak pair with a
+               "e": {"village_code": "V5"}}                               # elsewhere, strong
+    prov = {"a": ("seeded", "T1", 40.0), "c": ("seeded", "T1", 30.0),
+            "d": ("seeded", "T1", 29.0), "e": ("seeded", "T1", 28.0)}
+    pairs = [("a", "c", 0.995), ("a", "d", 0.9), ("a", "e", 0.9999)]
+    res, seeding, queue = _run(records, pairs, prov)
+    assert res["a"] == res["c"]                             # one resident, one UID
+    assert seeding.loc["d", "reason"] == "uid_conflict"     # a namesake: review, not merged
+    assert seeding.loc["e", "reason"] == "uid_conflict"     # name + age only elsewhere
+    assert res["d"] != res["a"] and res["e"] != res["a"]
+    # the seeding item (d and e in review against T1) asks the question: no second item
+    assert frozenset({"a", "d"}) not in queue and frozenset({"a", "e"}) not in queue
+
+
+def test_an_unscored_namesake_is_queued_only_when_it_is_the_only_one():
+    # u (unmatched) has exactly one namesake of the same age in the state: blocking never
+    # paired them (another block); w has two namesakes: each as likely a stranger
+    records = {"o": {"village_code": "V1"}, "u": {"village_code": "V8"},
+               "w": {"name_sorted_key": "RAM DAS", "village_code": "V3"},
+               "p": {"name_sorted_key": "RAM DAS", "village_code": "V4"},
+               "q": {"name_sorted_key": "RAM DAS", "village_code": "V6"},
+               "z": {"name_sorted_key": "GITA SAHU", "birth_year_min": 1990,
+                     "birth_year_max": 1991, "village_code": "V2"}}   # another age
+    res, _, queue = _run(records, [], {"o": ("seeded", "T1", 30.0),
+                                       "p": ("seeded", "T2", 30.0)})
+    assert frozenset({"u", "o"}) in queue
+    assert not any("w" in pair for pair in queue)
+    assert not any("z" in pair for pair in queue)
+    assert res["u"] != res["o"]
+
+
+def test_the_queue_leaves_out_two_people_for_certain():
+    # same card of one source: a ration card lists a person once
+    records = {"a": {"village_code": "V1", "household_ref": "RC1"},
+               "b": {"village_code": "V1", "household_ref": "RC1"},
+               "c": {"village_code": "V1"}, "d": {"village_code": "V1"}}
+    res, _, queue = _run(records, [("a", "b", 0.9), ("c", "d", 0.9)], {})
+    assert frozenset({"a", "b"}) not in queue
+    assert frozenset({"c", "d"}) in queue and res["c"] != res["d"]   # below the threshold
