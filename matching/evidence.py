@@ -256,7 +256,10 @@ def review_queue_sql(con, check_sample: int = CHECK_SAMPLE) -> str:
                CASE WHEN a < b THEN record_l ELSE record_r END,
                CASE WHEN a < b THEN source_r ELSE source_l END,
                CASE WHEN a < b THEN record_r ELSE record_l END,
-               'review', 'review', 'dedupe_review_band', match_probability, match_weight, NULL
+               'review', 'review',
+               -- a namesake no blocking rule scored (dedupe.namesake_pairs): no weight
+               CASE WHEN match_probability IS NULL THEN 'dedupe_namesake'
+                    ELSE 'dedupe_review_band' END, match_probability, match_weight, NULL
         FROM (SELECT *, source_l || '|' || record_l AS a, source_r || '|' || record_r AS b
               FROM {WH}.matching.dedupe_review_pairs)""")
     body = " UNION ALL ".join(parts)

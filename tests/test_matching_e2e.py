@@ -101,3 +101,23 @@ def test_missed_duplicates_are_explained_by_what_the_copies_share(evaluated):
         far = food["elsewhere_name_age_only"]
         assert far["found"] / far["true"] < near
     assert "by what the copies share" in format_table(rep)
+
+
+def test_decision_measures_count_the_review_queue(evaluated):
+    """Issue 17's duplicate decision: auto-merged precision is the duplicate precision,
+    the review queue only adds recall, the queue is a share of the records and the
+    exported queue is what was counted."""
+    from matching.evaluate import format_table
+
+    _, rep, home = evaluated
+    srdh = rep["systems"]["srdh"]
+    for source, m in srdh.items():
+        assert m["dup_auto_precision"] == m["duplicate_precision"], source
+        assert m["dup_auto_review_recall"] >= m["duplicate_recall"], source
+        assert 0 <= m["review_queue_share"] <= 1, source
+        # seeding records in review are queue items of their source
+        assert m["review_queue_items"] >= m["review_share"] * m["records"] - 1e-9, source
+    # name + age only copies elsewhere are not merged but some reach the queue
+    assert any(m["dup_pairs_review_only"] > 0 for m in srdh.values())
+    assert set(rep["decision_targets_met"]) <= set(srdh)
+    assert "dupR+q" in format_table(rep) and "duplicate decision" in format_table(rep)
