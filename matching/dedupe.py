@@ -194,7 +194,7 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
     return "dedupe_namesakes"
 
 
-NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "fixed", "label")
+NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "seeded", "fixed", "label")
 
 
 def _relabel(db, table: str, updates: str, fix: bool = False) -> None:
@@ -228,6 +228,23 @@ def _propagate(db, table: str, edges: str) -> int:
     return MAX_ROUNDS
 
 
+def _split_same_card(db, table: str) -> None:
+    """A card lists a person once, also when its two records joined one resident through
+    other records, or in the same step (the veto sees direct pairs and the resident as it
+    was): per resident and (source, card) a seeded record, else the first, stays; the
+    other unseeded records leave, each alone (their pairs then go to the review queue)."""
+    db.create("_res_card_moves", f"""
+        SELECT node, 'N:' || node AS label
+        FROM (SELECT node, seeded,
+                     row_number() OVER (PARTITION BY label, source, household_ref
+                                        ORDER BY seeded DESC, node) AS rk
+              FROM {table} WHERE household_ref IS NOT NULL) x
+        WHERE rk > 1 AND NOT seeded
+    """)
+    _relabel(db, table, "SELECT node, label FROM _res_card_moves")
+    db.drop("_res_card_moves")
+
+
 def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
                       seed_tables: list[str], barred: str | None = None) -> str:
     """Table ``residents`` (source, record_id, resident_id) for every record and KYR row.
@@ -247,7 +264,8 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
                if attrs else "LEFT JOIN (SELECT NULL AS household_ref) a ON false")
     db.create("_res_nodes", f"""
         SELECT s.source || '|' || s.record_id AS node, s.source, s.record_id,
-               a.household_ref, s.uid_token IS NOT NULL AS fixed,
+               a.household_ref, s.uid_token IS NOT NULL AS seeded,
+               s.uid_token IS NOT NULL AS fixed,
                CASE WHEN s.uid_token IS NOT NULL THEN 'K:' || s.uid_token
                     ELSE 'N:' || s.source || '|' || s.record_id END AS label
         FROM ({seeded}) s {hh_join}
@@ -297,6 +315,8 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
         WHERE NOT na.fixed AND NOT nb.fixed
     """)
     _propagate(db, "_res_nodes", "_res_free_edges")
+    if dd.household_veto:
+        _split_same_card(db, "_res_nodes")
     # a deactivated KYR row is a resident only through the records linked to it: the
     # register (dbt) holds the active residents
     deactivated = (f"WHERE unique_id NOT IN (SELECT unique_id FROM {DEACTIVATED})"

@@ -104,3 +104,18 @@ def test_tied_edges_go_to_the_same_resident_every_run():
         con, feeds = _setup(records, order, {"a": "T1", "b": "T2"})
         r = _residents(con, feeds, s)
         assert r["pds:m"] == r["pds:a"]  # equal weights: the smaller label ('K:T1') wins
+
+
+def test_two_records_of_one_card_never_join_one_resident_through_others():
+    """The same-card veto sees direct pairs; two records of one card paired only with a
+    third record (another source) joined it together, in the same step (a seeded third
+    record) or through it (an unseeded one). One stays, the other is alone."""
+    s = load_settings()
+    for seeded in ({"x": "T1"}, {}):
+        records = [("pds", "t1", "RC1", 1990), ("pds", "t2", "RC1", 1990),
+                   ("pen", "x", None, 1990)]
+        pairs = [("pds", "t1", "pen", "x", 0.999), ("pds", "t2", "pen", "x", 0.999)]
+        con, feeds = _setup(records, pairs, seeded)
+        r = _residents(con, feeds, s)
+        assert r["pds:t1"] == r["pen:x"], seeded
+        assert r["pds:t2"] != r["pen:x"], seeded
