@@ -12,12 +12,17 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
    * both records provisionally seeded to *different* KYR residents;
    * same source and same ``household_ref`` (a ration card / job card lists each
      member once: same-named father and son, mother and daughter-in-law);
-   * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart.
+   * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart;
+   and, issue 17's decision, pairs that share only name, age and gender
+   (``dedupe.merge_needs_corroboration``): they go to the review queue instead.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
    resident of its best edge to a seeded record; the remaining unseeded records form
    connected components among themselves (min-label propagation, a few set-based
-   UPDATE rounds). Each record gets a cluster label (``resident_labels``);
-   ``matching.ids.assign`` turns labels into stable resident ids (never a token or UID).
+   UPDATE rounds); a resident keeps one record per card of a source. Each record gets a
+   cluster label (``resident_labels``); ``matching.ids.assign`` turns labels into
+   stable resident ids (never a token or UID).
+4. ``namesake_pairs``: unmatched records with exactly one namesake of their age in
+   their source, never scored, for the review queue.
 
 Every statement is a ``SELECT`` materialised by ``matching.engine`` (md5, power, window
 functions), so the same code runs on DuckDB and, translated by sqlglot, on Spark.
