@@ -88,7 +88,8 @@ def _dedupe_meta(home: Path) -> dict:
     if path is None or not path.exists():
         return {}
     meta = json.loads(path.read_text()).get("srdh", {})
-    return {k: meta[k] for k in ("prior_weight_estimated", "u_corrected") if k in meta}
+    keys = ("prior_weight_estimated", "u_corrected", "m_learnt_on_random_pairs")
+    return {k: meta[k] for k in keys if k in meta}
 
 
 # ------------------------------------------------------------- Splink quickstart

@@ -36,7 +36,30 @@ SURNAME_DROPPED = ("(name_key_l LIKE (name_key_r || ' %') OR "
                    "name_key_r LIKE (name_key_l || ' %'))")
 
 
-def name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
+# The same name tokens in another order ("SNELL SOPHIE" / "SOPHIE SNELL"), both ways.
+# Splink's ColumnsReversedLevel without ``symmetrical`` checks one direction only
+# (first_name_key_l = last_name_key_r): one shared token, whichever record Splink puts on
+# the left. In a de-duplication (dedupe_only: left and right are arbitrary) that level
+# scored "SOPHIE SNELL" / "SNELL SOPHIE" no higher than any pair sharing one token
+# (FEBRL1/2 development data: u 1e-3, 6 bits). The seeding models keep the one-direction
+# level (KYR is always on one side; their figures are measured with it).
+# The one-direction level also caught, by the same chance, a swap with one token
+# misspelt ("MCCARRHY TIMOTHY" / "TIMOTHY MCCARTHY"): the dedupe model keeps that as a
+# level of its own, in either direction (m and u learnt, as before).
+SAME_TOKENS_REORDERED = "name_sorted_key_l = name_sorted_key_r"
+TOKEN_SWAPPED = ("first_name_key_l = last_name_key_r OR "
+                 "last_name_key_l = first_name_key_r")
+
+
+def _reversed_levels(any_order: bool) -> list:
+    if any_order:
+        return [_custom(SAME_TOKENS_REORDERED, "same name tokens in another order"),
+                _custom(TOKEN_SWAPPED, "a first name is the other's surname (either way)")]
+    return [cll.ColumnsReversedLevel("first_name_key", "last_name_key")]
+
+
+def name_comparison(term_frequencies: bool = False,
+                    reordered_tokens: bool = False) -> cl.CustomComparison:
     """Full name. A shared surname with a different first name (siblings, cousins:
     Zipf surnames cluster in a village) is its own level with a fixed low m, instead
     of falling in a fuzzy full-name level with a positive weight.
@@ -44,7 +67,10 @@ def name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
     ``term_frequencies`` (the dedupe model): the two exact levels are adjusted by the
     name's frequency, so two "GEETA SAHU" records (0.5% of all records) are weak
     evidence and two "TAMESHWARI BHAGAT" records strong. Without it, namesakes of one
-    village and a duplicate enrolled elsewhere scored alike."""
+    village and a duplicate enrolled elsewhere scored alike.
+
+    ``reordered_tokens`` (the dedupe model): the reversed-name level is "the same tokens
+    in another order" (``SAME_TOKENS_REORDERED``), not one direction of a swap."""
     first_close = ("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88 AND "
                    "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
     initial = ("(length(first_name_l) = 1 OR length(first_name_r) = 1) AND "
@@ -61,7 +87,7 @@ def name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
             _custom(SURNAME_DROPPED, "one name is the other without its surname"),
             _custom(first_close, "first and last names close (JW >= 0.88)"),
-            cll.ColumnsReversedLevel("first_name_key", "last_name_key"),
+            *_reversed_levels(reordered_tokens),
             _custom(initial, "first-name initial, same surname"),
             # surname only: usually a relative
             cll.ExactMatchLevel("last_name_key").configure(
@@ -322,7 +348,8 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
                 previous_address=kind == "seed" and carries_previous_address(
                     columns, has_village)))
         elif n == "name":
-            out.append(name_comparison(term_frequencies=kind == "dedupe"))
+            out.append(name_comparison(term_frequencies=kind == "dedupe",
+                                       reordered_tokens=kind == "dedupe"))
         elif n == "relative_name":
             out.append(relative_name_comparison(term_frequencies=kind == "dedupe"))
         elif n == "birth":

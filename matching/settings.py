@@ -117,6 +117,9 @@ class DedupeSettings:
     max_prior_weight: float = -6.0
     # false: train no estimate (the fixed prior and random sampling's u, as before)
     estimate_prior: bool = True
+    # a dense list (its estimate above ``prior_weight``) also learns the m values SRDH
+    # otherwise fixes, on random pairs (``train.learn_dedupe_m_on_dense``); false: fixed
+    learn_m_when_dense: bool = True
     # same source + same household_ref (ration card / job card) = two people
     household_veto: bool = True
     # two records whose birth-year ranges are further apart than this are two people

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 SEED_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "place", "mobile",
                     "uid_token")
-DEDUPE_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "mobile",
+DEDUPE_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "place", "mobile",
                       "uid_token")
 
 
@@ -246,6 +246,7 @@ def estimate_dedupe_prior(linker, settings: MatchSettings, n_records: int) -> di
     lam = min(max(lam, 1e-300), 1 - 1e-12)
     prior = math.log2(lam / (1 - lam))
     corrected = prior > settings.dedupe.prior_weight
+    m_learnt = False
     if corrected:  # the session's u, floored like an unobserved level
         floor = 1.0 / tr.u_max_pairs
         for comp in linker._settings_obj.comparisons:
@@ -254,13 +255,92 @@ def estimate_dedupe_prior(linker, settings: MatchSettings, n_records: int) -> di
                            if isinstance(r["probability"], (int, float))]
                 if not level.is_null_level and trained:
                     level.u_probability = max(trained[-1], floor)
+        if settings.dedupe.learn_m_when_dense:
+            m_learnt, prior = _with_learnt_m(linker, settings, proportion, prior)
         log.info("dedupe prior estimated on this home's data: %.1f bits (lambda %.2g); "
                  "u corrected for the duplicates among random pairs", prior, lam)
     else:
         linker._settings_obj = snapshot
         log.info("dedupe prior estimated: %.1f bits, at or below the fixed %.1f: kept",
                  prior, settings.dedupe.prior_weight)
-    return {"prior_weight_estimated": round(prior, 3), "u_corrected": corrected}
+    return {"prior_weight_estimated": round(prior, 3), "u_corrected": corrected,
+            "m_learnt_on_random_pairs": m_learnt}
+
+
+# The session that learns m must find about as many copies among random pairs as the
+# one with m fixed (FEBRL1/FEBRL2: -10.0 / -9.9 and -12.6 / -12.5 bits). On a 10k
+# generated state (tuning, seed 11: -13.5 with m fixed) it found -5.7: with m free, EM
+# fitted another structure (households, villages) instead of the copies, and is
+# rejected.
+M_LEARNT_PRIOR_AGREEMENT = 1.0  # bits
+
+
+def _with_learnt_m(linker, settings: MatchSettings, proportion: float,
+                   prior: float) -> tuple[bool, float]:
+    """(m learnt?, prior): ``learn_dedupe_m_on_dense`` kept only when its prior agrees
+    with ``prior`` (m fixed) within ``M_LEARNT_PRIOR_AGREEMENT`` bits."""
+    snapshot = copy.deepcopy(linker._settings_obj)
+    lam_m = learn_dedupe_m_on_dense(linker, settings, proportion)
+    if lam_m is None:
+        return False, prior
+    prior_m = math.log2(lam_m / (1 - lam_m))
+    if abs(prior_m - prior) > M_LEARNT_PRIOR_AGREEMENT:
+        linker._settings_obj = snapshot
+        log.info("dedupe m learnt on random pairs gave a prior of %.1f bits, against %.1f "
+                 "with m fixed: another structure than the copies, fixed m kept",
+                 prior_m, prior)
+        return False, prior
+    return True, prior_m
+
+
+def learn_dedupe_m_on_dense(linker, settings: MatchSettings, proportion: float
+                            ) -> float | None:
+    """On a dense list only (``estimate_dedupe_prior`` found its prior above the floor):
+    one more EM session over random pairs with m, u and lambda all free, the levels whose
+    m SRDH fixes included; returns the session's lambda (None: failed, the model is left
+    as it was).
+
+    The fixed m values (a birth year more than ten years off 0.0003, another village
+    0.012, no name token shared 0.01, surname only 0.015, exact date of birth 0.30) were
+    measured on generated states, where EM over blocked pairs learned relatives of one
+    village as matches. A list where most records have copies shows how its own copies
+    differ: among random pairs it holds hundreds of them, and EM over random pairs needs
+    no blocking that would pick the pairs for it. On FEBRL1/FEBRL2 (development data)
+    their copies differ far more than a state's: a date of birth replaced 2-4% (m 0.0003
+    took 11 bits off a true pair), the full date agrees on 60%, not 30%. A state's lists
+    are sparse (their estimate stays at the floor) and never reach this session."""
+    tr = settings.training
+    snapshot = copy.deepcopy(linker._settings_obj)
+    levels = [lvl for comp in linker._settings_obj.comparisons
+              for lvl in comp.comparison_levels if not lvl.is_null_level]
+    fixed = {id(lvl): lvl._fix_m_probability for lvl in levels}
+    before = {id(lvl): len(lvl._trained_m_probabilities) for lvl in levels}
+    for lvl in levels:
+        lvl._fix_m_probability = False
+    try:
+        with _clamped_em():
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
+                RANDOM_PAIRS, estimate_without_term_frequencies=True,
+                fix_m_probabilities=False, fix_u_probabilities=False,
+                max_pairs=tr.u_max_pairs, record_sample_proportion=proportion)
+        lam = float(session.core_model_settings.probability_two_random_records_match)
+    except Exception as exc:  # EM underflow on a degenerate sample
+        linker._settings_obj = snapshot
+        log.warning("dedupe m not learnt on random pairs (%s): fixed m kept", exc)
+        return None
+    finally:
+        for lvl in levels:
+            lvl._fix_m_probability = fixed[id(lvl)]
+    floor = 1.0 / tr.u_max_pairs
+    for lvl in levels:  # this session's values; a level it did not see keeps its own
+        new_m = lvl._trained_m_probabilities[before[id(lvl)]:]
+        new_u = [r["probability"] for r in lvl._trained_u_probabilities[-1:]]
+        if new_m and isinstance(new_m[-1]["probability"], (int, float)):
+            lvl.m_probability = max(new_m[-1]["probability"], floor)
+        if new_u and isinstance(new_u[-1], (int, float)):
+            lvl.u_probability = max(new_u[-1], floor)
+    log.info("dense list: m learnt on random pairs too (lambda %.2g)", lam)
+    return min(max(lam, 1e-300), 1 - 1e-12)
 
 
 def dedupe_prior(model: dict | None, settings: MatchSettings) -> float:
