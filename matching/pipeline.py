@@ -209,7 +209,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         log.info("seeding %s (%s of %s)", f.feed, ws.linked.index(f) + 1, len(ws.linked))
         pred_table, secs = predict.predict_seed(con, ws.kyr, f, seed_models[f.feed], settings)
         timings[f"predict_seed_{f.feed}"] = secs
-        th = settings.thresholds(f.feed)
+        th = seed.thresholds_for(settings, f.feed, ws.kyr.rows)
         labels = None
         if th.auto and review.has_seed_labels(con, f.feed):  # the model's posteriors of
             # the reviewed pairs, before the decisions below remove or force them

@@ -16,16 +16,41 @@ and the others go to ``review`` with reason ``uid_conflict``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from matching import engine
-from matching.settings import SourceThresholds
+from matching.settings import MatchSettings, SourceThresholds
 
 PROV_COLUMNS = ("source", "source_record_id", "candidate_uid_token", "match_probability",
                 "match_weight", "runner_up_weight", "match_status", "reason")
 SEED_COLUMNS = ("source", "source_record_id", "uid_token", "candidate_uid_token",
                 "match_probability", "match_weight", "runner_up_weight", "match_status",
                 "reason")
+
+
+def null_weight_for(n_kyr: int, expected_match_rate: float) -> float:
+    """log2 prior odds that a record's person is none of the ``n_kyr`` KYR records.
+
+    Each KYR record is a record's person with prior ``r / n_kyr`` (r: the share of a
+    source's records whose person is in KYR, the training's ``expected_match_rate``), and
+    none of them with ``1 - r``; the match weights are pure log2 Bayes factors, so the
+    posterior of the best candidate is ``2^w1 / (sum_k 2^wk + n_kyr (1 - r) / r)``. The
+    fixed 12 used before is this for about 80k KYR rows (the 100k state it was tuned
+    on); in a list of 500 (FEBRL, a small block) it asked 7 bits too much of every
+    match, and a state of a million needs 3 bits more (issue 17: 1M was over-confident)."""
+    r = min(max(expected_match_rate, 1e-6), 1 - 1e-6)
+    return math.log2(max(n_kyr, 1) * (1 - r) / r)
+
+
+def thresholds_for(settings: MatchSettings, source: str, n_kyr: int) -> SourceThresholds:
+    """The source's thresholds with ``null_weight`` set for a KYR of ``n_kyr`` rows when
+    it is auto (None); a configured number is kept."""
+    th = settings.thresholds(source)
+    if th.null_weight is not None:
+        return th
+    return replace(th, null_weight=null_weight_for(
+        n_kyr, settings.training.expected_match_rate))
 
 
 def provisional(db, source: str, pred_table: str, inp_table: str,
@@ -39,13 +64,15 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
 
         p = 2^w1 / (2^w1 + sum_{k>1} 2^wk + 2^null_weight)
 
-    where ``null_weight`` is a fixed per-source constant (log2 prior odds that the
-    record's person is none of the candidates). A runner-up that is itself the
-    confident best candidate of *another* record of the source (weight >= null_weight)
-    is explained by that record and left out of the sum: same-named father and son
-    listed on one ration card each claim their own KYR record. ``p`` does not shrink as KYR grows,
-    so thresholds chosen on one state size carry to another.
+    where ``null_weight`` is the log2 prior odds that the record's person is none of
+    the candidates (``null_weight_for``: from the KYR's size, unless configured). A
+    runner-up that is itself the confident best candidate of *another* record of the
+    source (weight >= null_weight) is explained by that record and left out of the sum:
+    same-named father and son listed on one ration card each claim their own KYR record.
     """
+    if th.null_weight is None:
+        raise ValueError("null_weight is auto: resolve it for the run's KYR first "
+                         "(seed.thresholds_for)")
     out = f"prov_{source}"
     seed_t = 1.0 if th.seed_threshold is None else th.seed_threshold  # auto: chosen after
     engine.of(db).create(out, f"""

@@ -38,9 +38,11 @@ class SourceThresholds:
     seed_threshold: float | None = None
     review_threshold: float = 0.20
     min_margin_weight: float = 0.0
-    # log2 prior odds that a record's person is none of its KYR candidates (fixed, so
-    # the posterior does not depend on the state size); see seed.provisional
-    null_weight: float = 12.0
+    # log2 prior odds that a record's person is none of its KYR candidates; None (auto):
+    # from the size of this run's KYR, log2(n_kyr (1 - r) / r) with r the training's
+    # expected_match_rate (seed.null_weight_for: 12.2 for 100k KYR rows, 4.7 for 500);
+    # a number fixes it. See seed.provisional
+    null_weight: float | None = None
     # log2 prior penalty on a KYR candidate that another record of the same source
     # claims more strongly (KYR lists a person once, a department mostly once too:
     # about log2 of a 3% duplicate rate); 0 turns it off. See seed.provisional

@@ -25,7 +25,8 @@ def scored_ws(generated_small_state):
     prov = []
     for f in ws.linked:  # kyr_anchor (a dedupe blocking column) as in a run
         table, _ = predict.predict_seed(ws.con, ws.kyr, f, seed_models[f.feed], settings)
-        prov.append(seed.provisional(ws.con, f.feed, table, f.table, settings.thresholds(f.feed)))
+        th = seed.thresholds_for(settings, f.feed, ws.kyr.rows)
+        prov.append(seed.provisional(ws.con, f.feed, table, f.table, th))
     dedupe.set_anchors(ws.con, ws.linked, prov)
     yield ws, settings, seed_models, dedupe_model
     ws.con.close()
