@@ -133,8 +133,9 @@ def measure_seed(con, ws, movers: set | None = None) -> dict:
 
     kyr = ws.kyr
     alts = [blocking._alternatives(e) for e in blocking.SEED_PREDICTION_RULES]
+    # a guarded rule ("!district_std": only for feeds without districts) is left out
     rules = [r for r in dict.fromkeys([*(r for a in alts for r in a), *SEED_CANDIDATES])
-             if "kyr_anchor" not in r]
+             if "kyr_anchor" not in r and not any(c.startswith("!") for c in r)]
     pairs = dict.fromkeys(map(_name, rules), 0)
     flags = []
     for f in ws.linked:

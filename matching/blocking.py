@@ -63,6 +63,17 @@ SEED_PREDICTION_RULES = (
     # this costs almost no pairs, and none where a feed carries ages only
     ("name_sorted_key", "dob"),
     (("name_key", "birth_year_max", "district_std"), ("name_key", "birth_year_max")),
+    # issue 17, FEBRL-like lists (development sets FEBRL1/2-link; matching/README.md
+    # "FEBRL linkage development sets"): a record without a date of birth, or with
+    # another one, and the same name in the same place as spelled (surname first too)
+    (("name_sorted_key", "place_key", "district_std"), ("name_sorted_key", "place_key")),
+    # the full date of birth with both names and the place misspelt: within the block
+    # (a handful of KYR rows per date, growing with the block, not the state's square)
+    (("dob", "block_std"), ("dob", "district_std"), ("dob",)),
+    # a list with no district at all (no place resolved, FEBRL): the name alone, its
+    # suburb misspelt and no date to pair on; where districts exist it is not used
+    # ("!col": only where the feeds have no value in col)
+    ("!district_std", "name_sorted_key"),
 )
 
 # --- movers (issue 17) ---
@@ -132,7 +143,15 @@ EM_TRAINING_RULES = (
 
 
 def _usable(rule: tuple[str, ...], columns: set[str]) -> bool:
-    return all(c in columns or c in DERIVED_COLUMNS for c in rule)
+    """Every column of the rule has values ("!col": col has none, a guard that is not
+    blocked on)."""
+    return all((c[1:] not in columns) if c.startswith("!")
+               else (c in columns or c in DERIVED_COLUMNS) for c in rule)
+
+
+def _columns(rule: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns blocked on (guards dropped)."""
+    return tuple(c for c in rule if not c.startswith("!"))
 
 
 def _alternatives(entry: tuple) -> tuple[tuple[str, ...], ...]:
@@ -144,7 +163,7 @@ def chosen(spec: tuple, columns: set[str]) -> list[tuple[str, ...]]:
     """The column tuples in use: per entry, its first alternative whose columns are all
     usable (entries with none are left out)."""
     picked = (next((r for r in _alternatives(e) if _usable(r, columns)), None) for e in spec)
-    return [r for r in picked if r]
+    return [_columns(r) for r in picked if r]
 
 
 def rules(spec: tuple, columns: set[str]) -> list:
