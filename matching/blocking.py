@@ -70,10 +70,11 @@ SEED_PREDICTION_RULES = (
     # the full date of birth with both names and the place misspelt: within the block
     # (a handful of KYR rows per date, growing with the block, not the state's square)
     (("dob", "block_std"), ("dob", "district_std"), ("dob",)),
-    # a list with no district at all (no place resolved, FEBRL): the name alone, its
-    # suburb misspelt and no date to pair on; where districts exist it is not used
-    # ("!col": only where the feeds have no value in col)
-    ("!district_std", "name_sorted_key"),
+    # a list with no district or block at all (no place resolved, FEBRL): first name and
+    # surname alone, the suburb misspelt and no date to pair on ("!col": only where the
+    # feeds have no value in col). Both keys: a one-word name ("WHITE") alone paired
+    # namesakes that its exact-name level then scored as one person (FEBRL2-link)
+    ("!district_std", "!block_std", "first_name_key", "last_name_key"),
 )
 
 # --- movers (issue 17) ---

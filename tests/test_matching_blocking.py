@@ -107,7 +107,7 @@ def test_no_name_rule_spans_a_block_or_the_state_on_the_name_alone():
     years = {"birth_year", "birth_year_min", "birth_year_max"}
     for entry in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
         rule = set(blocking._alternatives(entry)[0])  # the one used where places resolve
-        if "!district_std" in rule:  # used only where the feeds carry no district
+        if "!district_std" in rule:  # used only where the feeds carry no district or block
             continue
         if rule & names:
             assert rule & linear or (rule & {"block_std", "district_std", "mover_block_key"}
