@@ -29,18 +29,20 @@ SEED_COLUMNS = ("source", "source_record_id", "uid_token", "candidate_uid_token"
                 "reason")
 
 
-def null_weight_for(n_kyr: int, expected_match_rate: float) -> float:
+def null_weight_for(n_kyr: int, expected_match_rate: float, margin: float = 0.0,
+                    most: float = math.inf) -> float:
     """log2 prior odds that a record's person is none of the ``n_kyr`` KYR records.
 
     Each KYR record is a record's person with prior ``r / n_kyr`` (r: the share of a
     source's records whose person is in KYR, the training's ``expected_match_rate``), and
     none of them with ``1 - r``; the match weights are pure log2 Bayes factors, so the
     posterior of the best candidate is ``2^w1 / (sum_k 2^wk + n_kyr (1 - r) / r)``. The
-    fixed 12 used before is this for about 80k KYR rows (the 100k state it was tuned
-    on); in a list of 500 (FEBRL, a small block) it asked 7 bits too much of every
-    match, and a state of a million needs 3 bits more (issue 17: 1M was over-confident)."""
+    fixed 12 used before asked 7-8 bits too much of every match in a list of 500 (FEBRL,
+    a small block: strong pairs at 10-12 bits went to review). ``margin`` bits are added
+    (the posterior is over-confident where namesakes are relatives) and the result is
+    at most ``most`` (the fixed prior, which a state's size reaches at about 40k rows)."""
     r = min(max(expected_match_rate, 1e-6), 1 - 1e-6)
-    return math.log2(max(n_kyr, 1) * (1 - r) / r)
+    return min(most, math.log2(max(n_kyr, 1) * (1 - r) / r) + margin)
 
 
 def thresholds_for(settings: MatchSettings, source: str, n_kyr: int) -> SourceThresholds:
@@ -50,7 +52,8 @@ def thresholds_for(settings: MatchSettings, source: str, n_kyr: int) -> SourceTh
     if th.null_weight is not None:
         return th
     return replace(th, null_weight=null_weight_for(
-        n_kyr, settings.training.expected_match_rate))
+        n_kyr, settings.training.expected_match_rate, th.null_margin_weight,
+        th.null_weight_max))
 
 
 def provisional(db, source: str, pred_table: str, inp_table: str,

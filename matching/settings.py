@@ -40,9 +40,16 @@ class SourceThresholds:
     min_margin_weight: float = 0.0
     # log2 prior odds that a record's person is none of its KYR candidates; None (auto):
     # from the size of this run's KYR, log2(n_kyr (1 - r) / r) with r the training's
-    # expected_match_rate (seed.null_weight_for: 12.2 for 100k KYR rows, 4.7 for 500);
-    # a number fixes it. See seed.provisional
+    # expected_match_rate, plus null_margin_weight, at most null_weight_max
+    # (seed.null_weight_for: 5.7 for a KYR of 500 rows, 12 from about 40k rows); a
+    # number fixes it. See seed.provisional
     null_weight: float | None = None
+    # bits added to the size's prior: the posterior is over-confident where namesakes
+    # are relatives (tuning profile, 50k: the bare prior, 0.7 bits below 12, took
+    # rd_mgnrega's precision from 99.59% to 99.41%)
+    null_margin_weight: float = 1.0
+    # the fixed prior used before (scanned 4-16 on 100k states); a larger KYR keeps it
+    null_weight_max: float = 12.0
     # log2 prior penalty on a KYR candidate that another record of the same source
     # claims more strongly (KYR lists a person once, a department mostly once too:
     # about log2 of a 3% duplicate rate); 0 turns it off. See seed.provisional
