@@ -163,7 +163,8 @@ def measure_seed(con, ws, movers: set | None = None) -> dict:
     person = allf.pop("_person")
     allf = allf.fillna(False)
     # the rules in use on a state whose feeds carry districts (every generated feed)
-    current = [_name(a[0]) for a in alts if "kyr_anchor" not in a[0]]
+    current = [_name(a[0]) for a in alts
+               if "kyr_anchor" not in a[0] and not any(c.startswith("!") for c in a[0])]
     out = _summarise(allf, pairs, current, [_name(r) for r in SEED_BEFORE], "seed")
     if movers:  # issue 17: residents who moved after the department listed them
         moved = person.isin(movers).to_numpy()

@@ -65,15 +65,19 @@ SEED_PREDICTION_RULES = (
     (("name_key", "birth_year_max", "district_std"), ("name_key", "birth_year_max")),
     # issue 17, FEBRL-like lists (development sets FEBRL1/2-link; matching/README.md
     # "FEBRL linkage development sets"): a record without a date of birth, or with
-    # another one, and the same name in the same place as spelled (surname first too)
-    (("name_sorted_key", "place_key", "district_std"), ("name_sorted_key", "place_key")),
+    # another one, and the same name in the same place as spelled (surname first too),
+    # where the feeds carry no village codes ("!col": only where the feeds have no value
+    # in col; with codes, name + village above pairs them: on the tuning profile at 50k
+    # the rule added 79k pairs and no true pair)
+    (("!village_code", "name_sorted_key", "place_key", "district_std"),
+     ("!village_code", "name_sorted_key", "place_key")),
     # the full date of birth with both names and the place misspelt: within the block
     # (a handful of KYR rows per date, growing with the block, not the state's square)
     (("dob", "block_std"), ("dob", "district_std"), ("dob",)),
     # a list with no district or block at all (no place resolved, FEBRL): first name and
-    # surname alone, the suburb misspelt and no date to pair on ("!col": only where the
-    # feeds have no value in col). Both keys: a one-word name ("WHITE") alone paired
-    # namesakes that its exact-name level then scored as one person (FEBRL2-link)
+    # surname alone, the suburb misspelt and no date to pair on. Both keys: a one-word
+    # name ("WHITE") alone paired namesakes that its exact-name level then scored as one
+    # person (FEBRL2-link)
     ("!district_std", "!block_std", "first_name_key", "last_name_key"),
 )
 

@@ -95,9 +95,11 @@ def test_no_name_rule_spans_a_whole_district():
     """District counts are fixed, so a district-wide name key's pairs grow with the
     square of the state (21M pairs for one source at 1M residents): a rule with the
     district also needs the village name or a birth year beside the name."""
+    names = {"name_key", "name_sorted_key", "first_name_key", "last_name_key",
+             "relative_name_key"}
     for entry in blocking.SEED_PREDICTION_RULES + blocking.DEDUPE_PREDICTION_RULES:
         for rule in blocking._alternatives(entry):
-            if "district_std" in rule:
+            if "district_std" in rule and names & set(rule):
                 assert {"place_key", "birth_year_max"} & set(rule), rule
 
 

@@ -88,12 +88,18 @@ def test_a_list_without_districts_pairs_on_what_it_carries():
                       [_febrl("P5", "WHITE", dob=dt.date(1974, 4, 5), suburb="BARCALDINE")])
 
 
-def test_the_name_alone_is_not_a_rule_where_districts_exist():
+def test_the_name_alone_is_not_a_rule_where_places_resolve():
     cols = {"name_sorted_key", "first_name_key", "last_name_key", "place_key", "dob",
-            "block_std", "district_std"}
+            "village_code", "block_std", "district_std"}
     used = blocking.chosen(blocking.SEED_PREDICTION_RULES, cols)
     assert ("first_name_key", "last_name_key") not in used
-    assert ("name_sorted_key", "place_key", "district_std") in used
     assert ("dob", "block_std") in used and ("dob",) not in used
-    flat = blocking.chosen(blocking.SEED_PREDICTION_RULES, cols - {"block_std", "district_std"})
+    # name + village as spelled only where no village code does it already
+    assert ("name_sorted_key", "place_key", "district_std") not in used
+    unresolved = blocking.chosen(blocking.SEED_PREDICTION_RULES, cols - {"village_code"})
+    assert ("name_sorted_key", "place_key", "district_std") in unresolved
+    assert ("first_name_key", "last_name_key") not in unresolved
+    flat = blocking.chosen(blocking.SEED_PREDICTION_RULES,
+                           cols - {"village_code", "block_std", "district_std"})
     assert ("first_name_key", "last_name_key") in flat and ("dob",) in flat
+    assert ("name_sorted_key", "place_key") in flat
