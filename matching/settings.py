@@ -44,12 +44,6 @@ class SourceThresholds:
     # (seed.null_weight_for: 5.7 for a KYR of 500 rows, 12 from about 40k rows); a
     # number fixes it. See seed.provisional
     null_weight: float | None = None
-    # bits added to the size's prior: the posterior is over-confident where namesakes
-    # are relatives (tuning profile, 50k: the bare prior, 0.7 bits below 12, took
-    # rd_mgnrega's precision from 99.59% to 99.41%)
-    null_margin_weight: float = 1.0
-    # the fixed prior used before (scanned 4-16 on 100k states); a larger KYR keeps it
-    null_weight_max: float = 12.0
     # log2 prior penalty on a KYR candidate that another record of the same source
     # claims more strongly (KYR lists a person once, a department mostly once too:
     # about log2 of a 3% duplicate rate); 0 turns it off. See seed.provisional
@@ -63,6 +57,13 @@ class SourceThresholds:
     # weight of the model's own estimate in each posterior band, in labels (Beta prior):
     # a few labels move a band's precision a little, many take over
     calibration_prior_labels: float = 20.0
+    # null_weight auto (above): bits added to the size's prior, as the posterior is
+    # over-confident where namesakes are relatives (tuning profile, 50k: the bare prior,
+    # 0.7 bits below 12, took rd_mgnrega's precision from 99.59% to 99.41%) ...
+    null_margin_weight: float = 1.0
+    # ... and its cap: the fixed prior used before (scanned 4-16 on 100k states), which
+    # a KYR of about 40k rows or more keeps
+    null_weight_max: float = 12.0
 
     @property
     def auto(self) -> bool:
