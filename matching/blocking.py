@@ -71,9 +71,10 @@ SEED_PREDICTION_RULES = (
     # the rule added 79k pairs and no true pair)
     (("!village_code", "name_sorted_key", "place_key", "district_std"),
      ("!village_code", "name_sorted_key", "place_key")),
-    # the full date of birth with both names and the place misspelt: within the block
-    # (a handful of KYR rows per date, growing with the block, not the state's square)
-    (("dob", "block_std"), ("dob", "district_std"), ("dob",)),
+    # the full date of birth with both names and the place misspelt, where no district
+    # or block resolved (within the block it also paired made-up beneficiaries given a
+    # neighbour's date of birth: tests/test_matching_model.py's ghosts)
+    ("!district_std", "!block_std", "dob"),
     # a list with no district or block at all (no place resolved, FEBRL): first name and
     # surname alone, the suburb misspelt and no date to pair on. Both keys: a one-word
     # name ("WHITE") alone paired namesakes that its exact-name level then scored as one
