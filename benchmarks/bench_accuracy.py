@@ -214,6 +214,8 @@ def main() -> int:
                    f"{platform.python_version()}",
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "rows": rows, "notes": notes,
+        # every row's columns, in first-seen order: rows of older runs may lack some
+        "columns": list(dict.fromkeys(c for r in rows for c in r)),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")

@@ -43,8 +43,9 @@ def render() -> str:
             lines += [f"Machine: {data['machine']}. Measured {data.get('measured_at', '')}.", ""]
         rows = data.get("rows", [])
         if rows:
-            # every row's columns, in first-seen order (rows of older runs may lack some)
-            cols = list(dict.fromkeys(c for r in rows for c in r))
+            # a result may name its columns (rows of older runs may lack some);
+            # otherwise the first row's keys: extra keys of one run's row are details
+            cols = data.get("columns") or list(rows[0])
             lines.append("| " + " | ".join(cols) + " |")
             lines.append("|" + "---|" * len(cols))
             for r in rows:
