@@ -91,3 +91,25 @@
         ' '
     )
 {%- endmacro %}
+
+{#- Ghost look-alikes: the factor a second agreeing attribute (relative's name, date of
+    birth, mobile) puts on the look-alikes expected by chance (int_enrolment_flags). -#}
+{% macro second_attribute_factor(second_agrees) -%}
+    (case when {{ second_agrees }} then {{ var('srdh_ghost_second_attribute_chance') }} else 1 end)
+{%- endmacro %}
+
+{#- True when every word of name key `a` is like some word of `b` (Jaro-Winkler >= threshold;
+    with initials=true an initial matches a word it begins, either way). -#}
+{% macro words_alike(a, b, threshold, initials=false) -%}
+    list_bool_and(list_transform(
+        string_split({{ a }}, ' '),
+        lambda w: list_bool_or(list_transform(
+            string_split({{ b }}, ' '),
+            lambda p: jaro_winkler_similarity(w, p) >= {{ threshold }}
+            {%- if initials %}
+                or (length(w) = 1 and left(p, 1) = w)
+                or (length(p) = 1 and left(w, 1) = p)
+            {%- endif %}
+        ))
+    ))
+{%- endmacro %}
