@@ -113,3 +113,18 @@
         ))
     ))
 {%- endmacro %}
+
+{#- A death record (stg_std__crs_death, alias `crs`) fits a person of this name and birth
+    year: its name word for word alike (either way, initials allowed) and its birth year (year
+    of death less age at death) within 3. A death seeded to the wrong UID - a namesake, a
+    father of the same name - does not fit (int_enrolment_flags, int_resident_widowhood). -#}
+{% macro death_record_fits(name, birth_year, crs='crs') -%}
+    coalesce(
+        abs((year({{ crs }}.date_of_death) - {{ crs }}.age_at_death) - {{ birth_year }}) <= 3
+        and (
+            {{ words_alike(order_free_name(name), order_free_name(crs ~ '.name_std'), 0.85, initials=true) }}
+            or {{ words_alike(order_free_name(crs ~ '.name_std'), order_free_name(name), 0.85, initials=true) }}
+        ),
+        false
+    )
+{%- endmacro %}

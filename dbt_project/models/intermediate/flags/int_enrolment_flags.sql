@@ -670,14 +670,7 @@ death_evidence as (
         deaths.death_registration_no,
         deaths.death_uid_token = base.seeded_uid_token as same_aadhaar,
         coalesce(residents.kyr_deactivated, false) as kyr_deactivated,
-        coalesce(
-            abs((year(crs.date_of_death) - crs.age_at_death) - base.birth_year) <= 3
-            and (
-                {{ words_alike(order_free_name('base.name_std'), order_free_name('crs.name_std'), 0.85, initials=true) }}
-                or {{ words_alike(order_free_name('crs.name_std'), order_free_name('base.name_std'), 0.85, initials=true) }}
-            ),
-            false
-        ) as death_record_fits
+        {{ death_record_fits('base.name_std', 'base.birth_year') }} as death_record_fits
     from base
     inner join deaths
         on base.resident_id = deaths.resident_id
