@@ -266,8 +266,8 @@ kyr_lookalike as (
 
 ),
 
--- a person of the same village - listed by any department (this one too) or KYR-verified -
--- of the same gender and a birth year within 3, whose name is word for word like the
+-- a person of the same village - listed by another department, or KYR-verified - of the
+-- same gender and a birth year within 3, whose name is word for word like the
 -- record's in any order (each word of one name like a word of the other, Jaro-Winkler >=
 -- 0.85: "JADAV SANTOSH" and "SANTOSH YADAV", "SNATOSH RAM" and "SANTOSH RAM SAHU"): the
 -- same person under a record SRDH did not link, or listed by another department. A ghost (a
@@ -275,14 +275,21 @@ kyr_lookalike as (
 village_people as (
 
     select
-        source,
-        source_record_id,
-        gender,
-        birth_year,
-        village_code,
-        {{ order_free_name('name_std') }} as name_key
+        department_records.source,
+        department_records.source_record_id,
+        department_records.gender,
+        department_records.birth_year,
+        department_records.village_code,
+        {{ order_free_name('department_records.name_std') }} as name_key,
+        coalesce(residents.has_kyr, false) as is_kyr_verified
     from department_records
-    where village_code is not null
+    left join records
+        on
+            department_records.source = records.source
+            and department_records.source_record_id = records.source_record_id
+    left join residents
+        on records.resident_id = residents.resident_id
+    where department_records.village_code is not null
     union all
     select
         'uid_kyr' as source,
@@ -290,7 +297,8 @@ village_people as (
         gender,
         birth_year,
         village_code,
-        {{ order_free_name('name_std') }} as name_key
+        {{ order_free_name('name_std') }} as name_key,
+        true as is_kyr_verified
     from residents
     where has_kyr and village_code is not null
 
@@ -305,10 +313,9 @@ listed_nearby as (
             unmatched.village_code = village_people.village_code
             and unmatched.gender = village_people.gender
             and village_people.birth_year between unmatched.birth_year - 3 and unmatched.birth_year + 3
-            and not (
-                unmatched.source = village_people.source
-                and unmatched.source_record_id = village_people.source_record_id
-            )
+            -- another department vouches; the same one only for a KYR-verified person (an
+            -- unverified second record of its own is no evidence: a ghost can be listed twice)
+            and (unmatched.source <> village_people.source or village_people.is_kyr_verified)
     where
         village_people.name_key <> ''
         and (
@@ -548,7 +555,11 @@ no_kyr as (
             regexp_matches(unmatched.name_std, '(^| )\S( |$)')
             or not contains({{ order_free_name('unmatched.name_std') }}, ' '),
             true
-        ) as is_name_thin
+        ) as is_name_thin,
+        -- a record that gives no village cannot be checked against its neighbours (the
+        -- relative, the look-alikes and the other departments' lists of the village): on dev
+        -- data about 2 in 3 such "ghosts" were real people (tuning and dev_noisy_tuning)
+        unmatched.village_code is null as is_place_thin
     from unmatched
     left join other_sources
         on unmatched.enrolment_id = other_sources.enrolment_id
@@ -581,7 +592,8 @@ no_kyr_judged as (
         and not is_listed_nearby
         and not has_district_lookalike
         and not has_state_lookalike
-        and not is_name_thin as is_confirmed
+        and not is_name_thin
+        and not is_place_thin as is_confirmed
     from no_kyr
 
 ),
@@ -648,6 +660,12 @@ ghost_flags as (
                             then
                                 'the name (no surname, or initials) is too thin to rule out a'
                                 || ' missed link'
+                    end,
+                    case
+                        when is_place_thin
+                            then
+                                'the record gives no village, so the person could not be'
+                                || ' looked for among the village''s people'
                     end
                 )
                 || ': likely a real resident without Aadhaar or an unlinked record;'
