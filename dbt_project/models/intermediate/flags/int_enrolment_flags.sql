@@ -12,12 +12,15 @@
 --   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
 --   anywhere in the state with a near-identical name and birth year within 1 (a far move);
 --   a look-alike the same department already lists is not the person (it would be a
---   second listing, which is leakage too).
+--   second listing, which is leakage too). A person of the village listed by another
+--   department, or KYR-verified, with a name alike word for word vouches for the record; a
+--   record giving no village cannot be checked against its neighbours (to_verify).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
 --   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
---   is seeded to the same Aadhaar as this record. possibly_deceased (to_verify): the death
---   record was linked to the person by name, age and place only.
+--   is seeded to the same Aadhaar as this record, and the death record fits it (name, birth
+--   year) or KYR deactivated the Aadhaar. possibly_deceased (to_verify): the death record
+--   was linked by name, age and place only, or seeded to the Aadhaar but fits neither.
 -- preseeded_uid_disagrees (confirmed): the pre-seeded UID fails the checksum, or SRDH
 --   seeds the record to another UID, or the UID's KYR holder differs in at least two of
 --   name, gender and birth year. preseeded_uid_unconfirmed (to_verify): one of those
