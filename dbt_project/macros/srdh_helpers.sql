@@ -91,3 +91,40 @@
         ' '
     )
 {%- endmacro %}
+
+{#- Ghost look-alikes: the factor a second agreeing attribute (relative's name, date of
+    birth, mobile) puts on the look-alikes expected by chance (int_enrolment_flags). -#}
+{% macro second_attribute_factor(second_agrees) -%}
+    (case when {{ second_agrees }} then {{ var('srdh_ghost_second_attribute_chance') }} else 1 end)
+{%- endmacro %}
+
+{#- True when every word of name key `a` is like some word of `b` (Jaro-Winkler >= threshold;
+    with initials=true an initial matches a word it begins, either way). -#}
+{% macro words_alike(a, b, threshold, initials=false) -%}
+    list_bool_and(list_transform(
+        string_split({{ a }}, ' '),
+        lambda w: list_bool_or(list_transform(
+            string_split({{ b }}, ' '),
+            lambda p: jaro_winkler_similarity(w, p) >= {{ threshold }}
+            {%- if initials %}
+                or (length(w) = 1 and left(p, 1) = w)
+                or (length(p) = 1 and left(w, 1) = p)
+            {%- endif %}
+        ))
+    ))
+{%- endmacro %}
+
+{#- A death record (stg_std__crs_death, alias `crs`) fits a person of this name and birth
+    year: its name word for word alike (either way, initials allowed) and its birth year (year
+    of death less age at death) within 3. A death seeded to the wrong UID - a namesake, a
+    father of the same name - does not fit (int_enrolment_flags, int_resident_widowhood). -#}
+{% macro death_record_fits(name, birth_year, crs='crs') -%}
+    coalesce(
+        abs((year({{ crs }}.date_of_death) - {{ crs }}.age_at_death) - {{ birth_year }}) <= 3
+        and (
+            {{ words_alike(order_free_name(name), order_free_name(crs ~ '.name_std'), 0.85, initials=true) }}
+            or {{ words_alike(order_free_name(crs ~ '.name_std'), order_free_name(name), 0.85, initials=true) }}
+        ),
+        false
+    )
+{%- endmacro %}

@@ -12,12 +12,15 @@
 --   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
 --   anywhere in the state with a near-identical name and birth year within 1 (a far move);
 --   a look-alike the same department already lists is not the person (it would be a
---   second listing, which is leakage too).
+--   second listing, which is leakage too). A person of the village listed by another
+--   department, or KYR-verified, with a name alike word for word vouches for the record; a
+--   record giving no village cannot be checked against its neighbours (to_verify).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
 --   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
---   is seeded to the same Aadhaar as this record. possibly_deceased (to_verify): the death
---   record was linked to the person by name, age and place only.
+--   is seeded to the same Aadhaar as this record, and the death record fits it (name, birth
+--   year) or KYR deactivated the Aadhaar. possibly_deceased (to_verify): the death record
+--   was linked by name, age and place only, or seeded to the Aadhaar but fits neither.
 -- preseeded_uid_disagrees (confirmed): the pre-seeded UID fails the checksum, or SRDH
 --   seeds the record to another UID, or the UID's KYR holder differs in at least two of
 --   name, gender and birth year. preseeded_uid_unconfirmed (to_verify): one of those
@@ -58,6 +61,12 @@ households as (
 deaths as (
 
     select * from {{ ref('int_resident_deaths') }}
+
+),
+
+crs_deaths as (
+
+    select * from {{ ref('stg_std__crs_death') }}
 
 ),
 
@@ -207,6 +216,8 @@ listed_again_candidates as (
 
     select
         unmatched.enrolment_id,
+        unmatched.gender,
+        {{ order_free_name('other.name_std') }} as lookalike_key,
         coalesce(
             jaro_winkler_similarity(unmatched.relative_name_std, other.relative_name_std) >= 0.9,
             false
@@ -258,6 +269,65 @@ kyr_lookalike as (
 
 ),
 
+-- a person of the same village - listed by another department, or KYR-verified - of the
+-- same gender and a birth year within 3, whose name is word for word like the
+-- record's in any order (each word of one name like a word of the other, Jaro-Winkler >=
+-- 0.85: "JADAV SANTOSH" and "SANTOSH YADAV", "SNATOSH RAM" and "SANTOSH RAM SAHU"): the
+-- same person under a record SRDH did not link, or listed by another department. A ghost (a
+-- made-up name) rarely meets one among a village's few hundred people, at any state size
+village_people as (
+
+    select
+        department_records.source,
+        department_records.source_record_id,
+        department_records.gender,
+        department_records.birth_year,
+        department_records.village_code,
+        {{ order_free_name('department_records.name_std') }} as name_key,
+        coalesce(residents.has_kyr, false) as is_kyr_verified
+    from department_records
+    left join records
+        on
+            department_records.source = records.source
+            and department_records.source_record_id = records.source_record_id
+    left join residents
+        on records.resident_id = residents.resident_id
+    where department_records.village_code is not null
+    union all
+    select
+        'uid_kyr' as source,
+        resident_id as source_record_id,
+        gender,
+        birth_year,
+        village_code,
+        {{ order_free_name('name_std') }} as name_key,
+        true as is_kyr_verified
+    from residents
+    where has_kyr and village_code is not null
+
+),
+
+listed_nearby as (
+
+    select distinct unmatched.enrolment_id
+    from unmatched
+    inner join village_people
+        on
+            unmatched.village_code = village_people.village_code
+            and unmatched.gender = village_people.gender
+            and village_people.birth_year between unmatched.birth_year - 3 and unmatched.birth_year + 3
+            -- another department vouches; the same one only for a KYR-verified person (an
+            -- unverified second record of its own is no evidence: a ghost can be listed twice)
+            and (unmatched.source <> village_people.source or village_people.is_kyr_verified)
+    where
+        village_people.name_key <> ''
+        and (
+            {{ words_alike(order_free_name('unmatched.name_std'), 'village_people.name_key', 0.85) }}
+            or {{ words_alike('village_people.name_key', order_free_name('unmatched.name_std'), 0.85) }}
+        )
+
+),
+
 -- the same look-alike search beyond the village, on names compared in any word order
 unmatched_keys as (
 
@@ -300,11 +370,16 @@ kyr_keys as (
 -- How many look-alikes a wide search meets by chance grows with the area searched: in a
 -- bigger state a real ghost with a common name meets one somewhere. So a wide look-alike
 -- counts only when it is unlikely by chance: expected chance look-alikes = how common the
--- name is among KYR residents of that gender in the state (its order-free key; +1 so a
--- name KYR lacks is not taken as impossible) x the KYR residents of that gender and birth
--- years in the area searched, at most var srdh_ghost_max_chance_lookalikes; or when a
--- second attribute that rarely agrees by chance agrees too (relative's name, date of birth
--- to the day, mobile). Both keep the chance of excusing a real ghost the same at any size.
+-- name is among KYR residents of that gender in the state x the share of KYR residents of
+-- that gender in the birth years and area searched, at most var
+-- srdh_ghost_max_chance_lookalikes. "The name" is the more common of the record's (+1, so
+-- a name KYR lacks is not taken as impossible) and the look-alike's own: a misspelt record
+-- ("MANOJ NETAAM") is unique, but meeting a "MANOJ NETAM" is no surprise when thousands
+-- hold that name. A second attribute that agrees too (relative's name, date of birth to the
+-- day, mobile) multiplies the expected count by var srdh_ghost_second_attribute_chance
+-- (how often one agrees by chance), instead of excusing the record outright: among many
+-- chance look-alikes one agrees by chance. Both keep a real ghost's chance of being excused
+-- the same at any state size.
 name_frequency as (
 
     select
@@ -329,26 +404,25 @@ kyr_cohorts as (
 
 ),
 
-expected_chance as (
+-- per record: the share of KYR residents of its gender searched (district, birth year
+-- within 2; state, birth year within 1) and how many hold its own name (+1)
+search_shares as (
 
     select
         unmatched_keys.enrolment_id,
+        coalesce(any_value(name_frequency.holders), 0) + 1 as own_holders,
         coalesce(
-            (coalesce(any_value(name_frequency.holders), 0) + 1)
-            / any_value(kyr_cohorts.gender_residents)
-            * sum(kyr_cohorts.residents) filter (
+            sum(kyr_cohorts.residents) filter (
                 where
                 kyr_cohorts.district_std = unmatched_keys.district_std
                 and abs(kyr_cohorts.birth_year - unmatched_keys.birth_year) <= 2
-            ), 0
-        ) as in_district,
+            ) / any_value(kyr_cohorts.gender_residents), 0
+        ) as district_share,
         coalesce(
-            (coalesce(any_value(name_frequency.holders), 0) + 1)
-            / any_value(kyr_cohorts.gender_residents)
-            * sum(kyr_cohorts.residents) filter (
+            sum(kyr_cohorts.residents) filter (
                 where abs(kyr_cohorts.birth_year - unmatched_keys.birth_year) <= 1
-            ), 0
-        ) as in_state
+            ) / any_value(kyr_cohorts.gender_residents), 0
+        ) as state_share
     from unmatched_keys
     left join kyr_cohorts
         on
@@ -367,11 +441,17 @@ listed_again as (
 
     select distinct listed_again_candidates.enrolment_id
     from listed_again_candidates
-    inner join expected_chance
-        on listed_again_candidates.enrolment_id = expected_chance.enrolment_id
+    inner join search_shares
+        on listed_again_candidates.enrolment_id = search_shares.enrolment_id
+    left join name_frequency
+        on
+            listed_again_candidates.gender = name_frequency.gender
+            and listed_again_candidates.lookalike_key = name_frequency.name_key
     where
-        listed_again_candidates.second_agrees
-        or expected_chance.in_state <= {{ var('srdh_ghost_max_chance_lookalikes') }}
+        greatest(search_shares.own_holders, coalesce(name_frequency.holders, 0))
+        * search_shares.state_share
+        * {{ second_attribute_factor('listed_again_candidates.second_agrees') }}
+        <= {{ var('srdh_ghost_max_chance_lookalikes') }}
 
 ),
 
@@ -382,6 +462,8 @@ wide_lookalikes as (
 
     select
         unmatched_keys.enrolment_id,
+        unmatched_keys.gender,
+        kyr_keys.name_key as lookalike_key,
         unmatched_keys.district_std = kyr_keys.district_std
         and abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 2
         and jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
@@ -417,33 +499,44 @@ wide_lookalikes as (
 
 ),
 
+-- each wide look-alike with the look-alikes expected by chance in the area it was found in
+wide_lookalike_chance as (
+
+    select
+        wide_lookalikes.enrolment_id,
+        wide_lookalikes.in_district,
+        wide_lookalikes.in_state,
+        greatest(search_shares.own_holders, coalesce(name_frequency.holders, 0))
+        * {{ second_attribute_factor('wide_lookalikes.second_agrees') }} as chance_holders,
+        search_shares.district_share,
+        search_shares.state_share
+    from wide_lookalikes
+    inner join search_shares
+        on wide_lookalikes.enrolment_id = search_shares.enrolment_id
+    left join name_frequency
+        on
+            wide_lookalikes.gender = name_frequency.gender
+            and wide_lookalikes.lookalike_key = name_frequency.name_key
+
+),
+
 kyr_lookalike_district as (
 
-    select distinct wide_lookalikes.enrolment_id
-    from wide_lookalikes
-    inner join expected_chance
-        on wide_lookalikes.enrolment_id = expected_chance.enrolment_id
+    select distinct enrolment_id
+    from wide_lookalike_chance
     where
-        wide_lookalikes.in_district
-        and (
-            wide_lookalikes.second_agrees
-            or expected_chance.in_district <= {{ var('srdh_ghost_max_chance_lookalikes') }}
-        )
+        in_district
+        and chance_holders * district_share <= {{ var('srdh_ghost_max_chance_lookalikes') }}
 
 ),
 
 kyr_lookalike_state as (
 
-    select distinct wide_lookalikes.enrolment_id
-    from wide_lookalikes
-    inner join expected_chance
-        on wide_lookalikes.enrolment_id = expected_chance.enrolment_id
+    select distinct enrolment_id
+    from wide_lookalike_chance
     where
-        wide_lookalikes.in_state
-        and (
-            wide_lookalikes.second_agrees
-            or expected_chance.in_state <= {{ var('srdh_ghost_max_chance_lookalikes') }}
-        )
+        in_state
+        and chance_holders * state_share <= {{ var('srdh_ghost_max_chance_lookalikes') }}
 
 ),
 
@@ -456,6 +549,7 @@ no_kyr as (
         relative_kyr.enrolment_id is not null as relative_in_kyr,
         listed_again.enrolment_id is not null as is_listed_again,
         kyr_lookalike.enrolment_id is not null as has_kyr_lookalike,
+        listed_nearby.enrolment_id is not null as is_listed_nearby,
         kyr_lookalike_district.enrolment_id is not null as has_district_lookalike,
         kyr_lookalike_state.enrolment_id is not null as has_state_lookalike,
         -- a name without a surname (one word once Devi, Bai, Kumar and honorifics are set
@@ -464,7 +558,11 @@ no_kyr as (
             regexp_matches(unmatched.name_std, '(^| )\S( |$)')
             or not contains({{ order_free_name('unmatched.name_std') }}, ' '),
             true
-        ) as is_name_thin
+        ) as is_name_thin,
+        -- a record that gives no village cannot be checked against its neighbours (the
+        -- relative, the look-alikes and the other departments' lists of the village): on dev
+        -- data about 2 in 3 such "ghosts" were real people (tuning and dev_noisy_tuning)
+        unmatched.village_code is null as is_place_thin
     from unmatched
     left join other_sources
         on unmatched.enrolment_id = other_sources.enrolment_id
@@ -476,6 +574,8 @@ no_kyr as (
         on unmatched.enrolment_id = listed_again.enrolment_id
     left join kyr_lookalike
         on unmatched.enrolment_id = kyr_lookalike.enrolment_id
+    left join listed_nearby
+        on unmatched.enrolment_id = listed_nearby.enrolment_id
     left join kyr_lookalike_district
         on unmatched.enrolment_id = kyr_lookalike_district.enrolment_id
     left join kyr_lookalike_state
@@ -492,9 +592,11 @@ no_kyr_judged as (
         and not relative_in_kyr
         and not is_listed_again
         and not has_kyr_lookalike
+        and not is_listed_nearby
         and not has_district_lookalike
         and not has_state_lookalike
-        and not is_name_thin as is_confirmed
+        and not is_name_thin
+        and not is_place_thin as is_confirmed
     from no_kyr
 
 ),
@@ -532,6 +634,13 @@ ghost_flags as (
                             then 'a KYR resident of the village has a similar name and age'
                     end,
                     case
+                        when is_listed_nearby and not has_kyr_lookalike
+                            then
+                                'a person of the village (listed by a department or verified'
+                                || ' by KYR) has a name alike word for word, the same gender'
+                                || ' and a birth year within 3'
+                    end,
+                    case
                         when has_district_lookalike and not has_kyr_lookalike
                             then
                                 'a KYR resident of the district has a similar name (in any'
@@ -554,6 +663,12 @@ ghost_flags as (
                             then
                                 'the name (no surname, or initials) is too thin to rule out a'
                                 || ' missed link'
+                    end,
+                    case
+                        when is_place_thin
+                            then
+                                'the record gives no village, so the person could not be'
+                                || ' looked for among the village''s people'
                     end
                 )
                 || ': likely a real resident without Aadhaar or an unlinked record;'
@@ -563,31 +678,58 @@ ghost_flags as (
 
 ),
 
-deceased_flags as (
+-- a death seeded to the record's Aadhaar is confirmed only when the death record itself
+-- fits the record (its name word for word alike, initials allowed, and a birth year - year
+-- of death less age at death - within 3), or KYR has deactivated that Aadhaar: a death
+-- record seeded to the wrong UID (a namesake, a father of the same name, a sibling) must
+-- not stop a living person's payment
+death_evidence as (
 
     select
         base.enrolment_id,
+        deaths.date_of_death,
+        deaths.death_registration_no,
+        deaths.death_uid_token = base.seeded_uid_token as same_aadhaar,
+        coalesce(residents.kyr_deactivated, false) as kyr_deactivated,
+        {{ death_record_fits('base.name_std', 'base.birth_year') }} as death_record_fits
+    from base
+    inner join deaths
+        on base.resident_id = deaths.resident_id
+    left join residents
+        on base.resident_id = residents.resident_id
+    left join crs_deaths as crs
+        on deaths.death_registration_no = crs.registration_no
+    where base.is_active and deaths.date_of_death < base.payment_period_start
+
+),
+
+deceased_flags as (
+
+    select
+        enrolment_id,
         case
-            when deaths.death_uid_token = base.seeded_uid_token then 'deceased_active'
+            when same_aadhaar and (death_record_fits or kyr_deactivated) then 'deceased_active'
             else 'possibly_deceased'
         end as flag,
         case
-            when deaths.death_uid_token = base.seeded_uid_token then 'confirmed'
+            when same_aadhaar and (death_record_fits or kyr_deactivated) then 'confirmed'
             else 'to_verify'
         end as certainty,
-        'death registered on ' || cast(deaths.date_of_death as varchar)
-        || coalesce(' (registration ' || deaths.death_registration_no || ')', '')
+        'death registered on ' || cast(date_of_death as varchar)
+        || coalesce(' (registration ' || death_registration_no || ')', '')
         || case
-            when deaths.death_uid_token = base.seeded_uid_token
+            when same_aadhaar and (death_record_fits or kyr_deactivated)
                 then ' under the same Aadhaar as this record, which is still active'
+            when coalesce(same_aadhaar, false)
+                then
+                    ' under the same Aadhaar as this record, but the death record''s name or'
+                    || ' age does not fit this record and KYR has not deactivated the Aadhaar'
+                    || ' (a namesake or relative?); still active: verify before stopping'
             else
                 ', linked to this person by name, age and place only; still active:'
                 || ' verify before stopping'
         end as reason
-    from base
-    inner join deaths
-        on base.resident_id = deaths.resident_id
-    where base.is_active and deaths.date_of_death < base.payment_period_start
+    from death_evidence
 
 ),
 

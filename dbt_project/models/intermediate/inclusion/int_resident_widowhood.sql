@@ -1,7 +1,9 @@
 -- Widows: a living woman aged 18 or more whose husband is dead - her care-of is W/O and
 -- a CRS death record of that name, of a man born within 15 years of her, exists in her
 -- district (village, when both are known) while no living man of her village of her
--- generation bears that name; or her husband in the household is recorded dead - and no
+-- generation bears that name; or her husband in the household is recorded dead, by a death
+-- record seeded to his own Aadhaar that fits him (name, birth year) or a KYR deactivation
+-- (sound_deaths: a namesake's death seeded to a living husband makes no widow) - and no
 -- living husband is in her household (husband_alive).
 with
 
@@ -14,6 +16,38 @@ profile as (
 deaths as (
 
     select * from {{ ref('stg_std__crs_death') }}
+
+),
+
+resident_deaths as (
+
+    select * from {{ ref('int_resident_deaths') }}
+
+),
+
+residents as (
+
+    select * from {{ ref('int_resident_survivorship') }}
+
+),
+
+-- residents whose death is sound evidence of widowhood: the death record is seeded to their
+-- own Aadhaar and fits them (name, birth year), or KYR has deactivated their Aadhaar. A
+-- death linked by demographics alone, or seeded to the wrong UID (a namesake's), is not
+sound_deaths as (
+
+    select resident_deaths.resident_id
+    from resident_deaths
+    inner join residents
+        on resident_deaths.resident_id = residents.resident_id
+    left join deaths as crs
+        on resident_deaths.death_registration_no = crs.registration_no
+    where
+        coalesce(residents.kyr_deactivated, false)
+        or (
+            resident_deaths.death_uid_token = residents.uid_token
+            and {{ death_record_fits('residents.name_std', 'residents.birth_year') }}
+        )
 
 ),
 
@@ -57,6 +91,8 @@ husband_in_household as (
         on
             women.household_id = husband.household_id
             and women.resident_id <> husband.resident_id
+    inner join sound_deaths
+        on husband.resident_id = sound_deaths.resident_id
     where
         husband.is_deceased
         and husband.gender = 'M'
