@@ -40,7 +40,7 @@ def null_weight_for(n_kyr: int, expected_match_rate: float, margin: float = 0.0,
     fixed 12 used before asked 7-8 bits too much of every match in a list of 500 (FEBRL,
     a small block: strong pairs at 10-12 bits went to review). ``margin`` bits are added
     (the posterior is over-confident where namesakes are relatives) and the result is
-    at most ``most`` (the fixed prior, which a state's size reaches at about 40k rows)."""
+    at most ``most`` (no cap by default: a cap at 12 left a 1M state over-confident)."""
     r = min(max(expected_match_rate, 1e-6), 1 - 1e-6)
     return min(most, math.log2(max(n_kyr, 1) * (1 - r) / r) + margin)
 

@@ -7,6 +7,8 @@ and a test keeps the YAML from restating a default.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,7 @@ class SourceThresholds:
     # log2 prior odds that a record's person is none of its KYR candidates; None (auto):
     # from the size of this run's KYR, log2(n_kyr (1 - r) / r) with r the training's
     # expected_match_rate, plus null_margin_weight, at most null_weight_max
-    # (seed.null_weight_for: 5.7 for a KYR of 500 rows, 12 from about 40k rows); a
+    # (seed.null_weight_for: 5.7 for a KYR of 500 rows, 13.4 at 100k, 16.7 at 1M); a
     # number fixes it. See seed.provisional
     null_weight: float | None = None
     # log2 prior penalty on a KYR candidate that another record of the same source
@@ -61,9 +63,12 @@ class SourceThresholds:
     # over-confident where namesakes are relatives (tuning profile, 50k: the bare prior,
     # 0.7 bits below 12, took rd_mgnrega's precision from 99.59% to 99.41%) ...
     null_margin_weight: float = 1.0
-    # ... and its cap: the fixed prior used before (scanned 4-16 on 100k states), which
-    # a KYR of about 40k rows or more keeps
-    null_weight_max: float = 12.0
+    # ... and an optional cap (none by default). A cap at the old fixed 12 left the
+    # posterior over-confident in a large state: at 1M (tuning profile, seed 42) the
+    # seeded records' mean posterior said 99.5-99.9% while precision was 98.9-99.5%;
+    # the size's own prior (16.7 bits there) brings the estimate to the measured
+    # precision (matching/README.md, "Scores are size-free")
+    null_weight_max: float = math.inf
 
     @property
     def auto(self) -> bool:

@@ -28,13 +28,18 @@ def test_null_weight_follows_the_kyr_size():
     r = 0.95
     assert seed.null_weight_for(500, r) == pytest.approx(4.72, abs=0.01)
     assert seed.null_weight_for(1_000_000, r) == pytest.approx(15.68, abs=0.01)
-    # auto (None): the size's prior plus the margin, at most the fixed prior of before
+    # auto (None): the size's prior plus the margin, uncapped by default
     s = MatchSettings()
     assert seed.thresholds_for(s, "sw_pension", 500).null_weight == pytest.approx(5.72, abs=0.01)
     assert seed.thresholds_for(s, "sw_pension", 10_000).null_weight == pytest.approx(10.04,
                                                                                      abs=0.01)
-    assert seed.thresholds_for(s, "sw_pension", 50_000).null_weight == 12.0
-    assert seed.thresholds_for(s, "sw_pension", 1_000_000).null_weight == 12.0
+    assert seed.thresholds_for(s, "sw_pension", 50_000).null_weight == pytest.approx(12.36,
+                                                                                     abs=0.01)
+    assert seed.thresholds_for(s, "sw_pension", 1_000_000).null_weight == pytest.approx(
+        16.68, abs=0.01)
+    # a state may cap it
+    capped = s.with_thresholds("sw_pension", null_weight_max=12.0)
+    assert seed.thresholds_for(capped, "sw_pension", 1_000_000).null_weight == 12.0
     # a configured number is kept
     fixed = s.with_thresholds("sw_pension", null_weight=12.0)
     assert seed.thresholds_for(fixed, "sw_pension", 500).null_weight == 12.0
@@ -63,7 +68,9 @@ def test_a_strong_pair_in_a_small_list_is_seeded_not_reviewed():
     small = _statuses(500)   # 2^11 against 500 rows, 5% of records not in KYR (+1 bit)
     assert small["a"][0] == "seeded" and small["a"][1] == pytest.approx(0.975, abs=1e-3)
     large = _statuses(100_000)  # the same evidence among 100k rows is not enough
-    assert large["a"][0] == "review" and large["a"][1] == pytest.approx(1 / 3)
+    null = seed.null_weight_for(100_000, 0.95, margin=1.0)  # 13.4 bits
+    assert large["a"][0] != "seeded"
+    assert large["a"][1] == pytest.approx(1 / (1 + 2 ** (null - 11)))
 
 
 def _febrl(rid, name, *, dob=None, suburb=None):
