@@ -128,46 +128,29 @@ def rows_for(residents: int, seed: int, report: dict, profile: str = "tuning") -
     return rows
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--residents", default="100000,1000000",
-                    help="comma-separated state sizes")
-    ap.add_argument("--seeds", default="42", help="comma-separated generator seeds")
-    ap.add_argument("--profiles", default="field,tuning",
-                    help="comma-separated generator noise profiles (srdh generate --profile): "
-                         "'field' was never tuned on, 'tuning' is where misses are analysed")
-    ap.add_argument("--baselines", default="exact",
-                    help="comma-separated: exact, splink_tutorial ('' for none)")
-    ap.add_argument("--work", default=str(REPO / ".tmp" / "bench_accuracy"),
-                    help="scratch folder (deleted per seed after the run)")
-    ap.add_argument("--model", default="home", choices=("home", "committed"),
-                    help="home (default): the fresh home trains its own models on its first "
-                         "run, as a new state would; committed: matching/models")
-    ap.add_argument("--out", default=str(RESULTS / "accuracy.json"), help="result JSON")
-    args = ap.parse_args()
-    global MODEL
-    MODEL = args.model
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    rows, notes = [], []
-    runs = [(p, int(n), int(s)) for n in args.residents.split(",") if n.strip()
-            for p in args.profiles.split(",") if p.strip()
-            for s in args.seeds.split(",") if s.strip()]
-    for profile, residents, seed in runs:
-        print(f"== {profile} profile, {residents:,} residents, seed {seed}", flush=True)
-        rep = run_seed(residents, seed, work, args.baselines, profile)
-        rows += rows_for(residents, seed, rep, profile)
-        met = rep.get("targets_met", {})
-        notes.append(f"{profile} {residents:,} seed {seed}: srdh ingest {rep['_ingest_s']:.0f} s "
-                     f"(peak {rep['_ingest_peak_gb']:.1f} GB), srdh match "
-                     f"{rep['_match_s']:.0f} s (peak {rep['_match_peak_gb']:.1f} GB; "
-                     f"{args.model} models), whole run incl. generate + evaluate "
-                     f"{rep['_total_s']:.0f} s; targets "
-                     + ", ".join(f"{k}={'met' if v else 'MISSED'}" for k, v in sorted(met.items())))
+def run_note(rep: dict, model: str) -> str:
+    """What one run cost (from run_seed's timings)."""
+    return (f"srdh ingest {rep['_ingest_s']:.0f} s (peak {rep['_ingest_peak_gb']:.1f} GB), "
+            f"srdh match {rep['_match_s']:.0f} s (peak {rep['_match_peak_gb']:.1f} GB; "
+            f"{model} models), whole run incl. generate + evaluate {rep['_total_s']:.0f} s")
+
+
+def write_results(results: list[tuple[str, int, int, dict, str]], out: Path) -> None:
+    """Rows and notes of ``(profile, residents, seed, evaluate's report, cost note)`` runs
+    into ``out``; bench_flags records its 1M runs here too (one run, both tables).
+
+    What was measured before at other sizes / seeds / profiles is kept with the notes
+    written about it (a 1M run must not wipe the 100k rows); these runs' rows and cost
+    lines replace their earlier versions."""
     from matching.evaluate import DECISION_TARGETS, TARGETS
 
-    notes += [
+    rows, notes = [], []
+    for profile, residents, seed, rep, cost in results:
+        rows += rows_for(residents, seed, rep, profile)
+        met = rep.get("targets_met", {})
+        notes.append(f"{profile} {residents:,} seed {seed}: {cost}; targets "
+                     + ", ".join(f"{k}={'met' if v else 'MISSED'}" for k, v in sorted(met.items())))
+    fixed = [
         f"Targets: seeding precision >= {100 * TARGETS['precision']:g}% and recall >= "
         f"{100 * TARGETS['recall']:g}% on every source; duplicate F1 >= "
         f"{TARGETS['duplicate_f1']:g} (not for crs_death: 14 true pairs).",
@@ -193,33 +176,61 @@ def main() -> int:
         "do today); splink_tutorial = the Splink 5 quickstart settings "
         "(matching/baselines.py).",
     ]
-    # keep what was measured before at other sizes / seeds / profiles and the notes
-    # written about it (a 1M run must not wipe the 100k rows); this run's rows and
-    # cost lines replace their earlier versions
-    measured = {(p, n, s) for p, n, s in runs}
-    run_keys = {f"{p} {n:,} seed {s}" for p, n, s in runs}
-    old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    measured = {(p, n, s) for p, n, s, _, _ in results}
+    run_keys = {f"{p} {n:,} seed {s}" for p, n, s in measured}
+    old = json.loads(out.read_text()) if out.exists() else {}
     kept = [r for r in old.get("rows", [])
             if (r["profile"], r["residents"], r["seed"]) not in measured]
     rows = sorted(kept + rows, key=lambda r: (r["residents"], r["profile"], r["seed"],
                                              r["system"] != "srdh", r["system"], r["source"]))
-    fixed = notes[len(runs):]
     old_runs = [n for n in old.get("notes", [])
                 if n.split(":")[0] not in run_keys and n not in fixed
                 and not n.startswith(tuple(f.split(":")[0] for f in fixed))]
-    notes = notes[:len(runs)] + old_runs + fixed
-    out = {
+    doc = {
         "title": "Matching accuracy: srdh evaluate against the generator's truth",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                    f"{platform.python_version()}",
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "rows": rows, "notes": notes,
+        "rows": rows, "notes": notes + old_runs + fixed,
         # every row's columns, in first-seen order: rows of older runs may lack some
         "columns": list(dict.fromkeys(c for r in rows for c in r)),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--residents", default="100000,1000000",
+                    help="comma-separated state sizes")
+    ap.add_argument("--seeds", default="42", help="comma-separated generator seeds")
+    ap.add_argument("--profiles", default="field,tuning",
+                    help="comma-separated generator noise profiles (srdh generate --profile): "
+                         "'field' was never tuned on, 'tuning' is where misses are analysed")
+    ap.add_argument("--baselines", default="exact",
+                    help="comma-separated: exact, splink_tutorial ('' for none)")
+    ap.add_argument("--work", default=str(REPO / ".tmp" / "bench_accuracy"),
+                    help="scratch folder (deleted per seed after the run)")
+    ap.add_argument("--model", default="home", choices=("home", "committed"),
+                    help="home (default): the fresh home trains its own models on its first "
+                         "run, as a new state would; committed: matching/models")
+    ap.add_argument("--out", default=str(RESULTS / "accuracy.json"), help="result JSON")
+    args = ap.parse_args()
+    global MODEL
+    MODEL = args.model
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    runs = [(p, int(n), int(s)) for n in args.residents.split(",") if n.strip()
+            for p in args.profiles.split(",") if p.strip()
+            for s in args.seeds.split(",") if s.strip()]
+    results = []
+    for profile, residents, seed in runs:
+        print(f"== {profile} profile, {residents:,} residents, seed {seed}", flush=True)
+        rep = run_seed(residents, seed, work, args.baselines, profile)
+        results.append((profile, residents, seed, rep, run_note(rep, args.model)))
+    write_results(results, Path(args.out))
     return 0
 
 

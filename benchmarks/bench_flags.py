@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_accuracy import RESULTS, srdh_usage  # noqa: E402
+from bench_accuracy import RESULTS, srdh_usage, write_results  # noqa: E402
 
 STEP_DONE = re.compile(r"^\s+(\w+) done in ([\d.]+)s$")  # `srdh run`'s step lines
 
@@ -62,7 +62,7 @@ def run_profile(profile: str, residents: int, seed: int, work: Path) -> tuple[di
         shutil.rmtree(root, ignore_errors=True)
     costs["total_s"] = time.time() - t0
     costs["load_end"] = os.getloadavg()[0]
-    return report.get("flags") or {}, costs
+    return report, costs
 
 
 def cost_note(profile: str, residents: int, seed: int, c: dict) -> str:
@@ -119,6 +119,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--profiles", default="field,tuning")
     ap.add_argument("--work", default=str(HERE.parent / ".tmp" / "bench_flags"))
+    ap.add_argument("--accuracy", action="store_true",
+                    help="also record this run's matching accuracy in "
+                         "results/accuracy.json (at 1M one run serves both tables)")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -126,9 +129,15 @@ def main() -> int:
     old = json.loads(out_path.read_text()) if out_path.exists() else {}
     rows, run_notes = [], []
     measured = set()
+    accuracy: list = []
     for profile in [p.strip() for p in args.profiles.split(",") if p.strip()]:
         print(f"== {profile} profile, {args.residents:,} residents, seed {args.seed}", flush=True)
-        flags, costs = run_profile(profile, args.residents, args.seed, work)
+        report, costs = run_profile(profile, args.residents, args.seed, work)
+        flags = report.get("flags") or {}
+        if args.accuracy:
+            cost = cost_note(profile, args.residents, args.seed, costs).split(": ", 1)[1]
+            accuracy.append((profile, args.residents, args.seed, report,
+                             f"measured by bench_flags' srdh run, home models ({cost})"))
         measured.add((profile, args.residents, args.seed))
         for kind in ("enrolment_flags", "inclusion_rules"):
             for name, m in (flags.get(kind) or {}).items():
@@ -157,6 +166,8 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     out_path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {out_path}")
+    if accuracy:
+        write_results(accuracy, RESULTS / "accuracy.json")
     return 0
 
 
