@@ -41,8 +41,8 @@ SURNAME_DROPPED = ("(name_key_l LIKE (name_key_r || ' %') OR "
 # (first_name_key_l = last_name_key_r): one shared token, whichever record Splink puts on
 # the left. In a de-duplication (dedupe_only: left and right are arbitrary) that level
 # scored "SOPHIE SNELL" / "SNELL SOPHIE" no higher than any pair sharing one token
-# (FEBRL1/2 development data: u 1e-3, 6 bits). The seeding models keep the one-direction
-# level (KYR is always on one side; their figures are measured with it).
+# (FEBRL1/2 development data: u 1e-3, 6 bits). The seeding models have their own swap
+# levels (``swapped_both_ways``: both tokens crossed, or one crossed and the other close).
 # The one-direction level also caught, by the same chance, a swap with one token
 # misspelt ("MCCARRHY TIMOTHY" / "TIMOTHY MCCARTHY"): the dedupe model keeps that as a
 # level of its own, in either direction (m and u learnt, as before).
@@ -58,8 +58,15 @@ def _reversed_levels(any_order: bool) -> list:
     return [cll.ColumnsReversedLevel("first_name_key", "last_name_key")]
 
 
-def name_comparison(term_frequencies: bool = False,
-                    reordered_tokens: bool = False) -> cl.CustomComparison:
+# Typos are judged on the phonetic keys too: a fold (SAHOO / SAHU, VEENOD / VINOD) plus a
+# typo left the spelled tokens under the cut while their keys stay close.
+def _tokens_close(a: str, b: str) -> str:
+    return (f"(jaro_winkler_similarity({a}_l, {b}_r) >= 0.88 OR "
+            f"jaro_winkler_similarity({a}_key_l, {b}_key_r) >= 0.88)")
+
+
+def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = False,
+                    swapped_both_ways: bool = False) -> cl.CustomComparison:
     """Full name. A shared surname with a different first name (siblings, cousins:
     Zipf surnames cluster in a village) is its own level with a fixed low m, instead
     of falling in a fuzzy full-name level with a positive weight.
@@ -70,9 +77,25 @@ def name_comparison(term_frequencies: bool = False,
     village and a duplicate enrolled elsewhere scored alike.
 
     ``reordered_tokens`` (the dedupe model): the reversed-name level is "the same tokens
-    in another order" (``SAME_TOKENS_REORDERED``), not one direction of a swap."""
-    first_close = ("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88 AND "
-                   "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
+    in another order" (``SAME_TOKENS_REORDERED``), not one direction of a swap.
+    ``swapped_both_ways`` (the seeding models): a swap needs both tokens crossed, and
+    closeness is judged on the phonetic keys too."""
+    if swapped_both_ways:  # the seeding models (issue 17, seedrecall)
+        first_close = (f"{_tokens_close('first_name', 'first_name')} AND "
+                       f"{_tokens_close('last_name', 'last_name')}")
+        # a name written surname first on one side: both tokens, crossed. Splink's
+        # ColumnsReversedLevel compares one direction only by default (first_l = last_r):
+        # any pair where one's first name is the other's surname (RAJ / SUNIL RAJ) fell in
+        # it, so a true swap was worth 4-5 bits instead of an exact name's 10
+        swapped = [cll.ColumnsReversedLevel("first_name_key", "last_name_key",
+                                            symmetrical=True),
+                   _custom(f"{_tokens_close('first_name', 'last_name')} AND "
+                           f"{_tokens_close('last_name', 'first_name')}",
+                           "first and last names swapped, close (JW >= 0.88)")]
+    else:
+        first_close = ("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88 AND "
+                       "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
+        swapped = _reversed_levels(reordered_tokens)
     initial = ("(length(first_name_l) = 1 OR length(first_name_r) = 1) AND "
                "substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1) AND "
                "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
@@ -87,7 +110,7 @@ def name_comparison(term_frequencies: bool = False,
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
             _custom(SURNAME_DROPPED, "one name is the other without its surname"),
             _custom(first_close, "first and last names close (JW >= 0.88)"),
-            *_reversed_levels(reordered_tokens),
+            *swapped,
             _custom(initial, "first-name initial, same surname"),
             # surname only: usually a relative
             cll.ExactMatchLevel("last_name_key").configure(
@@ -349,7 +372,8 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
                     columns, has_village)))
         elif n == "name":
             out.append(name_comparison(term_frequencies=kind == "dedupe",
-                                       reordered_tokens=kind == "dedupe"))
+                                       reordered_tokens=kind == "dedupe",
+                                       swapped_both_ways=kind == "seed"))
         elif n == "relative_name":
             out.append(relative_name_comparison(term_frequencies=kind == "dedupe"))
         elif n == "birth":
