@@ -98,7 +98,8 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
         swapped = _reversed_levels(reordered_tokens)
     initial = ("(length(first_name_l) = 1 OR length(first_name_r) = 1) AND "
                "substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1) AND "
-               "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
+               + (_tokens_close("last_name", "last_name") if swapped_both_ways else
+                  "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88"))
     return cl.CustomComparison(
         output_column_name="name",
         comparison_description="full name: exact, phonetic, token-wise, surname dropped, "

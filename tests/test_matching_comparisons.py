@@ -167,6 +167,10 @@ def test_a_name_written_surname_first_is_a_swap_only_when_both_tokens_cross():
     typo |= {"first_name_key_l": "KNAHY"}
     assert _level_of(nc, [typo]) == ["first and last names close (JW >= 0.88)"]
     assert _level_of(name_comparison(), [typo]) != ["first and last names close (JW >= 0.88)"]
+    # an initial with a misspelt surname whose key agrees ("G YDAV" / "GAYATRI YADAV")
+    init = _name_pair("G", "YDAV", "GAYATRI", "YADAV", key=lambda s: s)
+    init |= {"last_name_key_l": "JTB", "last_name_key_r": "JTB"}
+    assert _level_of(nc, [init]) == ["first-name initial, same surname"]
 
 
 def test_a_feed_without_villages_pairs_on_the_relatives_name_in_its_block():
