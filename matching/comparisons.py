@@ -123,9 +123,24 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
     )
 
 
-def relative_name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
+# A father written by his initial ("K NISHAD" / "KANHAIYA NISHAD"): one key is an initial
+# and a space, the other starts with that letter, and both end in the same surname key.
+# Keys are letters, digits and single spaces, so LIKE sees no wildcard in them.
+_INITIAL_SAME_SURNAME = " OR ".join(
+    f"(length({a}) > 2 AND substr({a}, 2, 1) = ' ' AND substr({a}, 1, 1) = substr({b}, 1, 1)"
+    f" AND {b} LIKE ('%' || substr({a}, 2)))"
+    for a, b in (("relative_name_key_l", "relative_name_key_r"),
+                 ("relative_name_key_r", "relative_name_key_l")))
+
+
+def relative_name_comparison(term_frequencies: bool = False,
+                             initials: bool = False) -> cl.CustomComparison:
     """``term_frequencies`` (the dedupe model): "VINOD SAHU" as a father's name is worth
-    far less than a rare one."""
+    far less than a rare one. ``initials`` (the seeding models): a level for a relative
+    written by an initial with the same surname (in the JW levels it was worth nothing:
+    "K NISHAD" / "KANHAIYA NISHAD" is JW 0.8)."""
+    extra = ([_custom(_INITIAL_SAME_SURNAME, "relative's initial, same surname")]
+             if initials else [])
     return cl.CustomComparison(
         output_column_name="relative_name",
         comparison_description="father/husband name vs KYR care-of",
@@ -133,6 +148,7 @@ def relative_name_comparison(term_frequencies: bool = False) -> cl.CustomCompari
             cll.NullLevel("relative_name_std"),
             cll.ExactMatchLevel("relative_name_key",
                                 term_frequency_adjustments=term_frequencies),
+            *extra,
             cll.JaroWinklerLevel("relative_name_std", 0.92),
             cll.JaroWinklerLevel("relative_name_std", 0.80),
             cll.ElseLevel(),
@@ -376,7 +392,8 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
                                        reordered_tokens=kind == "dedupe",
                                        swapped_both_ways=kind == "seed"))
         elif n == "relative_name":
-            out.append(relative_name_comparison(term_frequencies=kind == "dedupe"))
+            out.append(relative_name_comparison(term_frequencies=kind == "dedupe",
+                                                initials=kind == "seed"))
         elif n == "birth":
             out.append(birth_comparison(learn_exact_dob=kind == "seed"))
         else:

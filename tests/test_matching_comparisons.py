@@ -179,3 +179,17 @@ def test_a_feed_without_villages_pairs_on_the_relatives_name_in_its_block():
     cols = {"relative_name_key", "block_std", "birth_year_min", "name_key"}
     assert ("relative_name_key", "block_std", "birth_year_min") in blocking.chosen(
         blocking.SEED_PREDICTION_RULES, cols)
+
+
+def test_a_relative_written_by_an_initial_with_the_same_surname_has_its_own_level():
+    from matching.comparisons import relative_name_comparison as rc
+
+    def pair(a, b):
+        return {"relative_name_std_l": a, "relative_name_std_r": b,
+                "relative_name_key_l": a, "relative_name_key_r": b}
+    label = "relative's initial, same surname"
+    got = _level_of(rc(initials=True), [pair("K NXT", "KNH NXT"), pair("SNTX BKL", "S BKL"),
+                                        pair("K NXT", "SNTX NXT"), pair("K", "KNH NXT"),
+                                        pair("K NXT", "KNH SH")])
+    assert got[:2] == [label, label] and label not in got[2:]
+    assert label not in _level_of(rc(), [pair("K NXT", "KNH NXT")])
