@@ -139,7 +139,7 @@ def relative_name_comparison(term_frequencies: bool = False,
     far less than a rare one. ``initials`` (the seeding models): a level for a relative
     written by an initial with the same surname (in the JW levels it was worth nothing:
     "K NISHAD" / "KANHAIYA NISHAD" is JW 0.8)."""
-    extra = ([_custom(_INITIAL_SAME_SURNAME, "relative's initial, same surname")]
+    extra = ([_custom(_INITIAL_SAME_SURNAME, "relative by initial, same surname")]
              if initials else [])
     return cl.CustomComparison(
         output_column_name="relative_name",

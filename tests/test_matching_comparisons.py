@@ -187,7 +187,7 @@ def test_a_relative_written_by_an_initial_with_the_same_surname_has_its_own_leve
     def pair(a, b):
         return {"relative_name_std_l": a, "relative_name_std_r": b,
                 "relative_name_key_l": a, "relative_name_key_r": b}
-    label = "relative's initial, same surname"
+    label = "relative by initial, same surname"
     got = _level_of(rc(initials=True), [pair("K NXT", "KNH NXT"), pair("SNTX BKL", "S BKL"),
                                         pair("K NXT", "SNTX NXT"), pair("K", "KNH NXT"),
                                         pair("K NXT", "KNH SH")])
