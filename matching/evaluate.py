@@ -6,6 +6,8 @@ Per source:
 * seeding recall - over truth-matchable records (a real resident, not a ghost,
   whose UID is in current KYR), share seeded with the true UID;
 * review share, unmatched share;
+* the matchable records missed, by cause (``MISS_CAUSES``: never blocked with their
+  true KYR row, in review and why, below the review threshold, seeded to another UID);
 * duplicate pairs within the source (records sharing a ``resident_id``) against
   true pairs (records of the same person): precision, recall, F1;
 * issue 17's duplicate decision targets (``DECISION_TARGETS``): the precision of the
