@@ -89,9 +89,13 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
         # it, so a true swap was worth 4-5 bits instead of an exact name's 10
         swapped = [cll.ColumnsReversedLevel("first_name_key", "last_name_key",
                                             symmetrical=True),
-                   _custom(f"{_tokens_close('first_name', 'last_name')} AND "
-                           f"{_tokens_close('last_name', 'first_name')}",
-                           "first and last names swapped, close (JW >= 0.88)")]
+                   # one crossed token the same, the other close: close on both let
+                   # CHANDRA SAROJINI / SAROJ CHANDRAKAR through (JW favours prefixes)
+                   _custom(f"(first_name_key_l = last_name_key_r AND "
+                           f"{_tokens_close('last_name', 'first_name')}) OR "
+                           f"(last_name_key_l = first_name_key_r AND "
+                           f"{_tokens_close('first_name', 'last_name')})",
+                           "first and last names swapped, one of them close (JW >= 0.88)")]
     else:
         first_close = ("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88 AND "
                        "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")

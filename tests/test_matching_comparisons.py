@@ -156,8 +156,11 @@ def test_a_name_written_surname_first_is_a_swap_only_when_both_tokens_cross():
         _name_pair("SUNIL", "RAJ", "RAJ", "KUMARI"),
     ])
     assert labels[0].startswith("Match on reversed cols") and "both" in labels[0]
-    assert labels[1] == "first and last names swapped, close (JW >= 0.88)"
+    assert labels[1] == "first and last names swapped, one of them close (JW >= 0.88)"
     assert not any("reversed" in lb or "swapped" in lb for lb in labels[2:])
+    # both crossed tokens only close (a prefix) is no swap
+    loose = _name_pair("CHANDRA", "SAROJINI", "SAROJ", "CHANDRAKAR", key=lambda s: s)
+    assert "swapped" not in _level_of(nc, [loose])[0]
     # and the fold-aware closeness: SAHOO / SAHU are far apart spelled, one key
     typo = _name_pair("KNAHAIYA", "SAHOO", "KANHAIYA", "SAHU", key=lambda s: s)
     typo |= {"last_name_key_l": "SAH", "last_name_key_r": "SAH",
