@@ -104,11 +104,6 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
                "substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1) AND "
                + (_tokens_close("last_name", "last_name") if swapped_both_ways else
                   "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88"))
-    if swapped_both_ways:  # ... or written surname first: "PATEL J" / "JITENDRA PATEL"
-        initial = f"({initial}) OR " + " OR ".join(
-            f"(length(last_name_{a}) = 1 AND substr(last_name_{a}, 1, 1) = "
-            f"substr(first_name_{b}, 1, 1) AND jaro_winkler_similarity(first_name_{a}, "
-            f"last_name_{b}) >= 0.88)" for a, b in (("l", "r"), ("r", "l")))
     return cl.CustomComparison(
         output_column_name="name",
         comparison_description="full name: exact, phonetic, token-wise, surname dropped, "

@@ -49,14 +49,6 @@ def fillers() -> frozenset[str]:
     return frozenset(r["token"].strip().upper() for r in _table("name_fillers.csv"))
 
 
-@lru_cache(maxsize=1)
-def fillers_anywhere() -> frozenset[str]:
-    """Fillers left out of every key wherever they stand (``anywhere`` = yes): 'Devi' /
-    'Bai', written in a woman's name for, or beside, her surname."""
-    return frozenset(r["token"].strip().upper() for r in _table("name_fillers.csv")
-                     if r.get("anywhere", "").strip().lower() == "yes")
-
-
 def indic_fold(token: str) -> str:
     """Fold Latin spelling variants of Indic sounds (step 3 above)."""
     t = re.sub(r"[^A-Z]", "", token.upper())
@@ -99,14 +91,11 @@ _PLACE_TAGS = frozenset({"CG", "CHHATTISGARH", "WARD", "NO", "GRAM", "VILLAGE", 
 def name_keys(names: list[str]) -> tuple[list[str], list[str], list[str | None]]:
     """(name key, first-token key, last-token key or None for one token) of cleaned names
     (single-spaced tokens); a token without a key keeps its spelling. The full key leaves
-    out middle fillers ('Kumar'), so a name with or without one agrees; every key leaves
-    out 'Devi' / 'Bai' wherever they stand (SUMITRA BAI is SUMITRA, surname dropped)."""
+    out middle fillers ('Kumar'), so a name with or without one agrees."""
     full, first, last = [], [], []
-    skip, anywhere = fillers(), fillers_anywhere()
+    skip = fillers()
     for n in names:
         toks = n.split(" ")
-        kept = [t for t in toks if t not in anywhere]
-        toks = kept or toks  # a name that is only 'Devi' keeps it
         ks = [phonetic_key(t) or t for t in toks]
         mid = [k for i, (t, k) in enumerate(zip(toks, ks, strict=True))
                if i in (0, len(toks) - 1) or t not in skip]
