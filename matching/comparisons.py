@@ -41,8 +41,8 @@ SURNAME_DROPPED = ("(name_key_l LIKE (name_key_r || ' %') OR "
 # (first_name_key_l = last_name_key_r): one shared token, whichever record Splink puts on
 # the left. In a de-duplication (dedupe_only: left and right are arbitrary) that level
 # scored "SOPHIE SNELL" / "SNELL SOPHIE" no higher than any pair sharing one token
-# (FEBRL1/2 development data: u 1e-3, 6 bits). The seeding models keep the one-direction
-# level (KYR is always on one side; their figures are measured with it).
+# (FEBRL1/2 development data: u 1e-3, 6 bits). The seeding models have their own swap
+# levels (``swapped_both_ways``: both tokens crossed, or one crossed and the other close).
 # The one-direction level also caught, by the same chance, a swap with one token
 # misspelt ("MCCARRHY TIMOTHY" / "TIMOTHY MCCARTHY"): the dedupe model keeps that as a
 # level of its own, in either direction (m and u learnt, as before).
@@ -58,8 +58,15 @@ def _reversed_levels(any_order: bool) -> list:
     return [cll.ColumnsReversedLevel("first_name_key", "last_name_key")]
 
 
-def name_comparison(term_frequencies: bool = False,
-                    reordered_tokens: bool = False) -> cl.CustomComparison:
+# Typos are judged on the phonetic keys too: a fold (SAHOO / SAHU, VEENOD / VINOD) plus a
+# typo left the spelled tokens under the cut while their keys stay close.
+def _tokens_close(a: str, b: str) -> str:
+    return (f"(jaro_winkler_similarity({a}_l, {b}_r) >= 0.88 OR "
+            f"jaro_winkler_similarity({a}_key_l, {b}_key_r) >= 0.88)")
+
+
+def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = False,
+                    swapped_both_ways: bool = False) -> cl.CustomComparison:
     """Full name. A shared surname with a different first name (siblings, cousins:
     Zipf surnames cluster in a village) is its own level with a fixed low m, instead
     of falling in a fuzzy full-name level with a positive weight.
@@ -70,12 +77,33 @@ def name_comparison(term_frequencies: bool = False,
     village and a duplicate enrolled elsewhere scored alike.
 
     ``reordered_tokens`` (the dedupe model): the reversed-name level is "the same tokens
-    in another order" (``SAME_TOKENS_REORDERED``), not one direction of a swap."""
-    first_close = ("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88 AND "
-                   "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
+    in another order" (``SAME_TOKENS_REORDERED``), not one direction of a swap.
+    ``swapped_both_ways`` (the seeding models): a swap needs both tokens crossed, and
+    closeness is judged on the phonetic keys too."""
+    if swapped_both_ways:  # the seeding models (issue 17, seedrecall)
+        first_close = (f"{_tokens_close('first_name', 'first_name')} AND "
+                       f"{_tokens_close('last_name', 'last_name')}")
+        # a name written surname first on one side: both tokens, crossed. Splink's
+        # ColumnsReversedLevel compares one direction only by default (first_l = last_r):
+        # any pair where one's first name is the other's surname (RAJ / SUNIL RAJ) fell in
+        # it, so a true swap was worth 4-5 bits instead of an exact name's 10
+        swapped = [cll.ColumnsReversedLevel("first_name_key", "last_name_key",
+                                            symmetrical=True),
+                   # one crossed token the same, the other close: close on both let
+                   # CHANDRA SAROJINI / SAROJ CHANDRAKAR through (JW favours prefixes)
+                   _custom(f"(first_name_key_l = last_name_key_r AND "
+                           f"{_tokens_close('last_name', 'first_name')}) OR "
+                           f"(last_name_key_l = first_name_key_r AND "
+                           f"{_tokens_close('first_name', 'last_name')})",
+                           "first and last names swapped, one of them close (JW >= 0.88)")]
+    else:
+        first_close = ("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.88 AND "
+                       "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
+        swapped = _reversed_levels(reordered_tokens)
     initial = ("(length(first_name_l) = 1 OR length(first_name_r) = 1) AND "
                "substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1) AND "
-               "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88")
+               + (_tokens_close("last_name", "last_name") if swapped_both_ways else
+                  "jaro_winkler_similarity(last_name_l, last_name_r) >= 0.88"))
     return cl.CustomComparison(
         output_column_name="name",
         comparison_description="full name: exact, phonetic, token-wise, surname dropped, "
@@ -87,7 +115,7 @@ def name_comparison(term_frequencies: bool = False,
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
             _custom(SURNAME_DROPPED, "one name is the other without its surname"),
             _custom(first_close, "first and last names close (JW >= 0.88)"),
-            *_reversed_levels(reordered_tokens),
+            *swapped,
             _custom(initial, "first-name initial, same surname"),
             # surname only: usually a relative
             cll.ExactMatchLevel("last_name_key").configure(
@@ -99,9 +127,24 @@ def name_comparison(term_frequencies: bool = False,
     )
 
 
-def relative_name_comparison(term_frequencies: bool = False) -> cl.CustomComparison:
+# A father written by his initial ("K NISHAD" / "KANHAIYA NISHAD"): one key is an initial
+# and a space, the other starts with that letter, and both end in the same surname key.
+# Keys are letters, digits and single spaces, so LIKE sees no wildcard in them.
+_INITIAL_SAME_SURNAME = " OR ".join(
+    f"(length({a}) > 2 AND substr({a}, 2, 1) = ' ' AND substr({a}, 1, 1) = substr({b}, 1, 1)"
+    f" AND {b} LIKE ('%' || substr({a}, 2)))"
+    for a, b in (("relative_name_key_l", "relative_name_key_r"),
+                 ("relative_name_key_r", "relative_name_key_l")))
+
+
+def relative_name_comparison(term_frequencies: bool = False,
+                             initials: bool = False) -> cl.CustomComparison:
     """``term_frequencies`` (the dedupe model): "VINOD SAHU" as a father's name is worth
-    far less than a rare one."""
+    far less than a rare one. ``initials`` (the seeding models): a level for a relative
+    written by an initial with the same surname (in the JW levels it was worth nothing:
+    "K NISHAD" / "KANHAIYA NISHAD" is JW 0.8)."""
+    extra = ([_custom(_INITIAL_SAME_SURNAME, "relative by initial, same surname")]
+             if initials else [])
     return cl.CustomComparison(
         output_column_name="relative_name",
         comparison_description="father/husband name vs KYR care-of",
@@ -109,6 +152,7 @@ def relative_name_comparison(term_frequencies: bool = False) -> cl.CustomCompari
             cll.NullLevel("relative_name_std"),
             cll.ExactMatchLevel("relative_name_key",
                                 term_frequency_adjustments=term_frequencies),
+            *extra,
             cll.JaroWinklerLevel("relative_name_std", 0.92),
             cll.JaroWinklerLevel("relative_name_std", 0.80),
             cll.ElseLevel(),
@@ -349,9 +393,11 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
                     columns, has_village)))
         elif n == "name":
             out.append(name_comparison(term_frequencies=kind == "dedupe",
-                                       reordered_tokens=kind == "dedupe"))
+                                       reordered_tokens=kind == "dedupe",
+                                       swapped_both_ways=kind == "seed"))
         elif n == "relative_name":
-            out.append(relative_name_comparison(term_frequencies=kind == "dedupe"))
+            out.append(relative_name_comparison(term_frequencies=kind == "dedupe",
+                                                initials=kind == "seed"))
         elif n == "birth":
             out.append(birth_comparison(learn_exact_dob=kind == "seed"))
         else:

@@ -6,6 +6,8 @@ Per source:
 * seeding recall - over truth-matchable records (a real resident, not a ghost,
   whose UID is in current KYR), share seeded with the true UID;
 * review share, unmatched share;
+* the matchable records missed, by cause (``MISS_CAUSES``: never blocked with their
+  true KYR row, in review and why, below the review threshold, seeded to another UID);
 * duplicate pairs within the source (records sharing a ``resident_id``) against
   true pairs (records of the same person): precision, recall, F1;
 * issue 17's duplicate decision targets (``DECISION_TARGETS``): the precision of the
@@ -242,6 +244,110 @@ def mover_metrics(seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[st
     return out
 
 
+# --------------------------------------------------------- miss causes (issue 17)
+#: why a matchable record was not seeded with its true UID, first cause that applies
+MISS_CAUSES = {
+    "seeded_wrong": "seeded to another UID",
+    "not_blocked": "never paired with its true KYR row (no blocking rule)",
+    "not_scored": "paired, but the true UID is not among its 3 best kept candidates",
+    "review_ambiguous": "review: true UID best, a runner-up too close (ambiguous)",
+    "review_runner_up": "review: true UID best, posterior low because of a runner-up",
+    "review_low_weight": "review: true UID best, posterior low because its weight is low",
+    "review_uid_conflict": "review: true UID best, lost a UID conflict",
+    "review_other_best": "review: another UID ranked above the true one",
+    "unmatched_true_best": "unmatched: true UID best, below the review threshold",
+    "unmatched_other_best": "unmatched: another UID ranked above the true one",
+}
+
+
+def true_pair_blocked_sql(inp_table: str, kyr_table: str, rules: list[tuple[str, ...]],
+                          ids_table: str) -> str:
+    """SQL: ``source_record_id, blocked`` for the records of ``ids_table``
+    (``source_record_id, true_token``): does any seeding rule (``blocking.chosen``: equality
+    conjunctions, a null never equal) pair the record with its true KYR row?"""
+    if not rules:
+        return (f"SELECT source_record_id, false AS blocked FROM {ids_table}")
+    ors = " OR ".join("(" + " AND ".join(f"i.{c} = k.{c}" for c in r) + ")" for r in rules)
+    return f"""
+        SELECT t.source_record_id, coalesce(bool_or({ors}), false) AS blocked
+        FROM {ids_table} t
+        LEFT JOIN {inp_table} i ON i.unique_id = t.source_record_id
+        LEFT JOIN {kyr_table} k ON k.unique_id = t.true_token
+        GROUP BY t.source_record_id"""
+
+
+def classify_misses(df: pd.DataFrame, candidates: pd.DataFrame, null_weight: float
+                    ) -> pd.Series:
+    """The cause (``MISS_CAUSES``) of each matchable record not seeded with its true UID.
+
+    ``df``: seeding rows with ``true_token`` and ``blocked`` (``true_pair_blocked_sql``);
+    ``candidates``: the kept KYR candidates (``source_record_id, uid_token``; the best 3,
+    ``matching.seed_candidates``). A low posterior of a best true UID is put down to its
+    runner-up when the runner-up's weight reaches ``null_weight`` (the posterior's "none of
+    them" term, ``seed.provisional``): then the runner-up's mass is the larger part."""
+    seeded = df["match_status"] == "seeded"
+    best_true = df["candidate_uid_token"] == df["true_token"]
+    scored = pd.Series(False, index=df.index)
+    if len(candidates):
+        keys = set(zip(candidates["source_record_id"].astype(str), candidates["uid_token"],
+                       strict=True))
+        scored = pd.Series([(r, t) in keys for r, t in zip(
+            df["source_record_id"].astype(str), df["true_token"], strict=True)], index=df.index)
+    scored |= best_true
+    review, reason = df["match_status"] == "review", df["reason"]
+    runner_up = df["runner_up_weight"].fillna(-np.inf) >= null_weight
+    conds = [
+        seeded,
+        ~df["blocked"].fillna(False).astype(bool),
+        ~scored,
+        review & best_true & (reason == "ambiguous"),
+        review & best_true & (reason == "uid_conflict"),
+        review & best_true & runner_up,
+        review & best_true,
+        review,
+        best_true,
+    ]
+    names = ["seeded_wrong", "not_blocked", "not_scored", "review_ambiguous",
+             "review_uid_conflict", "review_runner_up", "review_low_weight",
+             "review_other_best", "unmatched_true_best"]
+    return pd.Series(np.select(conds, names, default="unmatched_other_best"), index=df.index)
+
+
+def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
+                settings) -> dict[str, dict[str, int]]:
+    """Per source, the matchable records not seeded with their true UID, by cause
+    (``MISS_CAUSES``; the counts add up to matchable - seeded correctly)."""
+    from matching import blocking
+
+    df = seeding.merge(truth, on=["source", "source_record_id"], how="inner")
+    df = df[df["true_token"].notna() & df["true_token"].isin(kyr_tokens)]
+    df = df[~((df["match_status"] == "seeded") & (df["uid_token"] == df["true_token"]))]
+    cands = con.execute(f"SELECT source, source_record_id, uid_token "
+                        f"FROM {WH}.matching.seed_candidates").df()
+    out: dict[str, dict[str, int]] = {}
+    feeds = {f.feed: f for f in ws.linked}
+    for source, g in df.groupby("source", sort=True):
+        g = g.copy()
+        f = feeds.get(source)
+        if f is None:
+            g["blocked"] = True
+        else:
+            rules = blocking.chosen(blocking.SEED_PREDICTION_RULES,
+                                    set(ws.kyr.usable) & set(f.usable))
+            con.register("_ev_missed", g[["source_record_id", "true_token"]])
+            try:
+                blocked = con.execute(true_pair_blocked_sql(
+                    f.table, ws.kyr.table, rules, "_ev_missed")).df()
+            finally:
+                con.unregister("_ev_missed")
+            g = g.merge(blocked, on="source_record_id", how="left")
+        causes = classify_misses(g, cands[cands["source"] == source],
+                                 settings.thresholds(source).null_weight)
+        counts = causes.value_counts()
+        out[source] = {c: int(counts.get(c, 0)) for c in MISS_CAUSES}
+    return out
+
+
 def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
           queue: pd.DataFrame | None = None) -> dict[str, dict]:
     """Per source: seeding, duplicate pairs and the decision measures (``queue``: the
@@ -392,6 +498,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
             f"SELECT source || ':' || reason, count(*) FROM {WH}.matching.preseeded_disagreements "
             "GROUP BY 1").fetchall()}
     report["duplicates_by_kind"] = duplicates_by_kind(con, ws.linked, seeding, truth)
+    report["miss_causes"] = miss_causes(con, ws, seeding, truth, kyr_tokens, settings)
     movers = load_movers(truth_dir)
     if movers is not None:
         report["movers"] = mover_metrics(seeding, truth, kyr_tokens, movers)
@@ -518,6 +625,14 @@ def format_table(report: dict) -> str:
             cells = [f"{by[k]['found']}/{by[k]['true']}" if k in by else "-"
                      for k in DUPLICATE_KINDS]
             lines.append(f"  {s:<16} " + " | ".join(f"{c:>9}" for c in cells))
+    causes = report.get("miss_causes") or {}
+    if causes:
+        lines.append("")
+        lines.append("SRDH missed seeds (matchable, not seeded with the true UID) by cause:")
+        for s, by in sorted(causes.items()):
+            cells = ", ".join(f"{k} {v}" for k, v in by.items() if v)
+            lines.append(f"  {s:<16} {sum(by.values()):>5}: {cells or '-'}")
+        lines.append("  (" + "; ".join(f"{k}: {v}" for k, v in MISS_CAUSES.items()) + ")")
     movers = report.get("movers") or {}
     if movers:
         lines.append("")

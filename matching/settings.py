@@ -26,8 +26,17 @@ MODEL_ENV = "SRDH_MATCHING_MODEL"  # overrides the config's `model` (make up: co
 
 #: Per-source overrides of the thresholds that ship with SRDH (a YAML ``sources:`` entry
 #: adds to them, key by key). A death record stops a payment: a wrong seed marks a living
-#: person dead, so deaths are seeded only where the expected precision is higher.
-SOURCE_OVERRIDES: dict[str, dict[str, float]] = {"crs_death": {"target_precision": 0.999}}
+#: person dead, so deaths are seeded only where the expected precision is higher. And a
+#: death registration's person is more often not in KYR at all (an infant never
+#: enrolled, a death registered by another state's resident): its prior odds of "none of
+#: the candidates" are half a bit higher (null_margin_weight 1.5 against 1; measured as
+#: a fixed 12.5 against 12 at 50k). With 12, deaths' posteriors of 0.98-0.999 were
+#: right 3-5 times less often than they said, and the 0.999 target seeded at 99.43-99.51%
+#: measured precision (dev_noisy_tuning 50k, seed 7); 12.5 / 13 / 14: 99.67 / 99.75 /
+#: 99.82% for recall 91.7 / 90.5 / 86.6% (matching/README.md, "Seeding recall on noisier
+#: data").
+SOURCE_OVERRIDES: dict[str, dict[str, float]] = {
+    "crs_death": {"target_precision": 0.999, "null_margin_weight": 1.5}}
 
 
 @dataclass(frozen=True)

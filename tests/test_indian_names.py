@@ -23,6 +23,7 @@ from ingest.standardise.scripts import romanise
     ("Dhhaniram", "Dhaniram"),                      # ... or a doubled one
     ("Geeta", "Gita"), ("Poonam", "Punam"),         # ee / i, oo / u
     ("Kurre", "Kure"), ("Pappu", "Papu"),           # doubled letters
+    ("Yadav", "Jadav"), ("Yogesh", "Jogesh"),       # a leading y written j
 ])
 def test_transliteration_folds_give_one_key(a, b):
     assert phonetic_key(a.upper()) == phonetic_key(b.upper())

@@ -144,3 +144,57 @@ def test_a_dropped_surname_has_its_own_level():
     two |= {"name_std_l": "RAMESH KUMAR SAHU", "name_key_l": "RAM KUM SAH",
             "last_name_l": "SAHU", "last_name_key_l": "SAH"}
     assert _level_of(nc(), [one, two]) == ["one name is the other without its surname"] * 2
+
+
+def test_a_name_written_surname_first_is_a_swap_only_when_both_tokens_cross():
+    """Seeding models: "SHARMA SUMAN" / "SUMAN SHARMA" is a swap (exact keys, or close
+    ones: "KASHYAB JAGDISH" / "JAGDISH KASHYAP"); a surname that is only someone's first
+    name ("RAJ" / "SUNIL RAJ") is not. Splink's reversed level checked one direction."""
+    nc = name_comparison(swapped_both_ways=True)
+    labels = _level_of(nc, [
+        _name_pair("SHARMA", "SUMAN", "SUMAN", "SHARMA"),
+        _name_pair("KASHYAB", "JAGDISH", "JAGDISH", "KASHYAP", key=lambda s: s),
+        _name_pair("RAJ", "KUMARI", "SUNIL", "RAJ"),
+        _name_pair("SUNIL", "RAJ", "RAJ", "KUMARI"),
+    ])
+    assert labels[0].startswith("Match on reversed cols") and "both" in labels[0]
+    assert labels[1] == "first and last names swapped, one of them close (JW >= 0.88)"
+    assert not any("reversed" in lb or "swapped" in lb for lb in labels[2:])
+    # both crossed tokens only close (a prefix) is no swap
+    loose = _name_pair("CHANDRA", "SAROJINI", "SAROJ", "CHANDRAKAR", key=lambda s: s)
+    assert "swapped" not in _level_of(nc, [loose])[0]
+    # and the fold-aware closeness: SAHOO / SAHU are far apart spelled, one key
+    typo = _name_pair("KNAHAIYA", "SAHOO", "KANHAIYA", "SAHU", key=lambda s: s)
+    typo |= {"last_name_key_l": "SAH", "last_name_key_r": "SAH",
+             "first_name_key_l": "KNHY", "first_name_key_r": "KNHY"}
+    assert _level_of(nc, [typo]) == ["(Exact match on first_name_key) AND "
+                                     "(Exact match on last_name_key)"]
+    typo |= {"first_name_key_l": "KNAHY"}
+    assert _level_of(nc, [typo]) == ["first and last names close (JW >= 0.88)"]
+    assert _level_of(name_comparison(), [typo]) != ["first and last names close (JW >= 0.88)"]
+    # an initial with a misspelt surname whose key agrees ("G YDAV" / "GAYATRI YADAV")
+    init = _name_pair("G", "YDAV", "GAYATRI", "YADAV", key=lambda s: s)
+    init |= {"last_name_key_l": "JTB", "last_name_key_r": "JTB"}
+    assert _level_of(nc, [init]) == ["first-name initial, same surname"]
+
+
+def test_a_feed_without_villages_pairs_on_the_relatives_name_in_its_block():
+    """A scholarship lists a block only: a child written "R" with the father's name and
+    year of birth still meets the KYR row (relative key + block + birth year)."""
+    cols = {"relative_name_key", "block_std", "birth_year_min", "name_key"}
+    assert ("relative_name_key", "block_std", "birth_year_min") in blocking.chosen(
+        blocking.SEED_PREDICTION_RULES, cols)
+
+
+def test_a_relative_written_by_an_initial_with_the_same_surname_has_its_own_level():
+    from matching.comparisons import relative_name_comparison as rc
+
+    def pair(a, b):
+        return {"relative_name_std_l": a, "relative_name_std_r": b,
+                "relative_name_key_l": a, "relative_name_key_r": b}
+    label = "relative by initial, same surname"
+    got = _level_of(rc(initials=True), [pair("K NXT", "KNH NXT"), pair("SNTX BKL", "S BKL"),
+                                        pair("K NXT", "SNTX NXT"), pair("K", "KNH NXT"),
+                                        pair("K NXT", "KNH SH")])
+    assert got[:2] == [label, label] and label not in got[2:]
+    assert label not in _level_of(rc(), [pair("K NXT", "KNH NXT")])

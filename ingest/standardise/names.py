@@ -10,7 +10,7 @@ in ``ingest/reference/`` (one row per variant, with an example), not code:
    relative's name (Shri, Smt, Ku, Late, Lt., Swa., Swargiya, ...) are taken off;
 3. ``name_folds.csv``: transliteration variants folded, in order (KSH/X -> KS,
    SH -> S, W -> V -> B, a dropped or added H after a consonant, EE -> I, OO -> U,
-   doubled letters -> single, ...);
+   a leading Y -> J, doubled letters -> single, ...);
 4. metaphone of the folded token (vowels after the first dropped, consonant classes
    merged);
 5. ``name_fillers.csv``: a middle 'Kumar' / 'Kumari' is left out of the full-name key
