@@ -296,7 +296,7 @@ def main() -> int:
             "99.68/97.81 -> 99.65/97.93, sw_pension 99.80/98.83 -> 99.79/98.81.",
             "Issue 17, lists where nearly every record has its KYR row: the seeding prior "
             "'none of the candidates' now follows the KYR's size (log2(n_kyr (1 - r) / r) + "
-            "1 bit, at most the fixed 12 of before: 5.7 bits for 500 KYR rows), and three "
+            "1 bit, uncapped: 5.7 bits for 500 KYR rows, 16.6 at 1M), and three "
             "seeding rules are added (name + place as spelled where no village code "
             "resolves; the full date of birth alone and first + last name alone where feeds "
             "carry no district or block; matching/README.md, 'FEBRL linkage development "

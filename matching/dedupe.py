@@ -158,9 +158,11 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
     unmatched (one in review is in the queue already) is paired here with the records of
     its source with the same sorted name key, gender and earliest birth year (the key
     name blocking uses) anywhere in the state (not on its own card),
-    but only when there is exactly one: with several, each is as likely a namesake as the
-    copy, and the chance of a namesake grows with the state, so a larger state queues
-    fewer such pairs, never more (``dedupe.namesake_review``)."""
+    but only when the key holds exactly two records of the source: with more, each is as
+    likely a namesake as the copy, and the chance of a namesake grows with the state, so
+    a larger state queues fewer such pairs, never more (``dedupe.namesake_review``). A pair
+    the dedupe model scored at any probability is left out: it was judged on its
+    evidence."""
     db = engine.of(db)
     needed = {"name_sorted_key", "gender", "birth_year_min"}
     dept_tables = [f for f in dept_tables if needed <= f.usable]
@@ -175,26 +177,41 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
         f"birth_year_min, household_ref FROM {f.table} "
         f"WHERE name_sorted_key IS NOT NULL AND gender IS NOT NULL "
         f"AND birth_year_min IS NOT NULL" for f in dept_tables)
+    # the key's records are counted first and only keys with exactly two records are
+    # joined: a self-join on the key alone grows with the square of a common name's count
     db.create("dedupe_namesakes", f"""
         WITH r AS (
-            SELECT r.*, s.match_status FROM ({recs}) r
+            SELECT r.*, s.match_status,
+                   count(*) OVER (PARTITION BY r.source, r.name_sorted_key, r.gender,
+                                               r.birth_year_min) AS n_key
+            FROM ({recs}) r
             LEFT JOIN ({status}) s ON s.source = r.source AND s.source_record_id = r.record_id
-        ), cand AS (
-            SELECT u.source, u.record_id AS u_id, o.record_id AS o_id,
-                   count(*) OVER (PARTITION BY u.source, u.record_id) AS k
-            FROM r u JOIN r o ON o.source = u.source AND o.name_sorted_key = u.name_sorted_key
+        ), two AS (SELECT * FROM r WHERE n_key = 2),
+        cand AS (
+            SELECT u.source, u.record_id AS u_id, o.record_id AS o_id
+            FROM two u JOIN two o ON o.source = u.source
+                 AND o.name_sorted_key = u.name_sorted_key
                  AND o.gender = u.gender AND o.birth_year_min = u.birth_year_min
                  AND o.record_id <> u.record_id
             WHERE u.match_status = 'unmatched'
               AND NOT coalesce(u.household_ref = o.household_ref, false)
+        ), pairs AS (
+            SELECT DISTINCT source, least(u_id, o_id) AS record_l,
+                   greatest(u_id, o_id) AS record_r
+            FROM cand
         )
-        SELECT DISTINCT c.source AS source_l, least(c.u_id, c.o_id) AS record_l,
-               c.source AS source_r, greatest(c.u_id, c.o_id) AS record_r,
+        SELECT p.source AS source_l, p.record_l, p.source AS source_r, p.record_r,
                CAST(NULL AS DOUBLE) AS match_weight, CAST(NULL AS DOUBLE) AS match_probability
-        FROM cand c
-        JOIN residents ru ON ru.source = c.source AND ru.record_id = c.u_id
-        JOIN residents ro ON ro.source = c.source AND ro.record_id = c.o_id
-        WHERE c.k = 1 AND ru.resident_id <> ro.resident_id
+        FROM pairs p
+        JOIN residents ru ON ru.source = p.source AND ru.record_id = p.record_l
+        JOIN residents ro ON ro.source = p.source AND ro.record_id = p.record_r
+        WHERE ru.resident_id <> ro.resident_id
+          -- a pair the model scored, at any probability, was judged on its evidence: the
+          -- queue takes those from the review band (review.dedupe_review_pairs_sql) only
+          AND NOT EXISTS (SELECT 1 FROM pred_dedupe e
+                          WHERE e.source_l = p.source AND e.source_r = p.source
+                            AND least(e.record_l, e.record_r) = p.record_l
+                            AND greatest(e.record_l, e.record_r) = p.record_r)
     """)
     return "dedupe_namesakes"
 
@@ -233,18 +250,25 @@ def _propagate(db, table: str, edges: str) -> int:
     return MAX_ROUNDS
 
 
-def _split_same_card(db, table: str) -> None:
+def _split_same_card(db, table: str, edges: str) -> None:
     """A card lists a person once, also when its two records joined one resident through
     other records, or in the same step (the veto sees direct pairs and the resident as it
-    was): per resident and (source, card) a seeded record, else the first, stays; the
-    other unseeded records leave, each alone (their pairs then go to the review queue)."""
+    was): per resident and (source, card) a seeded record, else one a reviewer confirmed,
+    else the first, stays; the other unseeded records leave, each alone (their pairs then
+    go to the review queue). A record in a reviewer-confirmed pair (``edges`` at
+    ``CLERICAL_WEIGHT``) never leaves: the reviewer said they are one person."""
     db.create("_res_card_moves", f"""
+        WITH confirmed AS (
+            SELECT DISTINCT a AS node FROM {edges} WHERE match_weight >= {CLERICAL_WEIGHT}
+        )
         SELECT node, 'N:' || node AS label
-        FROM (SELECT node, seeded,
-                     row_number() OVER (PARTITION BY label, source, household_ref
-                                        ORDER BY seeded DESC, node) AS rk
-              FROM {table} WHERE household_ref IS NOT NULL) x
-        WHERE rk > 1 AND NOT seeded
+        FROM (SELECT t.node, t.seeded, c.node IS NOT NULL AS confirmed,
+                     row_number() OVER (PARTITION BY t.label, t.source, t.household_ref
+                                        ORDER BY t.seeded DESC, c.node IS NOT NULL DESC,
+                                                 t.node) AS rk
+              FROM {table} t LEFT JOIN confirmed c ON c.node = t.node
+              WHERE t.household_ref IS NOT NULL) x
+        WHERE rk > 1 AND NOT seeded AND NOT confirmed
     """)
     _relabel(db, table, "SELECT node, label FROM _res_card_moves")
     db.drop("_res_card_moves")
@@ -321,7 +345,7 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     """)
     _propagate(db, "_res_nodes", "_res_free_edges")
     if dd.household_veto:
-        _split_same_card(db, "_res_nodes")
+        _split_same_card(db, "_res_nodes", "_res_edges")
     # a deactivated KYR row is a resident only through the records linked to it: the
     # register (dbt) holds the active residents
     deactivated = (f"WHERE unique_id NOT IN (SELECT unique_id FROM {DEACTIVATED})"

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matching import seed as seed_rules
 from matching.inputs import WH
 
 log = logging.getLogger(__name__)
@@ -341,8 +342,10 @@ def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens:
             finally:
                 con.unregister("_ev_missed")
             g = g.merge(blocked, on="source_record_id", how="left")
+        # the run's null weight (auto: from the KYR's size), as seed.provisional used it
         causes = classify_misses(g, cands[cands["source"] == source],
-                                 settings.thresholds(source).null_weight)
+                                 seed_rules.thresholds_for(settings, source,
+                                                           ws.kyr.rows).null_weight)
         counts = causes.value_counts()
         out[source] = {c: int(counts.get(c, 0)) for c in MISS_CAUSES}
     return out

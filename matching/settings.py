@@ -8,7 +8,6 @@ and a test keeps the YAML from restating a default.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any

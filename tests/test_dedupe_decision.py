@@ -117,3 +117,15 @@ def test_the_queue_leaves_out_two_people_for_certain():
     res, _, queue = _run(records, [("a", "b", 0.9), ("c", "d", 0.9)], {})
     assert frozenset({"a", "b"}) not in queue
     assert frozenset({"c", "d"}) in queue and res["c"] != res["d"]   # below the threshold
+
+
+def test_a_namesake_the_model_scored_low_is_not_queued():
+    # u and o share name, gender and age, but the model scored them (another date of
+    # birth, say) at 0.01: judged two people on their evidence, not a namesake to ask about
+    records = {"o": {"village_code": "V1"}, "u": {"village_code": "V8"},
+               "m": {"name_sorted_key": "RAM DAS", "village_code": "V1"},
+               "n": {"name_sorted_key": "RAM DAS", "village_code": "V5"}}
+    _, _, queue = _run(records, [("o", "u", 0.01)], {"o": ("seeded", "T1", 30.0),
+                                                     "m": ("seeded", "T2", 30.0)})
+    assert frozenset({"u", "o"}) not in queue
+    assert frozenset({"m", "n"}) in queue   # unscored: still queued

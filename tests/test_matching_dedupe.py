@@ -119,3 +119,22 @@ def test_two_records_of_one_card_never_join_one_resident_through_others():
         r = _residents(con, feeds, s)
         assert r["pds:t1"] == r["pen:x"], seeded
         assert r["pds:t2"] != r["pen:x"], seeded
+
+
+def test_a_reviewer_confirmed_pair_on_one_card_stays_one_resident():
+    """A reviewer confirmed that two entries of one card are one person (listed twice):
+    the same-card split must not undo it, seeded or not."""
+    s = load_settings()
+    kyr = FeedTable("uid_kyr", "inp_uid_kyr", 2, frozenset({"unique_id"}))
+    for seeded in ({"a": "T1"}, {}):
+        records = [("pds", "a", "RC1", 1990), ("pds", "b", "RC1", 1990),
+                   ("pds", "c", "RC1", 1990)]
+        con, feeds = _setup(records, [("pds", "b", "pds", "c", 0.01)], seeded)
+        dedupe.build_edges(con, s, ["seed_pds"], feeds)
+        con.execute("INSERT INTO dedupe_edges VALUES ('pds', 'a', 'pds', 'b', "
+                    f"{dedupe.CLERICAL_WEIGHT}, 1.0)")
+        dedupe.resident_clusters(con, s, kyr, feeds, ["seed_pds"])
+        r = dict(con.execute("SELECT record_id, resident_id FROM residents "
+                             "WHERE source = 'pds'").fetchall())
+        assert r["a"] == r["b"], seeded      # the reviewer's decision holds
+        assert r["c"] != r["a"], seeded      # a card-mate nobody confirmed stays apart
