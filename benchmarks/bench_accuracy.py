@@ -176,11 +176,12 @@ def write_results(results: list[tuple[str, int, int, dict, str]], out: Path) -> 
         "do today); splink_tutorial = the Splink 5 quickstart settings "
         "(matching/baselines.py).",
     ]
-    measured = {(p, n, s) for p, n, s, _, _ in results}
-    run_keys = {f"{p} {n:,} seed {s}" for p, n, s in measured}
+    # a system these runs did not measure (bench_flags runs no baseline) keeps its rows
+    measured = {(p, n, s, system) for p, n, s, rep, _ in results for system in rep["systems"]}
+    run_keys = {f"{p} {n:,} seed {s}" for p, n, s, _, _ in results}
     old = json.loads(out.read_text()) if out.exists() else {}
     kept = [r for r in old.get("rows", [])
-            if (r["profile"], r["residents"], r["seed"]) not in measured]
+            if (r["profile"], r["residents"], r["seed"], r["system"]) not in measured]
     rows = sorted(kept + rows, key=lambda r: (r["residents"], r["profile"], r["seed"],
                                              r["system"] != "srdh", r["system"], r["source"]))
     old_runs = [n for n in old.get("notes", [])
