@@ -131,3 +131,35 @@ def write_warehouse(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
         con.unregister("_df")
     con.close()
     return path
+
+
+# --- dense, FEBRL-like lists for the dedupe-prior tests (tests/test_dedupe_prior.py,
+# tests/test_dedupe_dense_evidence.py): many people with copies, typos among them
+DENSE_FIRST = ["RAMESH", "SUNITA", "DINESH", "KAVITA", "MAHESH", "PUSHPA", "SURESH",
+               "GEETA", "ANIL", "REKHA", "VINOD", "SAROJ", "MANOJ", "LATA", "RAJESH", "USHA",
+               "SANJAY", "MEENA", "ASHOK", "KIRAN", "PRAKASH", "SHANTI", "DEEPAK", "RADHA",
+               "GOPAL"]
+DENSE_LAST = ["SAHU", "VERMA", "PATEL", "YADAV", "NETAM", "MARKAM", "DHRUW", "SINHA", "KURRE",
+              "BANJARE", "TANDON", "CHANDRAKAR", "DEWANGAN", "NISHAD", "KOSHLE", "THAKUR",
+              "SONWANI", "GHRITLAHRE", "JANGDE", "MANDAVI"]
+
+
+def swap_typo(word: str, rng: random.Random) -> str:
+    """Two neighbouring letters swapped (never the first)."""
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def train_and_score_dedupe(rows: list[dict]):
+    """Train the dedupe model on ``rows`` (as sw_pension, real Splink) and score it:
+    (model, settings, {frozenset(pair): probability})."""
+    from matching import inputs, predict, train
+    from matching.settings import load_settings
+
+    con = duckdb.connect()
+    feed = inputs.load_frame(con, "sw_pension", pd.DataFrame(rows))
+    settings = load_settings()
+    model = train.train_dedupe_model(con, [feed], settings, save=False)
+    table, _ = predict.predict_dedupe(con, [feed], model, settings)
+    pairs = con.execute(f"SELECT record_l, record_r, match_probability FROM {table}").fetchall()
+    return model, settings, {frozenset((a, b)): p for a, b, p in pairs}

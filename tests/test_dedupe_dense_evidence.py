@@ -16,19 +16,12 @@ import random
 import statistics
 
 import duckdb
-import pandas as pd
 import pytest
+from matching_helpers import DENSE_FIRST, DENSE_LAST, swap_typo, train_and_score_dedupe
 
 from ingest.standardise.names import name_keys, place_key
-from matching import blocking, comparisons, inputs, predict, train
-from matching.settings import load_settings
+from matching import blocking, comparisons
 
-FIRST = ["RAMESH", "SUNITA", "DINESH", "KAVITA", "MAHESH", "PUSHPA", "SURESH", "GEETA",
-         "ANIL", "REKHA", "VINOD", "SAROJ", "MANOJ", "LATA", "RAJESH", "USHA", "SANJAY",
-         "MEENA", "ASHOK", "KIRAN", "PRAKASH", "SHANTI", "DEEPAK", "RADHA", "GOPAL"]
-LAST = ["SAHU", "VERMA", "PATEL", "YADAV", "NETAM", "MARKAM", "DHRUW", "SINHA", "KURRE",
-        "BANJARE", "TANDON", "CHANDRAKAR", "DEWANGAN", "NISHAD", "KOSHLE", "THAKUR",
-        "SONWANI", "GHRITLAHRE", "JANGDE", "MANDAVI"]
 # spellings no LGD master resolves: village_code stays empty, the text is the evidence
 VILLAGES = ["KHARORA KHURD", "ARANG BASTI", "TILDA NEORA", "ABHANPUR PARA", "HASAUD",
             "BHANSOJ TOLA", "GOBRA NAWAPARA", "KURUD DIH", "MAGARLOD PARA", "BELAR TOLA",
@@ -48,11 +41,6 @@ def _record(rid, first, last, dob, village):
             "uid_token": None, "uid_valid": False}
 
 
-def _typo(word, rng):
-    i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-
-
 def _list(n_people, copies, seed):
     """Person i listed ``copies(i)`` times; a copy may carry a first-name typo, its
     name written surname first, no date of birth, or another date altogether.
@@ -60,7 +48,7 @@ def _list(n_people, copies, seed):
     rng = random.Random(seed)
     rows, truth, kind = [], set(), {}
     for i in range(n_people):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
+        first, last = rng.choice(DENSE_FIRST), rng.choice(DENSE_LAST)
         dob = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
         village = rng.choice(VILLAGES)
         ids = [f"P{i}-0"]
@@ -75,7 +63,7 @@ def _list(n_people, copies, seed):
             elif r < 0.35:
                 d, what = dob.replace(year=dob.year - 30), "dob replaced"
             else:
-                f = _typo(first, rng) if r < 0.6 else first
+                f = swap_typo(first, rng) if r < 0.6 else first
                 what = "typo" if r < 0.6 else "same"
             ids.append(f"P{i}-{c}")
             rows.append(_record(ids[-1], f, la, d, village))
@@ -83,15 +71,6 @@ def _list(n_people, copies, seed):
         truth |= {frozenset((a, b)) for a in ids for b in ids if a < b}
     return rows, truth, kind
 
-
-def _train_and_score(rows):
-    con = duckdb.connect()
-    feed = inputs.load_frame(con, "sw_pension", pd.DataFrame(rows))
-    settings = load_settings()
-    model = train.train_dedupe_model(con, [feed], settings, save=False)
-    table, _ = predict.predict_dedupe(con, [feed], model, settings)
-    pairs = con.execute(f"SELECT record_l, record_r, match_probability FROM {table}").fetchall()
-    return model, settings, {frozenset((a, b)): p for a, b, p in pairs}
 
 
 def _level_m(model, comparison, label_start):
@@ -103,7 +82,7 @@ def _level_m(model, comparison, label_start):
 @pytest.mark.slow
 def test_dense_list_with_unresolved_villages_joins_its_noisy_copies():
     rows, truth, kind = _list(400, lambda i: 2 + i % 3, seed=5)
-    model, settings, scored = _train_and_score(rows)
+    model, settings, scored = train_and_score_dedupe(rows)
     meta = model["srdh"]
     assert "place" in meta["comparisons"]  # the village as spelled is evidence
     assert meta["u_corrected"] and meta["m_learnt_on_random_pairs"]
@@ -132,7 +111,7 @@ def test_dense_list_with_unresolved_villages_joins_its_noisy_copies():
 @pytest.mark.slow
 def test_sparse_list_keeps_the_fixed_m():
     rows, _, _ = _list(1500, lambda i: 2 if i % 50 == 0 else 1, seed=13)
-    model, settings, _ = _train_and_score(rows)
+    model, settings, _ = train_and_score_dedupe(rows)
     meta = model["srdh"]
     assert meta["u_corrected"] is False and meta["m_learnt_on_random_pairs"] is False
     assert _level_m(model, "birth", "All other") == comparisons.BIRTH_M[-1]

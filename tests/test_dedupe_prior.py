@@ -10,20 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import duckdb
-import pandas as pd
 import pytest
+from matching_helpers import DENSE_FIRST, DENSE_LAST, swap_typo, train_and_score_dedupe
 
 from ingest.standardise.names import name_keys, place_key
-from matching import inputs, predict, train
+from matching import train
 from matching.settings import load_settings
 
-FIRST = ["RAMESH", "SUNITA", "DINESH", "KAVITA", "MAHESH", "PUSHPA", "SURESH", "GEETA",
-         "ANIL", "REKHA", "VINOD", "SAROJ", "MANOJ", "LATA", "RAJESH", "USHA", "SANJAY",
-         "MEENA", "ASHOK", "KIRAN", "PRAKASH", "SHANTI", "DEEPAK", "RADHA", "GOPAL"]
-LAST = ["SAHU", "VERMA", "PATEL", "YADAV", "NETAM", "MARKAM", "DHRUW", "SINHA", "KURRE",
-        "BANJARE", "TANDON", "CHANDRAKAR", "DEWANGAN", "NISHAD", "KOSHLE", "THAKUR",
-        "SONWANI", "GHRITLAHRE", "JANGDE", "MANDAVI"]
 VILLAGES = ["KHARORA", "ARANG", "TILDA", "ABHANPUR", "MANDIR HASAUD", "BHANSOJ", "GOBRA",
             "NAWAPARA", "KURUD", "MAGARLOD", "BELAR", "CHARAMA"]
 
@@ -39,15 +32,10 @@ def _record(rid: str, first: str, last: str, dob: dt.date, village: str, gender:
             "place_key": place_key(village), "uid_token": None, "uid_valid": False}
 
 
-def _typo(word: str, rng: random.Random) -> str:
-    i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # two letters swapped
-
-
 def _people(n: int, rng: random.Random) -> list[tuple]:
     out = []
     for _ in range(n):
-        out.append((rng.choice(FIRST), rng.choice(LAST),
+        out.append((rng.choice(DENSE_FIRST), rng.choice(DENSE_LAST),
                     dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365)),
                     rng.choice(VILLAGES), rng.choice("MF")))
     return out
@@ -61,28 +49,19 @@ def _list(n_people: int, copies, seed: int) -> tuple[list[dict], set[frozenset]]
     for i, (first, last, dob, village, gender) in enumerate(_people(n_people, rng)):
         ids = []
         for c in range(copies(i)):
-            f = _typo(first, rng) if c and rng.random() < 0.3 else first
+            f = swap_typo(first, rng) if c and rng.random() < 0.3 else first
             ids.append(f"P{i}-{c}")
             rows.append(_record(ids[-1], f, last, dob, village, gender))
         truth |= {frozenset((a, b)) for a in ids for b in ids if a < b}
     return rows, truth
 
 
-def _train_and_score(rows):
-    con = duckdb.connect()
-    feed = inputs.load_frame(con, "sw_pension", pd.DataFrame(rows))
-    settings = load_settings()
-    model = train.train_dedupe_model(con, [feed], settings, save=False)
-    table, _ = predict.predict_dedupe(con, [feed], model, settings)
-    pairs = con.execute(f"SELECT record_l, record_r, match_probability FROM {table}").fetchall()
-    return model, settings, {frozenset((a, b)): p for a, b, p in pairs}
-
 
 @pytest.mark.slow
 def test_dense_duplicates_raise_the_prior_and_their_obvious_copies_join():
     # 400 people, each listed 2-4 times: 1,331 true pairs among 720,000
     rows, truth = _list(400, lambda i: 2 + i % 3, seed=7)
-    model, settings, scored = _train_and_score(rows)
+    model, settings, scored = train_and_score_dedupe(rows)
     meta = model["srdh"]
     assert meta["u_corrected"] is True
     assert meta["prior_weight_estimated"] > settings.dedupe.prior_weight + 2
@@ -105,7 +84,7 @@ def test_dense_duplicates_raise_the_prior_and_their_obvious_copies_join():
 def test_sparse_duplicates_keep_the_conservative_prior():
     # a state-like list: 1,500 people, 1 in 50 listed twice
     rows, truth = _list(1500, lambda i: 2 if i % 50 == 0 else 1, seed=11)
-    model, settings, _ = _train_and_score(rows)
+    model, settings, _ = train_and_score_dedupe(rows)
     meta = model["srdh"]
     assert meta["prior_weight_estimated"] <= settings.dedupe.prior_weight
     assert meta["u_corrected"] is False
