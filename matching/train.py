@@ -212,6 +212,18 @@ def _unobserved_u(linker, max_pairs: float) -> None:
 RANDOM_PAIRS = "1=1"  # EM over random pairs: no blocking, sampled to u_max_pairs
 
 
+def _random_pairs_em(linker, settings: MatchSettings, proportion: float,
+                     fix_m: bool) -> float:
+    """One EM session over random pairs (``1=1``, sampled like u), u and lambda free
+    (m too unless ``fix_m``); returns the session's lambda. Raises when it fails."""
+    with _clamped_em():
+        session = linker.training.estimate_parameters_using_expectation_maximisation(
+            RANDOM_PAIRS, estimate_without_term_frequencies=True,
+            fix_m_probabilities=fix_m, fix_u_probabilities=False,
+            max_pairs=settings.training.u_max_pairs, record_sample_proportion=proportion)
+    return float(session.core_model_settings.probability_two_random_records_match)
+
+
 def estimate_dedupe_prior(linker, settings: MatchSettings, n_records: int) -> dict:
     """Estimate, on the home's own records, how often two random records are one person
     (lambda), and correct u for the duplicates among the random pairs.
@@ -233,12 +245,7 @@ def estimate_dedupe_prior(linker, settings: MatchSettings, n_records: int) -> di
     # the pre-pass that sizes the sample reads about u_max_pairs pairs too
     proportion = min(1.0, math.sqrt(2 * tr.u_max_pairs) / max(n_records, 1))
     try:
-        with _clamped_em():
-            session = linker.training.estimate_parameters_using_expectation_maximisation(
-                RANDOM_PAIRS, estimate_without_term_frequencies=True,
-                fix_m_probabilities=True, fix_u_probabilities=False,
-                max_pairs=tr.u_max_pairs, record_sample_proportion=proportion)
-        lam = float(session.core_model_settings.probability_two_random_records_match)
+        lam = _random_pairs_em(linker, settings, proportion, fix_m=True)
     except Exception as exc:  # no random pairs (a tiny list), or EM underflow
         linker._settings_obj = snapshot
         log.warning("dedupe prior not estimated (%s): the fixed prior applies", exc)
@@ -318,12 +325,7 @@ def learn_dedupe_m_on_dense(linker, settings: MatchSettings, proportion: float
     for lvl in levels:
         lvl._fix_m_probability = False
     try:
-        with _clamped_em():
-            session = linker.training.estimate_parameters_using_expectation_maximisation(
-                RANDOM_PAIRS, estimate_without_term_frequencies=True,
-                fix_m_probabilities=False, fix_u_probabilities=False,
-                max_pairs=tr.u_max_pairs, record_sample_proportion=proportion)
-        lam = float(session.core_model_settings.probability_two_random_records_match)
+        lam = _random_pairs_em(linker, settings, proportion, fix_m=False)
     except Exception as exc:  # EM underflow on a degenerate sample
         linker._settings_obj = snapshot
         log.warning("dedupe m not learnt on random pairs (%s): fixed m kept", exc)
