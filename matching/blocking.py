@@ -7,9 +7,13 @@ run time; see matching/README.md for measured pair counts and blocking recall.
 
 from __future__ import annotations
 
+import logging
+
 from splink import block_on
 
 from matching.inputs import DERIVED_COLUMNS
+
+log = logging.getLogger(__name__)
 
 # Seeding: a departmental record against KYR.
 SEED_PREDICTION_RULES = (
@@ -185,3 +189,100 @@ def rules(spec: tuple, columns: set[str]) -> list:
 def training_rules(columns: set[str], spec=EM_TRAINING_RULES) -> list:
     """``block_on`` creators for the EM sessions: per entry, its first usable rule."""
     return [block_on(*r) for r in chosen(spec, columns)]
+
+
+# --- a pair budget per rule (issue 17: cost that grows with the state, not its square) ---
+#: Tables past this many rows are first counted on a sample (a GROUP BY per rule over a
+#: 1M-row KYR costs about a second on 2 cores; 18 rules x 5 feeds would add minutes)
+EXACT_UP_TO_ROWS = 200_000
+SAMPLE_PERCENT = 5
+
+
+def rule_pairs(db, tables: list[str], cols: tuple[str, ...], link_only: bool,
+               scale: float = 1.0) -> int:
+    """The pairs one equi-join rule makes (before Splink drops repeats across rules).
+
+    ``link_only``: the two tables against each other (seeding: a department against KYR);
+    else every record against every other of all the tables together (dedupe). Counted
+    from key counts, so it costs a GROUP BY per table, never the join itself (Splink's
+    ``count_comparisons_from_blocking_rules`` makes the pairs, the very cost guarded
+    against). ``scale`` multiplies the count (a sample's pairs to the whole table's)."""
+    tables = [t for t in tables if set(cols) <= set(db.columns(t))]  # kyr_anchor: once set
+    if link_only and len(tables) < 2 or not tables:
+        return 0
+    keys = ", ".join(cols)
+    not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+
+    def counts(t: str) -> str:
+        return f"SELECT {keys}, count(*) AS n FROM {t} WHERE {not_null} GROUP BY {keys}"
+
+    if link_only:
+        left, right = tables
+        sql = (f"SELECT sum(CAST(l.n AS DOUBLE) * r.n) FROM ({counts(left)}) AS l "
+               f"JOIN ({counts(right)}) AS r USING ({keys})")
+    else:
+        union = " UNION ALL ".join(f"SELECT {keys} FROM {t}" for t in tables)
+        sql = f"SELECT sum(CAST(n AS DOUBLE) * (n - 1) / 2) FROM ({counts(f'({union})')}) AS k"
+    return int((db.rows(sql)[0][0] or 0) * scale)
+
+
+def _samples(db, tables: list[str], link_only: bool) -> tuple[list[str], float] | None:
+    """Row samples (Bernoulli, fixed seed) standing in for the large ``tables``, and the
+    factor from a sample's pairs to the tables' (a pair of two sampled rows survives with
+    p^2, of one sampled row with p); None where counting exactly is cheap, or the engine
+    is not DuckDB. A dedupe union is sampled whole or not at all."""
+    rows = [db.rows(f"SELECT count(*) FROM {t}")[0][0] for t in tables]
+    big = [n > EXACT_UP_TO_ROWS for n in rows] if link_only else \
+        [sum(rows) > EXACT_UP_TO_ROWS] * len(tables)
+    if getattr(db, "dialect", "") != "duckdb" or not any(big):
+        return None
+    names, scale = [], 1.0
+    for i, (t, sample) in enumerate(zip(tables, big, strict=True)):
+        if not sample:
+            names.append(t)
+            continue
+        names.append(db.create(f"_budget_sample_{i}", f"SELECT * FROM {t} USING SAMPLE "
+                                                      f"{SAMPLE_PERCENT}% (bernoulli, 7)"))
+        scale *= 100 / SAMPLE_PERCENT
+    return names, (scale if link_only else (100 / SAMPLE_PERCENT) ** 2)
+
+
+def within_budget(db, spec: tuple, columns: set[str], tables: list[str], link_only: bool,
+                  records: int, max_pairs_per_record: float | None,
+                  what: str) -> tuple[tuple[str, ...], ...]:
+    """The rules of ``spec`` in use (``chosen``), less any whose pairs pass
+    ``max_pairs_per_record`` x ``records`` (the department side: the records to match).
+
+    A rule past the budget pairs each record with hundreds of others: a key shared by a
+    whole state (a date of birth across a list with no district, a surname across a
+    block). Splink would score every such pair, and the run would grow with the square of
+    the state. The rule is left out with a warning that names it; the other rules still
+    pair the records it would have, and the fix is another key beside it (matching/
+    README.md, "Blocking"). On large tables each rule is first estimated on a 5% sample;
+    only a rule estimated past half the budget is counted exactly, and only the exact
+    count decides. ``None`` keeps every rule."""
+    picked = tuple(chosen(spec, columns))
+    if not max_pairs_per_record or records <= 0:
+        return picked
+    budget = max_pairs_per_record * records
+    sampled = _samples(db, tables, link_only)
+    kept = []
+    try:
+        for cols in picked:
+            if sampled and rule_pairs(db, sampled[0], cols, link_only,
+                                      sampled[1]) <= budget / 2:
+                kept.append(cols)
+                continue
+            n = rule_pairs(db, tables, cols, link_only)
+            if n <= budget:
+                kept.append(cols)
+                continue
+            log.warning(
+                "%s: blocking rule %s left out: it makes %s pairs, %.0f per record, past "
+                "the budget of %s per record (prediction.max_pairs_per_record); add a key "
+                "beside it (matching/README.md, 'Blocking')", what, " + ".join(cols),
+                f"{n:,}", n / records, f"{max_pairs_per_record:g}")
+    finally:
+        if sampled:
+            db.drop(*(n for n in sampled[0] if n.startswith("_budget_sample_")))
+    return tuple(kept)

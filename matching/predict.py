@@ -192,8 +192,11 @@ def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[st
                          "AS kyr_token, CAST(NULL AS DOUBLE) AS match_weight, "
                          "CAST(NULL AS DOUBLE) AS match_probability WHERE false")
         return table, 0.0
-    model = train.with_prediction_rules(model, blocking.SEED_PREDICTION_RULES,
-                                        set(kyr.usable) & set(src.usable))
+    spec = blocking.within_budget(db, blocking.SEED_PREDICTION_RULES,
+                                  set(kyr.usable) & set(src.usable), [kyr.table, src.table],
+                                  True, src.rows, settings.prediction.max_pairs_per_record,
+                                  f"seeding {src.feed}")
+    model = train.with_prediction_rules(model, spec, set(kyr.usable) & set(src.usable))
     db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
@@ -223,8 +226,11 @@ def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings) -> tup
     from splink import Linker
 
     db = engine.of(db)
-    model = train.with_prediction_rules(model, blocking.DEDUPE_PREDICTION_RULES,
-                                        set().union(*(f.usable for f in feeds)))
+    columns = set().union(*(f.usable for f in feeds))
+    spec = blocking.within_budget(db, blocking.DEDUPE_PREDICTION_RULES, columns,
+                                  [f.table for f in feeds], False, sum(f.rows for f in feeds),
+                                  settings.prediction.max_pairs_per_record, "de-duplication")
+    model = train.with_prediction_rules(model, spec, columns)
     db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(f.table, table_name=f.feed) for f in feeds]
     model_settings = train.splink_settings(model, NEUTRAL_LAMBDA, settings.backend)

@@ -112,6 +112,11 @@ class PredictionSettings:
     min_keep_probability: float = 0.01  # pairs below this are not kept
     min_keep_weight: float = 0.0   # pairs with log2 Bayes factor below this are dropped
     chunks: int = 1  # >1 splits prediction into n x n chunks (memory lever)
+    # a blocking rule making more pairs than this per record to match is left out, with a
+    # warning (blocking.within_budget): the well-scoped rules make 0.1-10 per record at 1M
+    # (BENCHMARKS.md, "Blocking"); one past 200 grows with the square of the state.
+    # None keeps every rule.
+    max_pairs_per_record: float | None = 200.0
     duckdb_threads: int | None = None  # None = DuckDB default (one per core)
     # DuckDB spills past this (8 GB target for the whole run); None = DuckDB's default
     duckdb_memory_limit: str | None = "5GB"
