@@ -188,9 +188,9 @@ def relative_name_comparison(term_frequencies: bool = False,
 # would learn m near 0, a penalty for the state that does.
 BIRTH_M = (0.30, 0.01, 0.30, 0.28, 0.08, 0.035, 0.0047, 0.0003)
 BIRTH_M_LEARNED = (True, False, False, False, False, False, False, False)
-DAY_MONTH_SWAPPED = ("extract(year FROM dob_l) = extract(year FROM dob_r) AND "
-                     "extract(month FROM dob_l) = extract(day FROM dob_r) AND "
-                     "extract(day FROM dob_l) = extract(month FROM dob_r)")
+DAY_MONTH_SWAPPED = " AND ".join(
+    f"extract({a} FROM CAST(dob_l AS DATE)) = extract({b} FROM CAST(dob_r AS DATE))"
+    for a, b in (("year", "year"), ("month", "day"), ("day", "month")))
 
 
 def birth_comparison(learn_exact_dob: bool = False) -> cl.CustomComparison:
