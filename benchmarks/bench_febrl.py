@@ -304,6 +304,16 @@ def main() -> int:
             "94.8%, precision 100%. Generator tuning profile, 50k, fresh homes, seeds 7 and "
             "11, before -> after: every source's precision, recall, review share and "
             "duplicate F1 identical.",
+            "Issue 17, session 11 (matching/README.md, 'Dense lists and typed variants'): "
+            "a dense list's dedupe model keeps no term-frequency adjustment (a rare name's "
+            "frequency was its own copies: 7.9 bits for an exact name instead of 15.6); "
+            "birth level 'day and month swapped' and name level 'the same letters spaced "
+            "differently' (fixed m 0.01 each); dedupe blocking on one name token + place as "
+            "spelled where no village code resolved. Developed on FEBRL1/2 only: duplicate "
+            "F1 0.936 -> 0.951 and 0.901 -> 0.935 (precision 1.0); FEBRL1/2-link recall "
+            "98.1% -> 98.1% and 93.8% -> 93.9% (precision 100%). Generator tuning profile, "
+            "50k, seed 7: seeding precision and duplicate figures unchanged on every source, "
+            "recall crs_death 96.81 -> 96.89, food_pds 99.05 -> 99.07.",
             "The Splink quickstart uses FEBRL's own columns, including soc_sec_id and "
             "postcode, which the feed contract does not carry; it is a reference, not "
             "a like-for-like baseline.",

@@ -139,6 +139,15 @@ DEDUPE_PREDICTION_RULES = (
     # spelled (FEBRL1/2, development data: 274 of 553 true pairs no other rule found; a
     # village's records born on one day are few), in the district where feeds carry one
     (("dob", "place_key", "district_std"), ("dob", "place_key")),
+    # a list with no village codes at all (no place resolved: FEBRL, a list from outside
+    # the LGD master): one name token and the place as spelled, for a copy with the other
+    # token misspelt and no date or another one (FEBRL2, development data: 44 of 209
+    # unblocked true pairs). Where codes exist ("!village_code") the village rules above
+    # pair them, and surname + village code would grow with the square of a village
+    (("!village_code", "first_name_key", "place_key", "district_std"),
+     ("!village_code", "first_name_key", "place_key")),
+    (("!village_code", "last_name_key", "place_key", "district_std"),
+     ("!village_code", "last_name_key", "place_key")),
     # same best KYR candidate: a duplicate listed in another village/district, whose
     # copy the seeding placed on the same resident (inputs.DERIVED_COLUMNS)
     ("kyr_anchor",),

@@ -28,6 +28,14 @@ def _custom(sql: str, label: str) -> cll.CustomLevel:
 NAME_SURNAME_ONLY_M = 0.015
 NAME_ELSE_M = 0.01
 
+# The same letters spaced differently ("RAMKUMAR SAHU" / "RAM KUMAR SAHU", "LAXMIBAI" /
+# "LAXMI BAI", FEBRL's "RILEY HO" / "RILEY H O"): a joined or split token made every key
+# differ, and the pair fell in "surname only" (a sibling's level) or "first name only".
+# Fixed m: a generated state without such spellings would teach EM that the level never
+# holds for a true pair (a penalty). 1-2% of FEBRL1/2's copies (development data).
+NAME_SPACED = "replace(name_std_l, ' ', '') = replace(name_std_r, ' ', '')"
+NAME_SPACED_M = 0.01
+
 
 # A dropped surname ("RAMESH" / "RAMESH SAHU", "RAMESH KUMAR" / "RAMESH KUMAR SAHU"): the
 # shorter name's phonetic key is the longer one's first tokens. Keys are letters and
@@ -112,6 +120,8 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
             cll.NullLevel("name_std"),
             cll.ExactMatchLevel("name_std", term_frequency_adjustments=term_frequencies),
             cll.ExactMatchLevel("name_key", term_frequency_adjustments=term_frequencies),
+            _custom(NAME_SPACED, "the same letters, spaced differently").configure(
+                m_probability=NAME_SPACED_M, fix_m_probability=True),
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
             _custom(SURNAME_DROPPED, "one name is the other without its surname"),
             _custom(first_close, "first and last names close (JW >= 0.88)"),
@@ -171,8 +181,16 @@ def relative_name_comparison(term_frequencies: bool = False,
 # pension list with dates: most; a ration card with ages: none), and relatives do not
 # share it, so EM learns it from the state's own data (fixed at 0.3 it understated an
 # exact date by 1.5-2 bits where both sides carry dates, as FEBRL's do).
-BIRTH_M = (0.30, 0.30, 0.28, 0.08, 0.035, 0.0047, 0.0003)
-BIRTH_M_LEARNED = (True, False, False, False, False, False, False)
+# The second level, day and month swapped (12-03-1970 / 03-12-1970: DD/MM read as MM/DD
+# by a clerk or a spreadsheet), was "same birth year" before, worth 4-5 bits where the
+# date is nearly as telling as an exact one. Its m is a fixed prior (no more than the
+# share of hand-written dates a clerk mis-keys): EM on a state whose feeds never swap
+# would learn m near 0, a penalty for the state that does.
+BIRTH_M = (0.30, 0.01, 0.30, 0.28, 0.08, 0.035, 0.0047, 0.0003)
+BIRTH_M_LEARNED = (True, False, False, False, False, False, False, False)
+DAY_MONTH_SWAPPED = " AND ".join(
+    f"extract({a} FROM CAST(dob_l AS DATE)) = extract({b} FROM CAST(dob_r AS DATE))"
+    for a, b in (("year", "year"), ("month", "day"), ("day", "month")))
 
 
 def birth_comparison(learn_exact_dob: bool = False) -> cl.CustomComparison:
@@ -181,6 +199,7 @@ def birth_comparison(learn_exact_dob: bool = False) -> cl.CustomComparison:
     (``BIRTH_M_LEARNED``); otherwise every level keeps its fixed prior."""
     levels = [
         cll.ExactMatchLevel("dob"),
+        _custom(DAY_MONTH_SWAPPED, "day and month swapped"),
         _custom("birth_year_l = birth_year_r", "same birth year"),
         _custom(
             "birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",

@@ -407,11 +407,29 @@ def train_dedupe_model(con, feeds: list, settings: MatchSettings, save: bool = T
             prior.update(estimate_dedupe_prior(lk, settings, n))
 
     model = _train(linker, settings, blocking.training_rules(cols), finish=estimate)
+    if prior.get("u_corrected"):  # a dense list: its names' frequencies are its copies'
+        without_term_frequencies(model)
     model["srdh"] = {"kind": "dedupe", "sources": [f.feed for f in feeds],
                      "trained_on_rows": n, "comparisons": comps, **prior}
     if save:
         save_model(model, model_path(settings, "dedupe"))
     return model
+
+
+def without_term_frequencies(model: dict) -> None:
+    """Drop every level's term-frequency adjustment (in place), for a dense list.
+
+    Splink's adjustment replaces an exact level's u by the value's share of the records
+    scored. In a state's list that share is the name's commonness; in a list where most
+    people are listed two or more times (``estimate_dedupe_prior`` found it dense) a rare
+    name's share is its own copies: one person listed three times in 900 records read as
+    a 1-in-300 name, and an exact name lost about 7 bits (FEBRL1/2, development data).
+    Copies cannot be told from namesakes per value before the dedupe, so the level's own
+    u, already corrected for the copies among random pairs, is used for every value."""
+    for comp in model.get("comparisons", []):
+        for level in comp.get("comparison_levels", []):
+            for key in ("tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value"):
+                level.pop(key, None)
 
 
 def dedupe_link_type(n_feeds: int) -> str:
