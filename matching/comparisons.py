@@ -73,8 +73,43 @@ def _tokens_close(a: str, b: str) -> str:
             f"jaro_winkler_similarity({a}_key_l, {b}_key_r) >= 0.88)")
 
 
+# Stand-ins and initials (issue 17, seedrecall2; the seeding models). A department writes
+# "SAROJINI DEVI", "BAI L", "TIRKEY K" or just "K" for KYR's "SAROJINI KUMETI", "LEELA
+# DEWANGAN", "KAMLA TIRKEY", "KISHORE NISHAD": every level above saw another name, and
+# the "else" level's fixed m (-6.6 bits) sent such records to review or left them
+# unmatched, as if the name disagreed. What the name still says, strongest first (columns:
+# matching.inputs, NAME_SHAPE_COLUMNS; m and u learnt by EM and random sampling):
+# the name without its stand-ins, or that without the surname; the one given name written
+# beside a stand-in, close to the other's first name; an abbreviated name's initials, the
+# same; its initials among the other's. Another first name with a stand-in ("SUNITA DEVI"
+# / "GEETA SAHU") or other initials still falls to "else".
+STAND_IN_CORE = ("(name_core_key_l = name_core_key_r OR "
+                 "name_core_key_l LIKE (name_core_key_r || ' %') OR "
+                 "name_core_key_r LIKE (name_core_key_l || ' %'))")
+_GIVEN_CLOSE = " OR ".join(
+    f"(name_given_only_{a} IS NOT NULL AND ("
+    f"jaro_winkler_similarity(name_given_only_{a}, first_name_{b}) >= 0.88 OR "
+    f"jaro_winkler_similarity(name_core_key_{a}, first_name_key_{b}) >= 0.88 OR "
+    f"jaro_winkler_similarity(name_given_only_{a}, name_given_only_{b}) >= 0.88))"
+    for a, b in (("l", "r"), ("r", "l")))
+SAME_INITIALS = ("name_initials_l = name_initials_r AND "
+                 "(name_abbrev_like_l IS NOT NULL OR name_abbrev_like_r IS NOT NULL)")
+INITIALS_WITHIN = ("name_initials_r LIKE name_abbrev_like_l OR "
+                   "name_initials_l LIKE name_abbrev_like_r")
+
+
+def _stand_in_levels() -> list:
+    return [_custom(STAND_IN_CORE, "same name once Devi / Bai / Kumar are left out "
+                                   "(or that without its surname)"),
+            _custom(_GIVEN_CLOSE, "a given name beside Devi / Bai / Kumar, close to the "
+                                  "first name on the other side (JW >= 0.88)"),
+            _custom(SAME_INITIALS, "abbreviated name, the same initials"),
+            _custom(INITIALS_WITHIN, "abbreviated name, its initials among those of the other")]
+
+
 def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = False,
-                    swapped_both_ways: bool = False) -> cl.CustomComparison:
+                    swapped_both_ways: bool = False,
+                    stand_ins: bool = False) -> cl.CustomComparison:
     """Full name. A shared surname with a different first name (siblings, cousins:
     Zipf surnames cluster in a village) is its own level with a fixed low m, instead
     of falling in a fuzzy full-name level with a positive weight.
@@ -87,7 +122,9 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
     ``reordered_tokens`` (the dedupe model): the reversed-name level is "the same tokens
     in another order" (``SAME_TOKENS_REORDERED``), not one direction of a swap.
     ``swapped_both_ways`` (the seeding models): a swap needs both tokens crossed, and
-    closeness is judged on the phonetic keys too."""
+    closeness is judged on the phonetic keys too. ``stand_ins`` (the seeding models): the
+    levels for Devi / Bai / Kumar in the surname's place and abbreviated names
+    (``_stand_in_levels``), after the initial's and before "surname only"."""
     if swapped_both_ways:  # the seeding models (issue 17, seedrecall)
         first_close = (f"{_tokens_close('first_name', 'first_name')} AND "
                        f"{_tokens_close('last_name', 'last_name')}")
@@ -127,6 +164,7 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
             _custom(first_close, "first and last names close (JW >= 0.88)"),
             *swapped,
             _custom(initial, "first-name initial, same surname"),
+            *(_stand_in_levels() if stand_ins else []),
             # surname only: usually a relative
             cll.ExactMatchLevel("last_name_key").configure(
                 m_probability=NAME_SURNAME_ONLY_M, fix_m_probability=True),
@@ -413,7 +451,8 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
         elif n == "name":
             out.append(name_comparison(term_frequencies=kind == "dedupe",
                                        reordered_tokens=kind == "dedupe",
-                                       swapped_both_ways=kind == "seed"))
+                                       swapped_both_ways=kind == "seed",
+                                       stand_ins=kind == "seed"))
         elif n == "relative_name":
             out.append(relative_name_comparison(term_frequencies=kind == "dedupe",
                                                 initials=kind == "seed"))

@@ -34,6 +34,11 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "last_name_key": ("VARCHAR", None),
     # name tokens in sorted order: "SAVITRI USENDI" and "USENDI SAVITRI" agree
     "name_sorted_key": ("VARCHAR", "sorted tokens of name_key"),
+    # --- names with a stand-in or initials (issue 17, seedrecall2): see _name_shape_sql ---
+    "name_core_key": ("VARCHAR", "name_key without stand-ins (Devi, Bai, Kumar)"),
+    "name_initials": ("VARCHAR", "sorted folded initials of the tokens but stand-ins"),
+    "name_abbrev_like": ("VARCHAR", "LIKE pattern of the initials, abbreviated names only"),
+    "name_given_only": ("VARCHAR", "the one token a stand-in was written beside"),
     "relative_name_std": ("VARCHAR", None),
     "relative_name_key": ("VARCHAR", None),
     "gender": ("VARCHAR", None),
@@ -156,6 +161,8 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
     ``kyr``: the KYR side (its mover keys are its previous address)."""
     if col in MOVER_COLUMNS:
         expr = _mover_expr(col, present, kyr)
+    elif col in NAME_SHAPE_COLUMNS:
+        expr = (_name_shape_sql(col) if {"name_std", "name_key"} <= present else "")
     elif col == "name_sorted_key":
         expr = ("array_to_string(list_sort(string_split(name_key, ' ')), ' ')"
                 if "name_key" in present else "")
@@ -179,6 +186,54 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
     if typ == "VARCHAR":
         cast_expr = f"nullif(trim({cast_expr}), '')"
     return f"{cast_expr} AS {col}"
+
+
+# ------------------------------------------------- stand-ins and initials (issue 17)
+# A department writes "SAROJINI DEVI" or "BAI L" or "TIRKEY K" for KYR's "SAROJINI KUMETI",
+# "LEELA DEWANGAN", "KAMLA TIRKEY": Devi, Bai, Kumar stand where the surname goes, or a
+# name is cut to its initials. Every name level then saw another name (weight -6.6), and
+# such records went to review or stayed unmatched (dev_noisy_tuning 50k, seed 11: 210 of
+# rd_mgnrega's 264 low-weight reviews, 129 of food_pds' 143 unmatched with the true UID
+# best). These columns let the seeding model's name comparison
+# (comparisons.name_comparison, ``stand_ins``) compare what such a name still says.
+NAME_SHAPE_COLUMNS = ("name_core_key", "name_initials", "name_abbrev_like", "name_given_only")
+
+
+def _sql_list(words) -> str:
+    return ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(words))
+
+
+def _name_shape_sql(col: str) -> str:
+    """DuckDB expression over ``name_std`` / ``name_key`` for one NAME_SHAPE_COLUMNS column.
+
+    Stand-ins come from ``ingest/reference/name_stand_ins.csv``; an initial is folded as
+    its name's first letter is (``name_folds.csv``: V -> B, Y -> J, ...). ``name_key``
+    leaves out a middle filler ('Kumar', ingest), so its tokens align with the spelled
+    ones once those are left out too (ingest.standardise.names.name_keys)."""
+    from ingest.standardise import names
+
+    toks = "string_split(name_std, ' ')"
+    stand = _sql_list(names.stand_ins())
+    core = f"list_filter({toks}, lambda t: t NOT IN ({stand}))"
+    if col == "name_given_only":  # "SAROJINI DEVI", "BAI MNAJU": one given name, no surname
+        return (f"CASE WHEN len({core}) = 1 AND len({toks}) > 1 "
+                f"AND length({core}[1]) > 1 THEN {core}[1] END")
+    if col == "name_core_key":
+        keys = "string_split(name_key, ' ')"
+        aligned = (f"list_filter({toks}, lambda t, i: i = 1 OR i = len({toks}) "
+                   f"OR t NOT IN ({_sql_list(names.fillers())}))")
+        return (f"CASE WHEN len({aligned}) = len({keys}) THEN array_to_string("
+                f"list_filter({keys}, lambda k, i: {aligned}[i] NOT IN ({stand})), ' ') END")
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    folded = "".join(names.initial_fold(c) for c in letters)
+    initials = (f"list_sort(list_transform({core}, "
+                f"lambda t: translate(left(t, 1), '{letters}', '{folded}')))")
+    if col == "name_initials":
+        return f"array_to_string({initials}, '')"
+    # abbreviated: a token is one letter. Sorted initials, so "within the other's
+    # initials" is one LIKE: 'KNT' LIKE '%K%T%'
+    return (f"CASE WHEN len(list_filter({core}, lambda t: length(t) = 1)) > 0 "
+            f"THEN '%' || array_to_string({initials}, '%') || '%' END")
 
 
 # ----------------------------------------------------------------- movers (issue 17)

@@ -49,6 +49,21 @@ def fillers() -> frozenset[str]:
     return frozenset(r["token"].strip().upper() for r in _table("name_fillers.csv"))
 
 
+@lru_cache(maxsize=1)
+def stand_ins() -> frozenset[str]:
+    """Words written where a surname goes, or beside an initial (``name_stand_ins.csv``:
+    SAROJINI DEVI, BAI L, JITENDRA KUMAR). Matching compares a name without them
+    (``matching.inputs``: ``name_core_key``, ``name_initials``); the keys keep them."""
+    return frozenset(r["token"].strip().upper() for r in _table("name_stand_ins.csv"))
+
+
+def initial_fold(letter: str) -> str:
+    """The letter an initial stands for once folded (``name_folds.csv``): V and W -> B,
+    Y and Z -> J, Q -> K; so "B" is the initial of VINOD as of BINOD."""
+    folded = indic_fold(letter)
+    return folded[:1] or letter
+
+
 def indic_fold(token: str) -> str:
     """Fold Latin spelling variants of Indic sounds (step 3 above)."""
     t = re.sub(r"[^A-Z]", "", token.upper())
