@@ -98,13 +98,19 @@ INITIALS_WITHIN = ("name_initials_r LIKE name_abbrev_like_l OR "
                    "name_initials_l LIKE name_abbrev_like_r")
 
 
+STAND_IN_LABELS = (
+    "same name once Devi / Bai / Kumar are left out (or that without its surname)",
+    "a given name beside Devi / Bai / Kumar, close to the first name on the other side "
+    "(JW >= 0.88)",
+    "abbreviated name, the same initials",
+    "abbreviated name, its initials among those of the other")
+
+
 def _stand_in_levels() -> list:
-    return [_custom(STAND_IN_CORE, "same name once Devi / Bai / Kumar are left out "
-                                   "(or that without its surname)"),
-            _custom(_GIVEN_CLOSE, "a given name beside Devi / Bai / Kumar, close to the "
-                                  "first name on the other side (JW >= 0.88)"),
-            _custom(SAME_INITIALS, "abbreviated name, the same initials"),
-            _custom(INITIALS_WITHIN, "abbreviated name, its initials among those of the other")]
+    """Their weight is at most the exact name key's (``train._bound_stand_ins``)."""
+    return [_custom(sql, label) for sql, label in zip(
+        (STAND_IN_CORE, _GIVEN_CLOSE, SAME_INITIALS, INITIALS_WITHIN), STAND_IN_LABELS,
+        strict=True)]
 
 
 def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = False,

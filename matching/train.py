@@ -146,6 +146,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
     if finish is not None:  # a last step on the trained model (dedupe: the prior)
         finish(linker)
     _bound_previous_address(linker)  # after finish: it reads the corrected u
+    _bound_stand_ins(linker)
     if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
         logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
@@ -197,6 +198,30 @@ def _bound_previous_address(linker) -> None:
                 log.info("%s: previous-address m %s -> %s (Bayes factor kept between 1 and "
                          "the current address's)", comp.output_column_name, m, new)
                 level.m_probability = new
+
+
+def _bound_stand_ins(linker) -> None:
+    """Stand-ins and initials (issue 17): a name written with Devi / Bai / Kumar for its
+    surname, or cut to initials, is never stronger evidence than the same name's key
+    (``comparisons._stand_in_levels``; their Bayes factor is kept at most the exact
+    name key level's). In a small list random sampling meets few such names: u fell to
+    its floor (``_unobserved_u``) and "SAROJINI DEVI" / "SAROJINI KUMETI" came out at +14
+    bits for crs_death (dev_noisy_tuning 50k), above an exact namesake's +10."""
+    from matching.comparisons import STAND_IN_LABELS
+
+    for comp in linker._settings_obj.comparisons:
+        levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
+        key = next((lvl for lvl in levels if lvl.label_for_charts.startswith(
+            "Exact match on name_key")), None)
+        if key is None or not key._m_probability or not key._u_probability:
+            continue
+        bf = key._m_probability / key._u_probability
+        for level in levels:
+            m, u = level._m_probability, level._u_probability
+            if level.label_for_charts in STAND_IN_LABELS and m and u and m / u > bf:
+                log.info("%s: %s: Bayes factor %.0f -> %.0f (at most the exact name key's)",
+                         comp.output_column_name, level.label_for_charts, m / u, bf)
+                level.m_probability = u * bf
 
 
 def _unobserved_u(linker, max_pairs: float) -> None:

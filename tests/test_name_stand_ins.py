@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pytest
 
 from ingest.standardise.names import name_keys
 from matching import inputs
@@ -87,3 +88,34 @@ def test_inputs_leave_stand_ins_out_and_fold_initials():
     assert core["2"][1:] == ("M", None, "MANJU")
     assert core["3"][1:] == ("BT", "%B%T%", None)  # V is B's initial (name_folds.csv)
     assert core["4"] == (None, None, None, None)
+
+
+def test_a_stand_in_level_is_never_stronger_than_the_exact_name_key():
+    """A small list's random sample meets few such names, so u can fall to its floor:
+    the trained Bayes factor is then kept at the exact name key level's."""
+    import logging
+
+    from splink import Linker, SettingsCreator
+
+    from matching import train
+    from matching.comparisons import STAND_IN_LABELS
+    from matching.settings import load_settings
+
+    con = duckdb.connect()
+    for feed in ("dept", "kyr"):
+        inputs.load_frame(con, feed, pd.DataFrame([_std("1", "SAROJINI DEVI")]))
+    db_api = train.make_db_api(con, load_settings())
+    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
+    sc = SettingsCreator(link_type="link_only",
+                         comparisons=build_comparisons(["name"], kind="seed"))
+    linker = Linker(sdfs, sc, log_level=logging.WARNING)
+    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
+              for lv in c.comparison_levels if not lv.is_null_level}
+    key = levels["Exact match on name_key"]
+    key.m_probability, key.u_probability = 0.25, 0.0005           # 500
+    core, initials = levels[STAND_IN_LABELS[0]], levels[STAND_IN_LABELS[3]]
+    core.m_probability, core.u_probability = 0.02, 1e-6            # 20,000: too strong
+    initials.m_probability, initials.u_probability = 0.01, 0.002   # 5: kept
+    train._bound_stand_ins(linker)
+    assert core.m_probability / core.u_probability == pytest.approx(500)
+    assert initials.m_probability == pytest.approx(0.01)
