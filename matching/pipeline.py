@@ -228,7 +228,9 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
     dedupe.set_anchors(con, ws.linked, prov_tables)
     if dedupe_model is not None and ws.departments:
         log.info("de-duplicating %s", ", ".join(f.feed for f in ws.departments))
-        _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
+        _, secs = predict.predict_dedupe(
+            con, ws.departments, dedupe_model, settings,
+            dedupe.size_prior(con, settings, ws.departments, prov_tables))
         timings["predict_dedupe"] = secs
     else:
         con.create("pred_dedupe", "SELECT " + ", ".join(
