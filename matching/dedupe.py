@@ -6,7 +6,8 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
 
 1. ``pred_dedupe`` (see ``predict.predict_dedupe``) scores record pairs within and
    across sources (log2 Bayes factor ``match_weight``; ``match_probability`` with the
-   fixed ``dedupe.prior_weight``).
+   prior of ``size_prior``: it follows the number of records, so a bigger state, with
+   more namesakes, asks more of a pair).
 2. ``dedupe_edges``: pairs at or above ``min(dedupe.threshold, conflict_pair_threshold)``
    minus pairs that are two people for certain:
    * both records provisionally seeded to *different* KYR residents;
