@@ -50,6 +50,8 @@ class Workspace:
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     # reviewer labels per posterior band (seed.Band rows with their source), when any
     calibration: list[dict] = field(default_factory=list)
+    # the dedupe prior of this run (log2 odds) and the size's, when it had one
+    dedupe_prior: dict[str, float | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.db = self.db or engine.DuckDBEngine(self.con)
@@ -228,7 +230,10 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
     dedupe.set_anchors(con, ws.linked, prov_tables)
     if dedupe_model is not None and ws.departments:
         log.info("de-duplicating %s", ", ".join(f.feed for f in ws.departments))
-        _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings)
+        size = dedupe.size_prior(con, settings, ws.departments, prov_tables)
+        ws.dedupe_prior = {"prior": train.dedupe_prior(dedupe_model, settings, size),
+                           "size_prior": size}
+        _, secs = predict.predict_dedupe(con, ws.departments, dedupe_model, settings, size)
         timings["predict_dedupe"] = secs
     else:
         con.create("pred_dedupe", "SELECT " + ", ".join(
@@ -423,6 +428,7 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
                                           "model": {"source": models.source,
                                                     "home_version": models.version},
                                           "thresholds": ws.thresholds,
+                                          "dedupe_prior": ws.dedupe_prior,
                                           "backend": settings.backend})])
     ws.con.close()
     if ws.exchange is not None:  # the hand-over files (not Spark's checkpoints)

@@ -222,7 +222,10 @@ def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[st
     return table, secs
 
 
-def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings) -> tuple[str, float]:
+def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings,
+                   size_prior: float | None = None) -> tuple[str, float]:
+    """Table ``pred_dedupe``: scored pairs, ``match_probability`` with
+    ``train.dedupe_prior`` (``size_prior``: ``dedupe.size_prior``'s, for a sparse list)."""
     from splink import Linker
 
     db = engine.of(db)
@@ -237,8 +240,10 @@ def predict_dedupe(db, feeds: list, model: dict, settings: MatchSettings) -> tup
     model_settings["link_type"] = train.dedupe_link_type(len(feeds))
     linker = Linker(sdfs, model_settings, log_level=logging.WARNING)
     t0 = time.time()
-    prior = train.dedupe_prior(model, settings)
-    log.info("dedupe prior: %.2f bits (floor %.1f)", prior, settings.dedupe.prior_weight)
+    prior = train.dedupe_prior(model, settings, size_prior)
+    log.info("dedupe prior: %.2f bits (fixed %.1f, from the size %s)", prior,
+             settings.dedupe.prior_weight,
+             "none" if size_prior is None else f"{size_prior:.2f}")
     pred = _score(linker, feeds, model_settings, settings)
     one_feed = model_settings["link_type"] == "dedupe_only"  # no source_dataset columns
     sl = f"'{feeds[0].feed}'" if one_feed else "source_dataset_l"

@@ -143,6 +143,12 @@ class DedupeSettings:
     # ``max_prior_weight`` (a guard against a degenerate fit: 2^-6 of all pairs)
     prior_weight: float = -14.0
     max_prior_weight: float = -6.0
+    # a sparse list's prior follows its size (issue 17: namesakes multiply with the
+    # state): log2(d / n), n the records scored and d how many other records of the same
+    # person a record has, counted on the run's records provisionally seeded to one UID
+    # (``dedupe.size_prior``), never above ``prior_weight``: -16.5 bits at 50k
+    # residents, about -21 at 1M. false: the fixed ``prior_weight`` at any size
+    size_prior: bool = True
     # false: train no estimate (the fixed prior and random sampling's u, as before)
     estimate_prior: bool = True
     # a dense list (its estimate above ``prior_weight``) also learns the m values SRDH

@@ -370,14 +370,20 @@ def learn_dedupe_m_on_dense(linker, settings: MatchSettings, proportion: float
     return min(max(lam, 1e-300), 1 - 1e-12)
 
 
-def dedupe_prior(model: dict | None, settings: MatchSettings) -> float:
-    """log2 prior odds for a dedupe pair: the model's estimate from its home's data,
-    bounded by ``dedupe.prior_weight`` (floor) and ``dedupe.max_prior_weight``."""
+def dedupe_prior(model: dict | None, settings: MatchSettings,
+                 size_prior: float | None = None) -> float:
+    """log2 prior odds for a dedupe pair. A dense list (the model's estimate from its
+    home's data above ``dedupe.prior_weight``): that estimate, at most
+    ``dedupe.max_prior_weight``. A state's sparse list: ``dedupe.prior_weight``, or
+    ``size_prior`` (``dedupe.size_prior``: the run's records and partners per record)
+    where that is lower: the bigger the state, the more namesakes a pair has."""
     dd = settings.dedupe
     est = ((model or {}).get("srdh") or {}).get("prior_weight_estimated")
-    if est is None:
-        return dd.prior_weight
-    return max(dd.prior_weight, min(dd.max_prior_weight, float(est)))
+    if est is not None and float(est) > dd.prior_weight:
+        return min(dd.max_prior_weight, float(est))
+    if size_prior is not None:
+        return min(dd.prior_weight, size_prior)
+    return dd.prior_weight
 
 
 def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) -> dict:

@@ -7,20 +7,27 @@ pair reaches ``dedupe.conflict_pair_threshold``."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import duckdb
 import pandas as pd
 
-from matching import dedupe, review, seed
+from matching import dedupe, review, seed, train
 from matching.inputs import FeedTable
 from matching.settings import load_settings
 
 KYR_ROWS = ("T1", "T2")
 
 
-def _run(records, pairs, prov):
+def _run(records, pairs, prov, rows: int | None = None):
     """records: id -> columns (source 'pds'); pairs: (id_l, id_r, p); prov: id -> (status,
     candidate token, weight). Runs the decision phase as ``pipeline.match_workspace`` does
-    and returns (resident per record, seeding rows, the dedupe review queue)."""
+    and returns (resident per record, seeding rows, the dedupe review queue).
+
+    ``rows``: the list's size; pairs are then (id_l, id_r, match_weight) and their
+    probability comes from the prior ``predict.predict_dedupe`` applies (the size prior
+    of ``rows`` records and the hand-made seeding, ``dedupe.size_prior``)."""
     s = load_settings()
     con = duckdb.connect()
     base = {"household_ref": None, "birth_year_min": 1960, "birth_year_max": 1961,
@@ -30,8 +37,8 @@ def _run(records, pairs, prov):
     df = pd.DataFrame([{"unique_id": rid, **base, **cols} for rid, cols in records.items()])
     con.register("_d", df)
     con.execute("CREATE TABLE inp_pds AS SELECT * FROM _d")
-    feed = FeedTable("pds", "inp_pds", len(df), frozenset(c for c in df.columns
-                                                           if df[c].notna().any()))
+    feed = FeedTable("pds", "inp_pds", rows or len(df), frozenset(c for c in df.columns
+                                                                   if df[c].notna().any()))
     pv = pd.DataFrame([{"source": "pds", "source_record_id": rid,
                         "candidate_uid_token": prov.get(rid, ("unmatched", None, 0.0))[1],
                         "match_probability": 0.999 if rid in prov else 0.1,
@@ -41,7 +48,12 @@ def _run(records, pairs, prov):
                         "reason": "test"} for rid in records])
     con.register("_p", pv)
     con.execute("CREATE TABLE prov_pds AS SELECT * FROM _p")
-    pdf = pd.DataFrame([("pds", a, "pds", b, 20.0, p) for a, b, p in pairs],
+    if rows is not None:  # weights -> probabilities with the list's prior
+        prior = train.dedupe_prior(None, s, dedupe.size_prior(con, s, [feed], ["prov_pds"]))
+        pairs = [(a, b, w, 1.0 / (1.0 + 2.0 ** -(w + prior))) for a, b, w in pairs]
+    else:
+        pairs = [(a, b, 20.0, p) for a, b, p in pairs]
+    pdf = pd.DataFrame([("pds", a, "pds", b, w, p) for a, b, w, p in pairs],
                        columns=["source_l", "record_l", "source_r", "record_r",
                                 "match_weight", "match_probability"])
     con.register("_e", pdf)
@@ -129,3 +141,47 @@ def test_a_namesake_the_model_scored_low_is_not_queued():
                                                      "m": ("seeded", "T2", 30.0)})
     assert frozenset({"u", "o"}) not in queue
     assert frozenset({"m", "n"}) in queue   # unscored: still queued
+
+
+def test_a_pair_merged_in_a_small_state_is_queued_in_a_state_of_a_million():
+    # the same two records and evidence (same name, age, gender and village; 22 bits):
+    # among 2,000 records that is a copy, among a million it has namesakes enough that
+    # a clerk decides (issue 17: false merges grew with the state). Filler records give
+    # the seeding's count of records per person: 2 pairs over 5 seeded records
+    fill = {f"f{i}": {"name_sorted_key": f"F {i}", "village_code": "V9"} for i in range(5)}
+    prov = {"a": ("seeded", "T1", 30.0), "f0": ("seeded", "T3", 30.0),
+            "f1": ("seeded", "T3", 30.0), "f2": ("seeded", "T4", 30.0),
+            "f3": ("seeded", "T5", 30.0), "f4": ("seeded", "T6", 30.0)}
+    records = {"a": {"village_code": "V1"}, "x": {"village_code": "V1"}, **fill}
+    small, _, small_q = _run(records, [("a", "x", 22.0)], prov, rows=2_000)
+    big, _, big_q = _run(records, [("a", "x", 22.0)], prov, rows=1_000_000)
+    assert small["x"] == small["a"] and frozenset({"a", "x"}) not in small_q
+    assert big["x"] != big["a"] and frozenset({"a", "x"}) in big_q
+
+
+def test_the_size_prior_counts_records_per_person_on_the_seeding():
+    s = load_settings()
+    con = duckdb.connect()
+    # 10 seeded records: T1 three times, T2 twice, five alone -> 8 ordered pairs, d = 0.8
+    uids = ["T1"] * 3 + ["T2"] * 2 + ["T3", "T4", "T5", "T6", "T7"]
+    con.execute("CREATE TABLE prov_pds (source_record_id VARCHAR, candidate_uid_token "
+                "VARCHAR, match_status VARCHAR)")
+    con.executemany("INSERT INTO prov_pds VALUES (?, ?, 'seeded')",
+                    [(str(i), u) for i, u in enumerate(uids)])
+    con.execute("INSERT INTO prov_pds VALUES ('u1', 'T1', 'review'), ('u2', NULL, 'unmatched')")
+    feed = FeedTable("pds", "inp_pds", 1_000, frozenset())
+    prior = dedupe.size_prior(con, s, [feed], ["prov_pds"])
+    assert abs(prior - math.log2(0.8 / 999)) < 1e-9
+    # twice the records, the same people per record: one bit more to ask of a pair
+    bigger = dedupe.size_prior(con, s, [FeedTable("pds", "inp_pds", 2_000, frozenset())],
+                               ["prov_pds"])
+    assert abs(prior - bigger - 1.0) < 0.01
+    # never more generous than the fixed prior; a dense list keeps its own estimate
+    assert train.dedupe_prior(None, s, prior) == s.dedupe.prior_weight   # -10.3: small
+    assert train.dedupe_prior(None, s, -20.5) == -20.5                   # a big state
+    assert train.dedupe_prior({"srdh": {"prior_weight_estimated": -9.5}}, s, prior) == -9.5
+    # off, or nothing seeded to count on: the fixed prior
+    off = replace(s, dedupe=replace(s.dedupe, size_prior=False))
+    assert dedupe.size_prior(con, off, [feed], ["prov_pds"]) is None
+    con.execute("UPDATE prov_pds SET match_status = 'review'")
+    assert dedupe.size_prior(con, s, [feed], ["prov_pds"]) is None
