@@ -202,9 +202,10 @@ def training_rules(columns: set[str], spec=EM_TRAINING_RULES) -> list:
 
 # --- a pair budget per rule (issue 17: cost that grows with the state, not its square) ---
 #: Tables past this many rows are first counted on a sample (a GROUP BY per rule over a
-#: 1M-row KYR costs about a second on 2 cores; 18 rules x 5 feeds would add minutes)
+#: 1M-row KYR costs about a second on 2 cores; 18 rules x 5 feeds would add minutes):
+#: about one row in SAMPLE_EVERY of each side (a pair survives with 1 / SAMPLE_EVERY^2)
 EXACT_UP_TO_ROWS = 200_000
-SAMPLE_PERCENT = 5
+SAMPLE_EVERY = 20
 
 
 def rule_pairs(db, tables: list[str], cols: tuple[str, ...], link_only: bool,
@@ -235,25 +236,15 @@ def rule_pairs(db, tables: list[str], cols: tuple[str, ...], link_only: bool,
     return int((db.rows(sql)[0][0] or 0) * scale)
 
 
-def _samples(db, tables: list[str], link_only: bool) -> tuple[list[str], float] | None:
-    """Row samples (Bernoulli, fixed seed) standing in for the large ``tables``, and the
-    factor from a sample's pairs to the tables' (a pair of two sampled rows survives with
-    p^2, of one sampled row with p); None where counting exactly is cheap, or the engine
-    is not DuckDB. A dedupe union is sampled whole or not at all."""
-    rows = [db.rows(f"SELECT count(*) FROM {t}")[0][0] for t in tables]
-    big = [n > EXACT_UP_TO_ROWS for n in rows] if link_only else \
-        [sum(rows) > EXACT_UP_TO_ROWS] * len(tables)
-    if getattr(db, "dialect", "") != "duckdb" or not any(big):
-        return None
-    names, scale = [], 1.0
-    for i, (t, sample) in enumerate(zip(tables, big, strict=True)):
-        if not sample:
-            names.append(t)
-            continue
-        names.append(db.create(f"_budget_sample_{i}", f"SELECT * FROM {t} USING SAMPLE "
-                                                      f"{SAMPLE_PERCENT}% (bernoulli, 7)"))
-        scale *= 100 / SAMPLE_PERCENT
-    return names, (scale if link_only else (100 / SAMPLE_PERCENT) ** 2)
+def _sampled(db, t: str, salt: int) -> str:
+    """About one row in ``SAMPLE_EVERY`` of ``t``, chosen by a hash of the row's name
+    (salted per table, so the two sides of a pair are drawn independently): rows, not
+    keys, so a rule whose pairs sit in a few heavy keys (one date of birth across a
+    list) is still seen; and by content, never by row order or the home's tokens, so
+    every home draws the same sample from the same inputs."""
+    col = "name_std" if "name_std" in db.columns(t) else "unique_id"
+    return (f"(SELECT * FROM {t} WHERE "
+            f"hash(coalesce({col}, ''), {salt}) % {SAMPLE_EVERY} = 0)")
 
 
 def within_budget(db, spec: tuple, columns: set[str], tables: list[str], link_only: bool,
@@ -267,31 +258,39 @@ def within_budget(db, spec: tuple, columns: set[str], tables: list[str], link_on
     block). Splink would score every such pair, and the run would grow with the square of
     the state. The rule is left out with a warning that names it; the other rules still
     pair the records it would have, and the fix is another key beside it (matching/
-    README.md, "Blocking"). On large tables each rule is first estimated on a 5% sample;
-    only a rule estimated past half the budget is counted exactly, and only the exact
-    count decides. ``None`` keeps every rule."""
+    README.md, "Blocking"). If every rule is past the budget the cheapest stays, with a
+    warning (none would make Splink score every pair). On tables past
+    ``EXACT_UP_TO_ROWS`` each rule is first estimated on about one row in
+    ``SAMPLE_EVERY`` of each table (``_sampled``: the same in every home); a rule
+    estimated at most half the budget
+    is kept on that estimate, any other is counted exactly, and the exact count decides
+    whether it is left out. ``None`` keeps every rule."""
     picked = tuple(chosen(spec, columns))
     if not max_pairs_per_record or records <= 0:
         return picked
     budget = max_pairs_per_record * records
-    sampled = _samples(db, tables, link_only)
-    kept = []
-    try:
-        for cols in picked:
-            if sampled and rule_pairs(db, sampled[0], cols, link_only,
-                                      sampled[1]) <= budget / 2:
-                kept.append(cols)
-                continue
-            n = rule_pairs(db, tables, cols, link_only)
-            if n <= budget:
-                kept.append(cols)
-                continue
-            log.warning(
-                "%s: blocking rule %s left out: it makes %s pairs, %.0f per record, past "
-                "the budget of %s per record (prediction.max_pairs_per_record); add a key "
-                "beside it (matching/README.md, 'Blocking')", what, " + ".join(cols),
-                f"{n:,}", n / records, f"{max_pairs_per_record:g}")
-    finally:
-        if sampled:
-            db.drop(*(n for n in sampled[0] if n.startswith("_budget_sample_")))
+    rows = sum(db.rows(f"SELECT count(*) FROM {t}")[0][0] for t in tables)
+    sample = getattr(db, "dialect", "") == "duckdb" and rows > EXACT_UP_TO_ROWS
+    kept, over = [], []
+    for cols in picked:
+        have = [t for t in tables if set(cols) <= set(db.columns(t))]
+        if sample and rule_pairs(db, [_sampled(db, t, i) for i, t in enumerate(have)], cols,
+                                 link_only, SAMPLE_EVERY ** 2) <= budget / 2:
+            kept.append(cols)  # far under the budget: no exact count needed
+            continue
+        n = rule_pairs(db, tables, cols, link_only)
+        (kept if n <= budget else over).append((n, cols) if n > budget else cols)
+    for n, cols in over:
+        log.warning(
+            "%s: blocking rule %s left out: it makes %s pairs, %.0f per record, past "
+            "the budget of %s per record (prediction.max_pairs_per_record); add a key "
+            "beside it (matching/README.md, 'Blocking')", what, " + ".join(cols),
+            f"{n:,}", n / records, f"{max_pairs_per_record:g}")
+    if not kept and over:
+        # no rule at all would make Splink score every pair (its "1=1"): the cheapest
+        # one stays, past the budget, and the operator is told
+        n, cols = min(over)
+        log.warning("%s: every blocking rule is past the budget; %s is kept (%s pairs), "
+                    "the fewest", what, " + ".join(cols), f"{n:,}")
+        kept = [cols]
     return tuple(kept)

@@ -35,6 +35,7 @@ NAME_ELSE_M = 0.01
 # holds for a true pair (a penalty). 1-2% of FEBRL1/2's copies (development data).
 NAME_SPACED = "replace(name_std_l, ' ', '') = replace(name_std_r, ' ', '')"
 NAME_SPACED_M = 0.01
+NAME_SPACED_LABEL = "the same letters, spaced differently"  # bounded: train._bound_names
 
 
 # A dropped surname ("RAMESH" / "RAMESH SAHU", "RAMESH KUMAR" / "RAMESH KUMAR SAHU"): the
@@ -107,7 +108,7 @@ STAND_IN_LABELS = (
 
 
 def _stand_in_levels() -> list:
-    """Their weight is at most the exact name key's (``train._bound_stand_ins``)."""
+    """Their weight is at most the exact name key's (``train._bound_names``)."""
     return [_custom(sql, label) for sql, label in zip(
         (STAND_IN_CORE, _GIVEN_CLOSE, SAME_INITIALS, INITIALS_WITHIN), STAND_IN_LABELS,
         strict=True)]
@@ -163,7 +164,7 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
             cll.NullLevel("name_std"),
             cll.ExactMatchLevel("name_std", term_frequency_adjustments=term_frequencies),
             cll.ExactMatchLevel("name_key", term_frequency_adjustments=term_frequencies),
-            _custom(NAME_SPACED, "the same letters, spaced differently").configure(
+            _custom(NAME_SPACED, NAME_SPACED_LABEL).configure(
                 m_probability=NAME_SPACED_M, fix_m_probability=True),
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
             _custom(SURNAME_DROPPED, "one name is the other without its surname"),
@@ -232,6 +233,10 @@ def relative_name_comparison(term_frequencies: bool = False,
 # would learn m near 0, a penalty for the state that does.
 BIRTH_M = (0.30, 0.01, 0.30, 0.28, 0.08, 0.035, 0.0047, 0.0003)
 BIRTH_M_LEARNED = (True, False, False, False, False, False, False, False)
+DAY_MONTH_SWAPPED_LABEL = "day and month swapped"  # its u is modelled: train._swapped_dob_u
+#: the share of dates whose day could be read as a month (day <= 12): a random pair's
+#: dates are swapped-equal about this share as often as they are equal
+DAY_IS_A_MONTH = 12 / 30.44
 DAY_MONTH_SWAPPED = " AND ".join(
     f"extract({a} FROM CAST(dob_l AS DATE)) = extract({b} FROM CAST(dob_r AS DATE))"
     for a, b in (("year", "year"), ("month", "day"), ("day", "month")))
@@ -243,7 +248,7 @@ def birth_comparison(learn_exact_dob: bool = False) -> cl.CustomComparison:
     (``BIRTH_M_LEARNED``); otherwise every level keeps its fixed prior."""
     levels = [
         cll.ExactMatchLevel("dob"),
-        _custom(DAY_MONTH_SWAPPED, "day and month swapped"),
+        _custom(DAY_MONTH_SWAPPED, DAY_MONTH_SWAPPED_LABEL),
         _custom("birth_year_l = birth_year_r", "same birth year"),
         _custom(
             "birth_year_min_l <= birth_year_max_r AND birth_year_min_r <= birth_year_max_l",

@@ -333,8 +333,13 @@ def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens:
         if f is None:
             g["blocked"] = True
         else:
-            rules = blocking.chosen(blocking.SEED_PREDICTION_RULES,
-                                    set(ws.kyr.usable) & set(f.usable))
+            from matching.engine import DuckDBEngine
+
+            # the rules the run scored with: those past the pair budget were left out
+            rules = list(blocking.within_budget(
+                DuckDBEngine(con), blocking.SEED_PREDICTION_RULES,
+                set(ws.kyr.usable) & set(f.usable), [ws.kyr.table, f.table], True, f.rows,
+                settings.prediction.max_pairs_per_record, f"seeding {source}"))
             con.register("_ev_missed", g[["source_record_id", "true_token"]])
             try:
                 blocked = con.execute(true_pair_blocked_sql(

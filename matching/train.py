@@ -146,7 +146,8 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
     if finish is not None:  # a last step on the trained model (dedupe: the prior)
         finish(linker)
     _bound_previous_address(linker)  # after finish: it reads the corrected u
-    _bound_stand_ins(linker)
+    _bound_names(linker)
+    _swapped_dob_u(linker)
     if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
         logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
@@ -200,28 +201,53 @@ def _bound_previous_address(linker) -> None:
                 level.m_probability = new
 
 
-def _bound_stand_ins(linker) -> None:
+def _bound_names(linker) -> None:
     """Stand-ins and initials (issue 17): a name written with Devi / Bai / Kumar for its
-    surname, or cut to initials, is never stronger evidence than the same name's key
-    (``comparisons._stand_in_levels``; their Bayes factor is kept at most the exact
-    name key level's). In a small list random sampling meets few such names: u fell to
-    its floor (``_unobserved_u``) and "SAROJINI DEVI" / "SAROJINI KUMETI" came out at +14
-    bits for crs_death (dev_noisy_tuning 50k), above an exact namesake's +10."""
-    from matching.comparisons import STAND_IN_LABELS
+    surname, or cut to initials, and the same letters spaced differently (RAM KUMAR /
+    RAMKUMAR), are never stronger evidence than the same name's key (their Bayes factor
+    is kept at most the exact name key level's). These levels are rare among random
+    pairs: u falls to its floor (``_unobserved_u``), and where EM meets none of them m
+    is Splink's default (hence the public ``m_probability``, defaults included): "SAROJINI
+    DEVI" / "SAROJINI KUMETI" came out at +14 bits for crs_death (dev_noisy_tuning 50k)
+    and a spaced name at +13.3, above an exact namesake's +10 to +11."""
+    from matching.comparisons import NAME_SPACED_LABEL, STAND_IN_LABELS
 
+    bounded = {*STAND_IN_LABELS, NAME_SPACED_LABEL}
     for comp in linker._settings_obj.comparisons:
         levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
         key = next((lvl for lvl in levels if lvl.label_for_charts.startswith(
             "Exact match on name_key")), None)
-        if key is None or not key._m_probability or not key._u_probability:
+        if key is None or not key.m_probability or not key.u_probability:
             continue
-        bf = key._m_probability / key._u_probability
+        bf = key.m_probability / key.u_probability
         for level in levels:
-            m, u = level._m_probability, level._u_probability
-            if level.label_for_charts in STAND_IN_LABELS and m and u and m / u > bf:
+            if level.label_for_charts not in bounded:
+                continue
+            m, u = level.m_probability, level.u_probability
+            if m and u and m / u > bf:
                 log.info("%s: %s: Bayes factor %.0f -> %.0f (at most the exact name key's)",
                          comp.output_column_name, level.label_for_charts, m / u, bf)
                 level.m_probability = u * bf
+
+
+def _swapped_dob_u(linker) -> None:
+    """A date with day and month swapped: random pairs fall in this level about
+    ``DAY_IS_A_MONTH`` as often as in the exact date's (the same year, and a day of 12
+    or less read as the month), so its u is at least that share of the exact date's u.
+    Sampling rarely meets such a pair: its u fell to the floor (``_unobserved_u``) and
+    the level, with its fixed m, scored +13 bits, above an exact date of birth."""
+    from matching.comparisons import DAY_IS_A_MONTH, DAY_MONTH_SWAPPED_LABEL
+
+    for comp in linker._settings_obj.comparisons:
+        levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
+        exact = next((lvl for lvl in levels if lvl.label_for_charts == "Exact match on dob"),
+                     None)
+        swapped = next((lvl for lvl in levels
+                        if lvl.label_for_charts == DAY_MONTH_SWAPPED_LABEL), None)
+        if exact is None or swapped is None or not exact.u_probability:
+            continue
+        swapped.u_probability = max(swapped.u_probability or 0.0,
+                                    DAY_IS_A_MONTH * exact.u_probability)
 
 
 def _unobserved_u(linker, max_pairs: float) -> None:

@@ -85,7 +85,7 @@ def test_large_tables_are_estimated_on_a_sample_and_only_the_exact_count_decides
     db.raw.execute("""CREATE TABLE big_dept AS SELECT 'D' || i AS unique_id,
         DATE '1980-01-01' AS dob, 'V' || i AS village_code, 'N' || (i % 7) AS name_sorted_key
         FROM range(400) t(i)""")
-    monkeypatch.setattr(blocking, "EXACT_UP_TO_ROWS", 1000)  # KYR is sampled, the list not
+    monkeypatch.setattr(blocking, "EXACT_UP_TO_ROWS", 1000)  # both sides are sampled
     spec = (("name_sorted_key", "village_code"), ("!district_std", "dob"))
     with caplog.at_level(logging.WARNING, logger="matching.blocking"):
         kept = blocking.within_budget(db, spec, {"dob", "village_code", "name_sorted_key"},
@@ -94,5 +94,19 @@ def test_large_tables_are_estimated_on_a_sample_and_only_the_exact_count_decides
     # the figure in the warning is the exact count: 400 records x 4,000 born that day
     (warning,) = caplog.messages
     assert "it makes 1,600,000 pairs, 4000 per record" in warning
-    assert not db.rows("SELECT * FROM information_schema.tables "
-                       "WHERE table_name LIKE '_budget_sample%'")
+    # the sample is drawn by content: the same rows in another order give the same sample
+    db.raw.execute("CREATE TABLE big_kyr_shuffled AS SELECT * FROM big_kyr ORDER BY random()")
+    sampled = blocking._sampled(db, "big_kyr", 0)
+    shuffled = blocking._sampled(db, "big_kyr_shuffled", 0)
+    assert db.rows(f"SELECT list_sort(list(unique_id)) FROM {sampled}") == \
+        db.rows(f"SELECT list_sort(list(unique_id)) FROM {shuffled}")
+
+
+def test_no_rule_left_would_score_every_pair_so_the_cheapest_stays(db, caplog):
+    spec = (("!district_std", "dob"), ("!district_std", "name_sorted_key"))
+    with caplog.at_level(logging.WARNING, logger="matching.blocking"):
+        kept = blocking.within_budget(db, spec, {"dob", "name_sorted_key"}, ["kyr", "dept"],
+                                      True, 5, 10.0, "seeding x")
+    # dob: 1,500 pairs; name_sorted_key: 5 x ~86 = 430 (N0..N4 among 600 rows by i % 7)
+    assert kept == (("name_sorted_key",),)
+    assert "every blocking rule is past the budget; name_sorted_key is kept" in caplog.text

@@ -98,7 +98,7 @@ def test_a_stand_in_level_is_never_stronger_than_the_exact_name_key():
     from splink import Linker, SettingsCreator
 
     from matching import train
-    from matching.comparisons import STAND_IN_LABELS
+    from matching.comparisons import NAME_SPACED_LABEL, STAND_IN_LABELS
     from matching.settings import load_settings
 
     con = duckdb.connect()
@@ -116,6 +116,13 @@ def test_a_stand_in_level_is_never_stronger_than_the_exact_name_key():
     core, initials = levels[STAND_IN_LABELS[0]], levels[STAND_IN_LABELS[3]]
     core.m_probability, core.u_probability = 0.02, 1e-6            # 20,000: too strong
     initials.m_probability, initials.u_probability = 0.01, 0.002   # 5: kept
-    train._bound_stand_ins(linker)
+    # EM met no pair of this level: m stays Splink's default (the private _m is None)
+    given = levels[STAND_IN_LABELS[1]]
+    given._m_probability, given.u_probability = None, 1e-6
+    spaced = levels[NAME_SPACED_LABEL]                            # fixed m 0.01, u floor
+    spaced.u_probability = 1e-6
+    train._bound_names(linker)
     assert core.m_probability / core.u_probability == pytest.approx(500)
     assert initials.m_probability == pytest.approx(0.01)
+    assert given.m_probability / given.u_probability == pytest.approx(500)
+    assert spaced.m_probability / spaced.u_probability == pytest.approx(500)
