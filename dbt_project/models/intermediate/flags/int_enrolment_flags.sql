@@ -221,6 +221,28 @@ unmatched as (
 -- of names of a surname (listed_again_names), then the records joined on those names: a
 -- join of records on the surname alone would pair every record with its surname's
 -- holders across the state, a cost growing with the square of the state
+unmatched_names as (
+
+    select distinct
+        source,
+        gender,
+        last_name,
+        name_std
+    from unmatched
+
+),
+
+department_names as (
+
+    select distinct
+        source,
+        gender,
+        last_name,
+        name_std
+    from department_records
+
+),
+
 listed_again_names as (
 
     select
@@ -229,10 +251,8 @@ listed_again_names as (
         unmatched_names.last_name,
         unmatched_names.name_std,
         other_names.name_std as other_name_std
-    from (select distinct source, gender, last_name, name_std from unmatched) as unmatched_names
-    inner join (
-        select distinct source, gender, last_name, name_std from department_records
-    ) as other_names
+    from unmatched_names
+    inner join department_names as other_names
         on
             unmatched_names.source = other_names.source
             and unmatched_names.last_name = other_names.last_name
@@ -501,20 +521,38 @@ listed_again as (
 -- compared once per distinct pair of name keys (wide_lookalike_names), then the residents
 -- joined on the look-alike key and the birth year: a join of records on the first letter
 -- alone would pair every record with a share of the state, a cost growing with its square
+unmatched_name_keys as (
+
+    select distinct
+        gender,
+        name_key
+    from unmatched_keys
+
+),
+
+kyr_name_keys as (
+
+    select distinct
+        gender,
+        name_key
+    from kyr_keys
+
+),
+
 wide_lookalike_names as (
 
     select
-        unmatched_names.gender,
-        unmatched_names.name_key,
-        kyr_names.name_key as lookalike_key,
-        jaro_winkler_similarity(unmatched_names.name_key, kyr_names.name_key) as name_similarity
-    from (select distinct gender, name_key from unmatched_keys) as unmatched_names
-    inner join (select distinct gender, name_key from kyr_keys) as kyr_names
+        unmatched_name_keys.gender,
+        unmatched_name_keys.name_key,
+        kyr_name_keys.name_key as lookalike_key,
+        jaro_winkler_similarity(unmatched_name_keys.name_key, kyr_name_keys.name_key) as name_similarity
+    from unmatched_name_keys
+    inner join kyr_name_keys
         on
-            unmatched_names.gender = kyr_names.gender
-            and left(unmatched_names.name_key, 1) = left(kyr_names.name_key, 1)
+            unmatched_name_keys.gender = kyr_name_keys.gender
+            and left(unmatched_name_keys.name_key, 1) = left(kyr_name_keys.name_key, 1)
     where
-        jaro_winkler_similarity(unmatched_names.name_key, kyr_names.name_key)
+        jaro_winkler_similarity(unmatched_name_keys.name_key, kyr_name_keys.name_key)
         >= least(
             {{ var('srdh_ghost_district_name_similarity') }},
             {{ var('srdh_ghost_state_name_similarity') }}

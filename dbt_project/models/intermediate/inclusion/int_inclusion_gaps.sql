@@ -204,6 +204,15 @@ open_gap_types as (
 -- are looked for only through words alike (alike_words, a small table: the names' distinct
 -- words), each a hash join on the word, gender and benefit type. A join on the district or
 -- the name's first letter alone would pair every gap with a share of the state's records
+gap_name_words as (
+
+    select
+        *,
+        unnest(string_split(name_key, ' ')) as word
+    from open_gap_types
+
+),
+
 gap_words as (
 
     select distinct
@@ -215,12 +224,7 @@ gap_words as (
         district,
         name_key,
         word
-    from (
-        select
-            *,
-            unnest(string_split(name_key, ' ')) as word
-        from open_gap_types
-    )
+    from gap_name_words
 
 ),
 
@@ -238,13 +242,27 @@ record_words as (
 
 ),
 
+record_first_words as (
+
+    select distinct first_word
+    from record_words
+
+),
+
+gap_vocabulary as (
+
+    select distinct word
+    from gap_words
+
+),
+
 alike_words as (
 
     select
         record_first_words.first_word,
         gap_vocabulary.word
-    from (select distinct first_word from record_words) as record_first_words
-    cross join (select distinct word from gap_words) as gap_vocabulary
+    from record_first_words
+    cross join gap_vocabulary
     where
         jaro_winkler_similarity(record_first_words.first_word, gap_vocabulary.word) >= 0.85
         or (
