@@ -329,6 +329,25 @@ kyr_lookalike as (
 
 ),
 
+-- the unmatched records' names in any word order (order_free_name), worked out once: the
+-- village and the wider look-alike searches compare them
+unmatched_keys as (
+
+    select
+        enrolment_id,
+        source,
+        gender,
+        birth_year,
+        dob,
+        relative_name_std,
+        mobile,
+        district_std,
+        village_code,
+        {{ order_free_name('name_std') }} as name_key
+    from unmatched
+
+),
+
 -- a person of the same village - listed by another department, or KYR-verified - of the
 -- same gender and a birth year within 3, whose name is word for word like the
 -- record's in any order (each word of one name like a word of the other, Jaro-Winkler >=
@@ -369,39 +388,23 @@ village_people as (
 
 listed_nearby as (
 
-    select distinct unmatched.enrolment_id
-    from unmatched
+    select distinct unmatched_keys.enrolment_id
+    from unmatched_keys
     inner join village_people
         on
-            unmatched.village_code = village_people.village_code
-            and unmatched.gender = village_people.gender
-            and village_people.birth_year between unmatched.birth_year - 3 and unmatched.birth_year + 3
+            unmatched_keys.village_code = village_people.village_code
+            and unmatched_keys.gender = village_people.gender
+            and village_people.birth_year
+            between unmatched_keys.birth_year - 3 and unmatched_keys.birth_year + 3
             -- another department vouches; the same one only for a KYR-verified person (an
             -- unverified second record of its own is no evidence: a ghost can be listed twice)
-            and (unmatched.source <> village_people.source or village_people.is_kyr_verified)
+            and (unmatched_keys.source <> village_people.source or village_people.is_kyr_verified)
     where
         village_people.name_key <> ''
         and (
-            {{ words_alike(order_free_name('unmatched.name_std'), 'village_people.name_key', 0.85) }}
-            or {{ words_alike('village_people.name_key', order_free_name('unmatched.name_std'), 0.85) }}
+            {{ words_alike('unmatched_keys.name_key', 'village_people.name_key', 0.85) }}
+            or {{ words_alike('village_people.name_key', 'unmatched_keys.name_key', 0.85) }}
         )
-
-),
-
--- the same look-alike search beyond the village, on names compared in any word order
-unmatched_keys as (
-
-    select
-        enrolment_id,
-        source,
-        gender,
-        birth_year,
-        dob,
-        relative_name_std,
-        mobile,
-        district_std,
-        {{ order_free_name('name_std') }} as name_key
-    from unmatched
 
 ),
 
