@@ -7,7 +7,10 @@ tables follow docs/CONVENTIONS.md (``std.<feed>``) and matching/pipeline.py
 * 60 % of families on a ration card (AAY 20 %, PHH 50 %, GEN 30 % of those);
 * 1 in 25 heads dead (CRS record); their active pensions are deceased-active;
 * ghosts: pension records matching no KYR resident (``unmatched``);
-* duplicates: a second pension record for 2 % of pensioners.
+* duplicates: a second pension record for 2 % of pensioners;
+* with ``unlinked=True`` (the benchmark), 1 in 25 adults also on a pension SRDH failed to
+  link (``unmatched``): the name misspelt, in another word order, or listed in another
+  village of the district - real people the ghost look-alike searches must find.
 
 Everything is SQL over ``range(n)``, so 1M residents build in seconds.
 """
@@ -25,8 +28,10 @@ def _h(expr: str, salt: str, mod: int) -> str:
     return f"CAST(hash({expr}, '{salt}') % {mod} AS BIGINT)"
 
 
-def build_synthetic_warehouse(path: str | Path, residents: int = 2000) -> dict[str, int]:
-    """Write a warehouse at ``path`` with ``residents`` KYR residents; returns truth counts."""
+def build_synthetic_warehouse(path: str | Path, residents: int = 2000,
+                              unlinked: bool = False) -> dict[str, int]:
+    """Write a warehouse at ``path`` with ``residents`` KYR residents; returns truth counts.
+    ``unlinked`` adds the pensions SRDH failed to link (see the module docstring)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
@@ -123,6 +128,22 @@ def build_synthetic_warehouse(path: str | Path, residents: int = 2000) -> dict[s
                'V' || (g % {n_vil}), 'LGD' || lpad((g % {n_vil})::varchar, 6, '0'), NULL,
                NULL, NULL, NULL, NULL, 'IGNOAPS', 'ACTIVE', 500, DATE '2019-04-01'
         FROM range({n_ghost}) t(g)""")
+    if unlinked:
+        # a misspelt name (a doubled vowel), the words swapped, or another village (v + 5,
+        # the same district) - each a different look-alike search of int_enrolment_flags
+        how = _h("i", "how", 3)
+        name = f"CASE WHEN {how} = 1 THEN last || ' ' || first ELSE first || ' ' || last END"
+        con.execute(f"""INSERT INTO std.sw_pension {person_select(
+                            'sw_pension', "'PU' || i", '2025-03-01', name=name)},
+            'IGNOAPS', 'ACTIVE', 500, DATE '2020-04-01'
+            FROM (SELECT * REPLACE (
+                      CASE WHEN {how} = 0 THEN regexp_replace(first, 'A', 'AA') ELSE first END
+                          AS first,
+                      CASE WHEN {how} = 2 THEN 'V' || (v + 5) ELSE village END AS village,
+                      CASE WHEN {how} = 2 THEN 'LGD' || lpad((v + 5)::varchar, 6, '0')
+                           ELSE village_code END AS village_code)
+                  FROM people)
+            WHERE m <= 1 AND {_h('i', 'unl', 25)} = 0""")
     # scholarships (children 6-17, half), MGNREGA (adults in 30 % of families)
     # scheme_code / monthly_amount_inr as the ingest derives them (registry `scheme:`)
     con.execute(f"CREATE TABLE std.edu_scholarship ({person_cols}, scheme_code VARCHAR, "
@@ -167,7 +188,7 @@ def build_synthetic_warehouse(path: str | Path, residents: int = 2000) -> dict[s
         f"SELECT '{f}' AS source, source_record_id, name_std FROM std.{f}" for f in feeds)
     con.execute(f"""CREATE TEMP TABLE links AS
         SELECT r.source, r.source_record_id,
-               CASE WHEN r.source_record_id LIKE 'PG%' THEN NULL
+               CASE WHEN r.source_record_id LIKE 'PG%' OR r.source_record_id LIKE 'PU%' THEN NULL
                     ELSE regexp_extract(r.source_record_id, '([0-9]+)$', 1)::bigint END AS i
         FROM ({union}) r""")
     con.execute(f"""CREATE TEMP TABLE linked AS
@@ -228,6 +249,8 @@ def build_synthetic_warehouse(path: str | Path, residents: int = 2000) -> dict[s
     truth = {
         "residents": con.execute("SELECT count(*) FROM people").fetchone()[0],
         "ghost_pensions": n_ghost,
+        "unlinked_pensions": con.execute(
+            "SELECT count(*) FROM std.sw_pension WHERE source_record_id LIKE 'PU%'").fetchone()[0],
         "dead_heads": con.execute("SELECT count(*) FROM std.crs_death").fetchone()[0],
         "unmatched": con.execute(
             "SELECT count(*) FROM linked WHERE match_status = 'unmatched'").fetchone()[0],

@@ -179,23 +179,29 @@ household_kyr as (
 ),
 
 -- the relative the record names (father, husband) is a KYR-verified resident of its
--- village (of its block, for a feed that gives no village)
+-- village (of its block, for a feed that gives no village). Two hash joins, each on the name
+-- and the place: one join with "village or block" would pair every namesake in the state
 relative_kyr as (
 
-    select distinct base.enrolment_id
+    select base.enrolment_id
     from base
     inner join residents
         on
             base.relative_name_std = residents.name_std
-            and (
-                base.village_code = residents.village_code
-                or (
-                    base.village_code is null
-                    and base.district_std = residents.district_std
-                    and base.block_std = residents.block_std
-                )
-            )
+            and base.village_code = residents.village_code
     where residents.has_kyr and base.resident_id <> residents.resident_id
+    union
+    select base.enrolment_id
+    from base
+    inner join residents
+        on
+            base.relative_name_std = residents.name_std
+            and base.district_std = residents.district_std
+            and base.block_std = residents.block_std
+    where
+        base.village_code is null
+        and residents.has_kyr
+        and base.resident_id <> residents.resident_id
 
 ),
 
@@ -211,7 +217,50 @@ unmatched as (
 -- the same department lists a KYR-verified person of the same surname, gender and birth
 -- year (within a year) under a near-identical name: likely a second listing of that person
 -- (a duplicate or a move), not a ghost. The search spans the state, so it counts only when
--- unlikely by chance (listed_again, below)
+-- unlikely by chance (listed_again, below). The names are compared once per distinct pair
+-- of names of a surname (listed_again_names), then the records joined on those names: a
+-- join of records on the surname alone would pair every record with its surname's
+-- holders across the state, a cost growing with the square of the state
+unmatched_names as (
+
+    select distinct
+        source,
+        gender,
+        last_name,
+        name_std
+    from unmatched
+
+),
+
+department_names as (
+
+    select distinct
+        source,
+        gender,
+        last_name,
+        name_std
+    from department_records
+
+),
+
+listed_again_names as (
+
+    select
+        unmatched_names.source,
+        unmatched_names.gender,
+        unmatched_names.last_name,
+        unmatched_names.name_std,
+        other_names.name_std as other_name_std
+    from unmatched_names
+    inner join department_names as other_names
+        on
+            unmatched_names.source = other_names.source
+            and unmatched_names.last_name = other_names.last_name
+            and unmatched_names.gender = other_names.gender
+    where jaro_winkler_similarity(unmatched_names.name_std, other_names.name_std) >= 0.95
+
+),
+
 listed_again_candidates as (
 
     select
@@ -227,11 +276,18 @@ listed_again_candidates as (
         )
         or coalesce(unmatched.mobile = other.mobile, false) as second_agrees
     from unmatched
+    inner join listed_again_names
+        on
+            unmatched.source = listed_again_names.source
+            and unmatched.gender = listed_again_names.gender
+            and unmatched.last_name = listed_again_names.last_name
+            and unmatched.name_std = listed_again_names.name_std
     inner join department_records as other
         on
-            unmatched.source = other.source
-            and unmatched.last_name = other.last_name
-            and unmatched.gender = other.gender
+            listed_again_names.source = other.source
+            and listed_again_names.gender = other.gender
+            and listed_again_names.last_name = other.last_name
+            and listed_again_names.other_name_std = other.name_std
             and other.birth_year between unmatched.birth_year - 1 and unmatched.birth_year + 1
             and unmatched.source_record_id <> other.source_record_id
     inner join records
@@ -240,32 +296,55 @@ listed_again_candidates as (
             and other.source_record_id = records.source_record_id
     inner join residents
         on records.resident_id = residents.resident_id
-    where
-        residents.has_kyr
-        and jaro_winkler_similarity(unmatched.name_std, other.name_std) >= 0.95
+    where residents.has_kyr
 
 ),
 
 -- a KYR resident of the village (block, for a feed with no village) has a similar name
--- and a birth year within three years: a link SRDH may have missed
+-- and a birth year within three years: a link SRDH may have missed. Two hash joins on the
+-- place (one join with "village or block" is a merge join on birth year across the state)
 kyr_lookalike as (
 
-    select distinct unmatched.enrolment_id
+    select unmatched.enrolment_id
     from unmatched
     inner join residents
         on
-            (
-                unmatched.village_code = residents.village_code
-                or (
-                    unmatched.village_code is null
-                    and unmatched.district_std = residents.district_std
-                    and unmatched.block_std = residents.block_std
-                )
-            )
+            unmatched.village_code = residents.village_code
             and residents.birth_year between unmatched.birth_year - 3 and unmatched.birth_year + 3
     where
         residents.has_kyr
         and jaro_winkler_similarity(unmatched.name_std, residents.name_std) >= 0.9
+    union
+    select unmatched.enrolment_id
+    from unmatched
+    inner join residents
+        on
+            unmatched.district_std = residents.district_std
+            and unmatched.block_std = residents.block_std
+            and residents.birth_year between unmatched.birth_year - 3 and unmatched.birth_year + 3
+    where
+        unmatched.village_code is null
+        and residents.has_kyr
+        and jaro_winkler_similarity(unmatched.name_std, residents.name_std) >= 0.9
+
+),
+
+-- the unmatched records' names in any word order (order_free_name), worked out once: the
+-- village and the wider look-alike searches compare them
+unmatched_keys as (
+
+    select
+        enrolment_id,
+        source,
+        gender,
+        birth_year,
+        dob,
+        relative_name_std,
+        mobile,
+        district_std,
+        village_code,
+        {{ order_free_name('name_std') }} as name_key
+    from unmatched
 
 ),
 
@@ -309,39 +388,23 @@ village_people as (
 
 listed_nearby as (
 
-    select distinct unmatched.enrolment_id
-    from unmatched
+    select distinct unmatched_keys.enrolment_id
+    from unmatched_keys
     inner join village_people
         on
-            unmatched.village_code = village_people.village_code
-            and unmatched.gender = village_people.gender
-            and village_people.birth_year between unmatched.birth_year - 3 and unmatched.birth_year + 3
+            unmatched_keys.village_code = village_people.village_code
+            and unmatched_keys.gender = village_people.gender
+            and village_people.birth_year
+            between unmatched_keys.birth_year - 3 and unmatched_keys.birth_year + 3
             -- another department vouches; the same one only for a KYR-verified person (an
             -- unverified second record of its own is no evidence: a ghost can be listed twice)
-            and (unmatched.source <> village_people.source or village_people.is_kyr_verified)
+            and (unmatched_keys.source <> village_people.source or village_people.is_kyr_verified)
     where
         village_people.name_key <> ''
         and (
-            {{ words_alike(order_free_name('unmatched.name_std'), 'village_people.name_key', 0.85) }}
-            or {{ words_alike('village_people.name_key', order_free_name('unmatched.name_std'), 0.85) }}
+            {{ words_alike('unmatched_keys.name_key', 'village_people.name_key', 0.85) }}
+            or {{ words_alike('village_people.name_key', 'unmatched_keys.name_key', 0.85) }}
         )
-
-),
-
--- the same look-alike search beyond the village, on names compared in any word order
-unmatched_keys as (
-
-    select
-        enrolment_id,
-        source,
-        gender,
-        birth_year,
-        dob,
-        relative_name_std,
-        mobile,
-        district_std,
-        {{ order_free_name('name_std') }} as name_key
-    from unmatched
 
 ),
 
@@ -457,7 +520,49 @@ listed_again as (
 
 -- KYR look-alikes beyond the village: of the district (same gender, birth year within 2,
 -- similar name) or of the state (birth year within 1, near-identical name; blocked on the
--- key's first letter, which typos rarely touch), with what else agrees
+-- key's first letter, which typos rarely touch), with what else agrees. The names are
+-- compared once per distinct pair of name keys (wide_lookalike_names), then the residents
+-- joined on the look-alike key and the birth year: a join of records on the first letter
+-- alone would pair every record with a share of the state, a cost growing with its square
+unmatched_name_keys as (
+
+    select distinct
+        gender,
+        name_key
+    from unmatched_keys
+
+),
+
+kyr_name_keys as (
+
+    select distinct
+        gender,
+        name_key
+    from kyr_keys
+
+),
+
+wide_lookalike_names as (
+
+    select
+        unmatched_name_keys.gender,
+        unmatched_name_keys.name_key,
+        kyr_name_keys.name_key as lookalike_key,
+        jaro_winkler_similarity(unmatched_name_keys.name_key, kyr_name_keys.name_key) as name_similarity
+    from unmatched_name_keys
+    inner join kyr_name_keys
+        on
+            unmatched_name_keys.gender = kyr_name_keys.gender
+            and left(unmatched_name_keys.name_key, 1) = left(kyr_name_keys.name_key, 1)
+    where
+        jaro_winkler_similarity(unmatched_name_keys.name_key, kyr_name_keys.name_key)
+        >= least(
+            {{ var('srdh_ghost_district_name_similarity') }},
+            {{ var('srdh_ghost_state_name_similarity') }}
+        )
+
+),
+
 wide_lookalikes as (
 
     select
@@ -466,10 +571,10 @@ wide_lookalikes as (
         kyr_keys.name_key as lookalike_key,
         unmatched_keys.district_std = kyr_keys.district_std
         and abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 2
-        and jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
+        and wide_lookalike_names.name_similarity
         >= {{ var('srdh_ghost_district_name_similarity') }} as in_district,
         abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 1
-        and jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
+        and wide_lookalike_names.name_similarity
         >= {{ var('srdh_ghost_state_name_similarity') }} as in_state,
         coalesce(
             jaro_winkler_similarity(unmatched_keys.relative_name_std, kyr_keys.relative_name_std)
@@ -479,23 +584,21 @@ wide_lookalikes as (
         or coalesce(unmatched_keys.dob = kyr_keys.dob and strftime(kyr_keys.dob, '%m-%d') <> '01-01', false)
         or coalesce(unmatched_keys.mobile = kyr_keys.mobile, false) as second_agrees
     from unmatched_keys
+    cross join range(-2, 3) as year_offsets (year_offset)
+    inner join wide_lookalike_names
+        on
+            unmatched_keys.gender = wide_lookalike_names.gender
+            and unmatched_keys.name_key = wide_lookalike_names.name_key
     inner join kyr_keys
         on
-            unmatched_keys.gender = kyr_keys.gender
-            and left(unmatched_keys.name_key, 1) = left(kyr_keys.name_key, 1)
-            and kyr_keys.birth_year between unmatched_keys.birth_year - 2
-            and unmatched_keys.birth_year + 2
+            wide_lookalike_names.gender = kyr_keys.gender
+            and wide_lookalike_names.lookalike_key = kyr_keys.name_key
+            and unmatched_keys.birth_year + year_offsets.year_offset = kyr_keys.birth_year
             and (
                 unmatched_keys.district_std = kyr_keys.district_std
                 or abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 1
             )
-    where
-        jaro_winkler_similarity(unmatched_keys.name_key, kyr_keys.name_key)
-        >= least(
-            {{ var('srdh_ghost_district_name_similarity') }},
-            {{ var('srdh_ghost_state_name_similarity') }}
-        )
-        and not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
+    where not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
 
 ),
 

@@ -199,45 +199,99 @@ open_gap_types as (
 
 ),
 
--- unlinked records that may be the person's: blocked three ways (same district; record
--- gives no district; anywhere, on the name's first letter), each a hash join
+-- the open gaps' name words, and the unlinked records' first name word: a record whose
+-- every word is like one of the person's has its first word like one of them, so the pairs
+-- are looked for only through words alike (alike_words, a small table: the names' distinct
+-- words), each a hash join on the word, gender and benefit type. A join on the district or
+-- the name's first letter alone would pair every gap with a share of the state's records
+gap_name_words as (
+
+    select
+        *,
+        unnest(string_split(name_key, ' ')) as word
+    from open_gap_types
+
+),
+
+gap_words as (
+
+    select distinct
+        rule_id,
+        resident_id,
+        benefit_type,
+        gender,
+        birth_year,
+        district,
+        name_key,
+        word
+    from gap_name_words
+
+),
+
+record_words as (
+
+    select distinct
+        benefit_type,
+        gender,
+        birth_year,
+        district_std,
+        name_key,
+        string_split(name_key, ' ')[1] as first_word
+    from unlinked_records
+    where name_key <> ''
+
+),
+
+record_first_words as (
+
+    select distinct first_word
+    from record_words
+
+),
+
+gap_vocabulary as (
+
+    select distinct word
+    from gap_words
+
+),
+
+alike_words as (
+
+    select
+        record_first_words.first_word,
+        gap_vocabulary.word
+    from record_first_words
+    cross join gap_vocabulary
+    where
+        jaro_winkler_similarity(record_first_words.first_word, gap_vocabulary.word) >= 0.85
+        or (
+            length(record_first_words.first_word) = 1
+            and left(gap_vocabulary.word, 1) = record_first_words.first_word
+        )
+
+),
+
+-- unlinked records that may be the person's: in the person's district, or giving none
+-- (near), or anywhere with a near-identical name of the same first letter
 gap_record_pairs as (
 
     select
-        open_gap_types.*,
-        unlinked_records.name_key as record_key,
-        unlinked_records.birth_year as record_birth_year,
-        true as near
-    from open_gap_types
-    inner join unlinked_records
+        gap_words.rule_id,
+        gap_words.resident_id,
+        gap_words.name_key,
+        record_words.name_key as record_key,
+        coalesce(gap_words.district = record_words.district_std, false)
+        or record_words.district_std is null as near
+    from record_words
+    inner join alike_words
+        on record_words.first_word = alike_words.first_word
+    inner join gap_words
         on
-            open_gap_types.benefit_type = unlinked_records.benefit_type
-            and open_gap_types.gender = unlinked_records.gender
-            and open_gap_types.district = unlinked_records.district_std
-    union all
-    select
-        open_gap_types.*,
-        unlinked_records.name_key as record_key,
-        unlinked_records.birth_year as record_birth_year,
-        true as near
-    from open_gap_types
-    inner join unlinked_records
-        on
-            open_gap_types.benefit_type = unlinked_records.benefit_type
-            and open_gap_types.gender = unlinked_records.gender
-    where unlinked_records.district_std is null
-    union all
-    select
-        open_gap_types.*,
-        unlinked_records.name_key as record_key,
-        unlinked_records.birth_year as record_birth_year,
-        false as near
-    from open_gap_types
-    inner join unlinked_records
-        on
-            open_gap_types.benefit_type = unlinked_records.benefit_type
-            and open_gap_types.gender = unlinked_records.gender
-            and left(open_gap_types.name_key, 1) = left(unlinked_records.name_key, 1)
+            alike_words.word = gap_words.word
+            and record_words.benefit_type = gap_words.benefit_type
+            and record_words.gender = gap_words.gender
+            and record_words.birth_year between gap_words.birth_year - 5 and gap_words.birth_year + 5
 
 ),
 
@@ -250,16 +304,20 @@ maybe_listed as (
         resident_id
     from gap_record_pairs
     where
-        record_birth_year between birth_year - 5 and birth_year + 5
-        and record_key <> ''
-        and list_bool_and(list_transform(
+        list_bool_and(list_transform(
             string_split(record_key, ' '),
             lambda w: list_bool_or(list_transform(
                 string_split(name_key, ' '),
                 lambda p: jaro_winkler_similarity(w, p) >= 0.85 or (length(w) = 1 and left(p, 1) = w)
             ))
         ))
-        and (near or jaro_winkler_similarity(name_key, record_key) >= 0.95)
+        and (
+            near
+            or (
+                left(name_key, 1) = left(record_key, 1)
+                and jaro_winkler_similarity(name_key, record_key) >= 0.95
+            )
+        )
 
 ),
 
