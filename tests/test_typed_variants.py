@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-import pytest
 import pandas as pd
+import pytest
 from test_matching_comparisons import _name_pair
 
 from ingest.standardise.names import name_keys
