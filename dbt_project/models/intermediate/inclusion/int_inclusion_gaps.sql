@@ -15,8 +15,9 @@
 -- and a birth year within 5, whose every name word (Devi, Bai, Kumar and honorifics aside)
 -- is like one of the person's (Jaro-Winkler >= 0.85, or an initial of one), in the
 -- person's district (or giving none), or with a near-identical name anywhere. Such a gap is
--- `to_verify`: the department checks that record before enrolling. Only confirmed gaps
--- count as gaps in the marts' figures.
+-- `to_verify`: the department checks that record before enrolling. So is a gap resting on
+-- widowhood that is itself to_verify (int_resident_widowhood: a husband's death record that
+-- may be a namesake's). Only confirmed gaps count as gaps in the marts' figures.
 with
 
 rules as (
@@ -154,7 +155,9 @@ open_gaps as (
             case when rules.card_types is not null then 'in a ' || profile.card_type || ' household' end,
             widows.widowhood_evidence,
             rules.not_drawing
-        ) as reason
+        ) as reason,
+        case when coalesce(rules.requires_widowhood, false) then widows.certainty end
+            as widowhood_certainty
     from profile
     cross join rules
     left join widows
@@ -330,9 +333,21 @@ final as (
         open_gaps.district,
         open_gaps.block,
         open_gaps.suggested_scheme_code,
-        case when maybe_listed.resident_id is null then 'confirmed' else 'to_verify' end
-            as certainty,
+        case
+            when
+                maybe_listed.resident_id is null
+                and coalesce(open_gaps.widowhood_certainty, 'confirmed') = 'confirmed'
+                then 'confirmed'
+            else 'to_verify'
+        end as certainty,
         open_gaps.reason
+        || case
+            when open_gaps.widowhood_certainty = 'to_verify'
+                then
+                    '; but her husband''s name is common enough that the death record may be a'
+                    || ' namesake''s: check that he died before enrolling'
+            else ''
+        end
         || case
             when maybe_listed.resident_id is not null
                 then
