@@ -237,14 +237,20 @@ def rule_pairs(db, tables: list[str], cols: tuple[str, ...], link_only: bool,
 
 
 def _sampled(db, t: str, salt: int) -> str:
-    """About one row in ``SAMPLE_EVERY`` of ``t``, chosen by a hash of the row's name
+    """About one row in ``SAMPLE_EVERY`` of ``t``, chosen by a hash of the row's content
     (salted per table, so the two sides of a pair are drawn independently): rows, not
     keys, so a rule whose pairs sit in a few heavy keys (one date of birth across a
     list) is still seen; and by content, never by row order or the home's tokens, so
     every home draws the same sample from the same inputs."""
-    col = "name_std" if "name_std" in db.columns(t) else "unique_id"
-    return (f"(SELECT * FROM {t} WHERE "
-            f"hash(coalesce({col}, ''), {salt}) % {SAMPLE_EVERY} = 0)")
+    have = set(db.columns(t))
+    content = [c for c in _SAMPLE_CONTENT if c in have] or ["unique_id"]
+    key = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in content)
+    return f"(SELECT * FROM {t} WHERE hash({key}, {salt}) % {SAMPLE_EVERY} = 0)"
+
+
+#: what a row is drawn by: its content, never the home's tokens (KYR's unique_id)
+_SAMPLE_CONTENT = ("name_std", "relative_name_std", "dob", "birth_year_min", "gender",
+                   "village_code", "place_key", "mobile")
 
 
 def within_budget(db, spec: tuple, columns: set[str], tables: list[str], link_only: bool,

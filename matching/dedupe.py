@@ -77,14 +77,23 @@ def size_prior(db, settings: MatchSettings, feeds: list, prov_tables: list[str])
     if not tables or n < 2:
         return None
     seeded = " UNION ALL ".join(
-        f"SELECT candidate_uid_token AS uid FROM {t} WHERE match_status = 'seeded'"
-        for t in tables)
+        f"SELECT candidate_uid_token AS uid FROM {t} WHERE match_status = 'seeded' "
+        "AND candidate_uid_token IS NOT NULL" for t in tables)
     records, pairs = engine.of(db).rows(f"""
         SELECT coalesce(sum(k), 0), coalesce(sum(k * (k - 1)), 0)
         FROM (SELECT uid, count(*) AS k FROM ({seeded}) s GROUP BY uid) g""")[0]
-    if not records or not pairs:
+    if not records:
         return None
-    return math.log2(float(pairs) / float(records) / (n - 1))
+    # one pseudo-pair: a list where no UID is seeded twice has d near 0, not "unknown"
+    # (returning None there gave the loosest prior, -14, to the list with the least sign
+    # of copies, 25 bits looser than one pair away at 1M; independent review)
+    d = (float(pairs) + 1) / (float(records) + 1)
+    return max(SIZE_PRIOR_FLOOR, math.log2(d / (n - 1)))
+
+
+#: the strictest size prior: one pair in a billion (past it a pair's evidence is never
+#: enough, and a list with no copies seen needs no stricter guard)
+SIZE_PRIOR_FLOOR = -30.0
 
 
 def _dept_attrs_sql(tables: list) -> str:

@@ -405,7 +405,11 @@ def dedupe_prior(model: dict | None, settings: MatchSettings,
     where that is lower: the bigger the state, the more namesakes a pair has."""
     dd = settings.dedupe
     est = ((model or {}).get("srdh") or {}).get("prior_weight_estimated")
-    if est is not None and float(est) > dd.prior_weight:
+    # the run's own seeding outranks the model's estimate where it says the list is
+    # sparse: an estimate a little above the floor by noise is no dense list, and a
+    # model trained on 5k rows says nothing of a run of 500k (independent review)
+    sparse = size_prior is not None and size_prior < dd.prior_weight
+    if est is not None and float(est) > dd.prior_weight and not sparse:
         return min(dd.max_prior_weight, float(est))
     if size_prior is not None:
         return min(dd.prior_weight, size_prior)

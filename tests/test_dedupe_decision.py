@@ -171,7 +171,7 @@ def test_the_size_prior_counts_records_per_person_on_the_seeding():
     con.execute("INSERT INTO prov_pds VALUES ('u1', 'T1', 'review'), ('u2', NULL, 'unmatched')")
     feed = FeedTable("pds", "inp_pds", 1_000, frozenset())
     prior = dedupe.size_prior(con, s, [feed], ["prov_pds"])
-    assert abs(prior - math.log2(0.8 / 999)) < 1e-9
+    assert abs(prior - math.log2((8 + 1) / (10 + 1) / 999)) < 1e-9  # one pseudo-pair
     # twice the records, the same people per record: one bit more to ask of a pair
     bigger = dedupe.size_prior(con, s, [FeedTable("pds", "inp_pds", 2_000, frozenset())],
                                ["prov_pds"])
@@ -180,8 +180,18 @@ def test_the_size_prior_counts_records_per_person_on_the_seeding():
     assert train.dedupe_prior(None, s, prior) == s.dedupe.prior_weight   # -10.3: small
     assert train.dedupe_prior(None, s, -20.5) == -20.5                   # a big state
     assert train.dedupe_prior({"srdh": {"prior_weight_estimated": -9.5}}, s, prior) == -9.5
+    # ... unless the run's own seeding says the list is sparse (an estimate above the
+    # floor by noise, or from a far smaller list, does not loosen a state's prior)
+    assert train.dedupe_prior({"srdh": {"prior_weight_estimated": -13.9}}, s, -21.0) == -21.0
     # off, or nothing seeded to count on: the fixed prior
     off = replace(s, dedupe=replace(s.dedupe, size_prior=False))
     assert dedupe.size_prior(con, off, [feed], ["prov_pds"]) is None
+    # no UID seeded twice: d near 0, the strictest prior (floored), never the loosest
+    con.execute("UPDATE prov_pds SET candidate_uid_token = source_record_id")
+    alone = dedupe.size_prior(con, s, [FeedTable("pds", "inp_pds", 10**12, frozenset())],
+                              ["prov_pds"])
+    assert alone == dedupe.SIZE_PRIOR_FLOOR
+    assert abs(dedupe.size_prior(con, s, [feed], ["prov_pds"])
+               - math.log2(1 / 11 / 999)) < 1e-9
     con.execute("UPDATE prov_pds SET match_status = 'review'")
     assert dedupe.size_prior(con, s, [feed], ["prov_pds"]) is None
