@@ -61,19 +61,22 @@ def test_missing_values_are_not_penalised(matching_toy):
     """A null mobile / relative / dob scores exactly like no information: the pair's
     weight with the value missing lies between the weights for agree and disagree,
     and equals the weight without that comparison's contribution."""
+    from matching.inputs import NAME_SHAPE_COLUMNS
     from matching.store import HomeModels
 
     model = HomeModels.of(matching_toy["home"].root).load("seed_dept_a")
-    con, _, _ = _workspace(matching_toy)
+    con, kyr_feed, _ = _workspace(matching_toy)
     linker = _linker(con, model)
-    kyr = matching_toy["kyr"].iloc[0].to_dict()
+    # a KYR row as the workspace builds it (the name-shape columns are derived there)
+    kyr = con.execute(f"SELECT * FROM {kyr_feed.table} WHERE dob IS NOT NULL "
+                      "AND relative_name_key IS NOT NULL ORDER BY unique_id LIMIT 1"
+                      ).df().iloc[0].to_dict()
     base = {k: kyr.get(k) for k in ("name_std", "first_name", "last_name", "name_key",
                                     "first_name_key", "last_name_key", "relative_name_std",
                                     "relative_name_key", "gender", "dob", "birth_year",
                                     "birth_year_min", "birth_year_max", "district_std",
-                                    "block_std", "mobile", "uid_token", "name_sorted_key")}
-    base["village_code"] = kyr["village_code"]
-    base["name_sorted_key"] = " ".join(sorted(str(kyr["name_key"]).split()))
+                                    "block_std", "mobile", "uid_token", "name_sorted_key",
+                                    "village_code", *NAME_SHAPE_COLUMNS)}
     left = dict(base, unique_id="k1")
     right = dict(base, unique_id="d1", uid_token=None)
 
