@@ -318,7 +318,6 @@ def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens:
                 settings) -> dict[str, dict[str, int]]:
     """Per source, the matchable records not seeded with their true UID, by cause
     (``MISS_CAUSES``; the counts add up to matchable - seeded correctly)."""
-    from matching import blocking
 
     df = seeding.merge(truth, on=["source", "source_record_id"], how="inner")
     df = df[df["true_token"].notna() & df["true_token"].isin(kyr_tokens)]
@@ -333,13 +332,10 @@ def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens:
         if f is None:
             g["blocked"] = True
         else:
-            from matching.engine import DuckDBEngine
+            from matching.predict import seed_rules as rules_in_use
 
             # the rules the run scored with: those past the pair budget were left out
-            rules = list(blocking.within_budget(
-                DuckDBEngine(con), blocking.SEED_PREDICTION_RULES,
-                set(ws.kyr.usable) & set(f.usable), [ws.kyr.table, f.table], True, f.rows,
-                settings.prediction.max_pairs_per_record, f"seeding {source}"))
+            rules = list(rules_in_use(con, ws.kyr, f, settings))
             con.register("_ev_missed", g[["source_record_id", "true_token"]])
             try:
                 blocked = con.execute(true_pair_blocked_sql(

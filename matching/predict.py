@@ -179,6 +179,15 @@ def _predict(linker, settings: MatchSettings):
     )
 
 
+def seed_rules(db, kyr, src, settings: MatchSettings) -> tuple[tuple[str, ...], ...]:
+    """The seeding rules ``src`` is scored with: those the two feeds' columns allow, less
+    any past the pair budget (``blocking.within_budget``). ``evaluate`` reads the same."""
+    return blocking.within_budget(engine.of(db), blocking.SEED_PREDICTION_RULES,
+                                  set(kyr.usable) & set(src.usable), [kyr.table, src.table],
+                                  True, src.rows, settings.prediction.max_pairs_per_record,
+                                  f"seeding {src.feed}")
+
+
 def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[str, float]:
     """Score ``src`` records against KYR; returns (table name, seconds).
 
@@ -192,11 +201,8 @@ def predict_seed(db, kyr, src, model: dict, settings: MatchSettings) -> tuple[st
                          "AS kyr_token, CAST(NULL AS DOUBLE) AS match_weight, "
                          "CAST(NULL AS DOUBLE) AS match_probability WHERE false")
         return table, 0.0
-    spec = blocking.within_budget(db, blocking.SEED_PREDICTION_RULES,
-                                  set(kyr.usable) & set(src.usable), [kyr.table, src.table],
-                                  True, src.rows, settings.prediction.max_pairs_per_record,
-                                  f"seeding {src.feed}")
-    model = train.with_prediction_rules(model, spec, set(kyr.usable) & set(src.usable))
+    model = train.with_prediction_rules(model, seed_rules(db, kyr, src, settings),
+                                        set(kyr.usable) & set(src.usable))
     db_api = train.make_db_api(db.raw, settings)
     sdfs = [db_api.register(kyr.table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
