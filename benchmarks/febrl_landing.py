@@ -6,6 +6,15 @@ no FEBRL counterpart stay empty, and where the contract requires a column FEBRL 
 (gender, district, a UID for each KYR resident, ...) every row gets the same constant,
 so the column carries no evidence either way.
 
+Field by field: ``given_name surname`` -> the name; ``date_of_birth`` -> dob; ``suburb``
+-> the village (KYR ``vtc``, pension ``village``); on KYR, ``street_number`` ->
+``house``, ``address_1`` -> ``street``, ``address_2`` -> ``loc`` and ``postcode`` ->
+``pc`` (the PIN code). The pension layout has no address line or PIN column, so a
+pension record carries name, date of birth and village only. ``soc_sec_id`` has no
+contract column (it is not a UID). FEBRL's ``state`` is not the contract's ``state``
+(``Chhattisgarh`` for the hub's own residents, which every FEBRL record is here), so
+that column gets the constant.
+
 * FEBRL4 (linkage): ``dataset4a`` -> ``uid_kyr`` (a made-up, Verhoeff-valid UID per
   entity), ``dataset4b`` -> ``sw_pension``. Truth: record ``rec-N-dup-0`` is entity N.
 * FEBRL3 (deduplication): ``dataset3`` -> ``sw_pension`` alone (no KYR): its
@@ -74,7 +83,7 @@ def kyr_rows(df: pd.DataFrame) -> pd.DataFrame:
         "gender": GENDER_KYR, "dob": _dob(df["date_of_birth"], "%d-%m-%Y"), "co": "",
         "house": df["street_number"], "street": df["address_1"], "lm": "",
         "loc": df["address_2"], "vtc": df["suburb"], "subdist": "", "dist": DISTRICT,
-        "state": STATE, "pc": "", "phone": "", "email": "", "photo_file": "",
+        "state": STATE, "pc": df["postcode"], "phone": "", "email": "", "photo_file": "",
         "last_updated": "2025-01-01T00:00:00", "action": "A",
     })
 

@@ -80,6 +80,12 @@ SEED_PREDICTION_RULES = (
     # the rule added 79k pairs and no true pair)
     (("!village_code", "name_sorted_key", "place_key", "district_std"),
      ("!village_code", "name_sorted_key", "place_key")),
+    # the first name with the place as spelled, where no village code resolved: the
+    # surname misspelt ("NAOMI HANIAGN" / "NAOMI HANIGAN") and the date of birth missing
+    # or another (FEBRL2-link: 7 of 15 records never paired). The dedupe rule of the same
+    # name; the surname's twin above ("last_name_key", "place_key", "gender")
+    (("!village_code", "first_name_key", "place_key", "district_std"),
+     ("!village_code", "first_name_key", "place_key")),
     # the full date of birth with both names and the place misspelt, where no district
     # or block resolved (within the block it also paired made-up beneficiaries given a
     # neighbour's date of birth: tests/test_matching_model.py's ghosts)

@@ -45,6 +45,17 @@ SURNAME_DROPPED = ("(name_key_l LIKE (name_key_r || ' %') OR "
                    "name_key_r LIKE (name_key_l || ' %'))")
 
 
+# A one-word name that is the other's surname ("LESLIE" / "STIRLING LESLIE", "SAHU" /
+# "RAMESH SAHU": the given name left out): it fell in "else" (-6.6 bits), as if the names
+# disagreed, while a one-word given name ("ALICIA" / "ALICIA REID") had its own level. It
+# says what "surname only" says, so it has that level's fixed m and at most its Bayes
+# factor (``train._bound_names``: one-word names are rare, so its sampled u is small).
+SURNAME_ALONE = ("(last_name_key_l IS NULL AND first_name_key_l = last_name_key_r) OR "
+                 "(last_name_key_r IS NULL AND first_name_key_r = last_name_key_l)")
+SURNAME_ALONE_LABEL = "a one-word name, the surname of the other"
+SURNAME_ONLY_LABEL = "Exact match on last_name_key"  # Splink's label of "surname only"
+
+
 # The same name tokens in another order ("SNELL SOPHIE" / "SOPHIE SNELL"), both ways.
 # Splink's ColumnsReversedLevel without ``symmetrical`` checks one direction only
 # (first_name_key_l = last_name_key_r): one shared token, whichever record Splink puts on
@@ -175,6 +186,9 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
             # surname only: usually a relative
             cll.ExactMatchLevel("last_name_key").configure(
                 m_probability=NAME_SURNAME_ONLY_M, fix_m_probability=True),
+            *([_custom(SURNAME_ALONE, SURNAME_ALONE_LABEL).configure(
+                m_probability=NAME_SURNAME_ONLY_M, fix_m_probability=True)]
+              if swapped_both_ways else []),
             cll.ExactMatchLevel("first_name_key"),  # first name only (surname changed)
             cll.JaroWinklerLevel("name_std", 0.85),
             cll.ElseLevel().configure(m_probability=NAME_ELSE_M, fix_m_probability=True),

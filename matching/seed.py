@@ -10,7 +10,8 @@ For each source record the best-scoring KYR candidate is taken. Its status:
 
 Conflict rule: one UID goes to at most one *person* per source. Several records
 of one source may keep the same UID only when they are duplicates of each other
-(same within-source dedupe cluster); otherwise the best-scoring record keeps it
+(same within-source dedupe cluster, or a chain of dedupe edges to the best-scoring
+record through records seeded to that UID); otherwise the best-scoring record keeps it
 and the others go to ``review`` with reason ``uid_conflict``.
 """
 
@@ -191,6 +192,24 @@ def choose_seed_threshold(db, prov_table: str, th: SourceThresholds) -> tuple[fl
     return float(row[0]), float(row[1])
 
 
+#: how many dedupe edges a record seeded to a UID may be from the best-scoring record of
+#: that UID and keep it: one person listed four times (FEBRL2-link: a copy without a date
+#: of birth pairs with a copy in the same village, which pairs with the best one; the
+#: best one and the first copy, another spelling of the village, share too little to be
+#: an edge themselves). Each hop is an edge between two records that both claim the UID.
+CONFLICT_HOPS = 3
+
+
+def _hop_sql(i: int) -> str:
+    """``k<i>``: a record keeps its UID if it did at hop i-1 or has an edge to a record
+    of the same UID that did."""
+    return (f"k{i} AS (SELECT a.source_record_id, a.uid, (a.keeps OR coalesce(max("
+            f"CASE WHEN b.keeps THEN 1 ELSE 0 END) = 1, false)) AS keeps "
+            f"FROM k{i - 1} a LEFT JOIN edge ON edge.a = a.source_record_id "
+            f"LEFT JOIN k{i - 1} b ON b.source_record_id = edge.b AND b.uid = a.uid "
+            f"GROUP BY a.source_record_id, a.uid, a.keeps)")
+
+
 def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
             pairs_table: str | None = None, pair_threshold: float = 0.5) -> str:
     """Apply the conflict rule -> table ``seed_<source>`` with ``SEED_COLUMNS``.
@@ -215,6 +234,7 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
         dd_col = "d.dedupe_cluster"
     else:
         dd_join, dd_col = "", "CAST(NULL AS VARCHAR)"
+    hops = ",\n        ".join(_hop_sql(i) for i in range(1, CONFLICT_HOPS + 1))
     engine.of(db).create(out, f"""
         WITH s AS (
             SELECT p.*, {dd_col} AS dcl,
@@ -230,13 +250,16 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
             FROM s JOIN ({pairs_sql}) pp ON pp.a = s.source_record_id AND pp.b = s.winner
             GROUP BY s.source_record_id
         ),
-        decided AS (
-            SELECT s.source_record_id,
+        k0 AS (
+            SELECT s.source_record_id, s.candidate_uid_token AS uid,
                    (s.source_record_id = s.winner
                     OR (s.dcl IS NOT NULL AND s.dcl = s.winner_dcl)
                     OR coalesce(pair.p_winner >= {pair_threshold}, false)) AS keeps
             FROM s LEFT JOIN pair USING (source_record_id)
-        )
+        ),
+        edge AS (SELECT a, b FROM ({pairs_sql}) e WHERE match_probability >= {pair_threshold}),
+        {hops},
+        decided AS (SELECT source_record_id, keeps FROM k{CONFLICT_HOPS})
         SELECT p.source, p.source_record_id,
                CASE WHEN p.match_status = 'seeded' AND d.keeps
                     THEN p.candidate_uid_token END AS uid_token,

@@ -209,24 +209,33 @@ def _bound_names(linker) -> None:
     pairs: u falls to its floor (``_unobserved_u``), and where EM meets none of them m
     is Splink's default (hence the public ``m_probability``, defaults included): "SAROJINI
     DEVI" / "SAROJINI KUMETI" came out at +14 bits for crs_death (dev_noisy_tuning 50k)
-    and a spaced name at +13.3, above an exact namesake's +10 to +11."""
-    from matching.comparisons import NAME_SPACED_LABEL, STAND_IN_LABELS
+    and a spaced name at +13.3, above an exact namesake's +10 to +11. A one-word name that
+    is the other's surname is kept at most "surname only"'s (it says no more)."""
+    from matching.comparisons import (
+        NAME_SPACED_LABEL,
+        STAND_IN_LABELS,
+        SURNAME_ALONE_LABEL,
+        SURNAME_ONLY_LABEL,
+    )
 
-    bounded = {*STAND_IN_LABELS, NAME_SPACED_LABEL}
+    # level label -> the label of the level whose Bayes factor bounds it
+    bounded = {**dict.fromkeys((*STAND_IN_LABELS, NAME_SPACED_LABEL),
+                               "Exact match on name_key"),
+               SURNAME_ALONE_LABEL: SURNAME_ONLY_LABEL}
     for comp in linker._settings_obj.comparisons:
         levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
-        key = next((lvl for lvl in levels if lvl.label_for_charts.startswith(
-            "Exact match on name_key")), None)
-        if key is None or not key.m_probability or not key.u_probability:
-            continue
-        bf = key.m_probability / key.u_probability
         for level in levels:
-            if level.label_for_charts not in bounded:
+            ref_label = bounded.get(level.label_for_charts)
+            ref = next((lvl for lvl in levels if ref_label and lvl.label_for_charts.startswith(
+                ref_label)), None)
+            if ref is None or not ref.m_probability or not ref.u_probability:
                 continue
+            bf = ref.m_probability / ref.u_probability
             m, u = level.m_probability, level.u_probability
             if m and u and m / u > bf:
-                log.info("%s: %s: Bayes factor %.0f -> %.0f (at most the exact name key's)",
-                         comp.output_column_name, level.label_for_charts, m / u, bf)
+                log.info("%s: %s: Bayes factor %.0f -> %.0f (at most that of %s)",
+                         comp.output_column_name, level.label_for_charts, m / u, bf,
+                         ref_label)
                 level.m_probability = u * bf
 
 

@@ -88,14 +88,16 @@ def phonetic_keys(tokens: list[str]) -> list[str | None]:
 
 
 def place_key(text: str | None) -> str | None:
-    """Phonetic key of a place name (normalised, upper case, single-spaced): the keys of its
-    alphabetic tokens, so "Bhilai 3" and "Bhilai-3 (CG)" agree on "BL". Kept for
-    every place, resolved or not, so an unresolved village is still evidence."""
+    """Phonetic key of a place name (normalised, upper case, single-spaced): the key of its
+    alphabetic tokens written together, so "Bhilai 3" and "Bhilai-3 (CG)" agree on "BL",
+    and a name written as one word or two ("Navagaon" / "Nava Gaon", "Badebacheli" /
+    "Bade Bacheli"; FEBRL's "northryde" / "north ryde") has one key. Kept for every place,
+    resolved or not, so an unresolved village is still evidence."""
     if not text:
         return None
     toks = [t for t in text.split(" ") if t.isalpha() and len(t) > 1 and t not in _PLACE_TAGS]
-    keys = [phonetic_key(t) or t for t in toks]
-    return " ".join(keys) or None
+    joined = "".join(toks)
+    return (phonetic_key(joined) or joined) if joined else None
 
 
 # tokens that tell nothing about which place: state tags, ward / village words
