@@ -80,7 +80,7 @@ SEED_PREDICTION_RULES = (
     # the rule added 79k pairs and no true pair)
     (("!village_code", "name_sorted_key", "place_key", "district_std"),
      ("!village_code", "name_sorted_key", "place_key")),
-    # the first name with the place as spelled, where no village code resolved: the
+    # the first name with the place as spelled, for feeds without village codes: the
     # surname misspelt ("NAOMI HANIAGN" / "NAOMI HANIGAN") and the date of birth missing
     # or another (FEBRL2-link: 7 of 15 records never paired). The dedupe rule of the same
     # name; the surname's twin above ("last_name_key", "place_key", "gender")

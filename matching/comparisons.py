@@ -50,8 +50,11 @@ SURNAME_DROPPED = ("(name_key_l LIKE (name_key_r || ' %') OR "
 # disagreed, while a one-word given name ("ALICIA" / "ALICIA REID") had its own level. It
 # says what "surname only" says, so it has that level's fixed m and at most its Bayes
 # factor (``train._bound_names``: one-word names are rare, so its sampled u is small).
-SURNAME_ALONE = ("(last_name_key_l IS NULL AND first_name_key_l = last_name_key_r) OR "
-                 "(last_name_key_r IS NULL AND first_name_key_r = last_name_key_l)")
+# A one-word stand-in ("DEVI" / "SITA DEVI", "KUMAR" / "RAJ KUMAR") is no surname: it
+# says only what the gender says, so it stays in "else" (its core key is empty).
+SURNAME_ALONE = " OR ".join(
+    f"(last_name_key_{a} IS NULL AND first_name_key_{a} = last_name_key_{b} "
+    f"AND coalesce(name_core_key_{a}, '') <> '')" for a, b in (("l", "r"), ("r", "l")))
 SURNAME_ALONE_LABEL = "a one-word name, the surname of the other"
 SURNAME_ONLY_LABEL = "Exact match on last_name_key"  # Splink's label of "surname only"
 
