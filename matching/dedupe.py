@@ -8,8 +8,10 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
    across sources (log2 Bayes factor ``match_weight``; ``match_probability`` with the
    prior of ``size_prior``: it follows the number of records, so a bigger state, with
    more namesakes, asks more of a pair).
-2. ``dedupe_edges``: pairs at or above ``min(dedupe.threshold, conflict_pair_threshold)``
-   minus pairs that are two people for certain:
+2. ``dedupe_edges``: pairs at or above ``dedupe.threshold``, and pairs of two records
+   of one source seeded to one UID whose ``keep_probability`` (the pair's probability,
+   or the seeding's own that both are that UID's person, whichever is larger) reaches
+   ``conflict_pair_threshold``, minus pairs that are two people for certain:
    * both records provisionally seeded to *different* KYR residents;
    * same source and same ``household_ref`` (a ration card / job card lists each
      member once: same-named father and son, mother and daughter-in-law);
