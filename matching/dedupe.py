@@ -137,7 +137,8 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     and the edge floor, each with ``seeded_apart`` (provisionally seeded to two KYR
     residents), ``seeded_together`` (two records of one source seeded to one KYR
     resident), ``keep_probability`` (for those, the larger of the pair's probability and
-    the seeding's own that both are that resident's person; else ``match_probability``),
+    the seeding's own that both are that resident's person, where that reaches
+    ``dedupe.keep_on_seeding_posterior``; else ``match_probability``),
     ``vetoed`` (two people for certain: same card of one source, birth years apart) and
     ``corroborated`` (they share more than name, age and gender).
 
@@ -171,8 +172,12 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         attr_join, vetoed, with_attrs, corroborated = "", "false", "", "true"
     together = ("e.source_l = e.source_r AND "
                 "coalesce(pl.candidate_uid_token = pr.candidate_uid_token, false)")
-    both = ("pl.match_probability * pr.match_probability" if dd.keep_on_seeding_posterior
-            else "0.0")
+    # the seeding's posterior that both are the UID's person, where it reaches the
+    # duplicate decision's precision target (a seeding posterior is calibrated: seeded
+    # records' mean p is their measured precision within 0.1 point on the tuning states)
+    both = (f"CASE WHEN pl.match_probability * pr.match_probability >= "
+            f"{dd.keep_on_seeding_posterior} THEN pl.match_probability * pr.match_probability "
+            f"ELSE 0.0 END" if dd.keep_on_seeding_posterior else "0.0")
     engine.of(db).create("dedupe_checked", f"""
         WITH prov AS ({prov_union}){with_attrs}
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
@@ -189,7 +194,7 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
         {attr_join}
         WHERE e.match_probability >= {floor}
-           OR ({together} AND {both} >= {dd.conflict_pair_threshold})
+           OR ({together} AND {both} > 0)
     """)
     return "dedupe_checked"
 

@@ -114,16 +114,18 @@ def test_a_copy_seeded_beside_its_original_stays_when_the_seeding_says_both_are_
     # own pair fell below the conflict threshold (the pair is judged at the prior of two
     # records drawn from the whole state), so one lost the UID to review. KYR lists a
     # person once: when the seeding puts each record on T1 (0.999 x 0.995), they are one
-    a, c, n = {"village_code": "V1"}, {"village_code": "V1"}, {"village_code": "V1"}
+    a, c, n, m = ({"village_code": "V1"} for _ in range(4))
     prov = {"a": ("seeded", "T1", 40.0, 0.9999), "c": ("seeded", "T1", 25.0, 0.995),
-            "n": ("seeded", "T1", 24.0, 0.80)}     # n: the seeding doubts it (a namesake)
-    pairs = [("a", "c", 0.60), ("a", "n", 0.60)]
-    res, seeding, queue = _run({"a": a, "c": c, "n": n}, pairs, prov)
+            "n": ("seeded", "T1", 24.0, 0.80),     # n: the seeding doubts it (a namesake)
+            "m": ("seeded", "T1", 24.5, 0.975)}    # under the 0.98 target, if barely
+    pairs = [("a", "c", 0.60), ("a", "n", 0.60), ("a", "m", 0.60)]
+    recs = {"a": a, "c": c, "n": n, "m": m}
+    res, seeding, queue = _run(recs, pairs, prov)
     assert res["c"] == res["a"] and seeding.loc["c", "match_status"] == "seeded"
     assert seeding.loc["n", "reason"] == "uid_conflict" and res["n"] != res["a"]
+    assert seeding.loc["m", "reason"] == "uid_conflict" and res["m"] != res["a"]
     # the same records without the rule: the copy loses its UID to review
-    off, off_seeding, _ = _run({"a": a, "c": c, "n": n}, pairs, prov,
-                               keep_on_seeding_posterior=False)
+    off, off_seeding, _ = _run(recs, pairs, prov, keep_on_seeding_posterior=0)
     assert off_seeding.loc["c", "reason"] == "uid_conflict" and off["c"] != off["a"]
     # the rule keeps a pair on one UID, it does not lift the vetoes or the guard: the same
     # card, or only name + age shared (another village), still loses the UID
