@@ -8,8 +8,10 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
    across sources (log2 Bayes factor ``match_weight``; ``match_probability`` with the
    prior of ``size_prior``: it follows the number of records, so a bigger state, with
    more namesakes, asks more of a pair).
-2. ``dedupe_edges``: pairs at or above ``min(dedupe.threshold, conflict_pair_threshold)``
-   minus pairs that are two people for certain:
+2. ``dedupe_edges``: pairs at or above ``dedupe.threshold``, and pairs of two records
+   of one source seeded to one UID whose ``keep_probability`` (the pair's probability,
+   or the seeding's own that both are that UID's person, whichever is larger) reaches
+   ``conflict_pair_threshold``, minus pairs that are two people for certain:
    * both records provisionally seeded to *different* KYR residents;
    * same source and same ``household_ref`` (a ration card / job card lists each
      member once: same-named father and son, mother and daughter-in-law);
@@ -133,13 +135,27 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                 dept_tables: list | None = None) -> str:
     """Table ``dedupe_checked``: the scored pairs down to the lower of the review floor
     and the edge floor, each with ``seeded_apart`` (provisionally seeded to two KYR
-    residents), ``vetoed`` (two people for certain: same card of one source, birth years
-    apart) and ``corroborated`` (they share more than name, age and gender)."""
+    residents), ``seeded_together`` (two records of one source seeded to one KYR
+    resident), ``keep_probability`` (for those, the larger of the pair's probability and
+    the seeding's own that both are that resident's person, where that reaches
+    ``dedupe.keep_on_seeding_posterior``; else ``match_probability``),
+    ``vetoed`` (two people for certain: same card of one source, birth years apart) and
+    ``corroborated`` (they share more than name, age and gender).
+
+    Why the seeding's posterior: the pair's probability carries the prior of two records
+    drawn from the whole state (``size_prior``), about -17.5 bits at 100k records, so a
+    copy seeded to its UID beside the original needed some 22 bits of pair evidence to
+    stay on it, and most copies in one village went to review as UID conflicts. Each
+    record's seeding posterior ``p`` already weighs every KYR candidate and, for the
+    record that is not the UID's best, the prior that a person is listed twice
+    (``seed.provisional``'s claimed candidate). KYR lists a person once: when both are
+    that person, which the seeding puts at ``p_l p_r``, they are one person."""
     prov_union = " UNION ALL ".join(
-        f"SELECT source, source_record_id, candidate_uid_token FROM {t} "
+        f"SELECT source, source_record_id, candidate_uid_token, match_probability FROM {t} "
         f"WHERE match_status = 'seeded'" for t in prov_tables
     ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_record_id, "
-          "NULL::VARCHAR AS candidate_uid_token WHERE false")
+          "NULL::VARCHAR AS candidate_uid_token, NULL::DOUBLE AS match_probability "
+          "WHERE false")
     dd = settings.dedupe
     floor = min(dd.threshold, dd.conflict_pair_threshold, REVIEW_FLOOR)
     if dept_tables:
@@ -154,12 +170,23 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         corroborated = _CORROBORATED
     else:
         attr_join, vetoed, with_attrs, corroborated = "", "false", "", "true"
+    together = ("e.source_l = e.source_r AND "
+                "coalesce(pl.candidate_uid_token = pr.candidate_uid_token, false)")
+    # the seeding's posterior that both are the UID's person, where it reaches the
+    # duplicate decision's precision target (a seeding posterior is calibrated: seeded
+    # records' mean p is their measured precision within 0.1 point on the tuning states)
+    both = (f"CASE WHEN pl.match_probability * pr.match_probability >= "
+            f"{dd.keep_on_seeding_posterior} THEN pl.match_probability * pr.match_probability "
+            f"ELSE 0.0 END" if dd.keep_on_seeding_posterior else "0.0")
     engine.of(db).create("dedupe_checked", f"""
         WITH prov AS ({prov_union}){with_attrs}
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
                e.match_probability,
+               CASE WHEN {together} THEN greatest(e.match_probability, {both})
+                    ELSE e.match_probability END AS keep_probability,
                coalesce(pl.candidate_uid_token <> pr.candidate_uid_token, false)
                    AS seeded_apart,
+               {together} AS seeded_together,
                {vetoed} AS vetoed,
                {corroborated} AS corroborated
         FROM pred_dedupe e
@@ -167,6 +194,7 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
         {attr_join}
         WHERE e.match_probability >= {floor}
+           OR ({together} AND {both} > 0)
     """)
     return "dedupe_checked"
 
@@ -179,13 +207,17 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
     no edge (neither merged nor kept on one UID): ``review.dedupe_review_pairs_sql``
     queues it."""
     dd = settings.dedupe
-    floor = min(dd.threshold, dd.conflict_pair_threshold)
     check_pairs(db, settings, prov_tables, dept_tables)
     guard = " AND corroborated" if dd.merge_needs_corroboration else ""
+    # an edge joins records (``match_probability`` >= threshold) or keeps two records on
+    # the UID both seeded to (``keep_probability`` >= conflict_pair_threshold)
     engine.of(db).create("dedupe_edges", f"""
-        SELECT source_l, record_l, source_r, record_r, match_weight, match_probability
+        SELECT source_l, record_l, source_r, record_r, match_weight, match_probability,
+               keep_probability
         FROM dedupe_checked
-        WHERE match_probability >= {floor} AND NOT seeded_apart AND NOT vetoed{guard}
+        WHERE (match_probability >= {dd.threshold}
+               OR keep_probability >= {dd.conflict_pair_threshold})
+          AND NOT seeded_apart AND NOT vetoed{guard}
     """)
     return "dedupe_edges"
 

@@ -198,11 +198,11 @@ def apply_dedupe_decisions(db, edges: str = "dedupe_edges") -> None:
         f"AND e.record_r = d.record_{b})" for a, b in (("l", "r"), ("r", "l")))
     db.create(edges, f"""
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
-               e.match_probability
+               e.match_probability, e.keep_probability
         FROM {edges} e WHERE {not_decided}
         UNION ALL
         SELECT source_l, record_l, source_r, record_r, CAST({CLERICAL_WEIGHT} AS DOUBLE),
-               CAST(1.0 AS DOUBLE)
+               CAST(1.0 AS DOUBLE), CAST(1.0 AS DOUBLE)
         FROM ({decided}) d WHERE decision = 'match'""")
 
 

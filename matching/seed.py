@@ -221,9 +221,12 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
     if pairs_table:
         # both directions as plain equi-joins (an OR in the join condition made DuckDB
         # fall back to a nested-loop join: 20+ minutes at 1M residents)
-        pairs_sql = (f"SELECT record_l AS a, record_r AS b, match_probability FROM {pairs_table} "
+        # keep_probability: the pair's probability given that both records seeded to
+        # one KYR resident (dedupe.one_kyr_record_bits)
+        pairs_sql = (f"SELECT record_l AS a, record_r AS b, keep_probability AS "
+                     f"match_probability FROM {pairs_table} "
                      f"WHERE source_l = '{source}' AND source_r = '{source}' UNION ALL "
-                     f"SELECT record_r, record_l, match_probability FROM {pairs_table} "
+                     f"SELECT record_r, record_l, keep_probability FROM {pairs_table} "
                      f"WHERE source_l = '{source}' AND source_r = '{source}'")
     else:
         pairs_sql = ("SELECT NULL::VARCHAR AS a, NULL::VARCHAR AS b, "

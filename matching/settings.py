@@ -136,6 +136,12 @@ class DedupeSettings:
     # record were then merged (issue 17: most false duplicate pairs at 1M). 0.97 was
     # chosen on tuning seeds 7 and 11 at 50k (matching/README.md, "Duplicate decision")
     conflict_pair_threshold: float = 0.97
+    # ... or where the seeding's own posterior that both are that resident's person
+    # (the product of the two records' posteriors; the one that is not the resident's
+    # best already carries the prior of a person listed twice) reaches this, issue 17's
+    # precision target for merged pairs: KYR lists a person once (dedupe.check_pairs).
+    # 0: the pair's probability alone
+    keep_on_seeding_posterior: float = 0.98
     # log2 prior odds that two departmental records are one person: the floor, kept for
     # a state's sparse lists (size-free). A dedupe model trained on the home's own data
     # carries the prior it estimated there (``train.estimate_dedupe_prior``: EM over

@@ -20,15 +20,17 @@ from matching.settings import load_settings
 KYR_ROWS = ("T1", "T2")
 
 
-def _run(records, pairs, prov, rows: int | None = None):
+def _run(records, pairs, prov, rows: int | None = None, **dedupe_settings):
     """records: id -> columns (source 'pds'); pairs: (id_l, id_r, p); prov: id -> (status,
-    candidate token, weight). Runs the decision phase as ``pipeline.match_workspace`` does
-    and returns (resident per record, seeding rows, the dedupe review queue).
+    candidate token, weight[, seeding posterior, else 0.999]). Runs the decision phase as
+    ``pipeline.match_workspace`` does and returns (resident per record, seeding rows, the
+    dedupe review queue); ``dedupe_settings`` override ``dedupe.*``.
 
     ``rows``: the list's size; pairs are then (id_l, id_r, match_weight) and their
     probability comes from the prior ``predict.predict_dedupe`` applies (the size prior
     of ``rows`` records and the hand-made seeding, ``dedupe.size_prior``)."""
     s = load_settings()
+    s = replace(s, dedupe=replace(s.dedupe, **dedupe_settings))
     con = duckdb.connect()
     base = {"household_ref": None, "birth_year_min": 1960, "birth_year_max": 1961,
             "gender": "F", "name_sorted_key": "GITA SAHU", "village_code": None,
@@ -41,7 +43,8 @@ def _run(records, pairs, prov, rows: int | None = None):
                                                                    if df[c].notna().any()))
     pv = pd.DataFrame([{"source": "pds", "source_record_id": rid,
                         "candidate_uid_token": prov.get(rid, ("unmatched", None, 0.0))[1],
-                        "match_probability": 0.999 if rid in prov else 0.1,
+                        "match_probability": (prov[rid] + (0.999,))[3] if rid in prov
+                                             else 0.1,
                         "match_weight": prov.get(rid, ("unmatched", None, 0.0))[2],
                         "runner_up_weight": None,
                         "match_status": prov.get(rid, ("unmatched", None, 0.0))[0],
@@ -92,8 +95,10 @@ def test_records_seeded_to_one_uid_stay_together_only_on_a_strong_corroborated_p
     records = {"a": {"village_code": "V1"}, "c": {"village_code": "V1"},   # strong pair
                "d": {"village_code": "V1"},                               # weak pair with a
                "e": {"village_code": "V5"}}                               # elsewhere, strong
+    # d: a namesake whose seeding doubts it is T1's person (a second record of a claimed
+    # UID: seed.provisional's prior of a person listed twice), p 0.9
     prov = {"a": ("seeded", "T1", 40.0), "c": ("seeded", "T1", 30.0),
-            "d": ("seeded", "T1", 29.0), "e": ("seeded", "T1", 28.0)}
+            "d": ("seeded", "T1", 29.0, 0.9), "e": ("seeded", "T1", 28.0)}
     pairs = [("a", "c", 0.995), ("a", "d", 0.9), ("a", "e", 0.9999)]
     res, seeding, queue = _run(records, pairs, prov)
     assert res["a"] == res["c"]                             # one resident, one UID
@@ -102,6 +107,36 @@ def test_records_seeded_to_one_uid_stay_together_only_on_a_strong_corroborated_p
     assert res["d"] != res["a"] and res["e"] != res["a"]
     # the seeding item (d and e in review against T1) asks the question: no second item
     assert frozenset({"a", "d"}) not in queue and frozenset({"a", "e"}) not in queue
+
+
+def test_a_copy_seeded_beside_its_original_stays_when_the_seeding_says_both_are_the_uid():
+    # issue 17: most missed copies in one village were two records seeded to one UID whose
+    # own pair fell below the conflict threshold (the pair is judged at the prior of two
+    # records drawn from the whole state), so one lost the UID to review. KYR lists a
+    # person once: when the seeding puts each record on T1 (0.999 x 0.995), they are one
+    a, c, n, m = ({"village_code": "V1"} for _ in range(4))
+    prov = {"a": ("seeded", "T1", 40.0, 0.9999), "c": ("seeded", "T1", 25.0, 0.995),
+            "n": ("seeded", "T1", 24.0, 0.80),     # n: the seeding doubts it (a namesake)
+            "m": ("seeded", "T1", 24.5, 0.975)}    # under the 0.98 target, if barely
+    pairs = [("a", "c", 0.60), ("a", "n", 0.60), ("a", "m", 0.60)]
+    recs = {"a": a, "c": c, "n": n, "m": m}
+    res, seeding, queue = _run(recs, pairs, prov)
+    assert res["c"] == res["a"] and seeding.loc["c", "match_status"] == "seeded"
+    assert seeding.loc["n", "reason"] == "uid_conflict" and res["n"] != res["a"]
+    assert seeding.loc["m", "reason"] == "uid_conflict" and res["m"] != res["a"]
+    # the same records without the rule: the copy loses its UID to review
+    off, off_seeding, _ = _run(recs, pairs, prov, keep_on_seeding_posterior=0)
+    assert off_seeding.loc["c", "reason"] == "uid_conflict" and off["c"] != off["a"]
+    # the rule keeps a pair on one UID, it does not lift the vetoes or the guard: the same
+    # card, or only name + age shared (another village), still loses the UID
+    card = {"a": {"village_code": "V1", "household_ref": "RC1"},
+            "c": {"village_code": "V1", "household_ref": "RC1"},
+            "e": {"village_code": "V5"}}
+    prov = {"a": ("seeded", "T1", 40.0, 0.9999), "c": ("seeded", "T1", 25.0, 0.995),
+            "e": ("seeded", "T1", 25.0, 0.995)}
+    res, seeding, _ = _run(card, [("a", "c", 0.6), ("a", "e", 0.6)], prov)
+    assert seeding.loc["c", "reason"] == "uid_conflict" and res["c"] != res["a"]
+    assert seeding.loc["e", "reason"] == "uid_conflict" and res["e"] != res["a"]
 
 
 def test_an_unscored_namesake_is_queued_only_when_it_is_the_only_one():

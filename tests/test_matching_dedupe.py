@@ -30,6 +30,7 @@ def _setup(records, pairs, seeded, attrs=None):
         sd = pd.DataFrame([{"source": src, "source_record_id": r[1],
                             "candidate_uid_token": seeded.get(r[1]),
                             "uid_token": seeded.get(r[1]),
+                            "match_probability": 0.999 if r[1] in seeded else 0.6,
                             "match_status": "seeded" if r[1] in seeded else "review"}
                            for r in records if r[0] == src])
         con.register("_s", sd)
@@ -132,7 +133,7 @@ def test_a_reviewer_confirmed_pair_on_one_card_stays_one_resident():
         con, feeds = _setup(records, [("pds", "b", "pds", "c", 0.01)], seeded)
         dedupe.build_edges(con, s, ["seed_pds"], feeds)
         con.execute("INSERT INTO dedupe_edges VALUES ('pds', 'a', 'pds', 'b', "
-                    f"{dedupe.CLERICAL_WEIGHT}, 1.0)")
+                    f"{dedupe.CLERICAL_WEIGHT}, 1.0, 1.0)")
         dedupe.resident_clusters(con, s, kyr, feeds, ["seed_pds"])
         r = dict(con.execute("SELECT record_id, resident_id FROM residents "
                              "WHERE source = 'pds'").fetchall())
