@@ -245,8 +245,9 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
     log.info("resolving UID conflicts, clusters and resident ids")
     dedupe.build_edges(con, settings, prov_tables, ws.departments)
     review.apply_dedupe_decisions(con)  # review hook
+    apart = review.apart_pairs(con)  # review hook: rejected pairs are two people
     seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", None, "dedupe_edges",
-                                settings.dedupe.conflict_pair_threshold)
+                                settings.dedupe.conflict_pair_threshold, apart)
                    for f in ws.linked]
     for f in ws.linked:  # review hook: a confirmed pair wins its UID conflict
         review.force_confirmed_seeds(con, f.feed, f"seed_{f.feed}", f"pred_seed_{f.feed}",

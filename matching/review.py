@@ -206,6 +206,31 @@ def apply_dedupe_decisions(db, edges: str = "dedupe_edges") -> None:
         FROM ({decided}) d WHERE decision = 'match'""")
 
 
+def apart_pairs(db, checked: str = "dedupe_checked") -> str:
+    """Table ``dedupe_apart`` (source_l, record_l, source_r, record_r): pairs that are two
+    people for certain, the dedupe vetoes (same card, birth years apart) and the pairs a
+    reviewer rejected. ``seed.resolve`` never lets a chain of edges join them."""
+    db = engine.of(db)
+    decided = f"SELECT * FROM {EFFECTIVE} WHERE kind = 'dedupe'"
+    if not _any(db, decided):
+        db.create("dedupe_apart", f"SELECT source_l, record_l, source_r, record_r "
+                                  f"FROM {checked} WHERE vetoed")
+        return "dedupe_apart"
+    # a pair a reviewer confirmed is one person even on one card (never apart)
+    not_confirmed = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM ({decided}) d WHERE d.decision = 'match' AND "
+        f"e.source_l = d.source_{a} AND e.record_l = d.record_{a} AND "
+        f"e.source_r = d.source_{b} AND e.record_r = d.record_{b})"
+        for a, b in (("l", "r"), ("r", "l")))
+    db.create("dedupe_apart", f"""
+        SELECT e.source_l, e.record_l, e.source_r, e.record_r FROM {checked} e
+        WHERE e.vetoed AND {not_confirmed}
+        UNION ALL
+        SELECT source_l, record_l, source_r, record_r FROM ({decided}) d
+        WHERE decision = 'non_match'""")
+    return "dedupe_apart"
+
+
 # --------------------------------------------------------------------------- calibration
 
 def calibration(warehouse: str | Path) -> dict:

@@ -200,22 +200,33 @@ def choose_seed_threshold(db, prov_table: str, th: SourceThresholds) -> tuple[fl
 CONFLICT_HOPS = 3
 
 
-def _hop_sql(i: int) -> str:
+def _hop_sql(i: int, apart: str | None) -> str:
     """``k<i>``: a record keeps its UID if it did at hop i-1 or has an edge to a record
-    of the same UID that did."""
-    return (f"k{i} AS (SELECT a.source_record_id, a.uid, (a.keeps OR coalesce(max("
-            f"CASE WHEN b.keeps THEN 1 ELSE 0 END) = 1, false)) AS keeps "
+    of the same UID that did, and is two people for certain with none that did (the
+    ``apart`` pairs: a card-mate, birth years apart, a pair a reviewer rejected). Without
+    that check a chain went around the veto: a son on his father's card, with a copy of
+    the father on another card, kept the father's UID through the copy."""
+    gain = "coalesce(max(CASE WHEN b.keeps THEN 1 ELSE 0 END) = 1, false)"
+    joins = ""
+    if apart:  # plain left joins (no correlated subquery: the SQL also runs on Spark)
+        gain += " AND coalesce(max(CASE WHEN c.keeps THEN 1 ELSE 0 END) = 0, true)"
+        joins = (f" LEFT JOIN {apart} x ON x.a = a.source_record_id "
+                 f"LEFT JOIN k{i - 1} c ON c.source_record_id = x.b AND c.uid = a.uid")
+    return (f"k{i} AS (SELECT a.source_record_id, a.uid, (a.keeps OR ({gain})) AS keeps "
             f"FROM k{i - 1} a LEFT JOIN edge ON edge.a = a.source_record_id "
-            f"LEFT JOIN k{i - 1} b ON b.source_record_id = edge.b AND b.uid = a.uid "
+            f"LEFT JOIN k{i - 1} b ON b.source_record_id = edge.b AND b.uid = a.uid{joins} "
             f"GROUP BY a.source_record_id, a.uid, a.keeps)")
 
 
 def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
-            pairs_table: str | None = None, pair_threshold: float = 0.5) -> str:
+            pairs_table: str | None = None, pair_threshold: float = 0.5,
+            apart_table: str | None = None) -> str:
     """Apply the conflict rule -> table ``seed_<source>`` with ``SEED_COLUMNS``.
 
     ``dedupe_table`` has ``source, record_id, dedupe_cluster`` for departmental
     records (clusters built from direct record-to-record evidence only).
+    ``apart_table`` (``source_l, record_l, source_r, record_r``; ``review.apart_pairs``):
+    pairs that are two people for certain; a chain of edges never joins them.
     """
     out = f"seed_{source}"
     if pairs_table:
@@ -237,7 +248,13 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
         dd_col = "d.dedupe_cluster"
     else:
         dd_join, dd_col = "", "CAST(NULL AS VARCHAR)"
-    hops = ",\n        ".join(_hop_sql(i) for i in range(1, CONFLICT_HOPS + 1))
+    apart = None
+    if apart_table:  # both directions, this source's pairs only
+        apart = (f"(SELECT record_l AS a, record_r AS b FROM {apart_table} WHERE source_l = "
+                 f"'{source}' AND source_r = '{source}' UNION ALL SELECT record_r, record_l "
+                 f"FROM {apart_table} WHERE source_l = '{source}' AND source_r = '{source}')")
+    # k0 holds the direct edge to the best record: CONFLICT_HOPS edges in all
+    hops = "".join(f",\n        {_hop_sql(i, apart)}" for i in range(1, CONFLICT_HOPS))
     engine.of(db).create(out, f"""
         WITH s AS (
             SELECT p.*, {dd_col} AS dcl,
@@ -260,9 +277,9 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
                     OR coalesce(pair.p_winner >= {pair_threshold}, false)) AS keeps
             FROM s LEFT JOIN pair USING (source_record_id)
         ),
-        edge AS (SELECT a, b FROM ({pairs_sql}) e WHERE match_probability >= {pair_threshold}),
+        edge AS (SELECT a, b FROM ({pairs_sql}) e WHERE match_probability >= {pair_threshold})
         {hops},
-        decided AS (SELECT source_record_id, keeps FROM k{CONFLICT_HOPS})
+        decided AS (SELECT source_record_id, keeps FROM k{max(CONFLICT_HOPS - 1, 0)})
         SELECT p.source, p.source_record_id,
                CASE WHEN p.match_status = 'seeded' AND d.keeps
                     THEN p.candidate_uid_token END AS uid_token,

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from ingest.standardise.names import place_key
-from matching import blocking, inputs
+from matching import blocking, inputs, seed
 from matching.comparisons import SURNAME_ALONE_LABEL, build_comparisons
 from tests.test_dedupe_decision import _run
 from tests.test_matching_blocking import _pairs, _person
@@ -74,6 +74,40 @@ def test_a_copy_keeps_the_uid_through_a_chain_of_edges_to_the_best_copy():
     del records["b"], prov["b"]
     res, seeding, _ = _run(records, [p for p in pairs if "b" not in p], prov)
     assert seeding.loc["c", "reason"] == "uid_conflict" and res["c"] != res["a"]
+
+
+def test_a_chain_of_edges_never_joins_two_people_for_certain():
+    # father f1 and son s on one ration card, one name, s with no age; f2, a copy of the
+    # father on another card with no age either: f1-f2 and f2-s are edges, f1-s is
+    # vetoed (same card). s must not keep the father's UID through f2 (review, issue 17)
+    records = {"f1": {"household_ref": "C1", "village_code": "V1", "mobile": "98"},
+               "f2": {"household_ref": "C2", "village_code": "V1", "mobile": "98",
+                      "birth_year_min": None, "birth_year_max": None},
+               "s": {"household_ref": "C1", "village_code": "V1", "mobile": "98",
+                     "birth_year_min": None, "birth_year_max": None}}
+    prov = {"f1": ("seeded", "T1", 38.0), "f2": ("seeded", "T1", 30.0),
+            "s": ("seeded", "T1", 29.0)}
+    pairs = [("f1", "f2", 0.9999), ("f2", "s", 0.9999), ("f1", "s", 0.9999)]
+    res, seeding, _ = _run(records, pairs, prov)
+    assert seeding.loc["f2", "match_status"] == "seeded" and res["f1"] == res["f2"]
+    assert seeding.loc["s", "reason"] == "uid_conflict" and res["s"] != res["f1"]
+    # birth years apart (1960 / 1985), f2 with none: the same
+    records["s"] = {"village_code": "V1", "mobile": "98", "birth_year_min": 1985,
+                    "birth_year_max": 1986}
+    _, seeding, _ = _run(records, pairs, prov)
+    assert seeding.loc["s", "reason"] == "uid_conflict"
+
+
+def test_a_chain_keeps_the_uid_for_at_most_conflict_hops_edges():
+    # a - b - c - d - e, each pair an edge only to its neighbours; a is the best
+    ids = "abcde"
+    records = {r: {"village_code": "V1", "mobile": "98"} for r in ids}
+    prov = {r: ("seeded", "T1", 40.0 - i) for i, r in enumerate(ids)}
+    pairs = [(x, y, 0.9999) for x, y in zip(ids, ids[1:], strict=False)]
+    _, seeding, _ = _run(records, pairs, prov)
+    kept = [r for r in ids if seeding.loc[r, "match_status"] == "seeded"]
+    assert kept == list(ids[:seed.CONFLICT_HOPS + 1])  # a and 3 edges: b, c, d
+    assert seeding.loc["e", "reason"] == "uid_conflict"
 
 
 SURNAME_PAIRS = [  # (department's name, KYR's name, the seeding model's level)

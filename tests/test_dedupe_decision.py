@@ -66,7 +66,7 @@ def _run(records, pairs, prov, rows: int | None = None, **dedupe_settings):
     kyr = FeedTable("uid_kyr", "inp_uid_kyr", 2, frozenset({"unique_id"}))
     dedupe.build_edges(con, s, ["prov_pds"], [feed])
     seed_table = seed.resolve(con, "pds", "prov_pds", None, "dedupe_edges",
-                              s.dedupe.conflict_pair_threshold)
+                              s.dedupe.conflict_pair_threshold, review.apart_pairs(con))
     dedupe.resident_clusters(con, s, kyr, [feed], [seed_table])
     dedupe.namesake_pairs(con, s, [feed], [seed_table])
     con.execute(f"CREATE TABLE _seeding AS SELECT * FROM {seed_table}")
