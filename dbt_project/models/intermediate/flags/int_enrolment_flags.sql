@@ -11,10 +11,13 @@
 --   beyond the village: a KYR resident of the district of the same gender, birth year
 --   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
 --   anywhere in the state with a near-identical name and birth year within 1 (a far move);
---   a look-alike the same department already lists is not the person (it would be a
---   second listing, which is leakage too). A person of the village listed by another
---   department, or KYR-verified, with a name alike word for word vouches for the record; a
---   record giving no village cannot be checked against its neighbours (to_verify).
+--   a look-alike the same department already lists is not the person, but when their
+--   records agree on more than name and age (relative, date of birth, mobile) and that is
+--   unlikely by chance among the people the department lists, the record is likely a
+--   second listing of a person already paid (to_verify, naming the other record). A person
+--   of the village listed by another department, or KYR-verified, with a name alike word for
+--   word vouches for the record; a record giving no village cannot be checked against its
+--   neighbours (to_verify).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
 --   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
@@ -618,8 +621,7 @@ wide_lookalike_chance as (
         wide_lookalikes.in_district,
         wide_lookalikes.in_state,
         greatest(search_shares.own_holders, coalesce(name_frequency.holders, 0))
-        * {{ second_attribute_factor('second_relative or second_dob or second_mobile') }}
-        as chance_holders,
+        * {{ second_attribute_factor('second_relative or second_dob or second_mobile') }} as chance_holders,
         search_shares.district_share,
         search_shares.state_share
     from wide_lookalikes
@@ -657,6 +659,15 @@ listed_cohorts as (
 
 ),
 
+gender_totals as (
+
+    select distinct
+        gender,
+        gender_residents
+    from kyr_cohorts
+
+),
+
 -- per record: the share of KYR residents of its gender whom its department lists, in the
 -- district (birth year within 2) and in the state (birth year within 1)
 listed_shares as (
@@ -676,7 +687,7 @@ listed_shares as (
             ) / any_value(gender_totals.gender_residents), 0
         ) as state_share
     from unmatched_keys
-    inner join (select distinct gender, gender_residents from kyr_cohorts) as gender_totals
+    inner join gender_totals
         on unmatched_keys.gender = gender_totals.gender
     left join listed_cohorts
         on
@@ -730,30 +741,34 @@ second_listing_candidates as (
 
 ),
 
+-- each agreeing attribute multiplies the look-alikes expected by chance
+second_listing_chance as (
+
+    select
+        *,
+        chance_lookalikes
+        * {{ agreeing_attributes_factor('relative_agrees::int + dob_agrees::int + mobile_agrees::int') }}
+            as expected_chance
+    from second_listing_candidates
+    where relative_agrees or dob_agrees or mobile_agrees
+
+),
+
+-- the likeliest second listing of each record (the fewest look-alikes expected by chance)
 second_listing as (
 
     select
         enrolment_id,
-        arg_min(
-            {
-                'record_id': other_record_id,
-                'agrees': concat_ws(
-                    ' and ',
-                    case when relative_agrees then 'the relative''s name' end,
-                    case when dob_agrees then 'the date of birth' end,
-                    case when mobile_agrees then 'the mobile' end
-                )
-            },
-            chance_lookalikes
-            * {{ agreeing_attributes_factor('relative_agrees::int + dob_agrees::int + mobile_agrees::int') }}
-        ) as second_listing_of
-    from second_listing_candidates
-    where
-        (relative_agrees or dob_agrees or mobile_agrees)
-        and chance_lookalikes
-        * {{ agreeing_attributes_factor('relative_agrees::int + dob_agrees::int + mobile_agrees::int') }}
-        <= {{ var('srdh_ghost_max_chance_lookalikes') }}
-    group by enrolment_id
+        other_record_id as second_listing_of,
+        concat_ws(
+            ' and ',
+            case when relative_agrees then 'the relative''s name' end,
+            case when dob_agrees then 'the date of birth' end,
+            case when mobile_agrees then 'the mobile' end
+        ) as second_listing_agrees
+    from second_listing_chance
+    where expected_chance <= {{ var('srdh_ghost_max_chance_lookalikes') }}
+    qualify row_number() over (partition by enrolment_id order by expected_chance, other_record_id) = 1
 
 ),
 
@@ -786,6 +801,7 @@ no_kyr as (
         relative_kyr.enrolment_id is not null as relative_in_kyr,
         listed_again.enrolment_id is not null as is_listed_again,
         second_listing.second_listing_of,
+        second_listing.second_listing_agrees,
         kyr_lookalike.enrolment_id is not null as has_kyr_lookalike,
         listed_nearby.enrolment_id is not null as is_listed_nearby,
         kyr_lookalike_district.enrolment_id is not null as has_district_lookalike,
@@ -904,8 +920,8 @@ ghost_flags as (
                             then
                                 'the department already lists a KYR-verified person of a'
                                 || ' similar name and age (its record '
-                                || second_listing_of.record_id || ') and the two agree on '
-                                || second_listing_of.agrees
+                                || second_listing_of || ') and the two agree on '
+                                || second_listing_agrees
                                 || ' too (a second listing of a person it already pays?)'
                     end,
                     case
