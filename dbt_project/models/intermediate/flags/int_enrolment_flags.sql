@@ -608,6 +608,13 @@ wide_lookalikes as (
                 unmatched_keys.district_std = kyr_keys.district_std
                 or abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 1
             )
+    -- a look-alike the department lists matters only as a second listing, which needs a
+    -- second attribute on the record (most ration-card records have none: kept small)
+    where
+        not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
+        or unmatched_keys.relative_name_std is not null
+        or unmatched_keys.mobile is not null
+        or strftime(unmatched_keys.dob, '%m-%d') <> '01-01'
 
 ),
 
