@@ -128,3 +128,9 @@
         false
     )
 {%- endmacro %}
+
+{#- Multiplier of the chance look-alikes when `count` independent attributes (relative's
+    name, date of birth, mobile) agree as well: var srdh_ghost_second_attribute_chance each. -#}
+{% macro agreeing_attributes_factor(count) -%}
+    power({{ var('srdh_ghost_second_attribute_chance') }}, {{ count }})
+{%- endmacro %}

@@ -11,10 +11,13 @@
 --   beyond the village: a KYR resident of the district of the same gender, birth year
 --   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
 --   anywhere in the state with a near-identical name and birth year within 1 (a far move);
---   a look-alike the same department already lists is not the person (it would be a
---   second listing, which is leakage too). A person of the village listed by another
---   department, or KYR-verified, with a name alike word for word vouches for the record; a
---   record giving no village cannot be checked against its neighbours (to_verify).
+--   a look-alike the same department already lists is not the person, but when their
+--   records agree on more than name and age (relative, date of birth, mobile) and that is
+--   unlikely by chance among the people the department lists, the record is likely a
+--   second listing of a person already paid (to_verify, naming the other record). A person
+--   of the village listed by another department, or KYR-verified, with a name alike word for
+--   word vouches for the record; a record giving no village cannot be checked against its
+--   neighbours (to_verify).
 --   not_in_kyr (to_verify): no KYR match, but one of those vouches for the person (most are
 --   real residents without Aadhaar, second listings, or links SRDH missed).
 -- deceased_active (confirmed): active, and a death registered before the payment period
@@ -567,8 +570,14 @@ wide_lookalikes as (
 
     select
         unmatched_keys.enrolment_id,
+        unmatched_keys.source,
         unmatched_keys.gender,
+        unmatched_keys.relative_name_std,
+        unmatched_keys.dob,
+        unmatched_keys.mobile,
+        kyr_keys.resident_id as lookalike_resident_id,
         kyr_keys.name_key as lookalike_key,
+        coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false) as is_listed,
         unmatched_keys.district_std = kyr_keys.district_std
         and abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 2
         and wide_lookalike_names.name_similarity
@@ -579,10 +588,11 @@ wide_lookalikes as (
         coalesce(
             jaro_winkler_similarity(unmatched_keys.relative_name_std, kyr_keys.relative_name_std)
             >= 0.9, false
-        )
+        ) as second_relative,
         -- 1 January is what a clerk writes when only the year is known: no evidence
-        or coalesce(unmatched_keys.dob = kyr_keys.dob and strftime(kyr_keys.dob, '%m-%d') <> '01-01', false)
-        or coalesce(unmatched_keys.mobile = kyr_keys.mobile, false) as second_agrees
+        coalesce(unmatched_keys.dob = kyr_keys.dob and strftime(kyr_keys.dob, '%m-%d') <> '01-01', false)
+            as second_dob,
+        coalesce(unmatched_keys.mobile = kyr_keys.mobile, false) as second_mobile
     from unmatched_keys
     cross join range(-2, 3) as year_offsets (year_offset)
     inner join wide_lookalike_names
@@ -598,11 +608,19 @@ wide_lookalikes as (
                 unmatched_keys.district_std = kyr_keys.district_std
                 or abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 1
             )
-    where not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
+    -- a look-alike the department lists matters only as a second listing, which needs a
+    -- second attribute on the record (most ration-card records have none: kept small)
+    where
+        not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
+        or unmatched_keys.relative_name_std is not null
+        or unmatched_keys.mobile is not null
+        or strftime(unmatched_keys.dob, '%m-%d') <> '01-01'
 
 ),
 
--- each wide look-alike with the look-alikes expected by chance in the area it was found in
+-- each wide look-alike with the look-alikes expected by chance in the area it was found in;
+-- a look-alike the same department already lists (and pays) is not the person behind a
+-- record it failed to link (second_listing, below, weighs it as a second listing)
 wide_lookalike_chance as (
 
     select
@@ -610,7 +628,7 @@ wide_lookalike_chance as (
         wide_lookalikes.in_district,
         wide_lookalikes.in_state,
         greatest(search_shares.own_holders, coalesce(name_frequency.holders, 0))
-        * {{ second_attribute_factor('wide_lookalikes.second_agrees') }} as chance_holders,
+        * {{ second_attribute_factor('second_relative or second_dob or second_mobile') }} as chance_holders,
         search_shares.district_share,
         search_shares.state_share
     from wide_lookalikes
@@ -620,6 +638,144 @@ wide_lookalike_chance as (
         on
             wide_lookalikes.gender = name_frequency.gender
             and wide_lookalikes.lookalike_key = name_frequency.name_key
+    where not wide_lookalikes.is_listed
+
+),
+
+-- A second listing: the same department already lists (and pays) a KYR-verified look-alike
+-- of the record - of the district or the state, as above - and their records agree on more
+-- than the name and age: the relative's name, the date of birth (not 1 January) or the
+-- mobile, on the look-alike's KYR record or on the department's own record of them. Such a
+-- record is most likely the same person listed again elsewhere (leakage of another kind,
+-- not a ghost). It is weighed with the same chance model, the area searched being the
+-- look-alikes the department lists (a look-alike it does not list is no candidate), each
+-- agreeing attribute multiplying the expected count by var srdh_ghost_second_attribute_chance:
+-- a name alone is no evidence (a ghost of a common name meets one the department lists),
+-- and neither is one attribute among many chance look-alikes.
+listed_cohorts as (
+
+    select
+        kyr_keys.gender,
+        kyr_keys.district_std,
+        kyr_keys.birth_year,
+        listed.source,
+        count(*) as residents
+    from kyr_keys
+    cross join unnest(kyr_keys.listed_by) as listed (source)
+    group by kyr_keys.gender, kyr_keys.district_std, kyr_keys.birth_year, listed.source
+
+),
+
+gender_totals as (
+
+    select distinct
+        gender,
+        gender_residents
+    from kyr_cohorts
+
+),
+
+-- per record: the share of KYR residents of its gender whom its department lists, in the
+-- district (birth year within 2) and in the state (birth year within 1)
+listed_shares as (
+
+    select
+        unmatched_keys.enrolment_id,
+        coalesce(
+            sum(listed_cohorts.residents) filter (
+                where
+                listed_cohorts.district_std = unmatched_keys.district_std
+                and abs(listed_cohorts.birth_year - unmatched_keys.birth_year) <= 2
+            ) / any_value(gender_totals.gender_residents), 0
+        ) as district_share,
+        coalesce(
+            sum(listed_cohorts.residents) filter (
+                where abs(listed_cohorts.birth_year - unmatched_keys.birth_year) <= 1
+            ) / any_value(gender_totals.gender_residents), 0
+        ) as state_share
+    from unmatched_keys
+    inner join gender_totals
+        on unmatched_keys.gender = gender_totals.gender
+    left join listed_cohorts
+        on
+            unmatched_keys.gender = listed_cohorts.gender
+            and unmatched_keys.source = listed_cohorts.source
+            and listed_cohorts.birth_year between unmatched_keys.birth_year - 2
+            and unmatched_keys.birth_year + 2
+    group by unmatched_keys.enrolment_id
+
+),
+
+second_listing_candidates as (
+
+    select
+        wide_lookalikes.enrolment_id,
+        other.source_record_id as other_record_id,
+        greatest(search_shares.own_holders, coalesce(name_frequency.holders, 0))
+        * case
+            when wide_lookalikes.in_district then listed_shares.district_share
+            else listed_shares.state_share
+        end as chance_lookalikes,
+        wide_lookalikes.second_relative
+        or coalesce(
+            jaro_winkler_similarity(wide_lookalikes.relative_name_std, other.relative_name_std)
+            >= 0.9, false
+        ) as relative_agrees,
+        wide_lookalikes.second_dob
+        or coalesce(
+            wide_lookalikes.dob = other.dob and strftime(other.dob, '%m-%d') <> '01-01', false
+        ) as dob_agrees,
+        wide_lookalikes.second_mobile
+        or coalesce(wide_lookalikes.mobile = other.mobile, false) as mobile_agrees
+    from wide_lookalikes
+    inner join records
+        on
+            wide_lookalikes.lookalike_resident_id = records.resident_id
+            and wide_lookalikes.source = records.source
+    inner join department_records as other
+        on
+            records.source = other.source
+            and records.source_record_id = other.source_record_id
+    inner join search_shares
+        on wide_lookalikes.enrolment_id = search_shares.enrolment_id
+    inner join listed_shares
+        on wide_lookalikes.enrolment_id = listed_shares.enrolment_id
+    left join name_frequency
+        on
+            wide_lookalikes.gender = name_frequency.gender
+            and wide_lookalikes.lookalike_key = name_frequency.name_key
+    where wide_lookalikes.is_listed and (wide_lookalikes.in_district or wide_lookalikes.in_state)
+
+),
+
+-- each agreeing attribute multiplies the look-alikes expected by chance
+second_listing_chance as (
+
+    select
+        *,
+        chance_lookalikes
+        * {{ agreeing_attributes_factor('relative_agrees::int + dob_agrees::int + mobile_agrees::int') }}
+            as expected_chance
+    from second_listing_candidates
+    where relative_agrees or dob_agrees or mobile_agrees
+
+),
+
+-- the likeliest second listing of each record (the fewest look-alikes expected by chance)
+second_listing as (
+
+    select
+        enrolment_id,
+        other_record_id as second_listing_of,
+        concat_ws(
+            ' and ',
+            case when relative_agrees then 'the relative''s name' end,
+            case when dob_agrees then 'the date of birth' end,
+            case when mobile_agrees then 'the mobile' end
+        ) as second_listing_agrees
+    from second_listing_chance
+    where expected_chance <= {{ var('srdh_ghost_max_chance_lookalikes') }}
+    qualify row_number() over (partition by enrolment_id order by expected_chance, other_record_id) = 1
 
 ),
 
@@ -651,6 +807,8 @@ no_kyr as (
         coalesce(household_kyr.household_kyr_members, 0) as household_kyr_members,
         relative_kyr.enrolment_id is not null as relative_in_kyr,
         listed_again.enrolment_id is not null as is_listed_again,
+        second_listing.second_listing_of,
+        second_listing.second_listing_agrees,
         kyr_lookalike.enrolment_id is not null as has_kyr_lookalike,
         listed_nearby.enrolment_id is not null as is_listed_nearby,
         kyr_lookalike_district.enrolment_id is not null as has_district_lookalike,
@@ -675,6 +833,8 @@ no_kyr as (
         on unmatched.enrolment_id = relative_kyr.enrolment_id
     left join listed_again
         on unmatched.enrolment_id = listed_again.enrolment_id
+    left join second_listing
+        on unmatched.enrolment_id = second_listing.enrolment_id
     left join kyr_lookalike
         on unmatched.enrolment_id = kyr_lookalike.enrolment_id
     left join listed_nearby
@@ -694,6 +854,7 @@ no_kyr_judged as (
         and household_kyr_members = 0
         and not relative_in_kyr
         and not is_listed_again
+        and second_listing_of is null
         and not has_kyr_lookalike
         and not is_listed_nearby
         and not has_district_lookalike
@@ -760,6 +921,15 @@ ghost_flags as (
                             then
                                 'the department lists a KYR-verified person of the same name'
                                 || ' and age (a second listing?)'
+                    end,
+                    case
+                        when second_listing_of is not null and not is_listed_again
+                            then
+                                'the department already lists a KYR-verified person of a'
+                                || ' similar name and age (its record '
+                                || second_listing_of || ') and the two agree on '
+                                || second_listing_agrees
+                                || ' too (a second listing of a person it already pays?)'
                     end,
                     case
                         when is_name_thin
