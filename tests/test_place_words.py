@@ -16,7 +16,12 @@ MASTER = [("1", "Bori", "Arang", "Raipur"), ("2", "Kohkapara", "Arang", "Raipur"
           ("3", "Bana", "Arang", "Raipur"), ("4", "Bhilai 3", "Arang", "Raipur"),
           ("5", "Bhilai 4", "Arang", "Raipur"), ("6", "Pondi", "Kawardha", "Kabirdham"),
           ("7", "Khamhardih", "Dhamtari", "Dhamtari"), ("8", "Navagaon", "Bemetara", "Bemetara"),
-          ("9", "Sirri", "Durg", "Durg")]
+          ("9", "Sirri", "Durg", "Durg"), ("10", "Kharipani", "Bakawand", "Bastar"),
+          ("11", "Sonpur", "Pendra", "Gaurela-Pendra-Marwahi"),
+          ("12", "Kotipani", "Sarangarh", "Sarangarh-Bilaigarh"),
+          ("13", "Jamgaon", "Pussore", "Raigarh"), ("14", "Kirandul", "Kuakonda", "Dantewada"),
+          ("15", "Gangabandh Khurd", "Ramanujganj", "Balrampur"),
+          ("16", "Parsabahra", "Ramanujnagar", "Surajpur")]
 
 
 def _resolve(rows: list[tuple]) -> dict[tuple, tuple]:
@@ -50,6 +55,16 @@ def test_ward_numbers_and_village_words_are_not_the_village(village, code):
     ("Raipur (CG)", "Arang", "Kohkapara", ("Raipur", "2")),
     ("Durgg", "Bemetara", "Navagaon", ("Bemetara", "8")),  # the old parent, spelled loosely
     ("Durg", "Durg", "Sirri", ("Durg", "9")),               # a parent still a district
+    # the headquarters town beside the name, no brackets; a town of the district alone
+    ("BASTAR JAGDALPUR", "BAKAWAND", "KHARIPANI", ("Bastar", "10")),
+    ("PENDRA ROAD", "PENDRA", "SONPUR", ("Gaurela-Pendra-Marwahi", "11")),
+    # the old parent with the block misspelt: the child district with a block close to it
+    ("RAIGARH", "SARHANGARH", "KOTIPANI", ("Sarangarh-Bilaigarh", "12")),
+    ("RAIGARH", "PUSSORE", "JAMGAON", ("Raigarh", "13")),
+    # two children with blocks close to the misspelt one: the village decides
+    ("SURGUJA", "RAMANUUJGANJ", "GANGABANDH KHURD", ("Balrampur", "15")),
+    # words naming two districts: no guess
+    ("DAKSHIN BASTAR DANTEWARA", "KUAKONDA", "KIRANDUL", (None, None)),
 ])
 def test_district_written_with_more_than_its_name(district, block, village, want):
     assert _resolve([(district, block, village)])[(district, block, village)] == want

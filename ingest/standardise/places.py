@@ -106,7 +106,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def drop_prepared(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known"):
+    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known", "_dtok"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -132,11 +132,21 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
                {_key('srdh_district_core(d)', 'district')} AS dkc,
                {_key('b', 'block')} AS bk, srdh_place_norm(v) AS vn,
                srdh_place_core(v) AS vc FROM {combos};
+        -- a district written with its headquarters town or a town of it, no brackets
+        -- ("Bastar Jagdalpur", "Pendra Road"): the one known district its words name
+        CREATE OR REPLACE TEMP TABLE _dtok AS
+        WITH t AS (SELECT DISTINCT dkc, unnest(string_split(dkc, ' ')) AS tok FROM _p00
+                   WHERE dkc IS NOT NULL),
+        m AS (SELECT DISTINCT t.dkc, coalesce(a.k, t.tok) AS k FROM t
+              LEFT JOIN _alias a ON a.n = t.tok AND a.kind = 'district')
+        SELECT dkc, min(k) AS k FROM m WHERE k IN (SELECT k FROM _dk_known)
+        GROUP BY dkc HAVING count(DISTINCT k) = 1;
         CREATE OR REPLACE TEMP TABLE _p0 AS
         SELECT p.d, p.b, p.v, CASE
             WHEN p.dk0 IS NULL OR p.dk0 IN (SELECT k FROM _dk_known) THEN p.dk0
             WHEN p.dkc IN (SELECT k FROM _dk_known) THEN p.dkc
-            ELSE coalesce((SELECT arg_max(k, jaro_winkler_similarity(p.dkc, k)) FROM _dk_known
+            ELSE coalesce((SELECT k FROM _dtok WHERE _dtok.dkc = p.dkc),
+                          (SELECT arg_max(k, jaro_winkler_similarity(p.dkc, k)) FROM _dk_known
                            WHERE jaro_winkler_similarity(p.dkc, k) >= {DISTRICT_JW}), p.dk0)
             END AS dk, p.bk, p.vn, p.vc
         FROM _p00 p;
@@ -160,6 +170,21 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
                 AND p.b IS NOT DISTINCT FROM c.b AND p.v IS NOT DISTINCT FROM c.v
             JOIN _mb ON _mb.district_name = c.dc AND _mb.bk = p.bk
             GROUP BY ALL),
+        -- the block misspelt too ("Raigarh" / "Sarhangarh"): the candidate district with
+        -- the block closest to it, when no other candidate has one as close
+        close AS (
+            SELECT c.d, c.b, c.v, c.dc,
+                   max(jaro_winkler_similarity(_mb.bk, p.bk)) AS s
+            FROM cand c JOIN _p1 p ON p.d IS NOT DISTINCT FROM c.d
+                AND p.b IS NOT DISTINCT FROM c.b AND p.v IS NOT DISTINCT FROM c.v
+            JOIN _mb ON _mb.district_name = c.dc
+                AND jaro_winkler_similarity(_mb.bk, p.bk) >= {BLOCK_JW}
+            GROUP BY ALL),
+        byblock_close AS (
+            SELECT d, b, v, arg_max(dc, s) AS dd,
+                   count(*) FILTER (WHERE s = top) AS nd
+            FROM (SELECT *, max(s) OVER (PARTITION BY d, b, v) AS top FROM close)
+            GROUP BY d, b, v),
         byvillage AS (
             SELECT c.d, c.b, c.v, min(c.dc) AS dd, count(DISTINCT c.dc) AS nd
             FROM cand c JOIN _p1 p ON p.d IS NOT DISTINCT FROM c.d
@@ -168,10 +193,14 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             GROUP BY ALL)
         SELECT p.*, coalesce(
             CASE WHEN bb.nd = 1 THEN bb.dd END,
-            CASE WHEN bb.nd IS NULL AND bv.nd = 1 THEN bv.dd END, p.d1) AS district_std
+            CASE WHEN bb.nd IS NULL AND bv.nd = 1 THEN bv.dd END,
+            CASE WHEN bb.nd IS NULL AND bv.nd IS NULL AND bc.nd = 1 THEN bc.dd END,
+            p.d1) AS district_std
         FROM _p1 p
         LEFT JOIN byblock bb ON p.d IS NOT DISTINCT FROM bb.d AND p.b IS NOT DISTINCT FROM bb.b
             AND p.v IS NOT DISTINCT FROM bb.v
+        LEFT JOIN byblock_close bc ON p.d IS NOT DISTINCT FROM bc.d
+            AND p.b IS NOT DISTINCT FROM bc.b AND p.v IS NOT DISTINCT FROM bc.v
         LEFT JOIN byvillage bv ON p.d IS NOT DISTINCT FROM bv.d
             AND p.b IS NOT DISTINCT FROM bv.b AND p.v IS NOT DISTINCT FROM bv.v;
         -- block within the district
