@@ -21,7 +21,10 @@ MASTER = [("1", "Bori", "Arang", "Raipur"), ("2", "Kohkapara", "Arang", "Raipur"
           ("12", "Kotipani", "Sarangarh", "Sarangarh-Bilaigarh"),
           ("13", "Jamgaon", "Pussore", "Raigarh"), ("14", "Kirandul", "Kuakonda", "Dantewada"),
           ("15", "Gangabandh Khurd", "Ramanujganj", "Balrampur"),
-          ("16", "Parsabahra", "Ramanujnagar", "Surajpur")]
+          ("16", "Parsabahra", "Ramanujnagar", "Surajpur"),
+          ("17", "Kohka", "Mohla", "Mohla-Manpur-Ambagarh Chowki"),
+          ("18", "Harragaon", "Khadgawan", "Manendragarh-Chirmiri-Bharatpur"),
+          ("19", "Kohkaa", "Bhatapara", "Baloda Bazar"), ("20", "Kohka", "Arang", "Raipur")]
 
 
 def _resolve(rows: list[tuple]) -> dict[tuple, tuple]:
@@ -63,8 +66,13 @@ def test_ward_numbers_and_village_words_are_not_the_village(village, code):
     ("RAIGARH", "PUSSORE", "JAMGAON", ("Raigarh", "13")),
     # two children with blocks close to the misspelt one: the village decides
     ("SURGUJA", "RAMANUUJGANJ", "GANGABANDH KHURD", ("Balrampur", "15")),
-    # words naming two districts: no guess
-    ("DAKSHIN BASTAR DANTEWARA", "KUAKONDA", "KIRANDUL", (None, None)),
+    # an alias spelled loosely: close to the alias, not to the master's name
+    ("DAKSHIN BASTAR DANTEWARA", "KUAKONDA", "KIRANDUL", ("Dantewada", "14")),
+    ("MOHALA-MANPUR", "MOHLA", "KOHKA", ("Mohla-Manpur-Ambagarh Chowki", "17")),
+    ("CHIRMIRI", "KHADGAWAN", "HARRAGAON", ("Manendragarh-Chirmiri-Bharatpur", "18")),
+    # the old parent, its block misspelt: the closest block beats a village name that
+    # the parent's remaining district also has
+    ("RAIPUR", "BHATPARA", "KOHKA", ("Baloda Bazar", "19")),
 ])
 def test_district_written_with_more_than_its_name(district, block, village, want):
     assert _resolve([(district, block, village)])[(district, block, village)] == want

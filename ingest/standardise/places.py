@@ -102,11 +102,17 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         -- every district key a feed may mean: the master's, and the parents of its splits
         CREATE OR REPLACE TEMP TABLE _dk_known AS
             SELECT dk AS k FROM _md UNION SELECT ancestor_k FROM _split;
+        -- the names a loose spelling is compared with: the keys and their aliases
+        -- ("Mohala-Manpur" is close to the alias "Mohla Manpur", not to the master's name)
+        CREATE OR REPLACE TEMP TABLE _dk_named AS
+            SELECT k AS n, k FROM _dk_known
+            UNION SELECT n, k FROM _alias WHERE kind = 'district'
+                AND k IN (SELECT k FROM _dk_known);
     """)
 
 
 def drop_prepared(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known", "_dtok"):
+    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known", "_dk_named", "_dtok"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -146,8 +152,8 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             WHEN p.dk0 IS NULL OR p.dk0 IN (SELECT k FROM _dk_known) THEN p.dk0
             WHEN p.dkc IN (SELECT k FROM _dk_known) THEN p.dkc
             ELSE coalesce((SELECT k FROM _dtok WHERE _dtok.dkc = p.dkc),
-                          (SELECT arg_max(k, jaro_winkler_similarity(p.dkc, k)) FROM _dk_known
-                           WHERE jaro_winkler_similarity(p.dkc, k) >= {DISTRICT_JW}), p.dk0)
+                          (SELECT arg_max(k, jaro_winkler_similarity(p.dkc, n)) FROM _dk_named
+                           WHERE jaro_winkler_similarity(p.dkc, n) >= {DISTRICT_JW}), p.dk0)
             END AS dk, p.bk, p.vn, p.vc
         FROM _p00 p;
         -- district: exact key, else fuzzy
@@ -171,7 +177,9 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             JOIN _mb ON _mb.district_name = c.dc AND _mb.bk = p.bk
             GROUP BY ALL),
         -- the block misspelt too ("Raigarh" / "Sarhangarh"): the candidate district with
-        -- the block closest to it, when no other candidate has one as close
+        -- the block closest to it, when no other candidate has one as close (a block name
+        -- tells more than a village name, which many districts share; on a tie the
+        -- village decides)
         close AS (
             SELECT c.d, c.b, c.v, c.dc,
                    max(jaro_winkler_similarity(_mb.bk, p.bk)) AS s
@@ -193,8 +201,8 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             GROUP BY ALL)
         SELECT p.*, coalesce(
             CASE WHEN bb.nd = 1 THEN bb.dd END,
-            CASE WHEN bb.nd IS NULL AND bv.nd = 1 THEN bv.dd END,
-            CASE WHEN bb.nd IS NULL AND bv.nd IS NULL AND bc.nd = 1 THEN bc.dd END,
+            CASE WHEN bb.nd IS NULL AND bc.nd = 1 THEN bc.dd END,
+            CASE WHEN bb.nd IS NULL AND coalesce(bc.nd, 0) <> 1 AND bv.nd = 1 THEN bv.dd END,
             p.d1) AS district_std
         FROM _p1 p
         LEFT JOIN byblock bb ON p.d IS NOT DISTINCT FROM bb.d AND p.b IS NOT DISTINCT FROM bb.b
