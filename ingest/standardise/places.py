@@ -112,7 +112,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def drop_prepared(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known", "_dk_named", "_dtok"):
+    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known",
+              "_dk_named", "_dtok"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
