@@ -34,10 +34,6 @@ SEED_PREDICTION_RULES = (
     # in bands of birth years, each band key its own rule
     ("first_name_key", "village_code", "birth_band"),
     ("first_name_key", "village_code", "birth_band_shifted"),
-    # the same for a name written surname first with the given name misspelt: the
-    # department's first token against KYR's surname (matching.inputs, surname_first_key)
-    ("surname_first_key", "village_code", "birth_band"),
-    ("surname_first_key", "village_code", "birth_band_shifted"),
     ("relative_name_key", "village_code"),
     # a feed without villages (scholarships: a block only) had no relative's-name rule: a
     # child listed as "R" or "C KUJJUR" with the father's name and the year of birth

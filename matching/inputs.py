@@ -46,9 +46,6 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "birth_year": ("INTEGER", None),
     "birth_year_min": ("INTEGER", None),
     "birth_year_max": ("INTEGER", None),
-    # blocking only: a name written surname first ("DHRUW GAYATRI" for KYR's "GAYATRI
-    # DHRUW"), see _column_sql
-    "surname_first_key": ("VARCHAR", "department: first_name_key; KYR: last_name_key"),
     # --- ages further off (issue 17): blocking only, see BIRTH_BANDS ---
     "birth_band": ("INTEGER", "birth_year in bands of BIRTH_BAND_YEARS"),
     "birth_band_shifted": ("INTEGER", "the same bands, shifted by half a band"),
@@ -184,14 +181,6 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
     ``kyr``: the KYR side (its mover keys are its previous address)."""
     if col in BIRTH_BANDS:
         expr = BIRTH_BANDS[col] if "birth_year" in present else ""
-    elif col == "surname_first_key":
-        # a department lists names surname first as often as not; KYR's own order is given
-        # name first, so the department's first token meets KYR's surname (issue 17: on
-        # dev_noisy_tuning 50k, seed 11, 15 of rd_mgnrega's 33 same-village true pairs
-        # that no rule paired were written surname first with one token misspelt and an
-        # age 2-3 years off, which the sorted name key and exact years missed)
-        own = "last_name_key" if kyr else "first_name_key"
-        expr = own if own in present else ""
     elif col in MOVER_COLUMNS:
         expr = _mover_expr(col, present, kyr)
     elif col in NAME_SHAPE_COLUMNS:
