@@ -78,7 +78,7 @@ def test_missing_values_are_not_penalised(matching_toy):
                                     "block_std", "mobile", "uid_token", "name_sorted_key",
                                     "village_code", *NAME_SHAPE_COLUMNS,
                                     # blocking-only columns: Splink keeps what rules use
-                                    *BIRTH_BANDS, "surname_first_key")}
+                                    *BIRTH_BANDS)}
     left = dict(base, unique_id="k1")
     right = dict(base, unique_id="d1", uid_token=None)
 
