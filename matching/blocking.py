@@ -29,6 +29,11 @@ SEED_PREDICTION_RULES = (
     # (first_name_key + village_code was dropped: 19% of the pairs at 100k, the only
     # rule to find 0.04-0.1% of true matches; village + birth year finds most of them)
     ("last_name_key", "village_code", "gender"),  # initials, extra middle names
+    # the first name right, the surname misspelt or written otherwise, and an age 2-3 years
+    # off (issue 17: ages further off; matching.inputs.BIRTH_BANDS): within the village,
+    # in bands of birth years, each band key its own rule
+    ("first_name_key", "village_code", "birth_band"),
+    ("first_name_key", "village_code", "birth_band_shifted"),
     ("relative_name_key", "village_code"),
     # a feed without villages (scholarships: a block only) had no relative's-name rule: a
     # child listed as "R" or "C KUJJUR" with the father's name and the year of birth

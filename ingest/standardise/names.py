@@ -100,9 +100,13 @@ def place_key(text: str | None) -> str | None:
     return (phonetic_key(joined) or joined) if joined else None
 
 
-# tokens that tell nothing about which place: state tags, ward / village words
-_PLACE_TAGS = frozenset({"CG", "CHHATTISGARH", "WARD", "NO", "GRAM", "VILLAGE", "VILL",
-                         "GP", "PANCHAYAT"})
+def place_words() -> frozenset[str]:
+    """Tokens that tell nothing about which place (``reference/place_words.csv``): state
+    tags, ward and village words."""
+    return frozenset(r["word"].strip().upper() for r in _table("place_words.csv"))
+
+
+_PLACE_TAGS = place_words()
 
 
 def name_keys(names: list[str]) -> tuple[list[str], list[str], list[str | None]]:

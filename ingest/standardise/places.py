@@ -30,8 +30,30 @@ NORM_MACRO = ("CREATE OR REPLACE TEMP MACRO srdh_place_norm(s) AS nullif(trim(re
               "upper(s), '[^A-Z0-9]+', ' ', 'g')), '')")
 
 
+# The place a name is, without what is written around it (issue 17): "Bori (Ward 12)", "Bori
+# W.No. 3", "Gram Bana", "Kawardha (Kabirdham)", "Dhamtari C.G.". A ward number or a village
+# word cost a short village name its match (JW("BORI WARD 12", "BORI") = 0.87), and a
+# bracketed headquarters town or a state tag its district. The core drops bracketed text
+# (districts only: a village's brackets hold its ward), the words of
+# ``reference/place_words.csv``, numbers and single letters; it is tried only where the
+# name as written found nothing, so a master name with a number in it still matches as is.
+def _core_macros() -> str:
+    from ingest.standardise.names import place_words
+
+    words = ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(place_words()))
+    core = ("nullif(array_to_string(list_filter(string_split(coalesce({x}, ''), ' '), "
+            f"lambda t: length(t) > 1 AND NOT regexp_full_match(t, '[0-9]+') "
+            f"AND t NOT IN ({words})), ' '), '')")
+    no_brackets = r"srdh_place_norm(regexp_replace(s, '\([^)]*\)', ' ', 'g'))"
+    return (f"CREATE OR REPLACE TEMP MACRO srdh_place_core(s) AS "
+            f"{core.format(x='srdh_place_norm(s)')}; "
+            f"CREATE OR REPLACE TEMP MACRO srdh_district_core(s) AS "
+            f"{core.format(x=no_brackets)};")
+
+
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(NORM_MACRO)
+    con.execute(_core_macros())
     aliases = str(REFERENCE / "place_aliases.csv").replace("'", "''")
     splits = str(REFERENCE / "district_splits.csv").replace("'", "''")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _alias AS
@@ -61,7 +83,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _mv AS
         SELECT village_code, village_name, block_name, district_name,
                {_key('district_name', 'district')} AS dk, {_key('block_name', 'block')} AS bk,
-               srdh_place_norm(village_name) AS vn
+               srdh_place_norm(village_name) AS vn, srdh_place_core(village_name) AS vc
         FROM std.lgd_villages WHERE village_code IS NOT NULL;
         CREATE OR REPLACE TEMP TABLE _md AS
             SELECT DISTINCT district_name AS name, dk FROM _mv;
@@ -77,11 +99,21 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             UNION
             SELECT c.ancestor_k, s.child, s.child_k FROM closure c JOIN s ON s.parent_k = c.child_k)
         SELECT ancestor_k, child FROM closure;
+        -- every district key a feed may mean: the master's, and the parents of its splits
+        CREATE OR REPLACE TEMP TABLE _dk_known AS
+            SELECT dk AS k FROM _md UNION SELECT ancestor_k FROM _split;
+        -- the names a loose spelling is compared with: the keys and their aliases
+        -- ("Mohala-Manpur" is close to the alias "Mohla Manpur", not to the master's name)
+        CREATE OR REPLACE TEMP TABLE _dk_named AS
+            SELECT k AS n, k FROM _dk_known
+            UNION SELECT n, k FROM _alias WHERE kind = 'district'
+                AND k IN (SELECT k FROM _dk_known);
     """)
 
 
 def drop_prepared(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw"):
+    for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known",
+              "_dk_named", "_dtok"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -99,9 +131,32 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
     if not prepared(con):
         prepare(con)
     con.execute(f"""
+        -- a district key no master district or split parent has: its core (no brackets,
+        -- state tag), else the closest known key (a parent's name spelled loosely: the
+        -- split step below then finds the child district)
+        CREATE OR REPLACE TEMP TABLE _p00 AS
+        SELECT d, b, v, {_key('d', 'district')} AS dk0,
+               {_key('srdh_district_core(d)', 'district')} AS dkc,
+               {_key('b', 'block')} AS bk, srdh_place_norm(v) AS vn,
+               srdh_place_core(v) AS vc FROM {combos};
+        -- a district written with its headquarters town or a town of it, no brackets
+        -- ("Bastar Jagdalpur", "Pendra Road"): the one known district its words name
+        CREATE OR REPLACE TEMP TABLE _dtok AS
+        WITH t AS (SELECT DISTINCT dkc, unnest(string_split(dkc, ' ')) AS tok FROM _p00
+                   WHERE dkc IS NOT NULL),
+        m AS (SELECT DISTINCT t.dkc, coalesce(a.k, t.tok) AS k FROM t
+              LEFT JOIN _alias a ON a.n = t.tok AND a.kind = 'district')
+        SELECT dkc, min(k) AS k FROM m WHERE k IN (SELECT k FROM _dk_known)
+        GROUP BY dkc HAVING count(DISTINCT k) = 1;
         CREATE OR REPLACE TEMP TABLE _p0 AS
-        SELECT d, b, v, {_key('d', 'district')} AS dk, {_key('b', 'block')} AS bk,
-               srdh_place_norm(v) AS vn FROM {combos};
+        SELECT p.d, p.b, p.v, CASE
+            WHEN p.dk0 IS NULL OR p.dk0 IN (SELECT k FROM _dk_known) THEN p.dk0
+            WHEN p.dkc IN (SELECT k FROM _dk_known) THEN p.dkc
+            ELSE coalesce((SELECT k FROM _dtok WHERE _dtok.dkc = p.dkc),
+                          (SELECT arg_max(k, jaro_winkler_similarity(p.dkc, n)) FROM _dk_named
+                           WHERE jaro_winkler_similarity(p.dkc, n) >= {DISTRICT_JW}), p.dk0)
+            END AS dk, p.bk, p.vn, p.vc
+        FROM _p00 p;
         -- district: exact key, else fuzzy
         CREATE OR REPLACE TEMP TABLE _p1 AS
         SELECT p.*, coalesce(
@@ -122,6 +177,23 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
                 AND p.b IS NOT DISTINCT FROM c.b AND p.v IS NOT DISTINCT FROM c.v
             JOIN _mb ON _mb.district_name = c.dc AND _mb.bk = p.bk
             GROUP BY ALL),
+        -- the block misspelt too ("Raigarh" / "Sarhangarh"): the candidate district with
+        -- the block closest to it, when no other candidate has one as close (a block name
+        -- tells more than a village name, which many districts share; on a tie the
+        -- village decides)
+        close AS (
+            SELECT c.d, c.b, c.v, c.dc,
+                   max(jaro_winkler_similarity(_mb.bk, p.bk)) AS s
+            FROM cand c JOIN _p1 p ON p.d IS NOT DISTINCT FROM c.d
+                AND p.b IS NOT DISTINCT FROM c.b AND p.v IS NOT DISTINCT FROM c.v
+            JOIN _mb ON _mb.district_name = c.dc
+                AND jaro_winkler_similarity(_mb.bk, p.bk) >= {BLOCK_JW}
+            GROUP BY ALL),
+        byblock_close AS (
+            SELECT d, b, v, arg_max(dc, s) AS dd,
+                   count(*) FILTER (WHERE s = top) AS nd
+            FROM (SELECT *, max(s) OVER (PARTITION BY d, b, v) AS top FROM close)
+            GROUP BY d, b, v),
         byvillage AS (
             SELECT c.d, c.b, c.v, min(c.dc) AS dd, count(DISTINCT c.dc) AS nd
             FROM cand c JOIN _p1 p ON p.d IS NOT DISTINCT FROM c.d
@@ -130,10 +202,14 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             GROUP BY ALL)
         SELECT p.*, coalesce(
             CASE WHEN bb.nd = 1 THEN bb.dd END,
-            CASE WHEN bb.nd IS NULL AND bv.nd = 1 THEN bv.dd END, p.d1) AS district_std
+            CASE WHEN bb.nd IS NULL AND bc.nd = 1 THEN bc.dd END,
+            CASE WHEN bb.nd IS NULL AND coalesce(bc.nd, 0) <> 1 AND bv.nd = 1 THEN bv.dd END,
+            p.d1) AS district_std
         FROM _p1 p
         LEFT JOIN byblock bb ON p.d IS NOT DISTINCT FROM bb.d AND p.b IS NOT DISTINCT FROM bb.b
             AND p.v IS NOT DISTINCT FROM bb.v
+        LEFT JOIN byblock_close bc ON p.d IS NOT DISTINCT FROM bc.d
+            AND p.b IS NOT DISTINCT FROM bc.b AND p.v IS NOT DISTINCT FROM bc.v
         LEFT JOIN byvillage bv ON p.d IS NOT DISTINCT FROM bv.d
             AND p.b IS NOT DISTINCT FROM bv.b AND p.v IS NOT DISTINCT FROM bv.v;
         -- block within the district
@@ -148,21 +224,33 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
         -- village within the block (or district)
         CREATE OR REPLACE TEMP TABLE _p4 AS
         WITH scope AS (
-            SELECT p.d, p.b, p.v, p.vn, _mv.village_code, _mv.village_name, _mv.vn AS mvn
+            SELECT p.d, p.b, p.v, p.vn, p.vc, _mv.village_code, _mv.village_name,
+                   _mv.vn AS mvn, _mv.vc AS mvc
             FROM _p3 p JOIN _mv ON _mv.district_name = p.district_std
              AND (p.block_std IS NULL OR _mv.block_name = p.block_std)
             WHERE p.vn IS NOT NULL),
         exact AS (
             SELECT d, b, v, min(village_code) AS code, count(*) AS n FROM scope
             WHERE vn = mvn GROUP BY ALL),
+        -- the cores (no ward number, no village word), where the names as written differ
+        exact_core AS (
+            SELECT d, b, v, min(village_code) AS code, count(*) AS n FROM scope
+            WHERE vc = mvc GROUP BY ALL),
         fuzzy AS (
-            SELECT d, b, v, arg_max(village_code, jaro_winkler_similarity(vn, mvn)) AS code,
-                   max(jaro_winkler_similarity(vn, mvn)) AS s FROM scope GROUP BY ALL)
+            SELECT d, b, v, arg_max(village_code, greatest(jaro_winkler_similarity(vn, mvn),
+                       coalesce(jaro_winkler_similarity(vc, mvc), 0))) AS code,
+                   max(greatest(jaro_winkler_similarity(vn, mvn),
+                       coalesce(jaro_winkler_similarity(vc, mvc), 0))) AS s
+            FROM scope GROUP BY ALL)
         SELECT p.*, CASE WHEN e.n = 1 THEN e.code
-                         WHEN e.n IS NULL AND f.s >= {VILLAGE_JW} THEN f.code END AS vcode
+                         WHEN e.n IS NULL AND c.n = 1 THEN c.code
+                         WHEN e.n IS NULL AND c.n IS NULL AND f.s >= {VILLAGE_JW}
+                         THEN f.code END AS vcode
         FROM _p3 p
         LEFT JOIN exact e ON p.d IS NOT DISTINCT FROM e.d AND p.b IS NOT DISTINCT FROM e.b
             AND p.v IS NOT DISTINCT FROM e.v
+        LEFT JOIN exact_core c ON p.d IS NOT DISTINCT FROM c.d AND p.b IS NOT DISTINCT FROM c.b
+            AND p.v IS NOT DISTINCT FROM c.v
         LEFT JOIN fuzzy f ON p.d IS NOT DISTINCT FROM f.d AND p.b IS NOT DISTINCT FROM f.b
             AND p.v IS NOT DISTINCT FROM f.v;
         CREATE OR REPLACE TEMP TABLE {out} AS
