@@ -191,7 +191,7 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
                 m_probability=NAME_SURNAME_ONLY_M, fix_m_probability=True),
             *([_custom(SURNAME_ALONE, SURNAME_ALONE_LABEL).configure(
                 m_probability=NAME_SURNAME_ONLY_M, fix_m_probability=True)]
-              if swapped_both_ways else []),
+              if stand_ins else []),  # it reads the stand-in columns (name_core_key)
             cll.ExactMatchLevel("first_name_key"),  # first name only (surname changed)
             cll.JaroWinklerLevel("name_std", 0.85),
             cll.ElseLevel().configure(m_probability=NAME_ELSE_M, fix_m_probability=True),

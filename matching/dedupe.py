@@ -202,12 +202,13 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
 def build_edges(db, settings: MatchSettings, prov_tables: list[str],
                 dept_tables: list | None = None) -> str:
     """Table ``dedupe_edges`` (source_l, record_l, source_r, record_r, match_weight,
-    match_probability): candidate same-person pairs after the vetoes. With
+    match_probability, keep_probability): candidate same-person pairs after the vetoes. With
     ``dedupe.merge_needs_corroboration`` a pair that shares only name, age and gender is
     no edge (neither merged nor kept on one UID): ``review.dedupe_review_pairs_sql``
     queues it."""
     dd = settings.dedupe
     check_pairs(db, settings, prov_tables, dept_tables)
+    seeded_apart(db, settings, prov_tables, dept_tables)
     guard = " AND corroborated" if dd.merge_needs_corroboration else ""
     # an edge joins records (``match_probability`` >= threshold) or keeps two records on
     # the UID both seeded to (``keep_probability`` >= conflict_pair_threshold)
@@ -222,9 +223,46 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
     return "dedupe_edges"
 
 
+def seeded_apart(db, settings: MatchSettings, prov_tables: list[str],
+                 dept_tables: list | None = None) -> str:
+    """Table ``dedupe_seeded_apart`` (source_l, record_l, source_r, record_r): pairs of
+    records of one source provisionally seeded to one UID that are two people for
+    certain (one card, birth years more than ``dedupe.max_birth_year_gap`` apart),
+    whether or not the dedupe model scored them: a pair born 25 years apart scores low and
+    never reaches ``dedupe_checked``, yet a chain of edges through an undated copy joined
+    it (``seed.resolve``). Small: the records claiming one UID."""
+    dd = settings.dedupe
+    empty = ("SELECT NULL::VARCHAR AS source_l, NULL::VARCHAR AS record_l, "
+             "NULL::VARCHAR AS source_r, NULL::VARCHAR AS record_r WHERE false")
+    if not dept_tables or not prov_tables:
+        engine.of(db).create("dedupe_seeded_apart", empty)
+        return "dedupe_seeded_apart"
+    prov = " UNION ALL ".join(
+        f"SELECT source, source_record_id, candidate_uid_token FROM {t} "
+        f"WHERE match_status = 'seeded'" for t in prov_tables)
+    card = " OR (l.household_ref = r.household_ref)" if dd.household_veto else ""
+    engine.of(db).create("dedupe_seeded_apart", f"""
+        WITH prov AS ({prov}), attrs AS ({_pair_attrs_sql(dept_tables)}),
+        s AS (SELECT p.source, p.source_record_id, p.candidate_uid_token, a.household_ref,
+                     a.birth_year_min, a.birth_year_max
+              FROM prov p JOIN attrs a ON a.source = p.source
+                                      AND a.record_id = p.source_record_id)
+        SELECT l.source AS source_l, l.source_record_id AS record_l,
+               r.source AS source_r, r.source_record_id AS record_r
+        FROM s l JOIN s r ON l.source = r.source
+                         AND l.candidate_uid_token = r.candidate_uid_token
+        WHERE l.source_record_id < r.source_record_id
+          AND coalesce(l.birth_year_min - r.birth_year_max > {dd.max_birth_year_gap}
+                       OR r.birth_year_min - l.birth_year_max > {dd.max_birth_year_gap}
+                       {card}, false)
+    """)
+    return "dedupe_seeded_apart"
+
+
 def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
                    seed_tables: list[str]) -> str:
-    """Table ``dedupe_namesakes`` (the columns of ``dedupe_edges``, weights null): pairs
+    """Table ``dedupe_namesakes`` (the first six columns of ``dedupe_edges``, weights
+    null): pairs
     of one source that share only name, gender and age, for the review queue (issue 17's
     decision). Blocking scopes name pairs to a village or block, so a copy enrolled in
     another block that shares nothing else is never scored. A record that ended

@@ -206,15 +206,18 @@ def apply_dedupe_decisions(db, edges: str = "dedupe_edges") -> None:
         FROM ({decided}) d WHERE decision = 'match'""")
 
 
-def apart_pairs(db, checked: str = "dedupe_checked") -> str:
+def apart_pairs(db, checked: str = "dedupe_checked",
+                seeded: str = "dedupe_seeded_apart") -> str:
     """Table ``dedupe_apart`` (source_l, record_l, source_r, record_r): pairs that are two
-    people for certain, the dedupe vetoes (same card, birth years apart) and the pairs a
-    reviewer rejected. ``seed.resolve`` never lets a chain of edges join them."""
+    people for certain: the dedupe vetoes among scored pairs (``checked``) and among the
+    records seeded to one UID, scored or not (``seeded``, ``dedupe.seeded_apart``), and
+    the pairs a reviewer rejected. ``seed.resolve`` never keeps both on one UID."""
     db = engine.of(db)
+    vetoed = (f"SELECT source_l, record_l, source_r, record_r FROM {checked} WHERE vetoed "
+              f"UNION ALL SELECT source_l, record_l, source_r, record_r FROM {seeded}")
     decided = f"SELECT * FROM {EFFECTIVE} WHERE kind = 'dedupe'"
     if not _any(db, decided):
-        db.create("dedupe_apart", f"SELECT source_l, record_l, source_r, record_r "
-                                  f"FROM {checked} WHERE vetoed")
+        db.create("dedupe_apart", vetoed)
         return "dedupe_apart"
     # a pair a reviewer confirmed is one person even on one card (never apart)
     not_confirmed = " AND ".join(
@@ -223,8 +226,8 @@ def apart_pairs(db, checked: str = "dedupe_checked") -> str:
         f"e.source_r = d.source_{b} AND e.record_r = d.record_{b})"
         for a, b in (("l", "r"), ("r", "l")))
     db.create("dedupe_apart", f"""
-        SELECT e.source_l, e.record_l, e.source_r, e.record_r FROM {checked} e
-        WHERE e.vetoed AND {not_confirmed}
+        SELECT e.source_l, e.record_l, e.source_r, e.record_r FROM ({vetoed}) e
+        WHERE {not_confirmed}
         UNION ALL
         SELECT source_l, record_l, source_r, record_r FROM ({decided}) d
         WHERE decision = 'non_match'""")

@@ -10,9 +10,12 @@ For each source record the best-scoring KYR candidate is taken. Its status:
 
 Conflict rule: one UID goes to at most one *person* per source. Several records
 of one source may keep the same UID only when they are duplicates of each other
-(same within-source dedupe cluster, or a chain of dedupe edges to the best-scoring
-record through records seeded to that UID); otherwise the best-scoring record keeps it
-and the others go to ``review`` with reason ``uid_conflict``.
+(same within-source dedupe cluster, or a chain of up to ``CONFLICT_HOPS`` dedupe edges
+to the best-scoring record through records seeded to that UID; an edge between two
+records seeded to one UID is judged on ``keep_probability``, ``dedupe.check_pairs``),
+and never two records that are two people for certain (``review.apart_pairs``);
+otherwise the best-scoring record keeps it and the others go to ``review`` with reason
+``uid_conflict``.
 """
 
 from __future__ import annotations
@@ -232,8 +235,9 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
     if pairs_table:
         # both directions as plain equi-joins (an OR in the join condition made DuckDB
         # fall back to a nested-loop join: 20+ minutes at 1M residents)
-        # keep_probability: the pair's probability given that both records seeded to
-        # one KYR resident (dedupe.one_kyr_record_bits)
+        # keep_probability: for two records seeded to one KYR resident, the larger of
+        # the pair's probability and the seeding's p_l * p_r where that reaches
+        # dedupe.keep_on_seeding_posterior (dedupe.check_pairs); else match_probability
         pairs_sql = (f"SELECT record_l AS a, record_r AS b, keep_probability AS "
                      f"match_probability FROM {pairs_table} "
                      f"WHERE source_l = '{source}' AND source_r = '{source}' UNION ALL "
@@ -253,8 +257,23 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
         apart = (f"(SELECT record_l AS a, record_r AS b FROM {apart_table} WHERE source_l = "
                  f"'{source}' AND source_r = '{source}' UNION ALL SELECT record_r, record_l "
                  f"FROM {apart_table} WHERE source_l = '{source}' AND source_r = '{source}')")
-    # k0 holds the direct edge to the best record: CONFLICT_HOPS edges in all
+    # k0 holds the direct edge to the best record: CONFLICT_HOPS edges in all (at least 1)
     hops = "".join(f",\n        {_hop_sql(i, apart)}" for i in range(1, CONFLICT_HOPS))
+    last = f"k{max(CONFLICT_HOPS - 1, 0)}"
+    final = f"SELECT source_record_id, keeps FROM {last}"
+    if apart:  # records that kept at the same step may be apart (two direct edges to the
+        # best record: a father and his son on one card, both edges to an undated copy
+        # that scored best): of two such keepers the lower-ranked one loses the UID
+        final = f"""
+            SELECT d.source_record_id, d.keeps AND coalesce(max(CASE WHEN c.keeps AND (
+                       cs.match_weight > ds.match_weight OR (cs.match_weight = ds.match_weight
+                       AND cs.source_record_id < ds.source_record_id))
+                   THEN 1 ELSE 0 END) = 0, true) AS keeps
+            FROM {last} d JOIN s ds ON ds.source_record_id = d.source_record_id
+            LEFT JOIN {apart} x ON x.a = d.source_record_id
+            LEFT JOIN {last} c ON c.source_record_id = x.b AND c.uid = d.uid
+            LEFT JOIN s cs ON cs.source_record_id = x.b
+            GROUP BY d.source_record_id, d.keeps"""
     engine.of(db).create(out, f"""
         WITH s AS (
             SELECT p.*, {dd_col} AS dcl,
@@ -279,7 +298,7 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
         ),
         edge AS (SELECT a, b FROM ({pairs_sql}) e WHERE match_probability >= {pair_threshold})
         {hops},
-        decided AS (SELECT source_record_id, keeps FROM k{max(CONFLICT_HOPS - 1, 0)})
+        decided AS ({final})
         SELECT p.source, p.source_record_id,
                CASE WHEN p.match_status = 'seeded' AND d.keeps
                     THEN p.candidate_uid_token END AS uid_token,

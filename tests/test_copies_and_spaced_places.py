@@ -91,10 +91,16 @@ def test_a_chain_of_edges_never_joins_two_people_for_certain():
     res, seeding, _ = _run(records, pairs, prov)
     assert seeding.loc["f2", "match_status"] == "seeded" and res["f1"] == res["f2"]
     assert seeding.loc["s", "reason"] == "uid_conflict" and res["s"] != res["f1"]
-    # birth years apart (1960 / 1985), f2 with none: the same
+    # the undated copy scored best: father and son both have a direct edge to it
+    _, seeding, _ = _run(records, pairs, {**prov, "f2": ("seeded", "T1", 40.0)})
+    assert seeding.loc["f1", "match_status"] == "seeded"
+    assert seeding.loc["s", "reason"] == "uid_conflict"
+    # birth years apart (1960 / 1985), f2 with none, and the model scored f1-s low (the
+    # pair never reached the scored pairs the vetoes are read from): the same
     records["s"] = {"village_code": "V1", "mobile": "98", "birth_year_min": 1985,
                     "birth_year_max": 1986}
-    _, seeding, _ = _run(records, pairs, prov)
+    low = [("f1", "f2", 0.9999), ("f2", "s", 0.9999), ("f1", "s", 0.05)]
+    _, seeding, _ = _run(records, low, {**prov, "s": ("seeded", "T1", 29.0, 0.95)})
     assert seeding.loc["s", "reason"] == "uid_conflict"
 
 
