@@ -24,7 +24,10 @@ MASTER = [("1", "Bori", "Arang", "Raipur"), ("2", "Kohkapara", "Arang", "Raipur"
           ("16", "Parsabahra", "Ramanujnagar", "Surajpur"),
           ("17", "Kohka", "Mohla", "Mohla-Manpur-Ambagarh Chowki"),
           ("18", "Harragaon", "Khadgawan", "Manendragarh-Chirmiri-Bharatpur"),
-          ("19", "Kohkaa", "Bhatapara", "Baloda Bazar"), ("20", "Kohka", "Arang", "Raipur")]
+          ("19", "Kohkaa", "Bhatapara", "Baloda Bazar"), ("20", "Kohka", "Arang", "Raipur"),
+          ("21", "Korba", "Korba", "Korba"), ("22", "Baikunthpur", "Baikunthpur", "Koriya"),
+          ("23", "Lohandiguda", "Lohandiguda", "Bastar"),
+          ("24", "Charama", "Charama", "Kanker"), ("25", "Nawagaon 1", "Arang", "Raipur")]
 
 
 def _resolve(rows: list[tuple]) -> dict[tuple, tuple]:
@@ -46,6 +49,7 @@ def _resolve(rows: list[tuple]) -> dict[tuple, tuple]:
     ("Gram Bana", "3"), ("Bori Gram Panchayat", "1"), ("Kohkapara - 12", "2"),
     ("Bhilai 3", "4"),          # a number that is part of the master's name still counts
     ("Bhilai (Ward 3)", None),  # two villages once the number goes: left unresolved
+    ("Nawagaon 2", None),       # the master has only Nawagaon 1: another village
 ])
 def test_ward_numbers_and_village_words_are_not_the_village(village, code):
     assert _resolve([("Raipur", "Arang", village)])[("Raipur", "Arang", village)] == (
@@ -73,6 +77,9 @@ def test_ward_numbers_and_village_words_are_not_the_village(village, code):
     # the old parent, its block misspelt: the closest block beats a village name that
     # the parent's remaining district also has
     ("RAIPUR", "BHATPARA", "KOHKA", ("Baloda Bazar", "19")),
+    # the whole name before its words: North Bastar is Kanker, never Bastar
+    ("UTTAR BASTAR", "KANKER", "KERATIKRA", ("Kanker", None)),
+    ("NORTH BASTAR", "KANKER", "KERATIKRA", ("Kanker", None)),
 ])
 def test_district_written_with_more_than_its_name(district, block, village, want):
     assert _resolve([(district, block, village)])[(district, block, village)] == want
@@ -81,3 +88,14 @@ def test_district_written_with_more_than_its_name(district, block, village, want
 def test_place_words_come_from_the_data_table():
     assert {"WARD", "GRAM", "CG"} <= place_words()
     assert place_key("BORI WARD NO 12") == place_key("GRAM BORI") == place_key("BORI")
+
+
+def test_a_district_spelling_as_close_to_two_districts_is_never_a_coin_toss():
+    """"KORVA" is as close to KORBA as to the aliases KORIA / KOREA of Koriya: the whole
+    name step leaves it, the master-name step takes the closest master name, the same in
+    every run (a tie once sent records to either district by thread order)."""
+    rows = [("KORVA", "KORBA", "KORBA")] * 1 + [("KORVA", None, None)]
+    for _ in range(5):
+        got = _resolve(rows)
+        assert got[("KORVA", "KORBA", "KORBA")] == ("Korba", "21")
+        assert got[("KORVA", None, None)][0] == "Korba"

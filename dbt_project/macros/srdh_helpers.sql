@@ -134,3 +134,16 @@
 {% macro agreeing_attributes_factor(count) -%}
     power({{ var('srdh_ghost_second_attribute_chance') }}, {{ count }})
 {%- endmacro %}
+
+
+{# A department's own record id quoted in a reason. An id that could pass for an Aadhaar
+   number (12 digits, spaced or not: food_pds member ids may be) shows its last 4 only,
+   as any display of a UID must; uid_gate would otherwise stop publish on it. #}
+{% macro quoted_id(expr) -%}
+    case
+        when regexp_full_match({{ expr }}, '[0-9 .-]+')
+            and length(regexp_replace({{ expr }}, '[^0-9]', '', 'g')) = 12
+            then 'ending ' || right(regexp_replace({{ expr }}, '[^0-9]', '', 'g'), 4)
+        else {{ expr }}
+    end
+{%- endmacro %}

@@ -6,13 +6,19 @@ Resolution works on the distinct (district, block, village) spellings of a feed,
    ``reference/place_aliases.csv`` (alias, canonical, kind): both the delivered name and
    the master's name are reduced to their alias key, so the table works whatever
    spelling the master uses;
-2. district: exact key match, else the best Jaro-Winkler match >= 0.88;
+2. district: exact key match; else the name without brackets and state tags
+   (``place_words.csv``); else the one known district (master, split parent or alias)
+   closest to the whole name, when no other is as close; else the one known district
+   its words name; else the best Jaro-Winkler match >= 0.88 among master names (ties by
+   name);
 3. district splits (``reference/district_splits.csv``: child, parent, year): a record
    still carrying a parent district's name is moved to the child district whose blocks
    (else villages) contain the record's block (village);
 4. block within the district: exact key, else best Jaro-Winkler >= 0.88;
-5. village within the block (or the district when no block is given): exact, else best
-   Jaro-Winkler >= 0.90; a name found in several places of the district stays unresolved.
+5. village within the block (or the district when no block is given): exact, else the
+   name without ward numbers and village words (not to a village of another number),
+   else best Jaro-Winkler >= 0.90 (a cleaned name from 6 letters; ties by code); a name
+   found in several places of the district stays unresolved.
 """
 
 from __future__ import annotations
@@ -113,7 +119,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 def drop_prepared(con: duckdb.DuckDBPyConnection) -> None:
     for t in ("_mv", "_md", "_mb", "_split", "_alias", "_splits_raw", "_dk_known",
-              "_dk_named", "_dtok"):
+              "_dk_named", "_dtok", "_dfuzzy"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -148,21 +154,33 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
               LEFT JOIN _alias a ON a.n = t.tok AND a.kind = 'district')
         SELECT dkc, min(k) AS k FROM m WHERE k IN (SELECT k FROM _dk_known)
         GROUP BY dkc HAVING count(DISTINCT k) = 1;
+        -- the whole name close to one known district (or an alias of it) and to no other
+        -- as close: "KORVA" is as close to KORBA as to the aliases KORIA / KOREA of Koriya,
+        -- so it is left to the master-name step below (a tie picked by thread order sent
+        -- records to either district run by run: independent review)
+        CREATE OR REPLACE TEMP TABLE _dfuzzy AS
+        WITH s AS (SELECT DISTINCT p.dkc, n.k, jaro_winkler_similarity(p.dkc, n.n) AS s
+                   FROM (SELECT DISTINCT dkc FROM _p00 WHERE dkc IS NOT NULL) p, _dk_named n
+                   WHERE jaro_winkler_similarity(p.dkc, n.n) >= {DISTRICT_JW}),
+        best AS (SELECT dkc, k, max(s) AS s FROM s GROUP BY dkc, k),
+        top AS (SELECT dkc, k, s, max(s) OVER (PARTITION BY dkc) AS top FROM best)
+        SELECT dkc, min(k) AS k FROM top WHERE s = top
+        GROUP BY dkc HAVING count(*) = 1;
         CREATE OR REPLACE TEMP TABLE _p0 AS
         SELECT p.d, p.b, p.v, CASE
             WHEN p.dk0 IS NULL OR p.dk0 IN (SELECT k FROM _dk_known) THEN p.dk0
             WHEN p.dkc IN (SELECT k FROM _dk_known) THEN p.dkc
-            ELSE coalesce((SELECT k FROM _dtok WHERE _dtok.dkc = p.dkc),
-                          (SELECT arg_max(k, jaro_winkler_similarity(p.dkc, n)) FROM _dk_named
-                           WHERE jaro_winkler_similarity(p.dkc, n) >= {DISTRICT_JW}), p.dk0)
+            -- the whole name before its words: "Uttar Bastar" is Kanker, not Bastar
+            ELSE coalesce((SELECT k FROM _dfuzzy WHERE _dfuzzy.dkc = p.dkc),
+                          (SELECT k FROM _dtok WHERE _dtok.dkc = p.dkc), p.dk0)
             END AS dk, p.bk, p.vn, p.vc
         FROM _p00 p;
         -- district: exact key, else fuzzy
         CREATE OR REPLACE TEMP TABLE _p1 AS
         SELECT p.*, coalesce(
             (SELECT any_value(name) FROM _md WHERE _md.dk = p.dk),
-            (SELECT arg_max(name, jaro_winkler_similarity(p.dk, _md.dk)) FROM _md
-             WHERE jaro_winkler_similarity(p.dk, _md.dk) >= {DISTRICT_JW})) AS d1
+            (SELECT first(name ORDER BY jaro_winkler_similarity(p.dk, _md.dk) DESC, name)
+             FROM _md WHERE jaro_winkler_similarity(p.dk, _md.dk) >= {DISTRICT_JW})) AS d1
         FROM _p0 p;
         -- split: a parent's name moves to the (descendant) district holding the block/village
         CREATE OR REPLACE TEMP TABLE _p2 AS
@@ -233,17 +251,26 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             SELECT d, b, v, min(village_code) AS code, count(*) AS n FROM scope
             WHERE vn = mvn GROUP BY ALL),
         -- the cores (no ward number, no village word), where the names as written differ
+        -- ("NAWAGAON 2" is not the master's "NAWAGAON 1": two numbers that differ)
         exact_core AS (
-            SELECT d, b, v, min(village_code) AS code, count(*) AS n FROM scope
-            WHERE vc = mvc GROUP BY ALL),
+            SELECT d, b, v, min(village_code) AS code, count(*) AS n,
+                   bool_and(coalesce(nullif(regexp_extract(vn, '[0-9]+'), '')
+                                     = nullif(regexp_extract(mvn, '[0-9]+'), ''), true))
+                       AS same_number
+            FROM scope WHERE vc = mvc GROUP BY ALL),
+        -- a core is fuzzy-matched only when long enough to say something ("BORI" from
+        -- "Bori (Ward 12)" is 0.96 to "BORIA"); ties go to the lower code, not to chance
+        scored AS (
+            SELECT d, b, v, village_code, greatest(jaro_winkler_similarity(vn, mvn),
+                   coalesce(CASE WHEN length(vc) >= 6 THEN jaro_winkler_similarity(vc, mvc)
+                            END, 0)) AS s
+            FROM scope),
         fuzzy AS (
-            SELECT d, b, v, arg_max(village_code, greatest(jaro_winkler_similarity(vn, mvn),
-                       coalesce(jaro_winkler_similarity(vc, mvc), 0))) AS code,
-                   max(greatest(jaro_winkler_similarity(vn, mvn),
-                       coalesce(jaro_winkler_similarity(vc, mvc), 0))) AS s
-            FROM scope GROUP BY ALL)
+            SELECT d, b, v, first(village_code ORDER BY s DESC, village_code) AS code,
+                   max(s) AS s
+            FROM scored GROUP BY ALL)
         SELECT p.*, CASE WHEN e.n = 1 THEN e.code
-                         WHEN e.n IS NULL AND c.n = 1 THEN c.code
+                         WHEN e.n IS NULL AND c.n = 1 AND c.same_number THEN c.code
                          WHEN e.n IS NULL AND c.n IS NULL AND f.s >= {VILLAGE_JW}
                          THEN f.code END AS vcode
         FROM _p3 p

@@ -609,7 +609,8 @@ wide_lookalikes as (
                 or abs(kyr_keys.birth_year - unmatched_keys.birth_year) <= 1
             )
     -- a look-alike the department lists matters only as a second listing, which needs a
-    -- second attribute on the record (most ration-card records have none: kept small)
+    -- second attribute on the record (a relative, a full date or a mobile: the join that
+    -- found the look-alike already made these rows, so this adds no pairs)
     where
         not coalesce(list_contains(kyr_keys.listed_by, unmatched_keys.source), false)
         or unmatched_keys.relative_name_std is not null
@@ -927,7 +928,8 @@ ghost_flags as (
                             then
                                 'the department already lists a KYR-verified person of a'
                                 || ' similar name and age (its record '
-                                || second_listing_of || ') and the two agree on '
+                                || {{ quoted_id('second_listing_of') }}
+                                || ') and the two agree on '
                                 || second_listing_agrees
                                 || ' too (a second listing of a person it already pays?)'
                     end,
@@ -989,7 +991,7 @@ deceased_flags as (
             else 'to_verify'
         end as certainty,
         'death registered on ' || cast(date_of_death as varchar)
-        || coalesce(' (registration ' || death_registration_no || ')', '')
+        || coalesce(' (registration ' || {{ quoted_id('death_registration_no') }} || ')', '')
         || case
             when same_aadhaar and (death_record_fits or kyr_deactivated)
                 then ' under the same Aadhaar as this record, which is still active'
