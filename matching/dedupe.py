@@ -208,7 +208,7 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
     queues it."""
     dd = settings.dedupe
     check_pairs(db, settings, prov_tables, dept_tables)
-    seeded_apart(db, settings, prov_tables, dept_tables)
+    together_apart(db, settings, prov_tables, dept_tables)
     guard = " AND corroborated" if dd.merge_needs_corroboration else ""
     # an edge joins records (``match_probability`` >= threshold) or keeps two records on
     # the UID both seeded to (``keep_probability`` >= conflict_pair_threshold)
@@ -223,9 +223,9 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
     return "dedupe_edges"
 
 
-def seeded_apart(db, settings: MatchSettings, prov_tables: list[str],
+def together_apart(db, settings: MatchSettings, prov_tables: list[str],
                  dept_tables: list | None = None) -> str:
-    """Table ``dedupe_seeded_apart`` (source_l, record_l, source_r, record_r): pairs of
+    """Table ``dedupe_together_apart`` (source_l, record_l, source_r, record_r): pairs of
     records of one source provisionally seeded to one UID that are two people for
     certain (one card, birth years more than ``dedupe.max_birth_year_gap`` apart),
     whether or not the dedupe model scored them: a pair born 25 years apart scores low and
@@ -235,13 +235,13 @@ def seeded_apart(db, settings: MatchSettings, prov_tables: list[str],
     empty = ("SELECT NULL::VARCHAR AS source_l, NULL::VARCHAR AS record_l, "
              "NULL::VARCHAR AS source_r, NULL::VARCHAR AS record_r WHERE false")
     if not dept_tables or not prov_tables:
-        engine.of(db).create("dedupe_seeded_apart", empty)
-        return "dedupe_seeded_apart"
+        engine.of(db).create("dedupe_together_apart", empty)
+        return "dedupe_together_apart"
     prov = " UNION ALL ".join(
         f"SELECT source, source_record_id, candidate_uid_token FROM {t} "
         f"WHERE match_status = 'seeded'" for t in prov_tables)
     card = " OR (l.household_ref = r.household_ref)" if dd.household_veto else ""
-    engine.of(db).create("dedupe_seeded_apart", f"""
+    engine.of(db).create("dedupe_together_apart", f"""
         WITH prov AS ({prov}), attrs AS ({_pair_attrs_sql(dept_tables)}),
         s AS (SELECT p.source, p.source_record_id, p.candidate_uid_token, a.household_ref,
                      a.birth_year_min, a.birth_year_max
@@ -256,7 +256,7 @@ def seeded_apart(db, settings: MatchSettings, prov_tables: list[str],
                        OR r.birth_year_min - l.birth_year_max > {dd.max_birth_year_gap}
                        {card}, false)
     """)
-    return "dedupe_seeded_apart"
+    return "dedupe_together_apart"
 
 
 def namesake_pairs(db, settings: MatchSettings, dept_tables: list,

@@ -207,10 +207,10 @@ def apply_dedupe_decisions(db, edges: str = "dedupe_edges") -> None:
 
 
 def apart_pairs(db, checked: str = "dedupe_checked",
-                seeded: str = "dedupe_seeded_apart") -> str:
+                seeded: str = "dedupe_together_apart") -> str:
     """Table ``dedupe_apart`` (source_l, record_l, source_r, record_r): pairs that are two
     people for certain: the dedupe vetoes among scored pairs (``checked``) and among the
-    records seeded to one UID, scored or not (``seeded``, ``dedupe.seeded_apart``), and
+    records seeded to one UID, scored or not (``seeded``, ``dedupe.together_apart``), and
     the pairs a reviewer rejected. ``seed.resolve`` never keeps both on one UID."""
     db = engine.of(db)
     vetoed = (f"SELECT source_l, record_l, source_r, record_r FROM {checked} WHERE vetoed "

@@ -204,21 +204,43 @@ CONFLICT_HOPS = 3
 
 
 def _hop_sql(i: int, apart: str | None) -> str:
-    """``k<i>``: a record keeps its UID if it did at hop i-1 or has an edge to a record
-    of the same UID that did, and is two people for certain with none that did (the
-    ``apart`` pairs: a card-mate, birth years apart, a pair a reviewer rejected). Without
-    that check a chain went around the veto: a son on his father's card, with a copy of
-    the father on another card, kept the father's UID through the copy."""
+    """``k<i>``: a record keeps its UID if it did at step i-1 (``q<i-1>``) or has an edge
+    to a record of the same UID that did, and is two people for certain with none that
+    did (the ``apart`` pairs: a card-mate, birth years apart, a pair a reviewer rejected).
+    Without that check a chain went around the veto: a son on his father's card, with a
+    copy of the father on another card, kept the father's UID through the copy."""
+    prev = f"q{i - 1}"
     gain = "coalesce(max(CASE WHEN b.keeps THEN 1 ELSE 0 END) = 1, false)"
     joins = ""
     if apart:  # plain left joins (no correlated subquery: the SQL also runs on Spark)
         gain += " AND coalesce(max(CASE WHEN c.keeps THEN 1 ELSE 0 END) = 0, true)"
         joins = (f" LEFT JOIN {apart} x ON x.a = a.source_record_id "
-                 f"LEFT JOIN k{i - 1} c ON c.source_record_id = x.b AND c.uid = a.uid")
+                 f"LEFT JOIN {prev} c ON c.source_record_id = x.b AND c.uid = a.uid")
     return (f"k{i} AS (SELECT a.source_record_id, a.uid, (a.keeps OR ({gain})) AS keeps "
-            f"FROM k{i - 1} a LEFT JOIN edge ON edge.a = a.source_record_id "
-            f"LEFT JOIN k{i - 1} b ON b.source_record_id = edge.b AND b.uid = a.uid{joins} "
+            f"FROM {prev} a LEFT JOIN edge ON edge.a = a.source_record_id "
+            f"LEFT JOIN {prev} b ON b.source_record_id = edge.b AND b.uid = a.uid{joins} "
             f"GROUP BY a.source_record_id, a.uid, a.keeps)")
+
+
+def _prune_sql(i: int, apart: str | None) -> str:
+    """``q<i>``: ``k<i>`` where, of two keepers that are apart, the lower-ranked one (the
+    winner's order: match_weight, then record id) loses the UID: both may have gained at
+    the same step (two direct edges to an undated best copy). Pruned after every step, so
+    the next step never chains through a record that has just lost (independent review).
+    Known gap, on the safe side: a record dropped for a keeper that a higher one drops
+    in the same round stays dropped (it goes to review)."""
+    if not apart:
+        return f"q{i} AS (SELECT * FROM k{i})"
+    return f"""q{i} AS (
+            SELECT d.source_record_id, d.uid, d.keeps AND coalesce(max(CASE WHEN c.keeps AND (
+                       cs.match_weight > ds.match_weight OR (cs.match_weight = ds.match_weight
+                       AND cs.source_record_id < ds.source_record_id))
+                   THEN 1 ELSE 0 END) = 0, true) AS keeps
+            FROM k{i} d JOIN s ds ON ds.source_record_id = d.source_record_id
+            LEFT JOIN {apart} x ON x.a = d.source_record_id
+            LEFT JOIN k{i} c ON c.source_record_id = x.b AND c.uid = d.uid
+            LEFT JOIN s cs ON cs.source_record_id = x.b
+            GROUP BY d.source_record_id, d.uid, d.keeps)"""
 
 
 def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
@@ -258,22 +280,11 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
                  f"'{source}' AND source_r = '{source}' UNION ALL SELECT record_r, record_l "
                  f"FROM {apart_table} WHERE source_l = '{source}' AND source_r = '{source}')")
     # k0 holds the direct edge to the best record: CONFLICT_HOPS edges in all (at least 1)
-    hops = "".join(f",\n        {_hop_sql(i, apart)}" for i in range(1, CONFLICT_HOPS))
-    last = f"k{max(CONFLICT_HOPS - 1, 0)}"
-    final = f"SELECT source_record_id, keeps FROM {last}"
-    if apart:  # records that kept at the same step may be apart (two direct edges to the
-        # best record: a father and his son on one card, both edges to an undated copy
-        # that scored best): of two such keepers the lower-ranked one loses the UID
-        final = f"""
-            SELECT d.source_record_id, d.keeps AND coalesce(max(CASE WHEN c.keeps AND (
-                       cs.match_weight > ds.match_weight OR (cs.match_weight = ds.match_weight
-                       AND cs.source_record_id < ds.source_record_id))
-                   THEN 1 ELSE 0 END) = 0, true) AS keeps
-            FROM {last} d JOIN s ds ON ds.source_record_id = d.source_record_id
-            LEFT JOIN {apart} x ON x.a = d.source_record_id
-            LEFT JOIN {last} c ON c.source_record_id = x.b AND c.uid = d.uid
-            LEFT JOIN s cs ON cs.source_record_id = x.b
-            GROUP BY d.source_record_id, d.keeps"""
+    steps = [_prune_sql(0, apart)]
+    for i in range(1, CONFLICT_HOPS):
+        steps += [_hop_sql(i, apart), _prune_sql(i, apart)]
+    hops = "".join(f",\n        {sql}" for sql in steps)
+    final = f"SELECT source_record_id, keeps FROM q{max(CONFLICT_HOPS - 1, 0)}"
     engine.of(db).create(out, f"""
         WITH s AS (
             SELECT p.*, {dd_col} AS dcl,

@@ -104,6 +104,32 @@ def test_a_chain_of_edges_never_joins_two_people_for_certain():
     assert seeding.loc["s", "reason"] == "uid_conflict"
 
 
+def test_a_chain_never_runs_through_a_record_that_lost_the_uid():
+    # a and b are card-mates (apart), both with a direct edge to the best record w; b
+    # ranks lower and loses. d's only link is b: it must lose too (it kept through b when
+    # the apart check ran once, after the chain). c's only link is a, and c is apart from
+    # b (birth years): b lost, so c keeps through a
+    near = {"village_code": "V1", "mobile": "98"}
+    records = {"w": {**near, "household_ref": "C0"}, "a": {**near, "household_ref": "C1"},
+               "b": {**near, "household_ref": "C1", "birth_year_min": 1980,
+                     "birth_year_max": 1981},
+               "d": {**near, "household_ref": "C3", "birth_year_min": None,
+                     "birth_year_max": None},
+               "c": {**near, "household_ref": "C4", "birth_year_min": 1960,
+                     "birth_year_max": 1961}}
+    records["a"] |= {"birth_year_min": None, "birth_year_max": None}
+    records["w"] |= {"birth_year_min": None, "birth_year_max": None}
+    prov = {"w": ("seeded", "T1", 40.0), "a": ("seeded", "T1", 35.0),
+            "b": ("seeded", "T1", 33.0), "d": ("seeded", "T1", 30.0),
+            "c": ("seeded", "T1", 29.0)}
+    pairs = [("w", "a", 0.9999), ("w", "b", 0.9999), ("b", "d", 0.9999), ("a", "c", 0.9999)]
+    _, seeding, _ = _run(records, pairs, prov)
+    status = {r: (seeding.loc[r, "match_status"], seeding.loc[r, "reason"]) for r in records}
+    assert status["a"][0] == "seeded" and status["b"] == ("review", "uid_conflict"), status
+    assert status["d"] == ("review", "uid_conflict"), status
+    assert status["c"][0] == "seeded", status
+
+
 def test_a_chain_keeps_the_uid_for_at_most_conflict_hops_edges():
     # a - b - c - d - e, each pair an edge only to its neighbours; a is the best
     ids = "abcde"

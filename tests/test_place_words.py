@@ -50,6 +50,7 @@ def _resolve(rows: list[tuple]) -> dict[tuple, tuple]:
     ("Bhilai 3", "4"),          # a number that is part of the master's name still counts
     ("Bhilai (Ward 3)", None),  # two villages once the number goes: left unresolved
     ("Nawagaon 2", None),       # the master has only Nawagaon 1: another village
+    ("Nawagao 2", None),        # ... misspelt too: not even close enough for it
 ])
 def test_ward_numbers_and_village_words_are_not_the_village(village, code):
     assert _resolve([("Raipur", "Arang", village)])[("Raipur", "Arang", village)] == (

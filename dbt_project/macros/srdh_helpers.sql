@@ -136,13 +136,13 @@
 {%- endmacro %}
 
 
-{# A department's own record id quoted in a reason. An id that could pass for an Aadhaar
-   number (12 digits, spaced or not: food_pds member ids may be) shows its last 4 only,
-   as any display of a UID must; uid_gate would otherwise stop publish on it. #}
+{# A department's own record id quoted in a reason. An id holding 12 digits or more,
+   anywhere ("234567890124", "CG123456789012", "PDS/1234 5678 9012": food_pds member ids
+   may be 12 digits) could hold an Aadhaar number, so it shows its last 4 digits only, as
+   any display of a UID must; uid_gate would otherwise stop publish on it. #}
 {% macro quoted_id(expr) -%}
     case
-        when regexp_full_match({{ expr }}, '[0-9 .-]+')
-            and length(regexp_replace({{ expr }}, '[^0-9]', '', 'g')) = 12
+        when length(regexp_replace({{ expr }}, '[^0-9]', '', 'g')) >= 12
             then 'ending ' || right(regexp_replace({{ expr }}, '[^0-9]', '', 'g'), 4)
         else {{ expr }}
     end

@@ -17,8 +17,9 @@ Resolution works on the distinct (district, block, village) spellings of a feed,
 4. block within the district: exact key, else best Jaro-Winkler >= 0.88;
 5. village within the block (or the district when no block is given): exact, else the
    name without ward numbers and village words (not to a village of another number),
-   else best Jaro-Winkler >= 0.90 (a cleaned name from 6 letters; ties by code); a name
-   found in several places of the district stays unresolved.
+   else best Jaro-Winkler >= 0.90 (a cleaned name from 6 letters; never a village of
+   another number); a name found in several places of the district, or as close to two
+   villages, stays unresolved.
 """
 
 from __future__ import annotations
@@ -260,15 +261,20 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             FROM scope WHERE vc = mvc GROUP BY ALL),
         -- a core is fuzzy-matched only when long enough to say something ("BORI" from
         -- "Bori (Ward 12)" is 0.96 to "BORIA"); ties go to the lower code, not to chance
+        -- a master village with another number is no candidate ("NAWAGAO 2" / "NAWAGAON
+        -- 1"); two villages equally close leave the name unresolved, as two exact ones do
         scored AS (
-            SELECT d, b, v, village_code, greatest(jaro_winkler_similarity(vn, mvn),
+            SELECT d, b, v, village_code, CASE
+                WHEN nullif(regexp_extract(vn, '[0-9]+'), '')
+                     <> nullif(regexp_extract(mvn, '[0-9]+'), '') THEN 0
+                ELSE greatest(jaro_winkler_similarity(vn, mvn),
                    coalesce(CASE WHEN length(vc) >= 6 THEN jaro_winkler_similarity(vc, mvc)
-                            END, 0)) AS s
+                            END, 0)) END AS s
             FROM scope),
         fuzzy AS (
-            SELECT d, b, v, first(village_code ORDER BY s DESC, village_code) AS code,
-                   max(s) AS s
-            FROM scored GROUP BY ALL)
+            SELECT d, b, v, min(village_code) AS code, max(s) AS s FROM (
+                SELECT *, max(s) OVER (PARTITION BY d, b, v) AS top FROM scored)
+            WHERE s = top GROUP BY d, b, v HAVING count(*) = 1)
         SELECT p.*, CASE WHEN e.n = 1 THEN e.code
                          WHEN e.n IS NULL AND c.n = 1 AND c.same_number THEN c.code
                          WHEN e.n IS NULL AND c.n IS NULL AND f.s >= {VILLAGE_JW}
