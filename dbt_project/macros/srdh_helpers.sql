@@ -138,12 +138,12 @@
 
 {# A department's own record id quoted in a reason. An id holding 12 digits or more,
    anywhere ("234567890124", "CG123456789012", "PDS/1234 5678 9012": food_pds member ids
-   may be 12 digits) could hold an Aadhaar number, so it shows its last 4 digits only, as
-   any display of a UID must; uid_gate would otherwise stop publish on it. #}
+   may be 12 digits) could hold an Aadhaar number, so it is shown as any UID is
+   (masked_uid: its last 4 digits only); uid_gate would otherwise stop publish on it. #}
 {% macro quoted_id(expr) -%}
     case
         when length(regexp_replace({{ expr }}, '[^0-9]', '', 'g')) >= 12
-            then 'ending ' || right(regexp_replace({{ expr }}, '[^0-9]', '', 'g'), 4)
+            then {{ masked_uid("right(regexp_replace(" ~ expr ~ ", '[^0-9]', '', 'g'), 4)") }}
         else {{ expr }}
     end
 {%- endmacro %}
