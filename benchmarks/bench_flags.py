@@ -37,17 +37,26 @@ from bench_accuracy import RESULTS, srdh_usage, write_results  # noqa: E402
 STEP_DONE = re.compile(r"^\s+(\w+) done in ([\d.]+)s$")  # `srdh run`'s step lines
 
 
-def run_profile(profile: str, residents: int, seed: int, work: Path) -> tuple[dict, dict]:
-    """Generate, run and evaluate one state; returns (evaluate's flags, costs per step)."""
+def run_profile(profile: str, residents: int, seed: int, work: Path,
+                reuse_landing: bool = False) -> tuple[dict, dict]:
+    """Generate, run and evaluate one state; returns (evaluate's flags, costs per step).
+    ``reuse_landing``: keep a landing generated before in the same folder (its cost is read
+    from ``generate_cost.json`` there), e.g. to start a 3M run's generation early."""
     root = work / f"flags_{profile}_{residents}_{seed}"
-    shutil.rmtree(root, ignore_errors=True)
     home, landing = root / "home", root / "landing"
+    saved = root / "generate_cost.json"
+    reuse = reuse_landing and saved.is_file() and (root / "landing-truth").is_dir()
+    shutil.rmtree(home if reuse else root, ignore_errors=True)
     costs: dict = {"load_start": os.getloadavg()[0]}
     t0 = time.time()
     try:
-        costs["generate"] = srdh_usage("generate", "--residents", str(residents), "--seed",
-                                       str(seed), "--profile", profile, "--out", str(landing),
-                                       home=home)
+        if reuse:
+            costs["generate"] = json.loads(saved.read_text())
+            t0 -= costs["generate"]["seconds"]
+        else:
+            costs["generate"] = srdh_usage("generate", "--residents", str(residents),
+                                           "--seed", str(seed), "--profile", profile,
+                                           "--out", str(landing), home=home)
         srdh_usage("vault", "init-key", "--home", str(home), home=home)
         log = work / f"run_{profile}_{residents}_{seed}.log"
         costs["run"] = srdh_usage("run", "--landing", str(landing), "--run-date", "2025-03-01",
@@ -122,6 +131,9 @@ def main() -> int:
     ap.add_argument("--accuracy", action="store_true",
                     help="also record this run's matching accuracy in "
                          "results/accuracy.json (at 1M one run serves both tables)")
+    ap.add_argument("--reuse-landing", action="store_true",
+                    help="use the landing already generated in --work for this profile, "
+                         "size and seed (with its generate_cost.json) instead of a new one")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -132,7 +144,8 @@ def main() -> int:
     accuracy: list = []
     for profile in [p.strip() for p in args.profiles.split(",") if p.strip()]:
         print(f"== {profile} profile, {args.residents:,} residents, seed {args.seed}", flush=True)
-        report, costs = run_profile(profile, args.residents, args.seed, work)
+        report, costs = run_profile(profile, args.residents, args.seed, work,
+                                    args.reuse_landing)
         flags = report.get("flags") or {}
         if args.accuracy:
             cost = cost_note(profile, args.residents, args.seed, costs).split(": ", 1)[1]

@@ -88,6 +88,7 @@ class RunSummary:
     gx_enabled: bool = True
     gx_failures: list[str] = field(default_factory=list)
     std_rebuilt: list[str] = field(default_factory=list)
+    ids_masked: dict[str, int] = field(default_factory=dict)  # dept ids equal to a vaulted UID
     seconds: float = 0.0
     load_seconds: float = 0.0  # batches: read, validate, vault, raw + quarantine
     std_seconds: float = 0.0
@@ -521,6 +522,11 @@ def ingest(landing: str | os.PathLike[str], home: str | os.PathLike[str] | Home 
                     changed.add(src.feed)
                     steps.line(f"{res.batch_id}: {res.rows_read:,} rows in {res.seconds:.1f}s "
                                f"({Steps.fmt(t)})")
+            # after every batch: a KYR that arrives after a department's list still masks
+            # the list's ids that equal its UIDs
+            with steps.step("mask_ids"):
+                run.ids_masked = masking.mask_vaulted_ids(con, reg, vault.con, keys.mac)
+            changed |= set(run.ids_masked)
         run.load_seconds = time.perf_counter() - t0
         if rebuild_std:  # build_std skips feeds never delivered
             changed |= {f for f in reg if not feeds or f in feeds}
@@ -578,6 +584,9 @@ def print_summary(run: RunSummary, echo=print) -> None:
     if masked:
         echo(f"  {masked} value(s) held an Aadhaar number outside the UID column: masked, the"
              " rows loaded; see `srdh quarantine` (meta.dq_notes)")
+    for feed, n in run.ids_masked.items():
+        echo(f"  {feed}: {n} row(s) had a department id equal to an Aadhaar number in the vault:"
+             " masked, the rows loaded; see meta.dq_notes")
     if run.missing:
         echo("  MISSING (expected, not in landing): " + ", ".join(run.missing))
     if run.unknown:
