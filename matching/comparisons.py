@@ -259,10 +259,13 @@ DAY_MONTH_SWAPPED = " AND ".join(
     for a, b in (("year", "year"), ("month", "day"), ("day", "month")))
 
 
-def birth_comparison(learn_exact_dob: bool = False) -> cl.CustomComparison:
+def birth_comparison(learn_exact_dob: bool = False,
+                     else_m: float | None = None) -> cl.CustomComparison:
     """Date of birth against a year estimate with an uncertainty range.
     ``learn_exact_dob`` (the seeding models): EM learns the exact date's m
-    (``BIRTH_M_LEARNED``); otherwise every level keeps its fixed prior."""
+    (``BIRTH_M_LEARNED``); otherwise every level keeps its fixed prior.
+    ``else_m`` (the seeding models): the "else" level's m as counted on the home's data
+    (``matching.replaced_dob``), fixed during EM; None keeps the prior."""
     levels = [
         cll.ExactMatchLevel("dob"),
         _custom(DAY_MONTH_SWAPPED, DAY_MONTH_SWAPPED_LABEL),
@@ -276,8 +279,9 @@ def birth_comparison(learn_exact_dob: bool = False) -> cl.CustomComparison:
         _custom("abs(birth_year_l - birth_year_r) <= 10", "birth years within 10"),
         cll.ElseLevel(),
     ]
+    ms = (*BIRTH_M[:-1], BIRTH_M[-1] if else_m is None else else_m)
     levels = [lvl.configure(m_probability=m, fix_m_probability=not (learned and learn_exact_dob))
-              for lvl, m, learned in zip(levels, BIRTH_M, BIRTH_M_LEARNED, strict=True)]
+              for lvl, m, learned in zip(levels, ms, BIRTH_M_LEARNED, strict=True)]
     return cl.CustomComparison(
         output_column_name="birth",
         comparison_description="dob / birth year with uncertainty (birth_year_min/max)",
@@ -462,12 +466,13 @@ COMPARISONS = {
 
 
 def build_comparisons(names: list[str], kind: str = "dedupe",
-                      columns: set[str] | frozenset[str] | None = None
-                      ) -> list[cl.CustomComparison]:
+                      columns: set[str] | frozenset[str] | None = None,
+                      birth_else_m: float | None = None) -> list[cl.CustomComparison]:
     """``kind="seed"`` fixes the location priors (department record vs KYR) and learns
     the exact date of birth's m;
     ``kind="dedupe"`` adjusts exact names and relatives' names by their frequency;
-    ``columns`` = input columns usable on both sides (village or not)."""
+    ``columns`` = input columns usable on both sides (village or not);
+    ``birth_else_m``: the seeding birth "else" level's m (``matching.replaced_dob``)."""
     out = []
     for n in names:
         if n == "location":
@@ -485,7 +490,8 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
             out.append(relative_name_comparison(term_frequencies=kind == "dedupe",
                                                 initials=kind == "seed"))
         elif n == "birth":
-            out.append(birth_comparison(learn_exact_dob=kind == "seed"))
+            out.append(birth_comparison(learn_exact_dob=kind == "seed",
+                                        else_m=birth_else_m if kind == "seed" else None))
         else:
             out.append(COMPARISONS[n][0]())
     return out

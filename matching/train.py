@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from matching import blocking, content_key
+from matching import blocking, content_key, engine, replaced_dob
 from matching.comparisons import COMPARISONS, build_comparisons
 from matching.dialect import for_dialect
 from matching.settings import MatchSettings
@@ -66,13 +66,14 @@ def usable_comparisons(wanted: tuple[str, ...], *usable_sets: frozenset[str]) ->
 
 def settings_creator(comparisons: list[str], link_type: str, prediction_rules: list,
                      probability_two_random_records_match: float, kind: str = "dedupe",
-                     columns: set[str] | None = None, max_iterations: int = 25):
+                     columns: set[str] | None = None, max_iterations: int = 25,
+                     birth_else_m: float | None = None):
     from splink import SettingsCreator
 
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=build_comparisons(comparisons, kind, columns),
+        comparisons=build_comparisons(comparisons, kind, columns, birth_else_m),
         blocking_rules_to_generate_predictions=prediction_rules,
         probability_two_random_records_match=probability_two_random_records_match,
         retain_matching_columns=False,
@@ -425,6 +426,13 @@ def dedupe_prior(model: dict | None, settings: MatchSettings,
     return dd.prior_weight
 
 
+def _rows(con, settings: MatchSettings):
+    """``rows(sql)`` on the training connection (a SparkSession with ``backend: spark``)."""
+    if settings.backend == "spark":
+        return engine.SparkEngine(con, "").rows
+    return engine.of(con).rows
+
+
 def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) -> dict:
     """Train the KYR-linkage model for one source. ``kyr``/``src`` are FeedTables."""
     from splink import Linker
@@ -437,10 +445,14 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
                                           settings.backend)
     sdfs = [db_api.register(kyr_table, table_name=kyr.feed),
             db_api.register(src.table, table_name=src.feed)]
+    # how often a true pair has a wholly different date of birth, counted on this data
+    replaced = (replaced_dob.estimate(_rows(con, settings), kyr.table, src.table, cols)
+                if "birth" in comps else None)
     sc = settings_creator(comps, "link_only",
                           blocking.rules(blocking.SEED_PREDICTION_RULES, cols),
                           seed_lambda(kyr.rows, settings), "seed", cols,
-                          int(settings.training.em_max_iterations))
+                          int(settings.training.em_max_iterations),
+                          birth_else_m=replaced["m"] if replaced else None)
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
     share = seed_lambda(kyr.rows, settings)
     try:
@@ -451,6 +463,8 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
         content_key.drop(con, kyr_table, settings.backend)
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],
                      "comparisons": comps}
+    if replaced:
+        model["srdh"]["replaced_dob"] = replaced
     if save:
         save_model(model, model_path(settings, f"seed_{src.feed}"))
     return model

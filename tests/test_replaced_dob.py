@@ -1,0 +1,150 @@
+"""A date of birth replaced outright (issue 17: learn from the state's own data).
+
+The seeding models' birth level "else" (birth years more than ten apart) had a fixed
+m of 0.0003 (-11.4 bits). A list whose clerks replaced some dates outright lost every
+such person; a state whose villages hold same-named fathers and sons needs the penalty.
+``matching.replaced_dob`` counts it on the home's own data, and the real training
+(``train.train_seed_model``) uses the count. Two hand-made states:
+
+* a list with no namesakes in which 8% of the dates were replaced: the trained model
+  learns about that share, and an exact name and place with another date is seeded,
+  not left at p 0.5 as under the fixed penalty;
+* a state whose villages hold fathers and sons of one name, some sons listed by a
+  department without a KYR row of their own: every one of them has only a namesake
+  30 years older in his cell, the prior is kept and no son is seeded to his father.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+import duckdb
+import pandas as pd
+import pytest
+
+from matching import comparisons, engine, inputs, predict, replaced_dob, seed, train
+from matching.settings import load_settings
+from tests.test_place_evidence import SYLLABLES, VILLAGES, _row
+
+PRIOR = comparisons.BIRTH_M[-1]
+
+
+def _name(rng: random.Random) -> str:
+    return " ".join("".join(rng.choice(SYLLABLES) for _ in range(2)) for _ in range(2))
+
+
+def _dob(rng: random.Random) -> dt.date:
+    return dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(50 * 365))
+
+
+def _train(kyr: list[dict], dept: list[dict], tmp_path) -> dict:
+    con = duckdb.connect()
+    k = inputs.load_frame(con, inputs.KYR, pd.DataFrame(kyr))
+    s = inputs.load_frame(con, "sw_pension", pd.DataFrame(dept))
+    settings = load_settings(models_dir=tmp_path)
+    model = train.train_seed_model(con, k, s, settings, save=False)
+    return {"con": con, "kyr": k, "src": s, "model": model, "settings": settings}
+
+
+def _else(model: dict) -> tuple[float, float]:
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == "birth")
+    lvl = next(lv for lv in comp["comparison_levels"]
+               if lv["label_for_charts"] == "All other comparisons")
+    return lvl["m_probability"], lvl["u_probability"]
+
+
+def _status(state: dict, kyr: list[dict], record: dict) -> tuple[str, float]:
+    """Score one department record against ``kyr`` with the trained model and decide it
+    as a run would (the auto prior for the trained state's KYR size)."""
+    con = duckdb.connect()
+    k = inputs.load_frame(con, inputs.KYR, pd.DataFrame(kyr))
+    s = inputs.load_frame(con, "sw_pension", pd.DataFrame([record]))
+    table, _ = predict.predict_seed(con, k, s, state["model"], state["settings"])
+    th = seed.thresholds_for(state["settings"].with_thresholds("sw_pension",
+                                                               seed_threshold=0.95),
+                             "sw_pension", state["kyr"].rows)
+    prov = seed.provisional(con, "sw_pension", table, s.table, th)
+    return con.execute(f"SELECT match_status, candidate_uid_token FROM {prov}").fetchone()
+
+
+@pytest.fixture(scope="module")
+def replaced_list(tmp_path_factory):
+    """1,200 KYR residents with distinct names, half of them in a department list; 8% of
+    the listed carry another date of birth, 20-45 years off."""
+    rng = random.Random(11)
+    kyr, dept, names = [], [], set()
+    while len(kyr) < 1200:
+        name = _name(rng)
+        if name in names:
+            continue
+        names.add(name)
+        i, dob, village = len(kyr), _dob(rng), rng.choice(VILLAGES)
+        kyr.append(_row(f"T{i:05d}", name, dob, village))
+        if i % 2 == 0:
+            if rng.random() < 0.08:
+                dob = dob.replace(year=dob.year + rng.choice((-1, 1)) * rng.randint(20, 45))
+            dept.append(_row(f"P{i:05d}", name, dob, village))
+    return {**_train(kyr, dept, tmp_path_factory.mktemp("m1")), "rows": kyr}
+
+
+def test_replaced_dates_are_learnt_where_the_list_shows_them(replaced_list):
+    model, est = replaced_list["model"], replaced_list["model"]["srdh"]["replaced_dob"]
+    m, u = _else(model)
+    assert est["kyr_namesake_else_share"] < 0.005, est  # hardly a namesake in this KYR
+    assert 0.05 < m < 0.09 and m == est["m"], est  # 8% replaced, shrunk a little
+    # the penalty for another date: about -3.5 bits instead of -11.4
+    assert math.log2(m / u) > math.log2(PRIOR / u) + 7
+    # the outcome: an exact name and village with another date is seeded to its person
+    kyr = replaced_list["rows"]
+    t = kyr[40]
+    rec = {**_row("PNEW", t["name_std"], t["dob"].replace(year=t["dob"].year - 30),
+                  t["place_text"]), "source_record_id": "PNEW"}
+    assert _status(replaced_list, kyr, rec) == ("seeded", t["source_record_id"])
+
+
+@pytest.fixture(scope="module")
+def namesake_villages(tmp_path_factory):
+    """600 fathers and their sons of the same name in one village (both in KYR, 30 years
+    apart), 300 more residents; the department lists 450 residents with their own dates
+    and 60 sons of other fathers who have no KYR row (not in KYR: their cell holds only
+    the father)."""
+    rng = random.Random(5)
+    kyr, dept = [], []
+    for i in range(300):
+        name, dob, village = _name(rng), _dob(rng), rng.choice(VILLAGES)
+        father = _row(f"T{i:05d}F", name, dob.replace(year=min(dob.year, 1960) - 30), village)
+        kyr.append(father)
+        if i < 240:   # the son in KYR too
+            kyr.append(_row(f"T{i:05d}S", name, dob.replace(year=min(dob.year, 1960)),
+                            village))
+        else:         # the son listed by the department, with no UID
+            dept.append(_row(f"P{i:05d}S", name, dob.replace(year=min(dob.year, 1960)),
+                             village))
+    for i in range(300, 600):
+        kyr.append(_row(f"T{i:05d}", _name(rng), _dob(rng), rng.choice(VILLAGES)))
+    dept += [{**r, "source_record_id": "P" + r["source_record_id"][1:], "uid_token": None,
+              "uid_valid": False} for r in kyr[::2][:450]]
+    return _train(kyr, dept, tmp_path_factory.mktemp("m2"))
+
+
+def test_namesakes_keep_the_penalty_for_another_date(namesake_villages):
+    st = namesake_villages
+    # counted directly: 60 records have only a namesake 30 years older in their cell
+    est = replaced_dob.estimate(engine.of(st["con"]).rows, st["kyr"].table, st["src"].table,
+                                set(st["kyr"].usable) & set(st["src"].usable))
+    assert est["all_else"] >= 60 and est["namesakes_all_else"] > est["all_else"], est
+    assert est["m"] == PRIOR
+    assert _else(st["model"])[0] == PRIOR  # the trained model keeps the prior
+    # the outcome: no son without a UID is seeded to his father
+    table, _ = predict.predict_seed(st["con"], st["kyr"], st["src"], st["model"],
+                                    st["settings"])
+    th = seed.thresholds_for(st["settings"].with_thresholds("sw_pension",
+                                                            seed_threshold=0.95),
+                             "sw_pension", st["kyr"].rows)
+    prov = seed.provisional(st["con"], "sw_pension", table, st["src"].table, th)
+    sons = st["con"].execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE match_status = 'seeded')
+        FROM {prov} WHERE source_record_id LIKE '%S'""").fetchone()
+    assert sons == (60, 0), sons
