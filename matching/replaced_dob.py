@@ -94,3 +94,27 @@ def estimate(rows, kyr_table: str, src_table: str, columns) -> dict | None:
              "only another date there (%.1f expected from namesakes): m(else) %.4g", a, n,
              c, m)
     return out
+
+
+def spread(linker, m_else: float) -> float | None:
+    """A replaced date is another date at random: it falls in each birth level as often
+    as a random pair's does (that level's u), not only in "else". With r the share of
+    replaced dates (``m_else`` = (1 - r) prior + r u_else), every level but the exact
+    date gets m = (1 - r) prior + r u (in place, after training; EM learns the exact
+    date's m). Without it a date 8 years off (-4.3 bits on FEBRL2-link) cost as much as
+    one 40 years off. Returns r (None: nothing to spread)."""
+    prior = BIRTH_M[-1]
+    if m_else <= prior:
+        return None
+    comp = next((c for c in linker._settings_obj.comparisons
+                 if c.output_column_name == "birth"), None)
+    if comp is None:
+        return None
+    levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
+    u_else = levels[-1].u_probability
+    if len(levels) != len(BIRTH_M) or not u_else or u_else <= prior:
+        return None
+    r = min(1.0, (m_else - prior) / (u_else - prior))
+    for level, m0 in zip(levels[1:], BIRTH_M[1:], strict=True):
+        level.m_probability = (1 - r) * m0 + r * level.u_probability
+    return r

@@ -455,10 +455,15 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
                           birth_else_m=replaced["m"] if replaced else None)
     linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
     share = seed_lambda(kyr.rows, settings)
+
+    def finish(lk) -> None:
+        u_without_matches(lk, share, min(settings.training.u_max_pairs, kyr.rows * src.rows))
+        if replaced:  # replaced dates fall in every birth level, as random ones do
+            replaced["replaced_share"] = replaced_dob.spread(lk, replaced["m"])
+
     try:
         model = _train(linker, settings, blocking.training_rules(cols),
-                       finish=lambda lk: u_without_matches(
-                           lk, share, min(settings.training.u_max_pairs, kyr.rows * src.rows)))
+                       finish=finish)
     finally:
         content_key.drop(con, kyr_table, settings.backend)
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],

@@ -55,6 +55,19 @@ def _else(model: dict) -> tuple[float, float]:
     return lvl["m_probability"], lvl["u_probability"]
 
 
+def _level_weight(model: dict, label: str) -> float:
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == "birth")
+    lvl = next(lv for lv in comp["comparison_levels"] if lv["label_for_charts"] == label)
+    return math.log2(lvl["m_probability"] / lvl["u_probability"])
+
+
+def _prior_weight(model: dict, label: str) -> float:
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == "birth")
+    levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+    i = next(i for i, lv in enumerate(levels) if lv["label_for_charts"] == label)
+    return math.log2(comparisons.BIRTH_M[i] / levels[i]["u_probability"])
+
+
 def _status(state: dict, kyr: list[dict], record: dict) -> tuple[str, float]:
     """Score one department record against ``kyr`` with the trained model and decide it
     as a run would (the auto prior for the trained state's KYR size)."""
@@ -96,6 +109,11 @@ def test_replaced_dates_are_learnt_where_the_list_shows_them(replaced_list):
     assert 0.05 < m < 0.09 and m == est["m"], est  # 8% replaced, shrunk a little
     # the penalty for another date: about -3.5 bits instead of -11.4
     assert math.log2(m / u) > math.log2(PRIOR / u) + 7
+    # a replaced date falls in every level as a random date does: one 8 years off
+    # costs no more than one 40 years off (the share spread is about m / u_else)
+    assert est["replaced_share"] == pytest.approx(m / u, rel=0.05)
+    w10 = _level_weight(model, "birth years within 10")
+    assert w10 >= math.log2(m / u) and w10 > _prior_weight(model, "birth years within 10")
     # the outcome: an exact name and village with another date is seeded to its person
     kyr = replaced_list["rows"]
     t = kyr[40]
