@@ -82,6 +82,12 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
                          "(seed.thresholds_for)")
     out = f"prov_{source}"
     seed_t = 1.0 if th.seed_threshold is None else th.seed_threshold  # auto: chosen after
+    # a record goes to review only when its best candidate - or, for candidates a person
+    # must choose among (ambiguous), one of them - is at least review_threshold likely
+    ambiguous = (f"post.w2 IS NOT NULL AND (post.w1 = post.w2 "
+                 f"OR post.w1 - post.w2 < {th.min_margin_weight})")
+    below_review = (f"CASE WHEN {ambiguous} THEN post.p_tied < {th.review_threshold} "
+                    f"ELSE post.p < {th.review_threshold} END")
     engine.of(db).create(out, f"""
         WITH first_rank AS (
             -- kyr_token only orders candidates that tie; a tie at the top is never used
@@ -137,17 +143,29 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
                             THEN power(2.0, match_weight) ELSE 0.0 END) AS others_mass
             FROM ranked GROUP BY record_id
         ),
+        tied AS (  -- the unclaimed runners-up a person could not tell from the best
+            SELECT r.record_id, sum(power(2.0, r.match_weight)) AS tied_mass
+            FROM ranked r JOIN best b ON b.record_id = r.record_id
+            WHERE r.rk > 1 AND NOT r.is_claimed
+              AND r.match_weight >= b.w1 - {th.min_margin_weight}
+            GROUP BY r.record_id
+        ),
         post AS (
-            SELECT *, 1.0 / (1.0 + others_mass / power(2.0, w1)
-                             + power(2.0, {th.null_weight} - w1)) AS p
-            FROM best
+            SELECT b.*, 1.0 / (1.0 + b.others_mass / power(2.0, b.w1)
+                               + power(2.0, {th.null_weight} - b.w1)) AS p,
+                   -- the posterior that the person is one of the tied candidates: what
+                   -- a reviewer of an ambiguous record chooses among
+                   (1.0 + coalesce(t.tied_mass, 0.0) / power(2.0, b.w1))
+                   / (1.0 + b.others_mass / power(2.0, b.w1)
+                      + power(2.0, {th.null_weight} - b.w1)) AS p_tied
+            FROM best b LEFT JOIN tied t ON t.record_id = b.record_id
         )
         SELECT '{source}' AS source, i.unique_id AS source_record_id,
                post.kyr_token AS candidate_uid_token,
                post.p AS match_probability, post.raw_w1 AS match_weight,
                post.raw_w2 AS runner_up_weight,
                CASE
-                 WHEN post.p IS NULL OR post.p < {th.review_threshold} THEN 'unmatched'
+                 WHEN post.p IS NULL OR {below_review} THEN 'unmatched'
                  WHEN post.p >= {seed_t}
                       AND (post.w2 IS NULL
                            OR (post.w1 > post.w2
@@ -155,7 +173,7 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
                  ELSE 'review' END AS match_status,
                CASE
                  WHEN post.p IS NULL THEN 'no_candidate'
-                 WHEN post.p < {th.review_threshold} THEN 'below_review'
+                 WHEN {below_review} THEN 'below_review'
                  -- two candidates that cannot be told apart: a person decides
                  WHEN post.w2 IS NOT NULL
                       AND (post.w1 = post.w2

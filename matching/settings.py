@@ -46,7 +46,13 @@ class SourceThresholds:
     # posterior whose seeded set has an expected precision of ``target_precision``
     # (seed.choose_seed_threshold); a number fixes it
     seed_threshold: float | None = None
-    review_threshold: float = 0.20
+    # a record goes to the review queue only when its best KYR candidate (for an
+    # ambiguous record: one of the candidates it cannot be told from) is at least this
+    # likely its person, else it is unmatched: a queue item is at least as likely right
+    # as wrong, the dedupe queue's floor (``review.DEDUPE_REVIEW_FLOOR``). At 0.2 the
+    # records at p 0.2-0.5 were 16-48% right and 10-25% of a department's queue on the
+    # tuning states (issue 17's decision: the queue <= 2% of records)
+    review_threshold: float = 0.5
     min_margin_weight: float = 0.0
     # log2 prior odds that a record's person is none of its KYR candidates; None (auto):
     # from the size of this run's KYR, log2(n_kyr (1 - r) / r) with r the training's

@@ -68,6 +68,33 @@ def test_ambiguous_best_candidate_goes_to_review():
     assert df.loc["a", "candidate_uid_token"] == "T1"
 
 
+def test_queue_holds_only_records_at_least_as_likely_right_as_wrong():
+    """Issue 17's queue limit: a record goes to review only when its best candidate - or,
+    when it is ambiguous, one of the candidates a person must choose among - is at least
+    review_threshold (0.5 by default) likely its person; else the model has settled it:
+    unmatched. Default thresholds, null_weight 10."""
+    th = SourceThresholds(null_weight=10.0, claimed_weight=0.0)
+    assert th.review_threshold == 0.5
+    df = _run(_con(["weak", "fair", "tie", "weak_tie"], [
+        ("weak", "T1", 9.0, 0.0),       # p = 0.33: more likely nobody in KYR
+        ("fair", "T2", 10.5, 0.0),      # p = 0.59: a reviewer's question
+        ("tie", "T3", 14.0, 0.0),       # two candidates at 14 bits: p = 0.48 each,
+        ("tie", "T4", 14.0, 0.0),       # one of them 0.97
+        ("weak_tie", "T5", 8.0, 0.0),   # two at 8 bits: one of them 0.33
+        ("weak_tie", "T6", 8.0, 0.0),
+    ]), th)
+    assert df.loc["weak", "match_status"] == "unmatched"
+    assert df.loc["weak", "reason"] == "below_review"
+    assert df.loc["fair", "match_status"] == "review"
+    assert df.loc["tie", "match_status"] == "review" and df.loc["tie", "reason"] == "ambiguous"
+    assert df.loc["tie", "match_probability"] < 0.5
+    assert df.loc["weak_tie", "match_status"] == "unmatched"
+    # the old floor (0.2) queued the weak record
+    old = _run(_con(["weak"], [("weak", "T1", 9.0, 0.0)]),
+               SourceThresholds(review_threshold=0.2, null_weight=10.0, claimed_weight=0.0))
+    assert old.loc["weak", "match_status"] == "review"
+
+
 def test_at_most_one_uid_per_record_best_link_wins():
     con = _con(["a"], [("a", "T1", 12.0, 0.9998), ("a", "T2", 25.0, 0.99999)])
     df = _run(con)
