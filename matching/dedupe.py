@@ -327,7 +327,8 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
     return "dedupe_namesakes"
 
 
-NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "seeded", "fixed", "label")
+NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "seeded", "in_review", "fixed",
+                "label")
 
 
 def _relabel(db, table: str, updates: str, fix: bool = False) -> None:
@@ -394,10 +395,11 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     db = engine.of(db)
     seeded = " UNION ALL ".join(
         f"SELECT source, source_record_id AS record_id, "
-        f"CASE WHEN match_status = 'seeded' THEN uid_token END AS uid_token FROM {t}"
+        f"CASE WHEN match_status = 'seeded' THEN uid_token END AS uid_token, "
+        f"match_status = 'review' AS in_review FROM {t}"
         for t in seed_tables
     ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS record_id, "
-          "NULL::VARCHAR AS uid_token WHERE false")
+          "NULL::VARCHAR AS uid_token, false AS in_review WHERE false")
     hh = {f.feed for f in linked_tables if "household_ref" in f.usable}
     attrs = _dept_attrs_sql([f for f in linked_tables if f.feed in hh])
     hh_join = (f"LEFT JOIN ({attrs}) a ON a.source = s.source AND a.record_id = s.record_id"
@@ -405,7 +407,7 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     db.create("_res_nodes", f"""
         SELECT s.source || '|' || s.record_id AS node, s.source, s.record_id,
                a.household_ref, s.uid_token IS NOT NULL AS seeded,
-               s.uid_token IS NOT NULL AS fixed,
+               coalesce(s.in_review, false) AS in_review, s.uid_token IS NOT NULL AS fixed,
                CASE WHEN s.uid_token IS NOT NULL THEN 'K:' || s.uid_token
                     ELSE 'N:' || s.source || '|' || s.record_id END AS label
         FROM ({seeded}) s {hh_join}
@@ -432,11 +434,15 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     # an unseeded record joins the resident of its strongest edge to a seeded record,
     # unless that resident already holds a record on the same card of the same source
     # (a reviewer-confirmed pair is not vetoed: two entries of one person on one card);
-    # ties go to the smaller label, so a rerun gives the same clusters
-    veto = (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT EXISTS (SELECT 1 FROM "
-            "_res_nodes m WHERE m.label = nb.label AND m.source = na.source "
-            "AND m.household_ref = na.household_ref))"
-            if dd.household_veto else "")
+    # ties go to the smaller label, so a rerun gives the same clusters.
+    # A record whose seeding is in review is a question for a person (its item is in the
+    # queue, and a pair with a record seeded to another UID is queued too): no model edge
+    # puts it in a KYR resident; a reviewer-confirmed pair does
+    veto = (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT na.in_review) ")
+    if dd.household_veto:
+        veto += (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT EXISTS (SELECT 1 FROM "
+                 "_res_nodes m WHERE m.label = nb.label AND m.source = na.source "
+                 "AND m.household_ref = na.household_ref))")
     if barred:  # review hook: a rejected (record, KYR resident) link
         veto += (f" AND NOT EXISTS (SELECT 1 FROM {barred} x WHERE x.source = na.source "
                  "AND x.record_id = na.record_id AND x.label = nb.label)")

@@ -7,18 +7,19 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from matching import dedupe
+from matching import dedupe, review
 from matching.inputs import FeedTable
 from matching.settings import load_settings
 
 
-def _setup(records, pairs, seeded, attrs=None):
+def _setup(records, pairs, seeded, attrs=None, review=None):
     """records: (source, id, household_ref, birth_year); pairs: (src_l, id_l, src_r, id_r, p);
-    seeded: id -> token (final and provisional); attrs: id -> other columns (default: every
+    seeded: id -> token (final and provisional), the others unmatched; review: id -> the
+    token its seeding is in review against; attrs: id -> other columns (default: every
     record in village V1, so pairs share more than name, age and gender)."""
     con = duckdb.connect()
     feeds = []
-    attrs = attrs or {}
+    attrs, review = attrs or {}, review or {}
     for src in sorted({r[0] for r in records}):
         df = pd.DataFrame([{"unique_id": r[1], "household_ref": r[2], "birth_year_min": r[3],
                             "birth_year_max": r[3], "village_code": "V1", **attrs.get(r[1], {})}
@@ -28,10 +29,12 @@ def _setup(records, pairs, seeded, attrs=None):
         con.unregister("_d")
         feeds.append(FeedTable(src, f"inp_{src}", len(df), frozenset(df.columns)))
         sd = pd.DataFrame([{"source": src, "source_record_id": r[1],
-                            "candidate_uid_token": seeded.get(r[1]),
+                            "candidate_uid_token": seeded.get(r[1], review.get(r[1])),
                             "uid_token": seeded.get(r[1]),
-                            "match_probability": 0.999 if r[1] in seeded else 0.6,
-                            "match_status": "seeded" if r[1] in seeded else "review"}
+                            "match_probability": (0.999 if r[1] in seeded else
+                                                  0.6 if r[1] in review else 0.1),
+                            "match_status": ("seeded" if r[1] in seeded else
+                                             "review" if r[1] in review else "unmatched")}
                            for r in records if r[0] == src])
         con.register("_s", sd)
         con.execute(f"CREATE TABLE seed_{src} AS SELECT * FROM _s")
@@ -139,3 +142,26 @@ def test_a_reviewer_confirmed_pair_on_one_card_stays_one_resident():
                              "WHERE source = 'pds'").fetchall())
         assert r["a"] == r["b"], seeded      # the reviewer's decision holds
         assert r["c"] != r["a"], seeded      # a card-mate nobody confirmed stays apart
+
+
+def test_a_record_in_seeding_review_is_not_merged_by_a_model_edge():
+    """Issue 17's queue: a record whose seeding is in review (a person decides which UID,
+    if any, is its person) is not put in a KYR resident by a dedupe edge - on the noisy
+    tuning state those joins were two people (a wife's namesake with her husband's name in
+    one village, her seeding at p 0.5 for another UID). It stays its own resident, and its
+    pair goes to the queue; the same record unmatched still joins by its edge."""
+    records = [("pds", "a", "RC1", 1980), ("pds", "b", "RC2", 1980),   # b: in review vs T2
+               ("pen", "x", None, 1980), ("pen", "y", None, 1980)]     # x: unmatched
+    pairs = [("pds", "a", "pds", "b", 0.999), ("pds", "a", "pen", "x", 0.999),
+             ("pen", "x", "pen", "y", 0.999)]
+    con, feeds = _setup(records, pairs, {"a": "T1"}, review={"b": "T2", "y": "T1"})
+    r = _residents(con, feeds, load_settings())
+    assert r["pen:x"] == r["pds:a"] == r["uid_kyr:T1"]    # unmatched: joins by its edge
+    assert r["pds:b"] not in {r["pds:a"], r["uid_kyr:T2"]}  # in review: not merged
+    assert r["pen:y"] != r["uid_kyr:T1"]                  # nor through an unseeded record
+    review.load_effective(con)
+    con.execute("CREATE TABLE _seeding AS SELECT * FROM seed_pds UNION ALL "
+                "SELECT * FROM seed_pen")
+    queued = {frozenset((q.record_l, q.record_r)) for q in con.execute(
+        review.dedupe_review_pairs_sql()).df().itertuples()}
+    assert frozenset(("a", "b")) in queued  # b vs the record seeded to another UID
