@@ -5,7 +5,8 @@ For each source record the best-scoring KYR candidate is taken. Its status:
 * ``seeded``    - probability >= seed threshold and clearly ahead of the
   runner-up (match-weight margin >= ``min_margin_weight``);
 * ``review``    - probability >= review threshold but not seeded (including
-  ambiguous best candidates and lost UID conflicts);
+  ambiguous best candidates, read by the posterior that the person is one of the tied
+  candidates, and lost UID conflicts);
 * ``unmatched`` - no candidate at or above the review threshold.
 
 Conflict rule: one UID goes to at most one *person* per source. Several records
