@@ -273,12 +273,7 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
     likely a namesake as the copy, and the chance of a namesake grows with the state, so
     a larger state queues fewer such pairs, never more (``dedupe.namesake_review``). A pair
     the dedupe model scored at any probability is left out: it was judged on its
-    evidence. And a source's pairs are queued only when such a pair is at least as likely
-    one person as two (``REVIEW_FLOOR``), by the list's own label-free count: among its
-    key-sharing pairs whose two records are both provisionally seeded (``prov_<feed>``),
-    the share seeded to one UID
-    (2-6% on the tuning states, where 0-11% of these items were one person: issue 17's
-    queue limit)."""
+    evidence."""
     db = engine.of(db)
     needed = {"name_sorted_key", "gender", "birth_year_min"}
     dept_tables = [f for f in dept_tables if needed <= f.usable]
@@ -288,11 +283,6 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
         return "dedupe_namesakes"
     status = " UNION ALL ".join(f"SELECT source, source_record_id, match_status FROM {t}"
                                 for t in seed_tables)
-    # the provisional seeding (before UID conflicts): who is who on KYR's evidence alone
-    prov = " UNION ALL ".join(
-        f"SELECT source, source_record_id, candidate_uid_token AS uid FROM prov_{f.feed} "
-        f"WHERE match_status = 'seeded'" for f in dept_tables if db.exists(f"prov_{f.feed}")
-    ) or "SELECT NULL AS source, NULL AS source_record_id, NULL AS uid WHERE false"
     recs = " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, unique_id AS record_id, name_sorted_key, gender, "
         f"birth_year_min, household_ref FROM {f.table} "
@@ -302,38 +292,20 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
     # joined: a self-join on the key alone grows with the square of a common name's count
     db.create("dedupe_namesakes", f"""
         WITH r AS (
-            SELECT r.*, s.match_status, pv.uid,
+            SELECT r.*, s.match_status,
                    count(*) OVER (PARTITION BY r.source, r.name_sorted_key, r.gender,
                                                r.birth_year_min) AS n_key
             FROM ({recs}) r
             LEFT JOIN ({status}) s ON s.source = r.source AND s.source_record_id = r.record_id
-            LEFT JOIN ({prov}) pv ON pv.source = r.source AND pv.source_record_id = r.record_id
         ), two AS (SELECT * FROM r WHERE n_key = 2),
-        both_seeded AS (
-            -- the list's own, label-free estimate of how often such a pair is one person:
-            -- of its pairs whose two records are both provisionally seeded, the share
-            -- seeded to one UID (the seeding says who is who, as for dedupe.size_prior)
-            SELECT a.source, avg(CASE WHEN a.uid = b.uid THEN 1.0 ELSE 0.0 END) AS same_share
-            FROM two a JOIN two b ON b.source = a.source
-                 AND b.name_sorted_key = a.name_sorted_key
-                 AND b.gender = a.gender AND b.birth_year_min = a.birth_year_min
-                 AND a.record_id < b.record_id
-            WHERE a.uid IS NOT NULL AND b.uid IS NOT NULL
-              AND NOT coalesce(a.household_ref = b.household_ref, false)
-            GROUP BY a.source
-        ),
         cand AS (
             SELECT u.source, u.record_id AS u_id, o.record_id AS o_id
             FROM two u JOIN two o ON o.source = u.source
                  AND o.name_sorted_key = u.name_sorted_key
                  AND o.gender = u.gender AND o.birth_year_min = u.birth_year_min
                  AND o.record_id <> u.record_id
-            LEFT JOIN both_seeded e ON e.source = u.source
             WHERE u.match_status = 'unmatched'
               AND NOT coalesce(u.household_ref = o.household_ref, false)
-              -- a queue item is at least as likely right as wrong (REVIEW_FLOOR); a list
-              -- with no seeded pair to count on keeps the decision's default: queued
-              AND coalesce(e.same_share >= {REVIEW_FLOOR}, true)
         ), pairs AS (
             SELECT DISTINCT source, least(u_id, o_id) AS record_l,
                    greatest(u_id, o_id) AS record_r

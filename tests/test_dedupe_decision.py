@@ -156,28 +156,6 @@ def test_an_unscored_namesake_is_queued_only_when_it_is_the_only_one():
     assert res["u"] != res["o"]
 
 
-def test_unscored_namesakes_are_not_queued_where_the_list_says_they_are_strangers():
-    """Issue 17's queue limit: the list counts, without labels, how often two records that
-    share the namesake key (and are both seeded) are one person. Here 4 such pairs are
-    seeded to 4 pairs of different UIDs (strangers), so u's namesake o is not queued; with
-    3 of 4 pairs seeded to one UID (copies), it is."""
-    def pairs_of(copies: int) -> tuple[dict, dict]:
-        recs = {"o": {"village_code": "V1"}, "u": {"village_code": "V8"}}
-        prov = {"o": ("seeded", "T1", 30.0)}
-        for i in range(4):
-            key = {"name_sorted_key": f"NAME {i}"}
-            recs[f"a{i}"], recs[f"b{i}"] = ({**key, "village_code": "V2"},
-                                            {**key, "village_code": "V3"})
-            prov[f"a{i}"] = ("seeded", f"A{i}", 30.0)
-            prov[f"b{i}"] = ("seeded", f"A{i}" if i < copies else f"B{i}", 30.0)
-        return recs, prov
-
-    _, _, strangers = _run(pairs_of(0)[0], [], pairs_of(0)[1])
-    assert frozenset({"u", "o"}) not in strangers
-    _, _, copies = _run(pairs_of(3)[0], [], pairs_of(3)[1])
-    assert frozenset({"u", "o"}) in copies
-
-
 def test_the_queue_leaves_out_two_people_for_certain():
     # same card of one source: a ration card lists a person once
     records = {"a": {"village_code": "V1", "household_ref": "RC1"},
