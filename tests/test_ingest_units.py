@@ -16,7 +16,9 @@ from ingest.tokens import Keys, token_for
 
 @pytest.mark.parametrize("a,b", [("Lakshmi", "Laxmi"), ("Verma", "Varma"), ("Shyam", "Syam"),
                                  ("Devi", "Devee"), ("Mohammad", "Mohammed"),
-                                 ("Chhaya", "Chaya"), ("Bhagat", "Bhagat"), ("Sanjay", "Sanjai")])
+                                 ("Chhaya", "Chaya"), ("Bhagat", "Bhagat"), ("Sanjay", "Sanjai"),
+                                 ("Lachhman", "Laxman"), ("Lachhmi", "Lakshmi"),
+                                 ("Laksman", "Lakshman")])
 def test_phonetic_key_agrees_on_transliteration_variants(a, b):
     assert phonetic_key(a.upper()) == phonetic_key(b.upper())
 
@@ -27,7 +29,7 @@ def test_phonetic_key_separates_different_names(a, b):
 
 
 def test_indic_fold_rules():
-    assert indic_fold("lakshmi") == indic_fold("laxmi") == "LAKSMI"
+    assert indic_fold("lakshmi") == indic_fold("laxmi") == indic_fold("lachhmi") == "LACHMI"
     assert indic_fold("Phool") == "FUL"
 
 
