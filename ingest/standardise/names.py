@@ -9,8 +9,8 @@ in ``ingest/reference/`` (one row per variant, with an example), not code:
 2. ``honorifics.csv``: leading titles and the prefixes meaning "late" before a dead
    relative's name (Shri, Smt, Ku, Late, Lt., Swa., Swargiya, ...) are taken off;
 3. ``name_folds.csv``: transliteration variants folded, in order (KSH/KS/X -> CH, so
-   LAXMAN and LACHHMAN agree, SH -> S, W -> V -> B, a dropped or added H after a consonant, EE -> I, OO -> U,
-   a leading Y -> J, doubled letters -> single, ...);
+   LAXMAN and LACHHMAN agree, SH -> S, W -> V -> B, a dropped or added H after a
+   consonant, EE -> I, OO -> U, a leading Y -> J, doubled letters -> single, ...);
 4. metaphone of the folded token (vowels after the first dropped, consonant classes
    merged);
 5. ``name_fillers.csv``: a middle 'Kumar' / 'Kumari' is left out of the full-name key
