@@ -20,7 +20,7 @@ KYR = "uid,name,gender,dob,co,vtc,subdist,dist,state,phone,last_updated,action"
 def moved_home(tmp_path_factory):
     """KYR's full refresh has Ramesh Sahu (U1, born 1980) in Arang (Raipur) and a namesake
     (U2, born 1987) in the same village; the delta moves U1 to Kurud (another district).
-    The ration card still lists Ramesh Sahu, 44, in Arang."""
+    The ration card still lists Ramesh Sahu, 43 (his age on the card's date), in Arang."""
     root = tmp_path_factory.mktemp("movers")
     landing = root / "landing"
     write(landing / "lgd_villages" / "2024-01-01" / "villages.csv", LGD)
@@ -36,7 +36,7 @@ def moved_home(tmp_path_factory):
         "2024-02-02T10:00:00,U"]) + "\n")
     write(landing / "food_pds" / "2024-01-15" / "pds.csv", "\n".join([
         PDS_HEADER,
-        "RC1,PHH,M1,Ramesh Sahu,SELF,Male,44,,,Raipur,Arang,Arang"]) + "\n")
+        "RC1,PHH,M1,Ramesh Sahu,SELF,Male,43,,,Raipur,Arang,Arang"]) + "\n")
     home = Home.at(root / "home")
     ensure_key(home.root)
     ingest(landing, home, gx=False, echo=lambda *a: None)
