@@ -254,8 +254,9 @@ def relative_name_comparison(term_frequencies: bool = False,
 # 0.30 / 0.28 / 0.08 / 0.035 where a noisy state's job cards had 9% / 76% / 10% / 5% of
 # their true pairs, so a same-village namesake two years off scored almost as well as the
 # true row (dev_noisy_tuning 100k seed 7: rd_mgnrega recall 97.2 -> 97.9%, food_pds 98.3
-# -> 98.9%, precision >= 99.5%). "Within 10" and "more" stay fixed: they are what kept EM
-# from calling a same-named father and son one person.
+# -> 98.9%, precision >= 99.5%). "Within 10" stays fixed and "else" is counted
+# (replaced_dob): they are what keeps EM from calling a same-named father and son one
+# person.
 BIRTH_M = (0.30, 0.01, 0.30, 0.28, 0.08, 0.035, 0.0047, 0.0003)
 BIRTH_M_LEARNED = (True, False, True, True, True, True, False, False)
 DAY_MONTH_SWAPPED_LABEL = "day and month swapped"  # its u is modelled: train._swapped_dob_u
