@@ -267,3 +267,31 @@ def test_the_cells_are_equality_joins_on_name_and_place():
                         for _, cond in joins if "name_key = name_key" in cond)
         assert [n for n, _ in joins] == ["HASH_JOIN", "HASH_JOIN"], joins
         assert places == ["place_key = place_key", "village_code = village_code"], joins
+
+
+def test_kyr_counted_once_per_run_and_the_keyed_copy_dropped_on_failure(
+        replaced_list, tmp_path, monkeypatch):
+    st = replaced_list
+    cols = set(st["kyr"].usable) & set(st["src"].usable)
+    sql: list[str] = []
+
+    def rows(q: str) -> list[tuple]:
+        sql.append(q)
+        return engine.of(st["con"]).rows(q)
+
+    memo: dict = {}
+    first = replaced_dob.estimate(rows, st["kyr"].table, st["src"].table, cols, memo)
+    n_first = len(sql)
+    again = replaced_dob.estimate(rows, st["kyr"].table, st["src"].table, cols, memo)
+    assert again == first and len(sql) - n_first == n_first - 2  # no KYR count again
+    assert sum("l.unique_id <> r.unique_id" in q for q in sql) == 1
+
+    def fail(*a, **k):
+        raise RuntimeError("estimate failed")
+
+    monkeypatch.setattr(replaced_dob, "estimate", fail)
+    with pytest.raises(RuntimeError, match="estimate failed"):
+        train.train_seed_model(st["con"], st["kyr"], st["src"], st["settings"], save=False)
+    left = st["con"].execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                             [f"train_{st['kyr'].table}"]).fetchone()[0]
+    assert left == 0
