@@ -156,9 +156,11 @@ def ensure_models(ws: Workspace, settings: MatchSettings, retrain: bool = False,
         return trained[name]
 
     con = ws.db.raw  # training runs on the backend (a Spark session with backend: spark)
+    memo: dict = {}  # counts on KYR alone, made once for every source's model
     # no KYR loaded yet: nothing to seed against, and nothing to train a seed model on
     seed_models = {f.feed: get(f"seed_{f.feed}", lambda save, f=f: train.train_seed_model(
-        con, ws.kyr, f, settings, save=save)) if ws.kyr.rows else None for f in ws.linked}
+        con, ws.kyr, f, settings, save=save, memo=memo)) if ws.kyr.rows else None
+        for f in ws.linked}
     dedupe_model = None
     if ws.departments:
         dedupe_model = get("dedupe", lambda save: train.train_dedupe_model(

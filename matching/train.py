@@ -433,8 +433,10 @@ def _rows(con, settings: MatchSettings):
     return engine.of(con).rows
 
 
-def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) -> dict:
-    """Train the KYR-linkage model for one source. ``kyr``/``src`` are FeedTables."""
+def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True,
+                     memo: dict | None = None) -> dict:
+    """Train the KYR-linkage model for one source. ``kyr``/``src`` are FeedTables;
+    ``memo``: a dict shared by one run's sources (counts on KYR alone made once)."""
     from splink import Linker
 
     comps = usable_comparisons(SEED_COMPARISONS, kyr.usable, src.usable)
@@ -443,27 +445,28 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True) 
     # KYR's ids are tokens of the home's key: Splink samples by id (matching.content_key)
     kyr_table = content_key.content_keyed(con, kyr.table, f"train_{kyr.table}",
                                           settings.backend)
-    sdfs = [db_api.register(kyr_table, table_name=kyr.feed),
-            db_api.register(src.table, table_name=src.feed)]
-    # how often a true pair has a wholly different date of birth, counted on this data
-    replaced = (replaced_dob.estimate(_rows(con, settings), kyr.table, src.table, cols)
-                if "birth" in comps else None)
-    sc = settings_creator(comps, "link_only",
-                          blocking.rules(blocking.SEED_PREDICTION_RULES, cols),
-                          seed_lambda(kyr.rows, settings), "seed", cols,
-                          int(settings.training.em_max_iterations),
-                          birth_else_m=replaced["m"] if replaced else None)
-    linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
     share = seed_lambda(kyr.rows, settings)
+    try:  # the keyed copy is dropped whatever fails
+        sdfs = [db_api.register(kyr_table, table_name=kyr.feed),
+                db_api.register(src.table, table_name=src.feed)]
+        # how often a true pair has a wholly different date of birth, counted on this data
+        replaced = (replaced_dob.estimate(_rows(con, settings), kyr.table, src.table, cols,
+                                          memo)
+                    if "birth" in comps else None)
+        sc = settings_creator(comps, "link_only",
+                              blocking.rules(blocking.SEED_PREDICTION_RULES, cols),
+                              share, "seed", cols,
+                              int(settings.training.em_max_iterations),
+                              birth_else_m=replaced["m"] if replaced else None)
+        linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
 
-    def finish(lk) -> None:
-        u_without_matches(lk, share, min(settings.training.u_max_pairs, kyr.rows * src.rows))
-        if replaced:  # replaced dates fall in every birth level, as random ones do
-            replaced["replaced_share"] = replaced_dob.spread(lk, replaced["m"])
+        def finish(lk) -> None:
+            u_without_matches(lk, share,
+                              min(settings.training.u_max_pairs, kyr.rows * src.rows))
+            if replaced:  # replaced dates fall in every birth level, as random ones do
+                replaced["replaced_share"] = replaced_dob.spread(lk, replaced["m"])
 
-    try:
-        model = _train(linker, settings, blocking.training_rules(cols),
-                       finish=finish)
+        model = _train(linker, settings, blocking.training_rules(cols), finish=finish)
     finally:
         content_key.drop(con, kyr_table, settings.backend)
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from core.paths import Home
-from matching import dialect, pipeline, predict, review, train
+from matching import dialect, engine, pipeline, predict, replaced_dob, review, train
 from matching.inputs import FeedTable
 from matching.settings import load_settings
 
@@ -154,6 +154,13 @@ def test_a_model_trained_on_spark_scores_on_duckdb(both, spark, tmp_path):
     f = next(t for t in ws.linked if t.feed == "sw_pension")
     model = train.train_seed_model(spark, ws.kyr, f, sp_settings, save=False)
     assert model["sql_dialect"] == "spark"
+    # the replaced-date count runs its own SQL on the backend: the same on DuckDB
+    est = replaced_dob.estimate(engine.of(ws.con).rows, ws.kyr.table, f.table,
+                                set(ws.kyr.usable) & set(f.usable))
+    assert est is not None and est["with_cell"] > 100
+    on_spark = {k: v for k, v in model["srdh"]["replaced_dob"].items()
+                if k != "replaced_share"}
+    assert on_spark == est
     levels = [lvl for c in model["comparisons"] for lvl in c["comparison_levels"]
               if not lvl.get("is_null_level")]
     assert sum(1 for lvl in levels if lvl.get("m_probability") is not None) > 10
