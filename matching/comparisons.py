@@ -232,7 +232,7 @@ def relative_name_comparison(term_frequencies: bool = False,
     )
 
 
-# Prior m-probabilities for the birth levels, fixed during EM. Unsupervised EM
+# Prior m-probabilities for the birth levels (the far ones fixed during EM). Unsupervised EM
 # otherwise learns that same-named relatives in one household (father and son
 # "RAHUL THAKUR", sharing village and the household's mobile) are "matches" with
 # very different birth years. Measured on generated states: a departmental age is
@@ -268,10 +268,10 @@ DAY_MONTH_SWAPPED = " AND ".join(
     for a, b in (("year", "year"), ("month", "day"), ("day", "month")))
 
 
-def birth_comparison(learn_exact_dob: bool = False,
+def birth_comparison(learn_birth_m: bool = False,
                      else_m: float | None = None) -> cl.CustomComparison:
     """Date of birth against a year estimate with an uncertainty range.
-    ``learn_exact_dob`` (the seeding models): EM learns the exact date's m and the middle
+    ``learn_birth_m`` (the seeding models): EM learns the exact date's m and the middle
     levels' (``BIRTH_M_LEARNED``); otherwise every level keeps its fixed prior.
     ``else_m`` (the seeding models): the "else" level's m as counted on the home's data
     (``matching.replaced_dob``), fixed during EM; None keeps the prior."""
@@ -289,7 +289,7 @@ def birth_comparison(learn_exact_dob: bool = False,
         cll.ElseLevel(),
     ]
     ms = (*BIRTH_M[:-1], BIRTH_M[-1] if else_m is None else else_m)
-    levels = [lvl.configure(m_probability=m, fix_m_probability=not (learned and learn_exact_dob))
+    levels = [lvl.configure(m_probability=m, fix_m_probability=not (learned and learn_birth_m))
               for lvl, m, learned in zip(levels, ms, BIRTH_M_LEARNED, strict=True)]
     return cl.CustomComparison(
         output_column_name="birth",
@@ -504,7 +504,7 @@ def build_comparisons(names: list[str], kind: str = "dedupe",
             out.append(relative_name_comparison(term_frequencies=kind == "dedupe",
                                                 initials=kind == "seed"))
         elif n == "birth":
-            out.append(birth_comparison(learn_exact_dob=kind == "seed",
+            out.append(birth_comparison(learn_birth_m=kind == "seed",
                                         else_m=birth_else_m if kind == "seed" else None))
         else:
             out.append(COMPARISONS[n][0]())

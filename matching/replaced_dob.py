@@ -171,9 +171,9 @@ def estimate(rows, kyr_table: str, src_table: str, columns,
 def spread(linker, m_else: float) -> float | None:
     """A replaced date is another date at random: it falls in each birth level as often
     as a random pair's does (that level's u), not only in "else". With r the share of
-    replaced dates (``m_else`` = (1 - r) prior + r u_else), every level but the exact
-    date gets m = (1 - r) prior + r u (in place, after training; EM learns the exact
-    date's m). Without it a date 8 years off (-4.3 bits on FEBRL2-link) cost as much as
+    replaced dates (``m_else`` = (1 - r) prior + r u_else), every level with a fixed m
+    gets m = (1 - r) prior + r u (in place, after training; the levels EM learned, such
+    as the exact date's and the seeding models' middle levels, already counted them). Without it a date 8 years off (-4.3 bits on FEBRL2-link) cost as much as
     one 40 years off. Returns r (None: nothing to spread)."""
     prior = BIRTH_M[-1]
     if m_else <= prior:
@@ -188,5 +188,7 @@ def spread(linker, m_else: float) -> float | None:
         return None
     r = min(1.0, (m_else - prior) / (u_else - prior))
     for level, m0 in zip(levels[1:], BIRTH_M[1:], strict=True):
+        if not level._fix_m_probability:  # learned by EM on this data: replaced dates
+            continue  # are already in what it counted there
         level.m_probability = (1 - r) * m0 + r * level.u_probability
     return r

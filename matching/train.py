@@ -149,6 +149,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
     _bound_previous_address(linker)  # after finish: it reads the corrected u
     _bound_names(linker)
     _swapped_dob_u(linker)
+    _bound_birth(linker)  # after _swapped_dob_u and spread (finish): reads the final u / m
     if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
         logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
@@ -260,6 +261,77 @@ def _swapped_dob_u(linker) -> None:
                                     DAY_IS_A_MONTH * exact.u_probability)
 
 
+#: birth levels by closeness (comparisons.birth_comparison's labels), for _bound_birth
+_EXACT_DOB, _SAME_YEAR, _OVERLAP = ("Exact match on dob", "same birth year",
+                                    "birth-year ranges overlap")
+_WITHIN_2, _WITHIN_5, _WITHIN_10 = (f"birth years within {n}" for n in (2, 5, 10))
+
+
+def _bound_birth(linker) -> None:
+    """The birth levels EM learns (``comparisons.BIRTH_M_LEARNED``) are kept in order of
+    closeness, in Bayes factors (m / u): a closer birth year never says less than a
+    farther one, and no level says more than an exact date. Unbounded, EM gave a
+    department with dates only m 1e-69 for "within 2" (-225 bits: a veto on a typo in the
+    year), made "within 5" stronger than "within 2" where same-named relatives share a
+    village, and gave a level no sampled pair fell in (u at its floor) +18 bits, more than
+    an exact date. Caps first, closest to farthest: same year and ranges overlap at most
+    the exact date (where random pairs showed one), within 2 at most the better of those,
+    within 5 at most within 2. Then floors, farthest to closest: within 5 at least the
+    fixed within 10, within 2 at least within 5, ranges overlap and same year at least
+    within 2, same year at least ranges overlap (a department writing ages off by one
+    must not make the right year count less than the wrong one). m = u x the bounded
+    factor; fixed levels are never changed."""
+    for comp in linker._settings_obj.comparisons:
+        levels = {lvl.label_for_charts: lvl for lvl in comp.comparison_levels
+                  if not lvl.is_null_level}
+        if _SAME_YEAR not in levels or all(lvl._fix_m_probability for lvl in levels.values()):
+            continue
+
+        def bf(label: str) -> float | None:
+            lvl = levels.get(label)
+            if lvl is None or not lvl.u_probability or lvl.m_probability is None:
+                return None
+            return lvl.m_probability / lvl.u_probability
+
+        def put(label: str, value: float, why: str) -> None:
+            lvl = levels.get(label)
+            old = bf(label)
+            if lvl is None or lvl._fix_m_probability or old is None or value == old:
+                return
+            log.info("%s: %s: Bayes factor %.3g -> %.3g (%s)", comp.output_column_name,
+                     label, old, value, why)
+            lvl.m_probability = min(1.0, lvl.u_probability * value)
+
+        def cap(label: str, limit: float | None, why: str) -> None:
+            if limit is not None and (bf(label) or 0.0) > limit:
+                put(label, limit, why)
+
+        def floor(label: str, limit: float | None, why: str) -> None:
+            if limit is not None and bf(label) is not None and bf(label) < limit:
+                put(label, limit, why)
+
+        def seen(label: str) -> bool:
+            return label in levels and getattr(levels[label], "_srdh_u_observed", True)
+
+        top = bf(_EXACT_DOB) if seen(_EXACT_DOB) else None
+        for label in (_SAME_YEAR, _OVERLAP):
+            cap(label, top, "at most an exact date")
+        # a level no random pair showed has a factor from u's floor, not from the data:
+        # it is kept at most the near level they did show, and bounds nothing else
+        near = [bf(lb) for lb in (_SAME_YEAR, _OVERLAP) if seen(lb) and bf(lb) is not None]
+        for label in (_SAME_YEAR, _OVERLAP):
+            if not seen(label):
+                cap(label, max(near) if near else None, "at most a level random pairs showed")
+        cap(_WITHIN_2, max(near) if near else None, "at most same year / ranges overlap")
+        cap(_WITHIN_5, bf(_WITHIN_2), "at most within 2")
+        floor(_WITHIN_5, bf(_WITHIN_10), "at least within 10")
+        floor(_WITHIN_2, bf(_WITHIN_5), "at least within 5")
+        for label in (_OVERLAP, _SAME_YEAR):
+            floor(label, bf(_WITHIN_2), "at least within 2")
+        if seen(_OVERLAP):
+            floor(_SAME_YEAR, bf(_OVERLAP), "at least ranges overlap")
+
+
 def _unobserved_u(linker, max_pairs: float) -> None:
     """A level no randomly sampled pair fell in (a rare one, such as a dropped surname)
     gets u = 1 / max_pairs, the most its frequency can be, instead of Splink's
@@ -268,6 +340,7 @@ def _unobserved_u(linker, max_pairs: float) -> None:
         for level in comp.comparison_levels:
             if not level.is_null_level and level._u_probability is None:
                 level.u_probability = 1.0 / max_pairs
+                level._srdh_u_observed = False  # _bound_birth: no random pair showed it
 
 
 RANDOM_PAIRS = "1=1"  # EM over random pairs: no blocking, sampled to u_max_pairs

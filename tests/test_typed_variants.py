@@ -46,7 +46,7 @@ def test_day_and_month_swapped_is_its_own_birth_level():
              _birth_pair(dt.date(1970, 3, 12), dt.date(1970, 12, 4)),  # same year only
              _birth_pair(dt.date(1970, 3, 12), dt.date(1971, 12, 3))]  # another year
     for learn in (False, True):
-        assert _level_of(birth_comparison(learn_exact_dob=learn), pairs) == [
+        assert _level_of(birth_comparison(learn_birth_m=learn), pairs) == [
             "day and month swapped", "Exact match on dob", "same birth year",
             "birth years within 2"]
 
@@ -54,7 +54,7 @@ def test_day_and_month_swapped_is_its_own_birth_level():
 def test_day_and_month_swapped_keeps_a_fixed_prior_in_every_model():
     """EM on a state that never swaps would learn m near 0 (a penalty): fixed."""
     for learn in (False, True):
-        levels = birth_comparison(learn_exact_dob=learn).get_comparison("duckdb").as_dict()
+        levels = birth_comparison(learn_birth_m=learn).get_comparison("duckdb").as_dict()
         swapped = next(lvl for lvl in levels["comparison_levels"]
                        if lvl.get("label_for_charts") == "day and month swapped")
         assert swapped["fix_m_probability"] is True

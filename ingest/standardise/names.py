@@ -8,7 +8,7 @@ in ``ingest/reference/`` (one row per variant, with an example), not code:
 1. upper-case letters only (a Devanagari name is romanised first: :mod:`scripts`);
 2. ``honorifics.csv``: leading titles and the prefixes meaning "late" before a dead
    relative's name (Shri, Smt, Ku, Late, Lt., Swa., Swargiya, ...) are taken off;
-3. ``name_folds.csv``: transliteration variants folded, in order (KSH/KS/X -> CH, so
+3. ``name_folds.csv``: transliteration variants folded, in order (KSH/X/KS -> CH, so
    LAXMAN and LACHHMAN agree, SH -> S, W -> V -> B, a dropped or added H after a
    consonant, EE -> I, OO -> U, a leading Y -> J, doubled letters -> single, ...);
 4. metaphone of the folded token (vowels after the first dropped, consonant classes
