@@ -278,9 +278,11 @@ def _bound_birth(linker) -> None:
     the exact date (where random pairs showed one), within 2 at most the better of those,
     within 5 at most within 2. Then floors, farthest to closest: within 5 at least the
     fixed within 10, within 2 at least within 5, ranges overlap and same year at least
-    within 2, same year at least ranges overlap (a department writing ages off by one
-    must not make the right year count less than the wrong one). m = u x the bounded
-    factor; fixed levels are never changed."""
+    within 2. Same year and ranges overlap are not ordered between them: a department
+    whose ages put most true years one off (the extract's date in the year) shows a
+    same-year pair as weaker evidence than an overlapping range, and that is the list's
+    (a floor on same year cost dev_noisy seed 7 food_pds 0.07 points of precision and
+    0.13 of recall). m = u x the bounded factor; fixed levels are never changed."""
     for comp in linker._settings_obj.comparisons:
         levels = {lvl.label_for_charts: lvl for lvl in comp.comparison_levels
                   if not lvl.is_null_level}
@@ -328,8 +330,6 @@ def _bound_birth(linker) -> None:
         floor(_WITHIN_2, bf(_WITHIN_5), "at least within 5")
         for label in (_OVERLAP, _SAME_YEAR):
             floor(label, bf(_WITHIN_2), "at least within 2")
-        if seen(_OVERLAP):
-            floor(_SAME_YEAR, bf(_OVERLAP), "at least ranges overlap")
 
 
 def _unobserved_u(linker, max_pairs: float) -> None:
