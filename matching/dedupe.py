@@ -455,10 +455,14 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
               JOIN _res_nodes na ON na.node = e.a
               WHERE e.b_fixed {veto}) best
         WHERE rk = 1""", fix=True)
-    db.create("_res_free_edges", """
+    # among unseeded records the same holds: a record in review joins another record's
+    # resident only by a reviewer-confirmed pair, else it stays its own resident (two
+    # records in review joined at 0.999 were one N: resident; independent review)
+    db.create("_res_free_edges", f"""
         SELECT e.a, e.b FROM _res_edges e
         JOIN _res_nodes na ON na.node = e.a JOIN _res_nodes nb ON nb.node = e.b
         WHERE NOT na.fixed AND NOT nb.fixed
+          AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT (na.in_review OR nb.in_review))
     """)
     _propagate(db, "_res_nodes", "_res_free_edges")
     if dd.household_veto:
