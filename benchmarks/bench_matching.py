@@ -66,11 +66,13 @@ if mode == "srdh":
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
     ws = pipeline.open_inputs(__import__("core.paths").paths.Home.at(home).warehouse, s)
     # kyr_anchor (a dedupe blocking column) as the run set it: best KYR candidate of
-    # every record not unmatched (matching.dedupe.set_anchors)
+    # every record whose candidate's posterior reaches dedupe.anchor_probability
+    # (matching.dedupe.set_anchors)
     for f in ws.linked:
         ws.con.execute(f"UPDATE {f.table} AS t SET kyr_anchor = m.candidate_uid_token "
                        f"FROM wh.matching.seeding m WHERE m.source = '{f.feed}' AND "
-                       f"m.source_record_id = t.unique_id AND m.match_status <> 'unmatched'")
+                       f"m.source_record_id = t.unique_id AND "
+                       f"m.match_probability >= {s.dedupe.anchor_probability}")
     def count(tables, rules, link_type):
         db = DuckDBAPI(connection=ws.con)
         sdfs = [db.register(t.table, table_name=t.feed) for t in tables]

@@ -37,18 +37,20 @@ import math
 
 from matching import engine
 from matching.inputs import DEACTIVATED, KYR
-from matching.settings import MatchSettings
+from matching.settings import QUEUE_FLOOR, MatchSettings
 
 CLERICAL_WEIGHT = 50.0  # edge weight of a reviewer-confirmed pair (beats any model edge)
 
 MAX_ROUNDS = 30
 
 
-def set_anchors(db, tables: list, prov_tables: list[str]) -> None:
-    """``kyr_anchor`` of every record = its best KYR candidate when at or above the
-    review threshold (``prov_<source>``: seeded or review). Records sharing an anchor
-    are scored by the dedupe model even when name, place and birth-year blocking miss
-    them (a duplicate enrolled in another district)."""
+def set_anchors(db, tables: list, prov_tables: list[str], floor: float) -> None:
+    """``kyr_anchor`` of every record = its best KYR candidate when that candidate's
+    posterior (``prov_<source>.match_probability``) is at least ``floor``
+    (``dedupe.anchor_probability``), whatever the record's status: records at p 0.2-0.5
+    are unmatched since review_threshold is 0.5, and still block on their candidate.
+    Records sharing an anchor are scored by the dedupe model even when name, place and
+    birth-year blocking miss them (a duplicate enrolled in another district)."""
     db = engine.of(db)
     for f, prov in zip(tables, prov_tables, strict=True):
         cols = ", ".join("p.candidate_uid_token AS kyr_anchor" if c == "kyr_anchor"
@@ -56,7 +58,7 @@ def set_anchors(db, tables: list, prov_tables: list[str]) -> None:
         db.create(f.table, f"""
             SELECT {cols} FROM {f.table} t
             LEFT JOIN {prov} p ON p.source_record_id = t.unique_id
-                              AND p.match_status <> 'unmatched'
+                              AND p.match_probability >= {floor}
         """)
 
 
@@ -105,7 +107,9 @@ def _dept_attrs_sql(tables: list) -> str:
     )
 
 
-REVIEW_FLOOR = 0.5  # dedupe pairs at or above this that are not merged go to review
+# dedupe pairs at or above this that are not merged go to review: the queue's floor, the
+# seeding's review_threshold default (settings.QUEUE_FLOOR)
+REVIEW_FLOOR = QUEUE_FLOOR
 
 # what two records share beyond name, age and gender (issue 17's decision): the same
 # village (the block where a side has no village; the village as spelled where neither
@@ -455,10 +459,14 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
               JOIN _res_nodes na ON na.node = e.a
               WHERE e.b_fixed {veto}) best
         WHERE rk = 1""", fix=True)
-    db.create("_res_free_edges", """
+    # among unseeded records the same holds: a record in review joins another record's
+    # resident only by a reviewer-confirmed pair, else it stays its own resident (two
+    # records in review joined at 0.999 were one N: resident; independent review)
+    db.create("_res_free_edges", f"""
         SELECT e.a, e.b FROM _res_edges e
         JOIN _res_nodes na ON na.node = e.a JOIN _res_nodes nb ON nb.node = e.b
         WHERE NOT na.fixed AND NOT nb.fixed
+          AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT (na.in_review OR nb.in_review))
     """)
     _propagate(db, "_res_nodes", "_res_free_edges")
     if dd.household_veto:

@@ -229,7 +229,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         review.force_confirmed_seeds(con, f.feed, prov, pred_table)  # review hook
         prov_tables.append(prov)
         log.info("seeded %s: pairs scored in %.0fs", f.feed, secs)
-    dedupe.set_anchors(con, ws.linked, prov_tables)
+    dedupe.set_anchors(con, ws.linked, prov_tables, settings.dedupe.anchor_probability)
     if dedupe_model is not None and ws.departments:
         log.info("de-duplicating %s", ", ".join(f.feed for f in ws.departments))
         size = dedupe.size_prior(con, settings, ws.departments, prov_tables)

@@ -93,10 +93,13 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
         WITH first_rank AS (
             -- kyr_token only orders candidates that tie; a tie at the top is never used
             -- to decide anything (the token follows the home's key, not the evidence)
+            -- one row per (record, candidate): a pair listed twice would tie with itself
+            -- (a runner-up at w1: ambiguous, its mass counted twice)
             SELECT record_id, kyr_token, match_weight,
                    row_number() OVER w AS rk,
                    lead(match_weight) OVER w = match_weight AS tied_with_next
-            FROM {pred_table}
+            FROM (SELECT record_id, kyr_token, max(match_weight) AS match_weight
+                  FROM {pred_table} GROUP BY record_id, kyr_token) pairs
             WINDOW w AS (PARTITION BY record_id ORDER BY match_weight DESC, kyr_token)
         ),
         claims AS (  -- KYR records that are the confident, untied best candidate of a
@@ -144,11 +147,12 @@ def provisional(db, source: str, pred_table: str, inp_table: str,
                             THEN power(2.0, match_weight) ELSE 0.0 END) AS others_mass
             FROM ranked GROUP BY record_id
         ),
-        tied AS (  -- the unclaimed runners-up a person could not tell from the best
+        tied AS (  -- the unclaimed runners-up a person could not tell from the best:
+                   -- the ambiguity rule's own test (equal, or less than the margin behind)
             SELECT r.record_id, sum(power(2.0, r.match_weight)) AS tied_mass
             FROM ranked r JOIN best b ON b.record_id = r.record_id
-            WHERE r.rk > 1 AND NOT r.is_claimed
-              AND r.match_weight >= b.w1 - {th.min_margin_weight}
+            WHERE r.rk > 1 AND NOT r.is_claimed AND r.kyr_token <> b.kyr_token
+              AND (r.match_weight > b.w1 - {th.min_margin_weight} OR r.match_weight = b.w1)
             GROUP BY r.record_id
         ),
         post AS (

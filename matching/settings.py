@@ -22,6 +22,11 @@ STATUSES = ("seeded", "review", "unmatched")
 MODEL_SOURCES = ("home", "committed")
 MODEL_ENV = "SRDH_MATCHING_MODEL"  # overrides the config's `model` (make up: committed)
 
+#: the queue's floor (issue 17's queue limit): an item is at least as likely right as wrong.
+#: The default of the seeding's ``review_threshold`` and the dedupe queue's floor
+#: (``dedupe.REVIEW_FLOOR``): one home for both
+QUEUE_FLOOR = 0.5
+
 
 #: Per-source overrides of the thresholds that ship with SRDH (a YAML ``sources:`` entry
 #: adds to them, key by key). A death record stops a payment: a wrong seed marks a living
@@ -49,10 +54,10 @@ class SourceThresholds:
     # a record goes to the review queue only when its best KYR candidate (for an
     # ambiguous record: one of the candidates it cannot be told from) is at least this
     # likely its person, else it is unmatched: a queue item is at least as likely right
-    # as wrong, the dedupe queue's floor (``review.DEDUPE_REVIEW_FLOOR``). At 0.2 the
+    # as wrong, the dedupe queue's floor (``QUEUE_FLOOR``). At 0.2 the
     # records at p 0.2-0.5 were 16-48% right and 10-25% of a department's queue on the
     # tuning states (issue 17's decision: the queue <= 2% of records)
-    review_threshold: float = 0.5
+    review_threshold: float = QUEUE_FLOOR
     min_margin_weight: float = 0.0
     # log2 prior odds that a record's person is none of its KYR candidates; None (auto):
     # from the size of this run's KYR, log2(n_kyr (1 - r) / r) with r the training's
@@ -168,6 +173,12 @@ class DedupeSettings:
     learn_m_when_dense: bool = True
     # same source + same household_ref (ration card / job card) = two people
     household_veto: bool = True
+    # a record blocks with the records sharing its best KYR candidate (``kyr_anchor``,
+    # dedupe.set_anchors) when that candidate's seeding posterior (prov_<source>'s
+    # match_probability) is at least this: the review floor the anchors had before
+    # review_threshold moved to 0.5, so records at p 0.2-0.5, now unmatched, keep the
+    # blocking rule that finds their copy in another village or district
+    anchor_probability: float = 0.2
     # two records whose birth-year ranges are further apart than this are two people
     max_birth_year_gap: int = 4
     # issue 17's decision: two records that share only name, age and gender (another

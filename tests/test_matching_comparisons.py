@@ -13,6 +13,7 @@ import pytest
 from matching import blocking, dedupe
 from matching.comparisons import birth_comparison, name_comparison
 from matching.inputs import FeedTable
+from matching.settings import load_settings
 
 MODELS = Path(__file__).resolve().parents[1] / "matching" / "models"
 
@@ -76,16 +77,24 @@ def test_committed_models_count_a_shared_surname_as_weak_evidence(path):
     assert _weights(model, "birth")["All other comparisons"] < -9
 
 
-def test_set_anchors_marks_seeded_and_review_records_only():
+def test_set_anchors_marks_records_whose_best_candidate_reaches_the_anchor_floor():
+    """The anchor follows the candidate's posterior, not the status: a record at p 0.3 is
+    unmatched since review_threshold is 0.5 and keeps its anchor (the old review floor,
+    dedupe.anchor_probability 0.2); one at p 0.1 has none."""
     con = duckdb.connect()
     con.execute("CREATE TABLE inp_pds (unique_id VARCHAR, kyr_anchor VARCHAR)")
-    con.execute("INSERT INTO inp_pds VALUES ('a', NULL), ('b', NULL), ('c', NULL)")
+    con.execute("INSERT INTO inp_pds VALUES ('a', NULL), ('b', NULL), ('c', NULL), "
+                "('d', NULL), ('e', NULL)")
     con.execute("""CREATE TABLE prov_pds AS SELECT * FROM (VALUES
-        ('a', 'T1', 'seeded'), ('b', 'T1', 'review'), ('c', 'T2', 'unmatched'))
-        t(source_record_id, candidate_uid_token, match_status)""")
-    dedupe.set_anchors(con, [FeedTable("pds", "inp_pds", 3, frozenset())], ["prov_pds"])
+        ('a', 'T1', 0.999, 'seeded'), ('b', 'T1', 0.6, 'review'),
+        ('c', 'T2', 0.3, 'unmatched'), ('d', 'T3', 0.1, 'unmatched'),
+        ('e', NULL, NULL, 'unmatched'))
+        t(source_record_id, candidate_uid_token, match_probability, match_status)""")
+    floor = load_settings().dedupe.anchor_probability
+    assert floor == 0.2
+    dedupe.set_anchors(con, [FeedTable("pds", "inp_pds", 5, frozenset())], ["prov_pds"], floor)
     got = dict(con.execute("SELECT unique_id, kyr_anchor FROM inp_pds").fetchall())
-    assert got == {"a": "T1", "b": "T1", "c": None}
+    assert got == {"a": "T1", "b": "T1", "c": "T2", "d": None, "e": None}
     # and the dedupe rules block on it even though the column is empty at load time
     rules = blocking.rules(blocking.DEDUPE_PREDICTION_RULES, {"name_key"})
     assert any("kyr_anchor" in r.get_blocking_rule("duckdb").blocking_rule_sql for r in rules)

@@ -127,21 +127,25 @@ def test_two_records_of_one_card_never_join_one_resident_through_others():
 
 def test_a_reviewer_confirmed_pair_on_one_card_stays_one_resident():
     """A reviewer confirmed that two entries of one card are one person (listed twice):
-    the same-card split must not undo it, seeded or not."""
+    the same-card split must not undo it, seeded or not, and b's seeding in review (against
+    another UID) does not either: the in-review rule stops model edges only."""
     s = load_settings()
     kyr = FeedTable("uid_kyr", "inp_uid_kyr", 2, frozenset({"unique_id"}))
-    for seeded in ({"a": "T1"}, {}):
+    for seeded, in_review in (({"a": "T1"}, {}), ({}, {}), ({"a": "T1"}, {"b": "T2"}),
+                              ({}, {"b": "T2"})):
         records = [("pds", "a", "RC1", 1990), ("pds", "b", "RC1", 1990),
                    ("pds", "c", "RC1", 1990)]
-        con, feeds = _setup(records, [("pds", "b", "pds", "c", 0.01)], seeded)
+        con, feeds = _setup(records, [("pds", "b", "pds", "c", 0.01)], seeded,
+                            review=in_review)
         dedupe.build_edges(con, s, ["seed_pds"], feeds)
         con.execute("INSERT INTO dedupe_edges VALUES ('pds', 'a', 'pds', 'b', "
                     f"{dedupe.CLERICAL_WEIGHT}, 1.0, 1.0)")
         dedupe.resident_clusters(con, s, kyr, feeds, ["seed_pds"])
         r = dict(con.execute("SELECT record_id, resident_id FROM residents "
                              "WHERE source = 'pds'").fetchall())
-        assert r["a"] == r["b"], seeded      # the reviewer's decision holds
-        assert r["c"] != r["a"], seeded      # a card-mate nobody confirmed stays apart
+        case = (seeded, in_review)
+        assert r["a"] == r["b"], case      # the reviewer's decision holds
+        assert r["c"] != r["a"], case      # a card-mate nobody confirmed stays apart
 
 
 def test_a_record_in_seeding_review_is_not_merged_by_a_model_edge():
@@ -165,3 +169,22 @@ def test_a_record_in_seeding_review_is_not_merged_by_a_model_edge():
     queued = {frozenset((q.record_l, q.record_r)) for q in con.execute(
         review.dedupe_review_pairs_sql()).df().itertuples()}
     assert frozenset(("a", "b")) in queued  # b vs the record seeded to another UID
+
+
+def test_records_in_seeding_review_are_not_joined_to_each_other_by_a_model_edge():
+    """matching/README's rule for a record in review holds among unseeded records too: two
+    records in review (each queued against a UID) joined by a pair at 0.999 stay two
+    residents, as does a record in review and an unmatched one; two unmatched records
+    joined by the same pair are one resident (independent review: the free edges had no
+    in-review rule, and the two records in review were one N: resident)."""
+    records = [("pds", "b", "RC2", 1980), ("pen", "y", None, 1980),   # both in review
+               ("pds", "u", "RC3", 1980), ("pen", "v", None, 1980),   # u in review, v not
+               ("pds", "m", "RC4", 1980), ("pen", "n", None, 1980)]   # both unmatched
+    pairs = [("pds", "b", "pen", "y", 0.999), ("pds", "u", "pen", "v", 0.999),
+             ("pds", "m", "pen", "n", 0.999)]
+    con, feeds = _setup(records, pairs, {}, review={"b": "T1", "y": "T2", "u": "T1"})
+    r = _residents(con, feeds, load_settings())
+    assert r["pds:b"] != r["pen:y"]
+    assert r["pds:u"] != r["pen:v"]
+    assert r["pds:m"] == r["pen:n"]
+    assert r["pds:b"] not in {r["uid_kyr:T1"], r["uid_kyr:T2"]}

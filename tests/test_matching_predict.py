@@ -27,7 +27,7 @@ def scored_ws(generated_small_state):
         table, _ = predict.predict_seed(ws.con, ws.kyr, f, seed_models[f.feed], settings)
         th = seed.thresholds_for(settings, f.feed, ws.kyr.rows)
         prov.append(seed.provisional(ws.con, f.feed, table, f.table, th))
-    dedupe.set_anchors(ws.con, ws.linked, prov)
+    dedupe.set_anchors(ws.con, ws.linked, prov, settings.dedupe.anchor_probability)
     yield ws, settings, seed_models, dedupe_model
     ws.con.close()
 

@@ -95,6 +95,31 @@ def test_queue_holds_only_records_at_least_as_likely_right_as_wrong():
     assert old.loc["weak", "match_status"] == "review"
 
 
+def test_a_tie_is_what_the_ambiguity_rule_calls_one():
+    """With a margin, p_tied counts the runners-up the ambiguity rule cannot tell from the
+    best (strictly less than the margin behind, or equal), not one exactly the margin
+    behind. Margin 3: T2 at 12 bits (2 behind) is tied, T3 at 11 (3 behind) is not;
+    null_weight 14.4: p_tied = (2^14 + 2^12) / (2^14 + 2^12 + 2^11 + 2^14.4) = 0.46 < 0.5
+    (counting T3 gave 0.51: review)."""
+    th = SourceThresholds(seed_threshold=0.99, review_threshold=0.5, min_margin_weight=3.0,
+                          null_weight=14.4, claimed_weight=0.0)
+    df = _run(_con(["a"], [("a", "T1", 14.0, 0.0), ("a", "T2", 12.0, 0.0),
+                           ("a", "T3", 11.0, 0.0)]), th)
+    assert df.loc["a", "match_status"] == "unmatched"
+    assert df.loc["a", "reason"] == "below_review"
+
+
+def test_a_pair_listed_twice_does_not_tie_with_itself():
+    """A duplicated (record, candidate) row is one candidate: not a runner-up at the same
+    weight (ambiguous, never seeded), its mass not counted twice."""
+    once = _run(_con(["a"], [("a", "T1", 20.0, 0.0)]))
+    twice = _run(_con(["a"], [("a", "T1", 20.0, 0.0), ("a", "T1", 20.0, 0.0)]))
+    assert once.loc["a", "match_status"] == twice.loc["a", "match_status"] == "seeded"
+    assert twice.loc["a", "reason"] == "best_link"
+    assert twice.loc["a", "match_probability"] == pytest.approx(
+        once.loc["a", "match_probability"])
+
+
 def test_at_most_one_uid_per_record_best_link_wins():
     con = _con(["a"], [("a", "T1", 12.0, 0.9998), ("a", "T2", 25.0, 0.99999)])
     df = _run(con)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matching.settings import CONFIG_PATH, load_settings
+from matching import dedupe
+from matching.settings import CONFIG_PATH, QUEUE_FLOOR, SourceThresholds, load_settings
 
 
 def test_repo_config_chooses_seed_thresholds_without_labels():
@@ -14,6 +15,8 @@ def test_repo_config_chooses_seed_thresholds_without_labels():
         th = s.thresholds(source)
         # a queue item is at least as likely right as wrong (issue 17's queue limit)
         assert th.auto and th.review_threshold == 0.5 <= th.target_precision < 1
+    # one floor for both queues: the seeding's review threshold and the dedupe queue's
+    assert SourceThresholds().review_threshold == dedupe.REVIEW_FLOOR == QUEUE_FLOOR
     assert s.thresholds("crs_death").target_precision > s.thresholds("food_pds").target_precision
     assert CONFIG_PATH.exists()
 
@@ -22,7 +25,6 @@ def test_auto_threshold_is_the_lowest_with_the_expected_precision():
     import duckdb
 
     from matching import seed
-    from matching.settings import SourceThresholds
 
     con = duckdb.connect()
     # 98 near-certain records, then 0.9, 0.8, 0.6 and an ambiguous 0.7 (never seeded)
