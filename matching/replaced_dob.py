@@ -173,8 +173,9 @@ def spread(linker, m_else: float) -> float | None:
     as a random pair's does (that level's u), not only in "else". With r the share of
     replaced dates (``m_else`` = (1 - r) prior + r u_else), every level with a fixed m
     gets m = (1 - r) prior + r u (in place, after training; the levels EM learned, such
-    as the exact date's and the seeding models' middle levels, already counted them). Without it a date 8 years off (-4.3 bits on FEBRL2-link) cost as much as
-    one 40 years off. Returns r (None: nothing to spread)."""
+    as the exact date's and the seeding models' middle levels, already counted them).
+    Without it a date 8 years off (-4.3 bits on FEBRL2-link) cost as much as one 40
+    years off. Returns r (None: nothing to spread)."""
     prior = BIRTH_M[-1]
     if m_else <= prior:
         return None

@@ -286,50 +286,52 @@ def _bound_birth(linker) -> None:
     for comp in linker._settings_obj.comparisons:
         levels = {lvl.label_for_charts: lvl for lvl in comp.comparison_levels
                   if not lvl.is_null_level}
-        if _SAME_YEAR not in levels or all(lvl._fix_m_probability for lvl in levels.values()):
-            continue
+        if _SAME_YEAR in levels and not all(lvl._fix_m_probability for lvl in levels.values()):
+            _bound_birth_levels(comp.output_column_name, levels)
 
-        def bf(label: str) -> float | None:
-            lvl = levels.get(label)
-            if lvl is None or not lvl.u_probability or lvl.m_probability is None:
-                return None
-            return lvl.m_probability / lvl.u_probability
 
-        def put(label: str, value: float, why: str) -> None:
-            lvl = levels.get(label)
-            old = bf(label)
-            if lvl is None or lvl._fix_m_probability or old is None or value == old:
-                return
-            log.info("%s: %s: Bayes factor %.3g -> %.3g (%s)", comp.output_column_name,
-                     label, old, value, why)
-            lvl.m_probability = min(1.0, lvl.u_probability * value)
+def _bound_birth_levels(name: str, levels: dict) -> None:
+    """``_bound_birth`` on one comparison's levels (by label)."""
+    def bf(label: str) -> float | None:
+        lvl = levels.get(label)
+        if lvl is None or not lvl.u_probability or lvl.m_probability is None:
+            return None
+        return lvl.m_probability / lvl.u_probability
 
-        def cap(label: str, limit: float | None, why: str) -> None:
-            if limit is not None and (bf(label) or 0.0) > limit:
-                put(label, limit, why)
+    def put(label: str, value: float, why: str) -> None:
+        lvl = levels.get(label)
+        old = bf(label)
+        if lvl is None or lvl._fix_m_probability or old is None or value == old:
+            return
+        log.info("%s: %s: Bayes factor %.3g -> %.3g (%s)", name, label, old, value, why)
+        lvl.m_probability = min(1.0, lvl.u_probability * value)
 
-        def floor(label: str, limit: float | None, why: str) -> None:
-            if limit is not None and bf(label) is not None and bf(label) < limit:
-                put(label, limit, why)
+    def cap(label: str, limit: float | None, why: str) -> None:
+        if limit is not None and (bf(label) or 0.0) > limit:
+            put(label, limit, why)
 
-        def seen(label: str) -> bool:
-            return label in levels and getattr(levels[label], "_srdh_u_observed", True)
+    def floor(label: str, limit: float | None, why: str) -> None:
+        if limit is not None and bf(label) is not None and bf(label) < limit:
+            put(label, limit, why)
 
-        top = bf(_EXACT_DOB) if seen(_EXACT_DOB) else None
-        for label in (_SAME_YEAR, _OVERLAP):
-            cap(label, top, "at most an exact date")
-        # a level no random pair showed has a factor from u's floor, not from the data:
-        # it is kept at most the near level they did show, and bounds nothing else
-        near = [bf(lb) for lb in (_SAME_YEAR, _OVERLAP) if seen(lb) and bf(lb) is not None]
-        for label in (_SAME_YEAR, _OVERLAP):
-            if not seen(label):
-                cap(label, max(near) if near else None, "at most a level random pairs showed")
-        cap(_WITHIN_2, max(near) if near else None, "at most same year / ranges overlap")
-        cap(_WITHIN_5, bf(_WITHIN_2), "at most within 2")
-        floor(_WITHIN_5, bf(_WITHIN_10), "at least within 10")
-        floor(_WITHIN_2, bf(_WITHIN_5), "at least within 5")
-        for label in (_OVERLAP, _SAME_YEAR):
-            floor(label, bf(_WITHIN_2), "at least within 2")
+    def seen(label: str) -> bool:
+        return label in levels and getattr(levels[label], "_srdh_u_observed", True)
+
+    top = bf(_EXACT_DOB) if seen(_EXACT_DOB) else None
+    for label in (_SAME_YEAR, _OVERLAP):
+        cap(label, top, "at most an exact date")
+    # a level no random pair showed has a factor from u's floor, not from the data:
+    # it is kept at most the near level they did show, and bounds nothing else
+    near = [bf(lb) for lb in (_SAME_YEAR, _OVERLAP) if seen(lb) and bf(lb) is not None]
+    for label in (_SAME_YEAR, _OVERLAP):
+        if not seen(label):
+            cap(label, max(near) if near else None, "at most a level random pairs showed")
+    cap(_WITHIN_2, max(near) if near else None, "at most same year / ranges overlap")
+    cap(_WITHIN_5, bf(_WITHIN_2), "at most within 2")
+    floor(_WITHIN_5, bf(_WITHIN_10), "at least within 10")
+    floor(_WITHIN_2, bf(_WITHIN_5), "at least within 5")
+    for label in (_OVERLAP, _SAME_YEAR):
+        floor(label, bf(_WITHIN_2), "at least within 2")
 
 
 def _unobserved_u(linker, max_pairs: float) -> None:
