@@ -6,10 +6,10 @@
 --   card / job card) is verified by KYR, the relative the record names is no KYR resident of
 --   its village (block, when the feed gives no village), no KYR resident of the village
 --   looks like them, the department lists no KYR-verified person under the same name and
---   age, no KYR candidate matching weighed for the record reaches var
---   srdh_inclusion_candidate_min_weight (an Aadhaar holder that resembles the person: since
---   the review threshold moved to 0.5, records 0.2-0.5 likely their best candidate's are
---   unmatched, not in review), and the name is thick enough to check (a surname, no initials).
+--   age, no KYR candidate matching weighed for the record is at least var
+--   srdh_ghost_candidate_min_probability likely the person (0.2: such a record was in
+--   seeding review before the review threshold moved to 0.5; now it is unmatched), and the
+--   name is thick enough to check (a surname, no initials).
 --   Because a record SRDH failed to link looks just like a ghost, the look-alike search goes
 --   beyond the village: a KYR resident of the district of the same gender, birth year
 --   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
@@ -809,11 +809,11 @@ kyr_lookalike_state as (
 
 ),
 
--- one of the record's KYR candidates (matching weighed its best few) has a match weight
--- of at least var srdh_inclusion_candidate_min_weight, as the inclusion gaps hold a gap
--- for: an Aadhaar holder resembles the person. Since the review threshold moved to 0.5,
--- records whose best candidate is 0.2-0.5 likely (16-48% that person on the tuning
--- states) are unmatched, not in review; such a record is a link to check, not a ghost
+-- one of the record's KYR candidates (matching weighed its best few) is at least var
+-- srdh_ghost_candidate_min_probability likely the person: an Aadhaar holder resembles the
+-- person. Such records (16-48% that person on the tuning states) were in seeding review
+-- before its threshold moved from 0.2 to 0.5, and never in the ghost pool; now they are
+-- unmatched, and a link to check, not a ghost
 resembling_holder as (
 
     select distinct unmatched.enrolment_id
@@ -822,7 +822,7 @@ resembling_holder as (
         on
             unmatched.source = candidates.source
             and unmatched.source_record_id = candidates.source_record_id
-    where candidates.match_weight >= {{ var('srdh_inclusion_candidate_min_weight') }}
+    where candidates.match_probability >= {{ var('srdh_ghost_candidate_min_probability') }}
 
 ),
 
