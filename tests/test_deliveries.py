@@ -187,3 +187,20 @@ def test_extra_sources_add_a_department_with_safe_defaults_and_keep_the_builtin_
     shutil.copy(extra / "lab_bocw.yml", builtin)
     monkeypatch.setattr(registry, "DEFAULT_SOURCES_DIR", builtin)
     assert departments() == config
+
+
+def test_an_unmatched_record_a_holder_resembles_is_not_told_none_does():
+    """Below the review threshold (0.5) a record is unmatched; from 0.2 its best candidate
+    is 16-48% the person: the department reads that a holder resembles it, not that none
+    does, and verifies before acting. Far below, the old words stand; seeded: no words."""
+    from warehouse.deliver import REASON_WORDS, reason_words
+
+    resembles = reason_words("below_review", "unmatched", 0.35)
+    assert resembles.startswith("an Aadhaar holder resembles this record but is more likely "
+                                "someone else; verify before acting")
+    assert reason_words("below_review", "unmatched", 0.2) == resembles
+    assert reason_words("below_review", "unmatched", 0.05) == REASON_WORDS["below_review"]
+    assert reason_words("below_review", "unmatched", None) == REASON_WORDS["below_review"]
+    assert "no Aadhaar holder" in reason_words("no_candidate", "unmatched", None)
+    assert reason_words("below_seed", "review", 0.8) == REASON_WORDS["below_seed"]
+    assert reason_words("best_link", "seeded", 0.999) == ""

@@ -49,9 +49,18 @@ REASON_WORDS = {
                     "decides which is right",
     "below_review": "no Aadhaar holder resembles this record closely: check that the person "
                     "has Aadhaar, and the name, age and village on the list",
+    # below_review with a best candidate at least RESEMBLES_FROM likely (reason_words)
+    "below_review_resembles": "an Aadhaar holder resembles this record but is more likely "
+                              "someone else; verify before acting: check that the person has "
+                              "Aadhaar, and the name, age and village on the list",
     "no_candidate": "no Aadhaar holder of this name and place was found: check that the "
                     "person has Aadhaar, and the name, age and village on the list",
 }
+# an unmatched record (below_review) whose best KYR candidate is at least this likely its
+# person is told that an Aadhaar holder resembles it: the review threshold was 0.2 until
+# it moved to 0.5 (matching/settings.py), and the records at 0.2-0.5 were 16-48% that
+# person on the tuning states - too likely for "no Aadhaar holder resembles this record"
+RESEMBLES_FROM = 0.2
 PURPOSE = "departmental uid_seeding delivery"
 log = logging.getLogger(__name__)
 
@@ -179,8 +188,9 @@ def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path,
         uids = [revealed[t] if s else "" for t, s in zip(tokens, seeded, strict=True)]
     else:
         uids = [f"XXXX XXXX {l4}" if s and l4 else "" for l4, s in zip(last4, seeded, strict=True)]
-    reasons = [REASON_WORDS.get(r, r or "") if st != "seeded" else ""
-               for r, st in zip(table.column("reason").to_pylist(), statuses, strict=True)]
+    reasons = [reason_words(r, st, p) for r, st, p in zip(
+        table.column("reason").to_pylist(), statuses,
+        table.column("match_probability").to_pylist(), strict=True)]
     return pa.table({
         "source_record_id": table.column("source_record_id"),
         "name": table.column("name"),
@@ -192,6 +202,17 @@ def _uid_seeding(con, home: Home, source: str, full_uid: bool, folder: Path,
         "reason": pa.array(reasons, pa.string()),
         "resident_id": table.column("resident_id"),
     })
+
+
+def reason_words(reason: str | None, status: str | None, probability: float | None) -> str:
+    """The reason of a uid_seeding row in words (blank for a seeded row). An unmatched
+    record whose best candidate is at least RESEMBLES_FROM likely its person gets its own
+    words: a resembling Aadhaar holder, more likely someone else."""
+    if status == "seeded":
+        return ""
+    if reason == "below_review" and probability is not None and probability >= RESEMBLES_FROM:
+        reason = "below_review_resembles"
+    return REASON_WORDS.get(reason, reason or "")
 
 
 def _reveal(home: Home, tokens: list[str], file: Path) -> dict[str, str]:

@@ -6,7 +6,10 @@
 --   card / job card) is verified by KYR, the relative the record names is no KYR resident of
 --   its village (block, when the feed gives no village), no KYR resident of the village
 --   looks like them, the department lists no KYR-verified person under the same name and
---   age, and the name is thick enough to check (a surname, no initials).
+--   age, no KYR candidate matching weighed for the record is at least var
+--   srdh_ghost_candidate_min_probability likely the person (0.2: such a record was in
+--   seeding review before the review threshold moved to 0.5; now it is unmatched), and the
+--   name is thick enough to check (a surname, no initials).
 --   Because a record SRDH failed to link looks just like a ghost, the look-alike search goes
 --   beyond the village: a KYR resident of the district of the same gender, birth year
 --   within 2 and a similar name in any word order (a mover, or a misspelt name), or one
@@ -40,6 +43,12 @@ enrolments as (
 seeding as (
 
     select * from {{ ref('stg_matching__seeding') }}
+
+),
+
+candidates as (
+
+    select * from {{ ref('stg_matching__seed_candidates') }}
 
 ),
 
@@ -800,6 +809,23 @@ kyr_lookalike_state as (
 
 ),
 
+-- one of the record's KYR candidates (matching weighed its best few) is at least var
+-- srdh_ghost_candidate_min_probability likely the person: an Aadhaar holder resembles the
+-- person. Such records (16-48% that person on the tuning states) were in seeding review
+-- before its threshold moved from 0.2 to 0.5, and never in the ghost pool; now they are
+-- unmatched, and a link to check, not a ghost
+resembling_holder as (
+
+    select distinct unmatched.enrolment_id
+    from unmatched
+    inner join candidates
+        on
+            unmatched.source = candidates.source
+            and unmatched.source_record_id = candidates.source_record_id
+    where candidates.match_probability >= {{ var('srdh_ghost_candidate_min_probability') }}
+
+),
+
 no_kyr as (
 
     select
@@ -814,6 +840,7 @@ no_kyr as (
         listed_nearby.enrolment_id is not null as is_listed_nearby,
         kyr_lookalike_district.enrolment_id is not null as has_district_lookalike,
         kyr_lookalike_state.enrolment_id is not null as has_state_lookalike,
+        resembling_holder.enrolment_id is not null as has_resembling_holder,
         -- a name without a surname (one word once Devi, Bai, Kumar and honorifics are set
         -- aside: "Bai Geeta"), or with an initial, cannot be checked against KYR
         coalesce(
@@ -844,6 +871,8 @@ no_kyr as (
         on unmatched.enrolment_id = kyr_lookalike_district.enrolment_id
     left join kyr_lookalike_state
         on unmatched.enrolment_id = kyr_lookalike_state.enrolment_id
+    left join resembling_holder
+        on unmatched.enrolment_id = resembling_holder.enrolment_id
 
 ),
 
@@ -860,6 +889,7 @@ no_kyr_judged as (
         and not is_listed_nearby
         and not has_district_lookalike
         and not has_state_lookalike
+        and not has_resembling_holder
         and not is_name_thin
         and not is_place_thin as is_confirmed
     from no_kyr
@@ -916,6 +946,13 @@ ghost_flags as (
                             then
                                 'a KYR resident elsewhere in the state has a near-identical name,'
                                 || ' the same gender and a birth year within 1 (moved?)'
+                    end,
+                    case
+                        when has_resembling_holder
+                            then
+                                'an Aadhaar holder resembles the person (SRDH weighed the link'
+                                || ' below the review threshold: more likely someone else, but'
+                                || ' possibly this person)'
                     end,
                     case
                         when is_listed_again
