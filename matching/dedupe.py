@@ -390,6 +390,29 @@ def _split_same_card(db, table: str, edges: str) -> None:
     db.drop("_res_card_moves")
 
 
+def _attach_confirmed(db) -> None:
+    """A reviewer-confirmed pair (b, c) whose c joined a KYR resident in the step before
+    (by its own edge to a seeded record) takes b there too, and so on along confirmed
+    pairs: the free edges leave fixed records out, so b stayed alone and the pair, no
+    longer queued, was dropped (independent review, session 14). A record with confirmed
+    pairs to two residents takes the smaller label, as ties do."""
+    for _ in range(MAX_ROUNDS):
+        db.create("_res_confirmed", f"""
+            SELECT a AS node, label
+            FROM (SELECT e.a, nb.label,
+                         row_number() OVER (PARTITION BY e.a ORDER BY nb.label) AS rk
+                  FROM _res_edges e
+                  JOIN _res_nodes na ON na.node = e.a JOIN _res_nodes nb ON nb.node = e.b
+                  WHERE e.match_weight >= {CLERICAL_WEIGHT} AND NOT na.fixed AND nb.fixed) x
+            WHERE rk = 1""")
+        moved = db.rows("SELECT count(*) FROM _res_confirmed")[0][0]
+        if moved:
+            _relabel(db, "_res_nodes", "SELECT node, label FROM _res_confirmed", fix=True)
+        db.drop("_res_confirmed")
+        if not moved:
+            return
+
+
 def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
                       seed_tables: list[str], barred: str | None = None) -> str:
     """Table ``residents`` (source, record_id, resident_id) for every record and KYR row.
@@ -459,6 +482,7 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
               JOIN _res_nodes na ON na.node = e.a
               WHERE e.b_fixed {veto}) best
         WHERE rk = 1""", fix=True)
+    _attach_confirmed(db)
     # among unseeded records the same holds: a record in review joins another record's
     # resident only by a reviewer-confirmed pair, else it stays its own resident (two
     # records in review joined at 0.999 were one N: resident; independent review)

@@ -188,3 +188,27 @@ def test_records_in_seeding_review_are_not_joined_to_each_other_by_a_model_edge(
     assert r["pds:u"] != r["pen:v"]
     assert r["pds:m"] == r["pen:n"]
     assert r["pds:b"] not in {r["uid_kyr:T1"], r["uid_kyr:T2"]}
+
+
+def test_a_confirmed_pair_follows_its_record_into_a_kyr_resident():
+    """A reviewer confirmed (b, c); c joined T1's resident by its own edge to a seeded
+    record, and b has no edge to a seeded record: b joins T1's resident too, and so does d,
+    confirmed with b (independent review: b stayed alone, the pair left the queue as
+    decided, and the reviewer's decision was lost)."""
+    s = load_settings()
+    kyr = FeedTable("uid_kyr", "inp_uid_kyr", 2, frozenset({"unique_id"}))
+    records = [("pds", "a", "RC1", 1980), ("pen", "c", None, 1980),
+               ("pds", "b", "RC2", 1980), ("pen", "d", None, 1980), ("pen", "z", None, 1980)]
+    con, feeds = _setup(records, [("pds", "a", "pen", "c", 0.999)], {"a": "T1"},
+                        review={"b": "T2"})
+    dedupe.build_edges(con, s, ["seed_pds", "seed_pen"], feeds)
+    for left, right in ((("pds", "b"), ("pen", "c")), (("pen", "d"), ("pds", "b"))):
+        con.execute(f"INSERT INTO dedupe_edges VALUES ('{left[0]}', '{left[1]}', "
+                    f"'{right[0]}', '{right[1]}', {dedupe.CLERICAL_WEIGHT}, 1.0, 1.0)")
+    dedupe.resident_clusters(con, s, kyr, feeds, ["seed_pds", "seed_pen"])
+    r = dict(con.execute("SELECT source || ':' || record_id, resident_id "
+                         "FROM residents").fetchall())
+    assert r["pen:c"] == r["pds:a"] == r["uid_kyr:T1"]
+    assert r["pds:b"] == r["uid_kyr:T1"]      # confirmed with c
+    assert r["pen:d"] == r["uid_kyr:T1"]      # confirmed with b
+    assert r["pen:z"] != r["uid_kyr:T1"]      # nobody confirmed z
