@@ -331,8 +331,8 @@ def namesake_pairs(db, settings: MatchSettings, dept_tables: list,
     return "dedupe_namesakes"
 
 
-NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "seeded", "seed_p", "in_review",
-                "fixed", "label")
+NODE_COLUMNS = ("node", "source", "record_id", "household_ref", "seeded", "in_review", "fixed",
+                "label")
 
 
 def _relabel(db, table: str, updates: str, fix: bool = False) -> None:
@@ -423,10 +423,10 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     seeded = " UNION ALL ".join(
         f"SELECT source, source_record_id AS record_id, "
         f"CASE WHEN match_status = 'seeded' THEN uid_token END AS uid_token, "
-        f"match_probability AS seed_p, match_status = 'review' AS in_review FROM {t}"
+        f"match_status = 'review' AS in_review FROM {t}"
         for t in seed_tables
     ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS record_id, "
-          "NULL::VARCHAR AS uid_token, NULL::DOUBLE AS seed_p, false AS in_review WHERE false")
+          "NULL::VARCHAR AS uid_token, false AS in_review WHERE false")
     hh = {f.feed for f in linked_tables if "household_ref" in f.usable}
     attrs = _dept_attrs_sql([f for f in linked_tables if f.feed in hh])
     hh_join = (f"LEFT JOIN ({attrs}) a ON a.source = s.source AND a.record_id = s.record_id"
@@ -434,7 +434,6 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     db.create("_res_nodes", f"""
         SELECT s.source || '|' || s.record_id AS node, s.source, s.record_id,
                a.household_ref, s.uid_token IS NOT NULL AS seeded,
-               CASE WHEN s.uid_token IS NOT NULL THEN coalesce(s.seed_p, 1.0) END AS seed_p,
                coalesce(s.in_review, false) AS in_review, s.uid_token IS NOT NULL AS fixed,
                CASE WHEN s.uid_token IS NOT NULL THEN 'K:' || s.uid_token
                     ELSE 'N:' || s.source || '|' || s.record_id END AS label
@@ -448,13 +447,12 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     db.create("_res_edges", f"""
         WITH e AS (
             SELECT source_l || '|' || record_l AS a, source_r || '|' || record_r AS b,
-                   match_weight, match_probability
+                   match_weight
             FROM dedupe_edges WHERE match_probability >= {dd.threshold}
         ), both_dirs AS (
-            SELECT a, b, match_weight, match_probability FROM e
-            UNION ALL SELECT b, a, match_weight, match_probability FROM e
+            SELECT a, b, match_weight FROM e UNION ALL SELECT b, a, match_weight FROM e
         )
-        SELECT d.a, d.b, d.match_weight, d.match_probability, nb.fixed AS b_fixed
+        SELECT d.a, d.b, d.match_weight, nb.fixed AS b_fixed
         FROM both_dirs d
         JOIN _res_nodes na ON na.node = d.a
         JOIN _res_nodes nb ON nb.node = d.b
@@ -468,15 +466,6 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     # queue, and a pair with a record seeded to another UID is queued too): no model edge
     # puts it in a KYR resident; a reviewer-confirmed pair does
     veto = (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT na.in_review) ")
-    # the record is the resident's person only if the seeded record is (its seeding
-    # posterior) and the pair is one person: a model edge joins where that product
-    # reaches the merged pairs' precision target (keep_on_seeding_posterior), as two
-    # records seeded to one UID stay together (check_pairs). A record not in KYR seeded
-    # at p 0.53 to a namesake's UID took its unmatched copy in another list with it
-    # (tuning 100k seed 7: a false pair beside the namesake's own record)
-    if dd.keep_on_seeding_posterior:
-        veto += (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR nb.seed_p * e.match_probability"
-                 f" >= {dd.keep_on_seeding_posterior}) ")
     if dd.household_veto:
         veto += (f"AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT EXISTS (SELECT 1 FROM "
                  "_res_nodes m WHERE m.label = nb.label AND m.source = na.source "

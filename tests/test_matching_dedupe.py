@@ -12,14 +12,14 @@ from matching.inputs import FeedTable
 from matching.settings import load_settings
 
 
-def _setup(records, pairs, seeded, attrs=None, review=None, seed_p=None):
+def _setup(records, pairs, seeded, attrs=None, review=None):
     """records: (source, id, household_ref, birth_year); pairs: (src_l, id_l, src_r, id_r, p);
     seeded: id -> token (final and provisional), the others unmatched; review: id -> the
     token its seeding is in review against; attrs: id -> other columns (default: every
     record in village V1, so pairs share more than name, age and gender)."""
     con = duckdb.connect()
     feeds = []
-    attrs, review, seed_p = attrs or {}, review or {}, seed_p or {}
+    attrs, review = attrs or {}, review or {}
     for src in sorted({r[0] for r in records}):
         df = pd.DataFrame([{"unique_id": r[1], "household_ref": r[2], "birth_year_min": r[3],
                             "birth_year_max": r[3], "village_code": "V1", **attrs.get(r[1], {})}
@@ -31,7 +31,7 @@ def _setup(records, pairs, seeded, attrs=None, review=None, seed_p=None):
         sd = pd.DataFrame([{"source": src, "source_record_id": r[1],
                             "candidate_uid_token": seeded.get(r[1], review.get(r[1])),
                             "uid_token": seeded.get(r[1]),
-                            "match_probability": (seed_p.get(r[1], 0.999) if r[1] in seeded else
+                            "match_probability": (0.999 if r[1] in seeded else
                                                   0.6 if r[1] in review else 0.1),
                             "match_status": ("seeded" if r[1] in seeded else
                                              "review" if r[1] in review else "unmatched")}
@@ -212,18 +212,3 @@ def test_a_confirmed_pair_follows_its_record_into_a_kyr_resident():
     assert r["pds:b"] == r["uid_kyr:T1"]      # confirmed with c
     assert r["pen:d"] == r["uid_kyr:T1"]      # confirmed with b
     assert r["pen:z"] != r["uid_kyr:T1"]      # nobody confirmed z
-
-
-def test_a_record_joins_a_seeded_resident_only_as_surely_as_merged_pairs_must_be():
-    """An unseeded record joins a seeded record's resident by a model edge only where the
-    seeding posterior x the pair's probability reaches keep_on_seeding_posterior (0.98):
-    a record not in KYR seeded at p 0.53 to a namesake's UID took its unmatched copy in
-    another list with it, beside the namesake's own record (tuning 100k seed 7)."""
-    s = load_settings()
-    records = [("pds", "a", "RC1", 1980), ("pen", "x", None, 1980),   # a seeded at p 0.53
-               ("pds", "b", "RC2", 1980), ("pen", "y", None, 1980)]   # b seeded at 0.999
-    pairs = [("pds", "a", "pen", "x", 0.999), ("pds", "b", "pen", "y", 0.999)]
-    con, feeds = _setup(records, pairs, {"a": "T1", "b": "T2"}, seed_p={"a": 0.53})
-    r = _residents(con, feeds, s)
-    assert r["pds:a"] == r["uid_kyr:T1"] and r["pen:x"] != r["uid_kyr:T1"]
-    assert r["pen:y"] == r["pds:b"] == r["uid_kyr:T2"]
