@@ -395,12 +395,13 @@ def _attach_confirmed(db) -> None:
     (by its own edge to a seeded record) takes b there too, and so on along confirmed
     pairs: the free edges leave fixed records out, so b stayed alone and the pair, no
     longer queued, was dropped (independent review, session 14). A record with confirmed
-    pairs to two residents takes the smaller label, as ties do."""
+    pairs to two residents follows the partner first by content (source | record id),
+    not by label: a KYR label is a token of the home's key."""
     for _ in range(MAX_ROUNDS):
         db.create("_res_confirmed", f"""
             SELECT a AS node, label
             FROM (SELECT e.a, nb.label,
-                         row_number() OVER (PARTITION BY e.a ORDER BY nb.label) AS rk
+                         row_number() OVER (PARTITION BY e.a ORDER BY nb.node) AS rk
                   FROM _res_edges e
                   JOIN _res_nodes na ON na.node = e.a JOIN _res_nodes nb ON nb.node = e.b
                   WHERE e.match_weight >= {CLERICAL_WEIGHT} AND NOT na.fixed AND nb.fixed) x

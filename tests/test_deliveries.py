@@ -204,3 +204,21 @@ def test_an_unmatched_record_a_holder_resembles_is_not_told_none_does():
     assert "no Aadhaar holder" in reason_words("no_candidate", "unmatched", None)
     assert reason_words("below_seed", "review", 0.8) == REASON_WORDS["below_seed"]
     assert reason_words("best_link", "seeded", 0.999) == ""
+
+
+def test_the_resembling_floor_is_one_number_across_layers():
+    """0.2, the seeding review floor before issue 17's queue rules: the delivery's words
+    (warehouse.deliver), the ghost flag (dbt var) and the dedupe anchors (matching
+    settings) must say the same thing about one record; the layers cannot import each
+    other, so this test holds them together."""
+    from pathlib import Path
+
+    import yaml
+
+    from matching.settings import DedupeSettings
+    from warehouse import deliver
+
+    root = Path(__file__).resolve().parents[1]
+    dbt_vars = yaml.safe_load((root / "dbt_project" / "dbt_project.yml").read_text())["vars"]
+    assert dbt_vars["srdh_ghost_candidate_min_probability"] == deliver.RESEMBLES_FROM
+    assert DedupeSettings().anchor_probability == deliver.RESEMBLES_FROM

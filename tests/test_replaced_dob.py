@@ -295,3 +295,14 @@ def test_kyr_counted_once_per_run_and_the_keyed_copy_dropped_on_failure(
     left = st["con"].execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                              [f"train_{st['kyr'].table}"]).fetchone()[0]
     assert left == 0
+
+
+def test_the_upper_bound_keeps_a_small_kyr_from_showing_no_namesakes():
+    """qe is taken at its one-sided 95% Wilson upper bound: a KYR of 1,000 rows with no
+    namesake cell still allows about 3 in 1,000 (the rule of three), so C is never 0 by
+    chance; with many rows the bound closes on the share itself."""
+    assert replaced_dob.wilson_upper(0, 1000) == pytest.approx(2.7 / 1000, rel=0.1)
+    assert replaced_dob.wilson_upper(0, 0) == 1.0
+    big = replaced_dob.wilson_upper(14_400, 100_000)
+    assert 0.144 < big < 0.147
+    assert replaced_dob.wilson_upper(5, 10) < 1.0

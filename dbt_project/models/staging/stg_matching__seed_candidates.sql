@@ -1,6 +1,5 @@
 -- The KYR residents matching weighed for each department record (its best few candidates),
--- seeded or not: an inclusion rule asks whether an unseeded record may be the resident's,
--- and the ghost flag whether an Aadhaar holder resembles an unmatched record's person.
+-- seeded or not: an inclusion rule asks whether an unseeded record may be the resident's.
 with
 
 source as (

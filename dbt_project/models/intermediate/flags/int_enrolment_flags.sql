@@ -6,9 +6,9 @@
 --   card / job card) is verified by KYR, the relative the record names is no KYR resident of
 --   its village (block, when the feed gives no village), no KYR resident of the village
 --   looks like them, the department lists no KYR-verified person under the same name and
---   age, no KYR candidate matching weighed for the record is at least var
---   srdh_ghost_candidate_min_probability likely the person (0.2: such a record was in
---   seeding review before the review threshold moved to 0.5; now it is unmatched), and the
+--   age, its seeding posterior for its best KYR candidate is below var
+--   srdh_ghost_candidate_min_probability (0.2: such a record was in seeding review before
+--   the review threshold moved to 0.5; now it is unmatched), and the
 --   name is thick enough to check (a surname, no initials).
 --   Because a record SRDH failed to link looks just like a ghost, the look-alike search goes
 --   beyond the village: a KYR resident of the district of the same gender, birth year
@@ -43,12 +43,6 @@ enrolments as (
 seeding as (
 
     select * from {{ ref('stg_matching__seeding') }}
-
-),
-
-candidates as (
-
-    select * from {{ ref('stg_matching__seed_candidates') }}
 
 ),
 
@@ -809,20 +803,21 @@ kyr_lookalike_state as (
 
 ),
 
--- one of the record's KYR candidates (matching weighed its best few) is at least var
--- srdh_ghost_candidate_min_probability likely the person: an Aadhaar holder resembles the
--- person. Such records (16-48% that person on the tuning states) were in seeding review
--- before its threshold moved from 0.2 to 0.5, and never in the ghost pool; now they are
--- unmatched, and a link to check, not a ghost
+-- the record's seeding posterior for its best KYR candidate (the p review_threshold is
+-- applied to, and the department's delivery words its reason by) is at least var
+-- srdh_ghost_candidate_min_probability: an Aadhaar holder resembles the person. Such
+-- records (16-48% that person on the tuning states) were in seeding review before its
+-- threshold moved from 0.2 to 0.5, and never in the ghost pool; now they are unmatched,
+-- and a link to check, not a ghost
 resembling_holder as (
 
     select distinct unmatched.enrolment_id
     from unmatched
-    inner join candidates
+    inner join seeding
         on
-            unmatched.source = candidates.source
-            and unmatched.source_record_id = candidates.source_record_id
-    where candidates.match_probability >= {{ var('srdh_ghost_candidate_min_probability') }}
+            unmatched.source = seeding.source
+            and unmatched.source_record_id = seeding.source_record_id
+    where seeding.match_probability >= {{ var('srdh_ghost_candidate_min_probability') }}
 
 ),
 
