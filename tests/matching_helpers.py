@@ -163,3 +163,32 @@ def train_and_score_dedupe(rows: list[dict]):
     table, _ = predict.predict_dedupe(con, [feed], model, settings)
     pairs = con.execute(f"SELECT record_l, record_r, match_probability FROM {table}").fetchall()
     return model, settings, {frozenset((a, b)): p for a, b, p in pairs}
+
+
+def birth_linker(learn: bool = True):
+    """A real Splink linker over one dated row a side, holding only the birth comparison
+    (``learn``: the seeding models' learned levels), and its levels by label: for tests
+    that set a level's m and u and run one of ``matching.train``'s corrections on it."""
+    import datetime as dt
+    import logging
+
+    from splink import Linker, SettingsCreator
+
+    from matching import train
+    from matching.comparisons import birth_comparison
+    from matching.settings import load_settings
+
+    con = duckdb.connect()
+    row = {"unique_id": "1", "dob": dt.date(1970, 3, 12), "birth_year": 1970,
+           "birth_year_min": 1970, "birth_year_max": 1970}
+    for feed in ("dept", "kyr"):
+        con.register(f"_{feed}", pd.DataFrame([row]))
+        con.execute(f"CREATE TABLE inp_{feed} AS SELECT * FROM _{feed}")
+    db_api = train.make_db_api(con, load_settings())
+    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
+    linker = Linker(sdfs, SettingsCreator(link_type="link_only",
+                                          comparisons=[birth_comparison(learn)]),
+                    log_level=logging.WARNING)
+    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
+              for lv in c.comparison_levels if not lv.is_null_level}
+    return linker, levels

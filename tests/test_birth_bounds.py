@@ -7,17 +7,13 @@ must not overwrite what EM learned. Real Splink linkers on the real birth compar
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import math
 
-import duckdb
-import pandas as pd
 import pytest
-from splink import Linker, SettingsCreator
+from matching_helpers import birth_linker
+from splink import Linker
 
 from matching import comparisons, replaced_dob, train
-from matching.settings import load_settings
 
 LEARNED = [lb for lb, learned in zip(
     ("Exact match on dob", "day and month swapped", "same birth year",
@@ -27,20 +23,7 @@ LEARNED = [lb for lb, learned in zip(
 
 
 def _linker(learn: bool = True) -> tuple[Linker, dict]:
-    con = duckdb.connect()
-    row = {"unique_id": "1", "dob": dt.date(1970, 3, 12), "birth_year": 1970,
-           "birth_year_min": 1970, "birth_year_max": 1970}
-    for feed in ("dept", "kyr"):
-        con.register(f"_{feed}", pd.DataFrame([row]))
-        con.execute(f"CREATE TABLE inp_{feed} AS SELECT * FROM _{feed}")
-    db_api = train.make_db_api(con, load_settings())
-    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
-    linker = Linker(sdfs, SettingsCreator(link_type="link_only",
-                                          comparisons=[comparisons.birth_comparison(learn)]),
-                    log_level=logging.WARNING)
-    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
-              for lv in c.comparison_levels if not lv.is_null_level}
-    return linker, levels
+    return birth_linker(learn)
 
 
 def _set(levels: dict, values: dict[str, tuple[float, float]]) -> None:

@@ -170,15 +170,7 @@ def test_namesakes_keep_the_penalty_for_another_date(namesake_villages):
     assert est["m"] == PRIOR
     assert _else(st["model"])[0] == PRIOR  # the trained model keeps the prior
     # the outcome: no son without a UID is seeded to his father
-    table, _ = predict.predict_seed(st["con"], st["kyr"], st["src"], st["model"],
-                                    st["settings"])
-    th = seed.thresholds_for(st["settings"].with_thresholds("sw_pension",
-                                                            seed_threshold=0.95),
-                             "sw_pension", st["kyr"].rows)
-    prov = seed.provisional(st["con"], "sw_pension", table, st["src"].table, th)
-    sons = st["con"].execute(f"""
-        SELECT count(*), count(*) FILTER (WHERE match_status = 'seeded')
-        FROM {prov} WHERE source_record_id LIKE '%S'""").fetchone()
+    sons = _sons_seeded(st)
     assert sons == (60, 0), sons
 
 

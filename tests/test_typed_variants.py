@@ -11,6 +11,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 import pytest
+from matching_helpers import birth_linker
 from test_matching_comparisons import _name_pair
 
 from ingest.standardise.names import name_keys
@@ -103,26 +104,9 @@ def test_a_swapped_date_is_never_worth_more_than_an_exact_one():
     """Sampling rarely meets a swapped pair, so its u fell to the floor and the level
     outscored an exact date of birth (+13 bits, independent review): its u is modelled
     as the share of dates whose day reads as a month times the exact date's u."""
-    import logging
-
-    from splink import Linker, SettingsCreator
-
     from matching import train
-    from matching.settings import load_settings
 
-    con = duckdb.connect()
-    row = {"unique_id": "1", "dob": dt.date(1970, 3, 12), "birth_year": 1970,
-           "birth_year_min": 1970, "birth_year_max": 1970}
-    for feed in ("dept", "kyr"):
-        con.register(f"_{feed}", pd.DataFrame([row]))
-        con.execute(f"CREATE TABLE inp_{feed} AS SELECT * FROM _{feed}")
-    db_api = train.make_db_api(con, load_settings())
-    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
-    linker = Linker(sdfs, SettingsCreator(link_type="link_only",
-                                          comparisons=[birth_comparison(True)]),
-                    log_level=logging.WARNING)
-    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
-              for lv in c.comparison_levels if not lv.is_null_level}
+    linker, levels = birth_linker()
     exact, swapped = levels["Exact match on dob"], levels["day and month swapped"]
     exact.m_probability, exact.u_probability = 0.3, 1e-4
     swapped.u_probability = 1e-6                                # the floor
