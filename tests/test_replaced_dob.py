@@ -298,3 +298,48 @@ def test_the_upper_bound_keeps_a_small_kyr_from_showing_no_namesakes():
     big = replaced_dob.wilson_upper(14_400, 100_000)
     assert 0.144 < big < 0.147
     assert replaced_dob.wilson_upper(5, 10) < 1.0
+
+
+def _uid_list(replaced_among_seeded: bool) -> tuple:
+    """The replaced list's state with 400 of its 600 listed records carrying their own
+    valid UID (pre-seeded); 8% of the dates replaced among the other 200, and among the
+    pre-seeded ones too when ``replaced_among_seeded``."""
+    rng = random.Random(23)
+    kyr, dept, names = [], [], set()
+    while len(kyr) < 1200:
+        name = _name(rng)
+        if name in names:
+            continue
+        names.add(name)
+        i, dob, village = len(kyr), _dob(rng), rng.choice(VILLAGES)
+        kyr.append(_row(f"T{i:05d}", name, dob, village))
+        if i % 2 == 0:
+            seeded = len(dept) < 400
+            if (replaced_among_seeded or not seeded) and rng.random() < 0.08:
+                dob = dob.replace(year=dob.year + rng.choice((-1, 1)) * rng.randint(20, 45))
+            row = _row(f"P{i:05d}", name, dob, village)
+            if seeded:
+                row.update(uid_token=f"T{i:05d}", uid_valid=True)
+            dept.append(row)
+    con = duckdb.connect()
+    k = inputs.load_frame(con, inputs.KYR, pd.DataFrame(kyr))
+    s = inputs.load_frame(con, "sw_pension", pd.DataFrame(dept))
+    cols = set(k.usable) & set(s.usable)
+    assert "uid_token" in cols
+    return replaced_dob.estimate(engine.of(con).rows, k.table, s.table, cols)
+
+
+def test_pre_seeded_uids_cap_the_replaced_share():
+    """Where the department's own valid UIDs name KYR rows, the 'else' share among those
+    pairs (at its Wilson upper bound) caps m: a list whose pre-seeded records never show
+    another date keeps close to the prior even though its name-and-place cells count
+    about 8% replaced among the rest; a list whose UID pairs show the same share keeps
+    the cells' estimate."""
+    capped = _uid_list(replaced_among_seeded=False)
+    assert capped["uid_pairs"] == 400 and capped["uid_pairs_else"] == 0, capped
+    assert capped["m"] == replaced_dob.wilson_upper(0, 400)
+    assert capped["uid_cap"] == pytest.approx(capped["m"], abs=1e-5)
+    assert capped["m"] < 0.01 and capped["all_else"] >= 10, capped
+    kept = _uid_list(replaced_among_seeded=True)
+    assert kept["uid_pairs"] == 400 and kept["uid_pairs_else"] >= 20, kept
+    assert kept["uid_cap"] > kept["m"] > 0.04, kept
