@@ -15,7 +15,8 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
    * both records provisionally seeded to *different* KYR residents;
    * same source and same ``household_ref`` (a ration card / job card lists each
      member once: same-named father and son, mother and daughter-in-law);
-   * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart;
+   * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart, unless the home
+     measured the source's dates of birth to be replaced (``DatesReplaced``);
    and, issue 17's decision, pairs that share only name, age and gender
    (``dedupe.merge_needs_corroboration``): they go to the review queue instead.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
