@@ -15,7 +15,8 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
    * both records provisionally seeded to *different* KYR residents;
    * same source and same ``household_ref`` (a ration card / job card lists each
      member once: same-named father and son, mother and daughter-in-law);
-   * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart;
+   * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart, unless the home
+     measured the source's dates of birth to be replaced (``DatesReplaced``);
    and, issue 17's decision, pairs that share only name, age and gender
    (``dedupe.merge_needs_corroboration``): they go to the review queue instead.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
@@ -34,6 +35,7 @@ functions), so the same code runs on DuckDB and, translated by sqlglot, on Spark
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from matching import engine
 from matching.inputs import DEACTIVATED, KYR
@@ -135,15 +137,77 @@ def _pair_attrs_sql(tables: list) -> str:
         for f in tables)
 
 
+@dataclass(frozen=True)
+class DatesReplaced:
+    """The sources whose dates of birth the home measured to be replaced at times, so
+    that a birth gap between two of their records is no certainty of two people.
+    ``seeding``: the seeding model's birth "else" m counted above its prior
+    (``replaced_dob.estimate``): lifts the veto for two records of the source seeded to
+    one KYR resident (KYR lists the person once). ``dedupe``: a dense list's dedupe
+    model learned its "else" m on random pairs above the fixed prior
+    (``train.learn_dedupe_m_on_dense``): lifts it for any pair of those sources, which
+    the model then scores at that m. A state's lists keep both priors: empty."""
+
+    seeding: frozenset[str] = frozenset()
+    dedupe: frozenset[str] = frozenset()
+
+
+def _birth_else_m(model: dict | None) -> float:
+    comp = next((c for c in (model or {}).get("comparisons", [])
+                 if c.get("output_column_name") == "birth"), None)
+    levels = [lvl for lvl in (comp or {}).get("comparison_levels", [])
+              if not lvl.get("is_null_level")]
+    return float(levels[-1].get("m_probability") or 0.0) if levels else 0.0
+
+
+def dates_replaced(seed_models: dict[str, dict] | None,
+                   dedupe_model: dict | None = None) -> DatesReplaced:
+    """``DatesReplaced`` from this run's models (see there)."""
+    from matching.comparisons import BIRTH_M
+
+    prior = BIRTH_M[-1]
+    seeding = frozenset(src for src, model in (seed_models or {}).items()
+                        if ((model or {}).get("srdh", {}).get("replaced_dob") or {})
+                        .get("m", 0.0) > prior)
+    meta = (dedupe_model or {}).get("srdh", {})
+    dense = (meta.get("m_learnt_on_random_pairs") and _birth_else_m(dedupe_model) > prior)
+    return DatesReplaced(seeding, frozenset(meta.get("sources", [])) if dense else frozenset())
+
+
+def _birth_apart_sql(left: str, right: str, gap: int, together: str,
+                     replaced: DatesReplaced | None = None) -> str:
+    """Birth-year ranges of ``left`` and ``right`` more than ``gap`` years apart: two
+    people for certain, except where the home measured the source's dates to be replaced
+    (``DatesReplaced``): two records of a ``seeding`` source both seeded to one KYR
+    resident (``together``), any two records of ``dedupe`` sources. There the gap is what
+    a replaced date looks like, and the pair is judged on its evidence. FEBRL2-link's
+    copies listed several times, one with another date, lost their UID conflict to the
+    veto (29 of 46 misses)."""
+    apart = (f"({left}.birth_year_min - {right}.birth_year_max > {gap} "
+             f"OR {right}.birth_year_min - {left}.birth_year_max > {gap})")
+    lifted = []
+    if replaced and replaced.seeding:
+        names = ", ".join(f"'{s}'" for s in sorted(replaced.seeding))
+        lifted.append(f"({together} AND {left}.source = {right}.source "
+                      f"AND {left}.source IN ({names}))")
+    if replaced and replaced.dedupe:
+        names = ", ".join(f"'{s}'" for s in sorted(replaced.dedupe))
+        lifted.append(f"({left}.source IN ({names}) AND {right}.source IN ({names}))")
+    return f"({apart} AND NOT ({' OR '.join(lifted)}))" if lifted else apart
+
+
 def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
-                dept_tables: list | None = None) -> str:
+                dept_tables: list | None = None,
+                replaced: DatesReplaced | None = None) -> str:
     """Table ``dedupe_checked``: the scored pairs down to the lower of the review floor
     and the edge floor, each with ``seeded_apart`` (provisionally seeded to two KYR
     residents), ``seeded_together`` (two records of one source seeded to one KYR
     resident), ``keep_probability`` (for those, the larger of the pair's probability and
     the seeding's own that both are that resident's person, where that reaches
     ``dedupe.keep_on_seeding_posterior``; else ``match_probability``),
-    ``vetoed`` (two people for certain: same card of one source, birth years apart) and
+    ``vetoed`` (two people for certain: same card of one source, birth years apart, but
+    not where ``replaced`` says the dates are measured to be replaced:
+    ``_birth_apart_sql``) and
     ``corroborated`` (they share more than name, age and gender).
 
     Why the seeding's posterior: the pair's probability carries the prior of two records
@@ -162,11 +226,13 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
           "WHERE false")
     dd = settings.dedupe
     floor = min(dd.threshold, dd.conflict_pair_threshold, REVIEW_FLOOR)
+    together = ("e.source_l = e.source_r AND "
+                "coalesce(pl.candidate_uid_token = pr.candidate_uid_token, false)")
     if dept_tables:
         attr_join = ("LEFT JOIN attrs al ON al.source = e.source_l AND al.record_id = e.record_l "
                      "LEFT JOIN attrs ar ON ar.source = e.source_r AND ar.record_id = e.record_r")
-        vetoes = [f"""(al.birth_year_min - ar.birth_year_max > {dd.max_birth_year_gap}
-                       OR ar.birth_year_min - al.birth_year_max > {dd.max_birth_year_gap})"""]
+        vetoes = [_birth_apart_sql("al", "ar", dd.max_birth_year_gap, f"({together})",
+                                   replaced)]
         if dd.household_veto:
             vetoes.append("(e.source_l = e.source_r AND al.household_ref = ar.household_ref)")
         vetoed = "coalesce(" + " OR ".join(vetoes) + ", false)"
@@ -174,8 +240,6 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         corroborated = _CORROBORATED
     else:
         attr_join, vetoed, with_attrs, corroborated = "", "false", "", "true"
-    together = ("e.source_l = e.source_r AND "
-                "coalesce(pl.candidate_uid_token = pr.candidate_uid_token, false)")
     # the seeding's posterior that both are the UID's person, where it reaches the
     # duplicate decision's precision target (a seeding posterior is calibrated: seeded
     # records' mean p is their measured precision within 0.1 point on the tuning states)
@@ -204,15 +268,17 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
 
 
 def build_edges(db, settings: MatchSettings, prov_tables: list[str],
-                dept_tables: list | None = None) -> str:
+                dept_tables: list | None = None,
+                replaced: DatesReplaced | None = None) -> str:
     """Table ``dedupe_edges`` (source_l, record_l, source_r, record_r, match_weight,
     match_probability, keep_probability): candidate same-person pairs after the vetoes. With
     ``dedupe.merge_needs_corroboration`` a pair that shares only name, age and gender is
     no edge (neither merged nor kept on one UID): ``review.dedupe_review_pairs_sql``
-    queues it."""
+    queues it. ``replaced``: the sources measured to replace dates of birth
+    (``dates_replaced``), whose pairs are not vetoed for a birth gap alone."""
     dd = settings.dedupe
-    check_pairs(db, settings, prov_tables, dept_tables)
-    together_apart(db, settings, prov_tables, dept_tables)
+    check_pairs(db, settings, prov_tables, dept_tables, replaced)
+    together_apart(db, settings, prov_tables, dept_tables, replaced)
     guard = " AND corroborated" if dd.merge_needs_corroboration else ""
     # an edge joins records (``match_probability`` >= threshold) or keeps two records on
     # the UID both seeded to (``keep_probability`` >= conflict_pair_threshold)
@@ -228,13 +294,16 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
 
 
 def together_apart(db, settings: MatchSettings, prov_tables: list[str],
-                 dept_tables: list | None = None) -> str:
+                 dept_tables: list | None = None,
+                 replaced: DatesReplaced | None = None) -> str:
     """Table ``dedupe_together_apart`` (source_l, record_l, source_r, record_r): pairs of
     records of one source provisionally seeded to one UID that are two people for
     certain (one card, birth years more than ``dedupe.max_birth_year_gap`` apart),
     whether or not the dedupe model scored them: a pair born 25 years apart scores low and
     never reaches ``dedupe_checked``, yet a chain of edges through an undated copy joined
-    it (``seed.resolve``). Small: the records claiming one UID."""
+    it (``seed.resolve``). Small: the records claiming one UID. In a source whose dates
+    of birth are measured to be replaced (``replaced``, ``dates_replaced``) a birth gap
+    is no certainty: only the card remains (``_birth_apart_sql``)."""
     dd = settings.dedupe
     empty = ("SELECT NULL::VARCHAR AS source_l, NULL::VARCHAR AS record_l, "
              "NULL::VARCHAR AS source_r, NULL::VARCHAR AS record_r WHERE false")
@@ -256,8 +325,7 @@ def together_apart(db, settings: MatchSettings, prov_tables: list[str],
         FROM s l JOIN s r ON l.source = r.source
                          AND l.candidate_uid_token = r.candidate_uid_token
         WHERE l.source_record_id < r.source_record_id
-          AND coalesce(l.birth_year_min - r.birth_year_max > {dd.max_birth_year_gap}
-                       OR r.birth_year_min - l.birth_year_max > {dd.max_birth_year_gap}
+          AND coalesce({_birth_apart_sql("l", "r", dd.max_birth_year_gap, "true", replaced)}
                        {card}, false)
     """)
     return "dedupe_together_apart"

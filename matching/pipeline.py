@@ -245,7 +245,8 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
                 ("match_probability", "DOUBLE"))) + " WHERE false")
     t0 = time.time()
     log.info("resolving UID conflicts, clusters and resident ids")
-    dedupe.build_edges(con, settings, prov_tables, ws.departments)
+    dedupe.build_edges(con, settings, prov_tables, ws.departments,
+                       dedupe.dates_replaced(seed_models, dedupe_model))
     review.apply_dedupe_decisions(con)  # review hook
     apart = review.apart_pairs(con)  # review hook: rejected pairs are two people
     seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", None, "dedupe_edges",
