@@ -38,7 +38,9 @@ import math
 from dataclasses import dataclass
 
 from matching import engine
+from matching.comparisons import BIRTH_M
 from matching.inputs import DEACTIVATED, KYR
+from matching.replaced_dob import replaced_for_certain
 from matching.settings import QUEUE_FLOOR, MatchSettings
 
 CLERICAL_WEIGHT = 50.0  # edge weight of a reviewer-confirmed pair (beats any model edge)
@@ -161,39 +163,54 @@ def _birth_else_m(model: dict | None) -> float:
 
 
 def dates_replaced(seed_models: dict[str, dict] | None,
-                   dedupe_model: dict | None = None) -> DatesReplaced:
-    """``DatesReplaced`` from this run's models (see there)."""
-    from matching.comparisons import BIRTH_M
-
-    prior = BIRTH_M[-1]
+                   dedupe_model: dict | None = None, dense: bool = False) -> DatesReplaced:
+    """``DatesReplaced`` from this run's models (see there). ``dense``: this run priced
+    its dedupe pairs with the model's dense estimate (``train.dedupe_prior``); a run the
+    size prior calls sparse lifts nothing for the dedupe model, whatever it learned on
+    the list it was trained on."""
     seeding = frozenset(src for src, model in (seed_models or {}).items()
-                        if ((model or {}).get("srdh", {}).get("replaced_dob") or {})
-                        .get("m", 0.0) > prior)
+                        if replaced_for_certain((model or {}).get("srdh", {})
+                                                .get("replaced_dob")))
     meta = (dedupe_model or {}).get("srdh", {})
-    dense = (meta.get("m_learnt_on_random_pairs") and _birth_else_m(dedupe_model) > prior)
-    return DatesReplaced(seeding, frozenset(meta.get("sources", [])) if dense else frozenset())
+    learnt = (dense and meta.get("m_learnt_on_random_pairs")
+              and _birth_else_m(dedupe_model) > BIRTH_M[-1])
+    return DatesReplaced(seeding, frozenset(meta.get("sources", [])) if learnt
+                         else frozenset())
+
+
+def _birth_gap_sql(left: str, right: str, gap: int) -> str:
+    return (f"({left}.birth_year_min - {right}.birth_year_max > {gap} "
+            f"OR {right}.birth_year_min - {left}.birth_year_max > {gap})")
 
 
 def _birth_apart_sql(left: str, right: str, gap: int, together: str,
-                     replaced: DatesReplaced | None = None) -> str:
+                     replaced: DatesReplaced | None = None, direct: str = "true") -> str:
     """Birth-year ranges of ``left`` and ``right`` more than ``gap`` years apart: two
     people for certain, except where the home measured the source's dates to be replaced
     (``DatesReplaced``): two records of a ``seeding`` source both seeded to one KYR
-    resident (``together``), any two records of ``dedupe`` sources. There the gap is what
-    a replaced date looks like, and the pair is judged on its evidence. FEBRL2-link's
-    copies listed several times, one with another date, lost their UID conflict to the
-    veto (29 of 46 misses)."""
-    apart = (f"({left}.birth_year_min - {right}.birth_year_max > {gap} "
-             f"OR {right}.birth_year_min - {left}.birth_year_max > {gap})")
+    resident (``together``), any two records of ``dedupe`` sources, and only where
+    ``direct`` holds (``together_apart``: the pair itself scored at the keep threshold,
+    not a chain through a third record). There the gap is what a replaced date looks
+    like, and the pair is judged on its own evidence (``check_pairs`` keeps such a pair
+    on its own probability, not the seeding's). FEBRL2-link's copies listed several
+    times, one with another date, lost their UID conflict to the veto (29 of 46
+    misses)."""
+    apart = _birth_gap_sql(left, right, gap)
     lifted = []
+    for names in (replaced.seeding if replaced else (), replaced.dedupe if replaced else ()):
+        assert all(n.replace("_", "").isalnum() for n in names), names  # quoted into SQL
     if replaced and replaced.seeding:
         names = ", ".join(f"'{s}'" for s in sorted(replaced.seeding))
+        # ``together`` requires one source in check_pairs; the together_apart caller's
+        # rows are one source's already
         lifted.append(f"({together} AND {left}.source = {right}.source "
                       f"AND {left}.source IN ({names}))")
     if replaced and replaced.dedupe:
         names = ", ".join(f"'{s}'" for s in sorted(replaced.dedupe))
         lifted.append(f"({left}.source IN ({names}) AND {right}.source IN ({names}))")
-    return f"({apart} AND NOT ({' OR '.join(lifted)}))" if lifted else apart
+    if not lifted:
+        return apart
+    return f"({apart} AND NOT ({direct} AND ({' OR '.join(lifted)})))"
 
 
 def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
@@ -238,8 +255,12 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         vetoed = "coalesce(" + " OR ".join(vetoes) + ", false)"
         with_attrs = f", attrs AS ({_pair_attrs_sql(dept_tables)})"
         corroborated = _CORROBORATED
+        # a pair whose birth years are apart is kept on a UID on its own probability only:
+        # vetoed, unless the dates are measured to be replaced; then the seeding's
+        # posterior, which no birth gap between the two lowered, is no evidence for it
+        gap = f"coalesce({_birth_gap_sql('al', 'ar', dd.max_birth_year_gap)}, false)"
     else:
-        attr_join, vetoed, with_attrs, corroborated = "", "false", "", "true"
+        attr_join, vetoed, with_attrs, corroborated, gap = "", "false", "", "true", "false"
     # the seeding's posterior that both are the UID's person, where it reaches the
     # duplicate decision's precision target (a seeding posterior is calibrated: seeded
     # records' mean p is their measured precision within 0.1 point on the tuning states)
@@ -250,7 +271,7 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         WITH prov AS ({prov_union}){with_attrs}
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
                e.match_probability,
-               CASE WHEN {together} THEN greatest(e.match_probability, {both})
+               CASE WHEN {together} AND NOT {gap} THEN greatest(e.match_probability, {both})
                     ELSE e.match_probability END AS keep_probability,
                coalesce(pl.candidate_uid_token <> pr.candidate_uid_token, false)
                    AS seeded_apart,
@@ -303,7 +324,9 @@ def together_apart(db, settings: MatchSettings, prov_tables: list[str],
     never reaches ``dedupe_checked``, yet a chain of edges through an undated copy joined
     it (``seed.resolve``). Small: the records claiming one UID. In a source whose dates
     of birth are measured to be replaced (``replaced``, ``dates_replaced``) a birth gap
-    is no certainty: only the card remains (``_birth_apart_sql``)."""
+    is no certainty where the two scored at ``dedupe.conflict_pair_threshold`` themselves
+    (in ``dedupe_checked``, which ``check_pairs`` makes first); the card stays
+    (``_birth_apart_sql``)."""
     dd = settings.dedupe
     empty = ("SELECT NULL::VARCHAR AS source_l, NULL::VARCHAR AS record_l, "
              "NULL::VARCHAR AS source_r, NULL::VARCHAR AS record_r WHERE false")
@@ -314,8 +337,19 @@ def together_apart(db, settings: MatchSettings, prov_tables: list[str],
         f"SELECT source, source_record_id, candidate_uid_token FROM {t} "
         f"WHERE match_status = 'seeded'" for t in prov_tables)
     card = " OR (l.household_ref = r.household_ref)" if dd.household_veto else ""
+    # a lifted gap needs the pair's own probability at the keep threshold: a chain
+    # father - undated namesake - son is no evidence that father and son are one
+    direct = (f", direct AS (SELECT DISTINCT source_l, record_l, source_r, record_r FROM ("
+              f"SELECT source_l, record_l, source_r, record_r FROM dedupe_checked "
+              f"WHERE match_probability >= {dd.conflict_pair_threshold} UNION ALL "
+              f"SELECT source_r, record_r, source_l, record_l FROM dedupe_checked "
+              f"WHERE match_probability >= {dd.conflict_pair_threshold}) d)"
+              if replaced and (replaced.seeding or replaced.dedupe) else "")
+    direct_join = ("LEFT JOIN direct d ON d.source_l = l.source AND d.record_l = "
+                   "l.source_record_id AND d.source_r = r.source AND d.record_r = "
+                   "r.source_record_id" if direct else "")
     engine.of(db).create("dedupe_together_apart", f"""
-        WITH prov AS ({prov}), attrs AS ({_pair_attrs_sql(dept_tables)}),
+        WITH prov AS ({prov}), attrs AS ({_pair_attrs_sql(dept_tables)}){direct},
         s AS (SELECT p.source, p.source_record_id, p.candidate_uid_token, a.household_ref,
                      a.birth_year_min, a.birth_year_max
               FROM prov p JOIN attrs a ON a.source = p.source
@@ -324,8 +358,10 @@ def together_apart(db, settings: MatchSettings, prov_tables: list[str],
                r.source AS source_r, r.source_record_id AS record_r
         FROM s l JOIN s r ON l.source = r.source
                          AND l.candidate_uid_token = r.candidate_uid_token
+        {direct_join}
         WHERE l.source_record_id < r.source_record_id
-          AND coalesce({_birth_apart_sql("l", "r", dd.max_birth_year_gap, "true", replaced)}
+          AND coalesce({_birth_apart_sql("l", "r", dd.max_birth_year_gap, "true", replaced,
+                                         "d.record_l IS NOT NULL" if direct else "true")}
                        {card}, false)
     """)
     return "dedupe_together_apart"

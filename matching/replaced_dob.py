@@ -66,6 +66,31 @@ def wilson_upper(k: float, n: float, z: float = Z_UPPER) -> float:
     return min(1.0, (centre + half) / (1 + z * z / n))
 
 
+def wilson_lower(k: float, n: float, z: float = Z_UPPER) -> float:
+    """Lower bound of the Wilson score interval for k successes in n (0.0 for n = 0)."""
+    if n <= 0:
+        return 0.0
+    p = k / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - half) / (1 + z * z / n))
+
+
+def replaced_for_certain(est: dict | None) -> bool:
+    """The list's dates are replaced beyond noise: the share of records whose cell holds
+    only another date, at its one-sided 95% lower bound, less the namesakes' part (at its
+    upper bound), is above the prior, and the estimate ``m`` is too (a UID cap can bring
+    it down). ``dedupe.dates_replaced`` lifts the birth-gap veto only then: an estimate
+    a few records above the prior (m = max(prior, ...) flips at about 30 records in 100k)
+    is no evidence that a gap is a replaced date and not a father and his son."""
+    if not est or est.get("m", 0.0) <= BIRTH_M[-1]:
+        return False
+    n = est.get("with_cell", 0)
+    lower = wilson_lower(est.get("all_else", 0), n) - est.get("namesakes_all_else", 0.0) / n \
+        if n else 0.0
+    return lower > BIRTH_M[-1]
+
+
 def _places(cols: frozenset[str]) -> list[str]:
     return [c for c in ("village_code", "place_key") if c in cols]
 

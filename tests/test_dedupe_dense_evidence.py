@@ -20,7 +20,7 @@ import pytest
 from matching_helpers import DENSE_FIRST, DENSE_LAST, swap_typo, train_and_score_dedupe
 
 from ingest.standardise.names import name_keys, place_key
-from matching import blocking, comparisons
+from matching import blocking, comparisons, dedupe
 
 # spellings no LGD master resolves: village_code stays empty, the text is the evidence
 VILLAGES = ["KHARORA KHURD", "ARANG BASTI", "TILDA NEORA", "ABHANPUR PARA", "HASAUD",
@@ -89,6 +89,10 @@ def test_dense_list_with_unresolved_villages_joins_its_noisy_copies():
     # a date of birth replaced on 1 copy in 10: m of "more than ten years apart" is
     # learnt from the list (fixed, 0.0003, it took 11 bits off every such copy)
     assert _level_m(model, "birth", "All other") > 10 * comparisons.BIRTH_M[-1]
+    # so a birth gap between two of its records is no certainty of two people, in a run
+    # that prices its pairs as dense (dedupe.dates_replaced reads the serialised model)
+    assert dedupe.dates_replaced(None, model, dense=True).dedupe == frozenset(meta["sources"])
+    assert not dedupe.dates_replaced(None, model, dense=False).dedupe
     t = settings.dedupe.threshold
     for what in ("same", "typo", "reordered"):
         pairs = [p for p, k in kind.items() if k == what]

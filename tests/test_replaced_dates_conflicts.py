@@ -91,9 +91,12 @@ def test_a_copy_with_a_replaced_date_keeps_its_uid_where_the_source_replaces_dat
     for pairs in (direct, chain):
         con, feed = _state(records, pairs, {"a": "T1", "b": "T1", "c": "T1"})
         got = _decide(con, feed, measured["replaced"])
-        assert got["b"] == ("seeded", "best_link"), (pairs, got)
         assert got["a"][0] == "seeded", got
-        assert got["c"][0] == ("seeded" if pairs is chain else "review"), got  # no edge
+        if pairs is direct:  # the pair itself scored at the keep threshold: one person
+            assert got["b"] == ("seeded", "best_link"), got
+            assert got["c"][0] == "review", got  # no edge
+        else:  # a chain through an undated record is no evidence that a and b are one
+            assert got["b"] == ("review", "uid_conflict"), got
         # the namesake state keeps the veto: b is two people with a for certain
         con, feed = _state(records, pairs, {"a": "T1", "b": "T1", "c": "T1"})
         got = _decide(con, feed, measured["namesakes"])
@@ -113,6 +116,35 @@ def test_what_stays_certain_where_dates_are_replaced(measured):
     assert vetoed == {("a", "b"): True, ("u", "v"): True}
 
 
+def test_a_pair_apart_in_age_is_kept_on_its_own_probability(measured):
+    """Lifted, the gap no longer vetoes the pair, but the seeding's posterior (0.999 each
+    here) says nothing about two records born 30 years apart: the pair keeps the UID on
+    its own probability only (review's independent finding: a father and his namesake
+    son, each seeded to the father's UID, scored 0.001 as a pair, were kept together)."""
+    records = [("a", "H1", 1950), ("b", "H2", 1980)]
+    con, feed = _state(records, [("a", "b", 0.001)], {"a": "T1", "b": "T1"})
+    got = _decide(con, feed, measured["replaced"])
+    assert got["b"] == ("review", "uid_conflict") and got["a"][0] == "seeded", got
+    keep = con.execute("SELECT keep_probability, vetoed FROM dedupe_checked").fetchall()
+    assert keep == [(0.001, False)], keep
+
+
+def test_a_share_a_few_records_above_the_prior_lifts_nothing():
+    """m = max(prior, ...) leaves the prior at about 30 records in 100k: only a share
+    whose lower bound, less the namesakes, is above the prior counts as measured."""
+    from matching.replaced_dob import replaced_for_certain
+
+    prior = BIRTH_M[-1]
+    noise = {"m": prior * 1.5, "with_cell": 100_000, "all_else": 60, "namesakes_all_else": 25.0}
+    febrl = {"m": 0.036, "with_cell": 4_000, "all_else": 180, "namesakes_all_else": 20.0}
+    capped = {**febrl, "m": prior}  # the UID cap brought m to the prior
+    assert not replaced_for_certain(noise)
+    assert replaced_for_certain(febrl)
+    assert not replaced_for_certain(capped) and not replaced_for_certain(None)
+    model = {"srdh": {"replaced_dob": noise}}
+    assert dedupe.dates_replaced({SRC: model}) == dedupe.DatesReplaced()
+
+
 def _dense_dedupe(else_m: float, learnt: bool = True) -> dict:
     levels = [{"is_null_level": True}, *({"m_probability": m} for m in BIRTH_M[:-1]),
               {"m_probability": else_m}]
@@ -127,8 +159,10 @@ def test_a_dense_list_that_learnt_replaced_dates_judges_a_gap_on_its_evidence():
     records = [("u", "H5", 1950), ("v", "H6", 1980)]
     cases = ((_dense_dedupe(0.034), True), (_dense_dedupe(BIRTH_M[-1]), False),
              (_dense_dedupe(0.034, learnt=False), False), (None, False))
+    # a run the size prior calls sparse lifts nothing, whatever the model learned
+    assert dedupe.dates_replaced({}, _dense_dedupe(0.034), dense=False) == dedupe.DatesReplaced()
     for model, lifted in cases:
-        replaced = dedupe.dates_replaced({}, model)
+        replaced = dedupe.dates_replaced({}, model, dense=True)
         assert bool(replaced.dedupe) is lifted, model
         con, feed = _state(records, [("u", "v", 0.999)], {})
         dedupe.build_edges(con, load_settings(), [f"prov_{SRC}"], [feed], replaced)
