@@ -118,6 +118,21 @@ MOVER_SEED_RULES = (
 SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + MOVER_SEED_RULES
 # --- end movers ---
 
+# --- a name written surname first, one token misspelt (issue 17, rdrec) ---
+# The crossed keys (matching.inputs.CROSSED_NAMES) hold KYR's given name / surname key and
+# the department's last / first token's: "DEWAGAN SOMAROO" meets "SOMARU DEWANGAN" on
+# SOMARU within the village and a birth band, as the first-name rules above do for a name
+# in KYR's order. Seeding only (a department against KYR): two department records are
+# written in one order or the other alike, and dedupe keeps the sorted name key.
+CROSSED_NAME_SEED_RULES = (
+    ("given_crossed_key", "village_code", "birth_band"),
+    ("given_crossed_key", "village_code", "birth_band_shifted"),
+    ("surname_crossed_key", "village_code", "birth_band"),
+    ("surname_crossed_key", "village_code", "birth_band_shifted"),
+)
+SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + CROSSED_NAME_SEED_RULES
+# --- end crossed names ---
+
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),

@@ -70,6 +70,9 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     # pairs a department's old address with KYR's history (blocking.SEED_PREDICTION_RULES)
     "mover_village_key": ("VARCHAR", "KYR: prev_village_code; department: village_code"),
     "mover_block_key": ("VARCHAR", "KYR: prev_block_std; department: block_std"),
+    # --- a name written surname first (issue 17, rdrec): blocking only, see CROSSED_NAMES ---
+    "given_crossed_key": ("VARCHAR", "KYR: first_name_key; department: last_name_key"),
+    "surname_crossed_key": ("VARCHAR", "KYR: last_name_key; department: first_name_key"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
     # not compared: the record's best KYR candidate once seeding has run (dedupe
@@ -176,6 +179,24 @@ BIRTH_BANDS = {
 }
 
 
+# ------------------------------------ a name written surname first (issue 17, rdrec)
+# Registers, job cards and ration cards are often written surname first ("DEWANGAN
+# SOMARU", "YADAV PRASAD VIVEK") while KYR writes the given name first. The sorted name key
+# pairs such a name only when every token's key agrees; with one token misspelt
+# ("DEWAGAN SOMAROO" / "SOMARU DEWANGAN") or a middle name or stand-in on one side only
+# ("GUPTA BAYI ANJALI" / "ANJALI BAI GUPTA"), no village rule paired it (the first-name
+# rules compare the department's *first* token, here its surname). Each crossed key is
+# one token position on KYR's side and the other on the department's, so one equi-join
+# compares a department's last token with KYR's given name (and its first token with
+# KYR's surname); blocking only, with the village and a birth band (blocking.py), as the
+# first-name rules are: a given name and a surname rarely share a key, so they add few
+# pairs. column -> (KYR side, department side)
+CROSSED_NAMES = {
+    "given_crossed_key": ("first_name_key", "last_name_key"),
+    "surname_crossed_key": ("last_name_key", "first_name_key"),
+}
+
+
 def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str:
     """SQL for one Splink input column; NULL when the std table lacks its source.
     ``kyr``: the KYR side (its mover keys are its previous address)."""
@@ -183,6 +204,9 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
         expr = BIRTH_BANDS[col] if "birth_year" in present else ""
     elif col in MOVER_COLUMNS:
         expr = _mover_expr(col, present, kyr)
+    elif col in CROSSED_NAMES:
+        expr = CROSSED_NAMES[col][0 if kyr else 1]
+        expr = expr if expr in present else ""
     elif col in NAME_SHAPE_COLUMNS:
         expr = (_name_shape_sql(col) if {"name_std", "name_key"} <= present else "")
     elif col == "name_sorted_key":
