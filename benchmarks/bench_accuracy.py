@@ -70,7 +70,7 @@ def srdh_usage(*args: str, home: Path, stderr: Path | None = None) -> dict:
 
 
 def run_seed(residents: int, seed: int, work: Path, baselines: str,
-             profile: str = "tuning") -> dict:
+             profile: str = "tuning", keep: bool = False) -> dict:
     root = work / f"accuracy_{profile}_{residents}_{seed}"
     if root.exists():
         shutil.rmtree(root)
@@ -87,7 +87,8 @@ def run_seed(residents: int, seed: int, work: Path, baselines: str,
     report = json.loads((home / "reports" / "evaluation.json").read_text())
     report.update(_match_s=match_s, _match_peak_gb=match_gb, _ingest_s=ingest_s,
                   _ingest_peak_gb=ingest_gb, _total_s=time.time() - t0)
-    shutil.rmtree(root, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(root, ignore_errors=True)
     return report
 
 
@@ -218,6 +219,9 @@ def main() -> int:
                     help="home (default): the fresh home trains its own models on its first "
                          "run, as a new state would; committed: matching/models")
     ap.add_argument("--out", default=str(RESULTS / "accuracy.json"), help="result JSON")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each seed's home and landing under --work (to read the "
+                         "warehouse, or rerun `srdh match --retrain` on the same home)")
     args = ap.parse_args()
     global MODEL
     MODEL = args.model
@@ -229,7 +233,7 @@ def main() -> int:
     results = []
     for profile, residents, seed in runs:
         print(f"== {profile} profile, {residents:,} residents, seed {seed}", flush=True)
-        rep = run_seed(residents, seed, work, args.baselines, profile)
+        rep = run_seed(residents, seed, work, args.baselines, profile, args.keep)
         results.append((profile, residents, seed, rep, run_note(rep, args.model)))
     write_results(results, Path(args.out))
     return 0
