@@ -214,7 +214,7 @@ def main() -> int:
     ap.add_argument("--baselines", default="exact",
                     help="comma-separated: exact, splink_tutorial ('' for none)")
     ap.add_argument("--work", default=str(REPO / ".tmp" / "bench_accuracy"),
-                    help="scratch folder (deleted per seed after the run)")
+                    help="scratch folder (deleted per seed after the run, unless --keep)")
     ap.add_argument("--model", default="home", choices=("home", "committed"),
                     help="home (default): the fresh home trains its own models on its first "
                          "run, as a new state would; committed: matching/models")
