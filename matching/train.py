@@ -150,6 +150,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
     _bound_names(linker)
     _swapped_dob_u(linker)
     _bound_birth(linker)  # after _swapped_dob_u and spread (finish): reads the final u / m
+    _bound_by_disagreement(linker)  # last: every level's final m and u
     if notes.summary():  # a progress line (srdh match shows matching.pipeline's INFO)
         logging.getLogger("matching.pipeline").info("%s", notes.summary())
     log.info("trained in %.1fs", time.time() - t0)
@@ -239,6 +240,46 @@ def _bound_names(linker) -> None:
                          comp.output_column_name, level.label_for_charts, m / u, bf,
                          ref_label)
                 level.m_probability = u * bf
+
+
+ELSE_LABEL = "All other comparisons"
+
+
+def _bound_by_disagreement(linker) -> None:
+    """Every comparison, whatever EM learned: its last level (nothing agrees) is never
+    evidence *for* a pair (Bayes factor at most 1), and no level where something agrees
+    counts *against* a pair more than that last one (factor at least the last level's).
+
+    EM on one home's data collapses a level it met no true pair in: on the generator
+    "first and last names swapped, one of them misspelt" came out at -86 bits for
+    food_pds, "a given name beside Devi / Bai / Kumar" at -30 and -79 (rd_mgnrega, one of
+    two fresh homes of one state), "Exact match on first_name_key" (another surname: a
+    woman's name after marriage) at -16, all below the -6.6 bits of two unrelated names: a
+    veto on a true pair written the way this home's list never wrote it. And a level no
+    random pair fell in keeps u at its floor (``_unobserved_u``): the village as spelled
+    (compared where a side has no village code) scored +13.6 bits for two *different*
+    spellings on food_pds."""
+    for comp in linker._settings_obj.comparisons:
+        levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
+        if len(levels) < 2 or levels[-1].label_for_charts != ELSE_LABEL:
+            continue
+        last = levels[-1]
+        m, u = last.m_probability, last.u_probability
+        if not m or not u:
+            continue
+        if m > u:
+            log.info("%s: %s: Bayes factor %.3g -> 1 (disagreement is no evidence for a "
+                     "pair)", comp.output_column_name, ELSE_LABEL, m / u)
+            last.m_probability = m = u
+        floor = m / u
+        for level in levels[:-1]:
+            lm, lu = level.m_probability, level.u_probability
+            if lm is None or not lu or lm / lu >= floor:
+                continue
+            log.info("%s: %s: Bayes factor %.3g -> %.3g (at least that of %s)",
+                     comp.output_column_name, level.label_for_charts, lm / lu, floor,
+                     ELSE_LABEL)
+            level.m_probability = lu * floor
 
 
 def _swapped_dob_u(linker) -> None:

@@ -8,6 +8,7 @@ birth alone."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 import duckdb
@@ -107,6 +108,23 @@ def small_state(tmp_path_factory):
     settings = load_settings(models_dir=tmp_path_factory.mktemp("models"))
     model = train.train_seed_model(con, k, s, settings, save=False)
     return {"con": con, "kyr": k, "src": s, "model": model, "settings": settings}
+
+
+def test_the_trained_model_keeps_every_level_above_disagreement(small_state):
+    """``train._bound_by_disagreement`` on the real training: in every comparison of the
+    saved model the last level (nothing agrees) is at most 0 bits, and every other level
+    at least that."""
+    assert any(lv.get("m_probability") for c in small_state["model"]["comparisons"]
+               for lv in c["comparison_levels"][-1:])
+    for comp in small_state["model"]["comparisons"]:
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        if levels[-1].get("label_for_charts") != train.ELSE_LABEL:
+            continue
+        # a level saved without m keeps Splink's default, which the bound read too
+        bits = [math.log2(lv["m_probability"] / lv["u_probability"]) for lv in levels
+                if "m_probability" in lv]
+        assert bits[-1] <= 1e-9, (comp["output_column_name"], bits)
+        assert min(bits) >= bits[-1] - 1e-9, (comp["output_column_name"], bits)
 
 
 def test_same_unresolved_village_text_matches_better_than_another_village(small_state):
