@@ -56,24 +56,28 @@ _NEEDED = frozenset({"name_key", "birth_year", "birth_year_min", "birth_year_max
 _DATED = "name_key IS NOT NULL AND birth_year IS NOT NULL"
 
 
+def _wilson(k: float, n: float, z: float) -> tuple[float, float]:
+    """(centre, half width) of the Wilson score interval, both over 1 + z^2 / n."""
+    p = k / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre / (1 + z * z / n), half / (1 + z * z / n)
+
+
 def wilson_upper(k: float, n: float, z: float = Z_UPPER) -> float:
     """Upper bound of the Wilson score interval for k successes in n (1.0 for n = 0)."""
     if n <= 0:
         return 1.0
-    p = k / n
-    centre = p + z * z / (2 * n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return min(1.0, (centre + half) / (1 + z * z / n))
+    centre, half = _wilson(k, n, z)
+    return min(1.0, centre + half)
 
 
 def wilson_lower(k: float, n: float, z: float = Z_UPPER) -> float:
     """Lower bound of the Wilson score interval for k successes in n (0.0 for n = 0)."""
     if n <= 0:
         return 0.0
-    p = k / n
-    centre = p + z * z / (2 * n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, (centre - half) / (1 + z * z / n))
+    centre, half = _wilson(k, n, z)
+    return max(0.0, centre - half)
 
 
 def replaced_for_certain(est: dict | None) -> bool:

@@ -95,13 +95,11 @@ def _status(state: dict, kyr: list[dict], record: dict) -> tuple[str, float]:
     return con.execute(f"SELECT match_status, candidate_uid_token FROM {prov}").fetchone()
 
 
-@pytest.fixture(scope="module")
-def replaced_list(tmp_path_factory):
-    """1,200 KYR residents with distinct names, half of them in a department list; 8% of
-    the listed carry another date of birth, 20-45 years off."""
-    rng = random.Random(11)
-    kyr, dept, names = [], [], set()
-    while len(kyr) < 1200:
+def _distinct(rng: random.Random, kyr: list[dict], n: int = 1200):
+    """Append ``n`` KYR residents with distinct names to ``kyr``; yields (i, name, dob,
+    village) of every second one, for the department list."""
+    names: set[str] = set()
+    while len(kyr) < n:
         name = _name(rng)
         if name in names:
             continue
@@ -109,9 +107,23 @@ def replaced_list(tmp_path_factory):
         i, dob, village = len(kyr), _dob(rng), rng.choice(VILLAGES)
         kyr.append(_row(f"T{i:05d}", name, dob, village))
         if i % 2 == 0:
-            if rng.random() < 0.08:
-                dob = dob.replace(year=dob.year + rng.choice((-1, 1)) * rng.randint(20, 45))
-            dept.append(_row(f"P{i:05d}", name, dob, village))
+            yield i, name, dob, village
+
+
+def _replaced(dob: dt.date, rng: random.Random) -> dt.date:
+    return dob.replace(year=dob.year + rng.choice((-1, 1)) * rng.randint(20, 45))
+
+
+@pytest.fixture(scope="module")
+def replaced_list(tmp_path_factory):
+    """1,200 KYR residents with distinct names, half of them in a department list; 8% of
+    the listed carry another date of birth, 20-45 years off."""
+    rng = random.Random(11)
+    kyr, dept = [], []
+    for i, name, dob, village in _distinct(rng, kyr):
+        if rng.random() < 0.08:
+            dob = _replaced(dob, rng)
+        dept.append(_row(f"P{i:05d}", name, dob, village))
     return {**_train(kyr, dept, tmp_path_factory.mktemp("m1")), "rows": kyr}
 
 
@@ -305,22 +317,15 @@ def _uid_list(replaced_among_seeded: bool) -> tuple:
     valid UID (pre-seeded); 8% of the dates replaced among the other 200, and among the
     pre-seeded ones too when ``replaced_among_seeded``."""
     rng = random.Random(23)
-    kyr, dept, names = [], [], set()
-    while len(kyr) < 1200:
-        name = _name(rng)
-        if name in names:
-            continue
-        names.add(name)
-        i, dob, village = len(kyr), _dob(rng), rng.choice(VILLAGES)
-        kyr.append(_row(f"T{i:05d}", name, dob, village))
-        if i % 2 == 0:
-            seeded = len(dept) < 400
-            if (replaced_among_seeded or not seeded) and rng.random() < 0.08:
-                dob = dob.replace(year=dob.year + rng.choice((-1, 1)) * rng.randint(20, 45))
-            row = _row(f"P{i:05d}", name, dob, village)
-            if seeded:
-                row.update(uid_token=f"T{i:05d}", uid_valid=True)
-            dept.append(row)
+    kyr, dept = [], []
+    for i, name, dob, village in _distinct(rng, kyr):
+        seeded = len(dept) < 400
+        if (replaced_among_seeded or not seeded) and rng.random() < 0.08:
+            dob = _replaced(dob, rng)
+        row = _row(f"P{i:05d}", name, dob, village)
+        if seeded:
+            row.update(uid_token=f"T{i:05d}", uid_valid=True)
+        dept.append(row)
     con = duckdb.connect()
     k = inputs.load_frame(con, inputs.KYR, pd.DataFrame(kyr))
     s = inputs.load_frame(con, "sw_pension", pd.DataFrame(dept))
