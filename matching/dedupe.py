@@ -10,13 +10,15 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
    more namesakes, asks more of a pair).
 2. ``dedupe_edges``: pairs at or above ``dedupe.threshold``, and pairs of two records
    of one source seeded to one UID whose ``keep_probability`` (the pair's probability,
-   or the seeding's own that both are that UID's person, whichever is larger) reaches
+   or the seeding's own that both are that UID's person, whichever is larger; the
+   pair's own alone where their birth years are apart) reaches
    ``conflict_pair_threshold``, minus pairs that are two people for certain:
    * both records provisionally seeded to *different* KYR residents;
    * same source and same ``household_ref`` (a ration card / job card lists each
      member once: same-named father and son, mother and daughter-in-law);
    * birth-year ranges more than ``dedupe.max_birth_year_gap`` apart, unless the home
-     measured the source's dates of birth to be replaced (``DatesReplaced``);
+     measured the source's dates of birth to be replaced beyond noise
+     (``DatesReplaced``);
    and, issue 17's decision, pairs that share only name, age and gender
    (``dedupe.merge_needs_corroboration``): they go to the review queue instead.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
@@ -143,12 +145,14 @@ def _pair_attrs_sql(tables: list) -> str:
 class DatesReplaced:
     """The sources whose dates of birth the home measured to be replaced at times, so
     that a birth gap between two of their records is no certainty of two people.
-    ``seeding``: the seeding model's birth "else" m counted above its prior
-    (``replaced_dob.estimate``): lifts the veto for two records of the source seeded to
-    one KYR resident (KYR lists the person once). ``dedupe``: a dense list's dedupe
-    model learned its "else" m on random pairs above the fixed prior
-    (``train.learn_dedupe_m_on_dense``): lifts it for any pair of those sources, which
-    the model then scores at that m. A state's lists keep both priors: empty."""
+    ``seeding``: the seeding model's replaced share is beyond noise
+    (``replaced_dob.replaced_for_certain``): lifts the veto for two records of the
+    source seeded to one KYR resident (KYR lists the person once). ``dedupe``: a dense
+    list's dedupe model learned its "else" m on random pairs above the fixed prior
+    (``train.learn_dedupe_m_on_dense``) and this run priced its pairs as dense: lifts
+    it for any pair of those sources, which the model then scores at that m. Either way
+    a pair whose birth years are apart is kept on a UID on its own probability only. A
+    state's lists keep both priors: empty."""
 
     seeding: frozenset[str] = frozenset()
     dedupe: frozenset[str] = frozenset()
@@ -198,7 +202,8 @@ def _birth_apart_sql(left: str, right: str, gap: int, together: str,
     apart = _birth_gap_sql(left, right, gap)
     lifted = []
     for names in (replaced.seeding if replaced else (), replaced.dedupe if replaced else ()):
-        assert all(n.replace("_", "").isalnum() for n in names), names  # quoted into SQL
+        if not all(n.replace("_", "").isalnum() for n in names):  # quoted into the SQL
+            raise ValueError(f"not a feed name: {sorted(names)}")
     if replaced and replaced.seeding:
         names = ", ".join(f"'{s}'" for s in sorted(replaced.seeding))
         # ``together`` requires one source in check_pairs; the together_apart caller's
@@ -339,12 +344,12 @@ def together_apart(db, settings: MatchSettings, prov_tables: list[str],
     card = " OR (l.household_ref = r.household_ref)" if dd.household_veto else ""
     # a lifted gap needs the pair's own probability at the keep threshold: a chain
     # father - undated namesake - son is no evidence that father and son are one
+    keep = (f"WHERE source_l = source_r AND match_probability >= "
+            f"{min(dd.threshold, dd.conflict_pair_threshold)}")  # what makes an edge
     direct = (f", direct AS (SELECT DISTINCT source_l, record_l, source_r, record_r FROM ("
-              f"SELECT source_l, record_l, source_r, record_r FROM dedupe_checked "
-              f"WHERE match_probability >= {dd.conflict_pair_threshold} UNION ALL "
-              f"SELECT source_r, record_r, source_l, record_l FROM dedupe_checked "
-              f"WHERE match_probability >= {dd.conflict_pair_threshold}) d)"
-              if replaced and (replaced.seeding or replaced.dedupe) else "")
+              f"SELECT source_l, record_l, source_r, record_r FROM dedupe_checked {keep} "
+              f"UNION ALL SELECT source_r, record_r, source_l, record_l FROM dedupe_checked "
+              f"{keep}) d)" if replaced and (replaced.seeding or replaced.dedupe) else "")
     direct_join = ("LEFT JOIN direct d ON d.source_l = l.source AND d.record_l = "
                    "l.source_record_id AND d.source_r = r.source AND d.record_r = "
                    "r.source_record_id" if direct else "")

@@ -258,7 +258,13 @@ def _bound_by_disagreement(linker) -> None:
     veto on a true pair written the way this home's list never wrote it. And a level no
     random pair fell in keeps u at its floor (``_unobserved_u``): the village as spelled
     (compared where a side has no village code) scored +13.6 bits for two *different*
-    spellings on food_pds."""
+    spellings on food_pds.
+
+    The floor moves only levels EM learned (fixed priors, such as the location levels,
+    stay as set), and none where the last level's u is unobserved: a one-district home
+    never shows two records of different districts, and a floor at that capped 0 bits
+    would wipe out "same block, another village" (independent review). It bounds the
+    base m / u: Splink's term-frequency adjustment still applies on top."""
     for comp in linker._settings_obj.comparisons:
         levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
         if len(levels) < 2 or levels[-1].label_for_charts != ELSE_LABEL:
@@ -271,10 +277,12 @@ def _bound_by_disagreement(linker) -> None:
             log.info("%s: %s: Bayes factor %.3g -> 1 (disagreement is no evidence for a "
                      "pair)", comp.output_column_name, ELSE_LABEL, m / u)
             last.m_probability = m = u
+        if not getattr(last, "_srdh_u_observed", True):
+            continue  # no random pair disagreed: its factor says nothing of the others
         floor = m / u
         for level in levels[:-1]:
             lm, lu = level.m_probability, level.u_probability
-            if lm is None or not lu or lm / lu >= floor:
+            if lm is None or not lu or lm / lu >= floor or level._fix_m_probability:
                 continue
             log.info("%s: %s: Bayes factor %.3g -> %.3g (at least that of %s)",
                      comp.output_column_name, level.label_for_charts, lm / lu, floor,

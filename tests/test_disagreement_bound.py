@@ -79,3 +79,23 @@ def test_two_different_spellings_of_a_village_are_no_evidence_for_a_pair():
     train._bound_by_disagreement(linker)
     assert _bits(other) == 0.0
     assert _bits(same) > 18  # agreement keeps its weight
+
+
+def test_a_one_district_home_keeps_its_location_priors():
+    """KYR and the list in one district: no random pair disagrees on the district, so
+    the last level's u is unobserved (its floor). It is capped at 0 bits, but floors
+    nothing: "same block, another village" keeps its fixed penalty (review: a floor
+    there had wiped out every location penalty of a district pilot)."""
+    linker, levels = _linker(comparisons.location_comparison(fixed_m=True))
+    loc = {lb: lv for (c, lb), lv in levels.items() if c == "location"}
+    for lv in loc.values():
+        lv.u_probability = 0.3
+    other = loc[train.ELSE_LABEL]
+    other.u_probability = 1e-7
+    other._srdh_u_observed = False  # as train._unobserved_u marks it
+    block = next(lv for lb, lv in loc.items() if "block" in lb)
+    before = _bits(block)
+    assert before < 0 and block._fix_m_probability
+    train._bound_by_disagreement(linker)
+    assert _bits(other) == 0.0
+    assert _bits(block) == before
