@@ -357,17 +357,8 @@ def main() -> int:
             "99.2% unchanged, precision 100%; FEBRL1/2 dedupe F1 0.957 -> 0.972 and 0.942 "
             "-> 0.947 (precision 1.0). Generator tuning profile, 50k, seed 7: every source's "
             "seeding and duplicate figures identical. FEBRL3/4 scored once on the final "
-            "code: FEBRL4 recall 97.9%, precision 100.0%; FEBRL3 duplicate F1 0.968.",
-            "Issue 17, session 15, febrl2 (matching/README.md, 'A replaced village or first "
-            "name, counted'): the seeding models' place 'else' and name 'surname only' "
-            "levels get their fixed m counted on the home's own data (replaced_dob's "
-            "method: cells of name + date, and surname + date + place, less what KYR's own "
-            "namesakes and twins explain, never below the prior). Developed on FEBRL1/2-link "
-            "only: FEBRL2-link recall 97.41% -> 97.62% (below review 10 -> 4), FEBRL1-link "
-            "99.16% unchanged, precision 100%. Generator tuning profile, 50k, seed 7: every "
-            "source's seeding and duplicate figures identical. FEBRL3/4 scored once on the "
-            f"final code: FEBRL4 recall {_pct(m4['recall'])}, precision "
-            f"{_pct(m4['precision'])}; FEBRL3 duplicate F1 {m3['duplicate_f1']:.3f}.",
+            f"code: FEBRL4 recall {_pct(m4['recall'])}, precision {_pct(m4['precision'])}; "
+            f"FEBRL3 duplicate F1 {m3['duplicate_f1']:.3f}.",
             "The Splink quickstart uses FEBRL's own columns, including soc_sec_id and "
             "postcode, which the feed contract does not carry; it is a reference, not "
             "a like-for-like baseline.",

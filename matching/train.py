@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from matching import blocking, content_key, engine, replaced_dob, replaced_fields
+from matching import blocking, content_key, engine, replaced_dob
 from matching.comparisons import COMPARISONS, build_comparisons
 from matching.dialect import for_dialect
 from matching.settings import MatchSettings
@@ -583,13 +583,6 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True,
                               int(settings.training.em_max_iterations),
                               birth_else_m=replaced["m"] if replaced else None)
         linker = Linker(sdfs, settings_for(sc, settings.backend), log_level=logging.WARNING)
-        # how often a true pair names another place or another first name, counted on
-        # this data; fixed during EM like the prior it replaces
-        # (DuckDB only: the counts use its jaro_winkler_similarity; Spark keeps the priors)
-        fields = (replaced_fields.estimate(_rows(con, settings), kyr.table, src.table, cols,
-                                           comps, memo)
-                  if settings.backend != "spark" else {})
-        replaced_fields.apply(linker, fields)
 
         def finish(lk) -> None:
             u_without_matches(lk, share,
@@ -604,8 +597,6 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True,
                      "comparisons": comps}
     if replaced:
         model["srdh"]["replaced_dob"] = replaced
-    if fields:
-        model["srdh"]["replaced_fields"] = fields
     if save:
         save_model(model, model_path(settings, f"seed_{src.feed}"))
     return model
