@@ -116,6 +116,10 @@ def rows_for(residents: int, seed: int, report: dict, profile: str = "tuning") -
                 "dup_auto+review_recall": _r3(m.get("dup_auto_review_recall")),
                 "review_queue_%": (round(100 * m["review_queue_share"], 2)
                                    if "review_queue_share" in m else "-"),
+                # what waits beyond the queue's budget, and the recall were it reviewed
+                "backlog_%": (round(100 * m["review_backlog_items"] / m["records"], 2)
+                              if "review_backlog_items" in m and m["records"] else "-"),
+                "dup_auto+review+backlog_recall": _r3(m.get("dup_auto_review_backlog_recall")),
                 "dup_pairs_true": m["duplicate_pairs_true"],
             })
             if system == "srdh":  # found / true pairs by what the copies share
@@ -162,7 +166,10 @@ def write_results(results: list[tuple[str, int, int, dict, str]], out: Path) -> 
         "(queue items - seeding records in review and dedupe pairs in the review band - "
         f"naming a record of the source, per record) <= "
         f"{100 * DECISION_TARGETS['review_queue_share']:g}%. The exact baseline has no "
-        "queue: its recall there is its auto recall.",
+        "queue: its recall there is its auto recall. Since session 16 the queue is a budget "
+        "(review_queue_share, 2% of a source's records by default, the items most likely "
+        "true first, matching/README.md 'The queue's budget'): backlog_% is what waits "
+        "beyond it, and dup_auto+review+backlog_recall the recall were it reviewed too.",
         "Seed thresholds are chosen on each run without labels for an expected precision "
         "of 0.995 (crs_death 0.999); expected_precision_% is SRDH's own estimate (the mean "
         "posterior of the seeded records) beside the measured precision. The 'field' "

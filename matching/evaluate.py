@@ -125,19 +125,21 @@ def duplicate_metrics(df: pd.DataFrame) -> dict[str, float]:
             "duplicate_recall": r, "duplicate_f1": f1}
 
 
-def review_queue(con) -> pd.DataFrame:
+def review_queue(con, settings=None, backlog: bool = False) -> pd.DataFrame:
     """The clerical queue as ``srdh review export`` lists it, without the check sample
-    (``evidence.review_queue_sql``; decided pairs left out), one row per item: ``kind``,
-    both records and the resident each is in now (``resident_l``, ``resident_r``; a
-    seeding item's right side is its KYR candidate, whose resident is the UID's)."""
+    (``evidence.review_queue_sql``: decided pairs left out, within each source's budget;
+    ``backlog``: the items beyond it instead), one row per item: ``kind``, both records
+    and the resident each is in now (``resident_l``, ``resident_r``; a seeding item's
+    right side is its KYR candidate, whose resident is the UID's)."""
     from matching import evidence, review
 
     review.load_effective(con)
+    sql = evidence.review_queue_sql(con, check_sample=0, settings=settings, backlog=backlog)
     return con.execute(f"""
         SELECT q.kind, q.source_l, q.record_l, q.source_r, q.record_r,
                rl.resident_id AS resident_l,
                coalesce(rr.resident_id, su.resident_id) AS resident_r
-        FROM ({evidence.review_queue_sql(con, check_sample=0)}) q
+        FROM ({sql}) q
         LEFT JOIN {WH}.matching.residents rl
                ON rl.source = q.source_l AND rl.record_id = q.record_l
         LEFT JOIN {WH}.matching.residents rr
@@ -148,43 +150,63 @@ def review_queue(con) -> pd.DataFrame:
                ON q.kind = 'seed' AND su.uid_token = q.record_r""").df()
 
 
-def decision_metrics(df: pd.DataFrame, queue: pd.DataFrame | None) -> dict[str, float]:
+def decision_metrics(df: pd.DataFrame, queue: pd.DataFrame | None,
+                     backlog: pd.DataFrame | None = None) -> dict[str, float]:
     """Issue 17's duplicate decision measures for one source's records ``df``
     (``source``, ``source_record_id``, ``resident_id``, ``person``). ``queue``:
     ``review_queue`` (None: a system without one, e.g. a baseline; its records in
-    ``review`` are its queue)."""
+    ``review`` are its queue); ``backlog``: the items waiting beyond the queue's budget
+    (``review_queue(backlog=True)``), reported beside it and never counted as queued."""
     n = len(df)
     source = df["source"].iloc[0] if n else None
     g = df[["source_record_id", "resident_id", "person"]]
     pairs = g.merge(g, on="person", suffixes=("_l", "_r"))
     pairs = pairs[pairs["source_record_id_l"] < pairs["source_record_id_r"]]
     merged = (pairs["resident_id_l"] == pairs["resident_id_r"]).to_numpy()
-    covered = merged.copy()
-    if queue is not None and len(queue) and len(pairs):
-        q = queue.dropna(subset=["resident_l", "resident_r"])
-        links = pd.concat([q[["resident_l", "resident_r"]],
-                           q[["resident_r", "resident_l"]].set_axis(
-                               ["resident_l", "resident_r"], axis=1)]).drop_duplicates()
-        hit = pairs[["resident_id_l", "resident_id_r"]].merge(
-            links, left_on=["resident_id_l", "resident_id_r"],
-            right_on=["resident_l", "resident_r"], how="left", indicator=True)
-        covered |= (hit["_merge"] == "both").to_numpy()
-    if queue is not None:  # a pair across two sources is half of each source's queue
-        left, right = queue["source_l"] == source, queue["source_r"] == source
-        share = np.where((queue["kind"] == "seed") | (left & right), 1.0, 0.5)
-        mine = (left | right).to_numpy()
-        items = float(share[mine].sum())
-        dedupe_items = float(share[mine & (queue["kind"] == "dedupe").to_numpy()].sum())
+    covered = merged | _covered(pairs, queue)
+    out = {}
+    if queue is not None:
+        items, dedupe_items = _items(queue, source)
     else:
         items = int((df["match_status"] == "review").sum()) if "match_status" in df else 0
         dedupe_items = 0
+    if backlog is not None:
+        with_backlog = covered | _covered(pairs, backlog)
+        out = {"review_backlog_items": _items(backlog, source)[0],
+               "dup_auto_review_backlog_recall":
+                   float(with_backlog.sum() / len(pairs)) if len(pairs) else 1.0}
     true = len(pairs)
     auto = _pairs(df.groupby("resident_id").size())
     return {"dup_auto_precision": (int(merged.sum()) / auto) if auto else 1.0,
             "dup_auto_review_recall": float(covered.sum() / true) if true else 1.0,
             "dup_pairs_review_only": int((covered & ~merged).sum()),
             "review_queue_items": items, "review_queue_dedupe_items": dedupe_items,
-            "review_queue_share": items / n if n else 0.0}
+            "review_queue_share": items / n if n else 0.0, **out}
+
+
+def _covered(pairs: pd.DataFrame, queue: pd.DataFrame | None) -> np.ndarray:
+    """Which true pairs (``pairs``' two residents) a queue item would join."""
+    none = np.zeros(len(pairs), dtype=bool)
+    if queue is None or not len(queue) or not len(pairs):
+        return none
+    q = queue.dropna(subset=["resident_l", "resident_r"])
+    links = pd.concat([q[["resident_l", "resident_r"]],
+                       q[["resident_r", "resident_l"]].set_axis(
+                           ["resident_l", "resident_r"], axis=1)]).drop_duplicates()
+    hit = pairs[["resident_id_l", "resident_id_r"]].merge(
+        links, left_on=["resident_id_l", "resident_id_r"],
+        right_on=["resident_l", "resident_r"], how="left", indicator=True)
+    return (hit["_merge"] == "both").to_numpy()
+
+
+def _items(queue: pd.DataFrame, source: str | None) -> tuple[float, float]:
+    """A source's queue items, and its dedupe items: a pair across two sources is half
+    of each source's queue."""
+    left, right = queue["source_l"] == source, queue["source_r"] == source
+    share = np.where((queue["kind"] == "seed") | (left & right), 1.0, 0.5)
+    mine = (left | right).to_numpy()
+    return (float(share[mine].sum()),
+            float(share[mine & (queue["kind"] == "dedupe").to_numpy()].sum()))
 
 
 def seeding_metrics(df: pd.DataFrame, kyr_tokens: set[str]) -> dict[str, float]:
@@ -353,9 +375,11 @@ def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens:
 
 
 def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
-          queue: pd.DataFrame | None = None) -> dict[str, dict]:
+          queue: pd.DataFrame | None = None,
+          backlog: pd.DataFrame | None = None) -> dict[str, dict]:
     """Per source: seeding, duplicate pairs and the decision measures (``queue``: the
-    system's clerical queue, ``review_queue``)."""
+    system's clerical queue, ``review_queue``; ``backlog``: what waits beyond its
+    budget)."""
     pred = pred.copy()
     pred["source_record_id"] = pred["source_record_id"].astype(str)
     df = pred.merge(truth, on=["source", "source_record_id"], how="left")
@@ -366,7 +390,7 @@ def score(pred: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
     out = {}
     for source, g in df.groupby("source", sort=True):
         out[source] = {**seeding_metrics(g, kyr_tokens), **duplicate_metrics(g),
-                       **decision_metrics(g, queue)}
+                       **decision_metrics(g, queue, backlog)}
     return out
 
 
@@ -495,7 +519,8 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
     kyr_tokens = set(con.execute(f"SELECT unique_id FROM {ws.kyr.table}").df()["unique_id"])
     seeding = con.execute(f"SELECT * FROM {WH}.matching.seeding").df()
     seeding["source_record_id"] = seeding["source_record_id"].astype(str)
-    report["systems"]["srdh"] = score(seeding, truth, kyr_tokens, review_queue(con))
+    report["systems"]["srdh"] = score(seeding, truth, kyr_tokens, review_queue(con, settings),
+                                      review_queue(con, settings, backlog=True))
     report["threshold_curves"] = threshold_curve(seeding, truth, kyr_tokens)
     report["preseeded_disagreements"] = {
         k: int(v) for k, v in con.execute(
@@ -596,6 +621,13 @@ def decision_targets_met(srdh: dict[str, dict]) -> dict[str, bool]:
             for source, m in srdh.items() if m["duplicate_pairs_true"] > 0}
 
 
+def _backlog_share(m: dict) -> float | None:
+    """Items waiting beyond the queue's budget / records (None: no budget reported)."""
+    if "review_backlog_items" not in m:
+        return None
+    return m["review_backlog_items"] / m["records"] if m.get("records") else 0.0
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.2%}"
 
@@ -603,7 +635,8 @@ def _pct(x: float | None) -> str:
 def format_table(report: dict) -> str:
     lines = []
     hdr = (f"{'source':<16} {'system':<16} {'prec':>7} {'expect':>7} {'recall':>7} {'review':>7} "
-           f"{'unmatch':>7} {'dupP':>6} {'dupR':>6} {'dupF1':>6} {'dupR+q':>6} {'queue':>6}")
+           f"{'unmatch':>7} {'dupP':>6} {'dupR':>6} {'dupF1':>6} {'dupR+q':>6} {'queue':>6} "
+           f"{'wait':>6}")
     lines.append(hdr)
     lines.append("-" * len(hdr))
     systems = report["systems"]
@@ -619,7 +652,8 @@ def format_table(report: dict) -> str:
                 f"{m['review_share']:>7.2%} {m['unmatched_share']:>7.2%} "
                 f"{m['duplicate_precision']:>6.3f} {m['duplicate_recall']:>6.3f} "
                 f"{m['duplicate_f1']:>6.3f} {m['dup_auto_review_recall']:>6.3f} "
-                f"{m['review_queue_share']:>6.2%}")
+                f"{m['review_queue_share']:>6.2%} "
+                f"{_pct(_backlog_share(m)):>6}")
     kinds = report.get("duplicates_by_kind") or {}
     if kinds:
         lines.append("")
@@ -661,7 +695,8 @@ def format_table(report: dict) -> str:
         lines.append(f"baseline {name} skipped: {why}")
     lines.append("")
     lines.append("dupP = auto-merged pairs' precision, dupR+q = recall of auto-merged plus "
-                 "review-queued pairs, queue = review queue items / records")
+                 "review-queued pairs, queue = review queue items / records, wait = items "
+                 "beyond the queue's budget (review_queue_share) / records")
     met = report.get("targets_met", {})
     lines.append("")
     lines.append(f"targets (precision >= {100 * TARGETS['precision']:g}%, recall >= "

@@ -232,13 +232,26 @@ def check_sample_sql(per_band: int = CHECK_SAMPLE) -> str:
                                    ORDER BY md5(source_l || '|' || record_l)) <= {per_band}"""
 
 
-def review_queue_sql(con, check_sample: int = CHECK_SAMPLE) -> str:
+def review_queue_sql(con, check_sample: int = CHECK_SAMPLE, settings=None,
+                     backlog: bool = False) -> str:
     """Pairs waiting for a reviewer: seeding records in ``review`` with their best KYR
     candidate (``queue = 'review'``), a check sample of seeded records per posterior band
     (``queue = 'check'``, ``check_sample_sql``; 0 = none), and dedupe pairs in the review
-    band; minus pairs already decided."""
-    from matching.ids import has_table
+    band; minus pairs already decided.
 
+    The review items are a budget, not a backlog (issue 17's decision: the queue stays
+    within ``review_queue_share`` of each source's records, default 2%, at least one
+    item: a reviewer of a small list still gets one). They are taken
+    most likely true first (``match_probability``; a namesake no rule scored last), a
+    pair across two sources counting half to each; an item is left out when it would
+    take either of its sources past its budget. What is left out waits as the backlog
+    (``backlog=True`` selects it instead): the records keep their status (``review``
+    seeds are not seeded, backlog pairs are not merged), and as reviewers decide items the
+    next export takes the next most likely ones."""
+    from matching.ids import has_table
+    from matching.settings import load_settings
+
+    settings = settings or load_settings()
     cols = ("kind, source_l, record_l, source_r, record_r, queue, model_status, "
             "model_reason, match_probability, match_weight, runner_up_weight")
     parts = [f"""
@@ -248,8 +261,6 @@ def review_queue_sql(con, check_sample: int = CHECK_SAMPLE) -> str:
                match_weight, runner_up_weight
         FROM {WH}.matching.seeding
         WHERE match_status = 'review' AND candidate_uid_token IS NOT NULL"""]
-    if check_sample > 0:
-        parts.append(f"SELECT {cols} FROM ({check_sample_sql(check_sample)})")
     if has_table(con, "matching", "dedupe_review_pairs"):
         parts.append(f"""
         SELECT 'dedupe', CASE WHEN a < b THEN source_l ELSE source_r END,
@@ -262,11 +273,54 @@ def review_queue_sql(con, check_sample: int = CHECK_SAMPLE) -> str:
                     ELSE 'dedupe_review_band' END, match_probability, match_weight, NULL
         FROM (SELECT *, source_l || '|' || record_l AS a, source_r || '|' || record_r AS b
               FROM {WH}.matching.dedupe_review_pairs)""")
-    body = " UNION ALL ".join(parts)
-    # the review queue first, then the check sample, as before within each
-    return (f"SELECT CAST(row_number() OVER (ORDER BY kind DESC, queue DESC, source_l, "
-            f"record_l, source_r, record_r) AS INTEGER) AS pair_no, q.* FROM ({body}) q "
-            f"WHERE {_undecided('q')}")
+    review_items = " UNION ALL ".join(parts)
+    shares = {s: settings.thresholds(s).review_queue_share for s in settings.sources}
+    default = settings.defaults.review_queue_share
+    budget_share = " ".join(f"WHEN '{s}' THEN {float(v) if v is not None else 'NULL'}"
+                            for s, v in sorted(shares.items()))
+    budget_share = (f"CASE source {budget_share} ELSE {_sql_share(default)} END"
+                    if budget_share else _sql_share(default))
+    # priority: most likely true first; ties by the records' ids (content, the same in
+    # every home), never by a token
+    ranked = f"""
+        SELECT *, row_number() OVER (ORDER BY match_probability DESC NULLS LAST, kind,
+                                     source_l, record_l, source_r, record_r) AS _prio
+        FROM ({review_items}) r WHERE {_undecided('r')}"""
+    budgeted = f"""
+        WITH _items AS ({ranked}),
+        _sides AS (
+            SELECT _prio, source_l AS source,
+                   CASE WHEN kind = 'seed' OR source_l = source_r THEN 1.0 ELSE 0.5 END
+                       AS share
+            FROM _items
+            UNION ALL
+            SELECT _prio, source_r, 0.5 FROM _items
+            WHERE kind = 'dedupe' AND source_l <> source_r),
+        _budget AS (
+            -- greatest() skips a NULL: no budget must stay NULL
+            SELECT source, CASE WHEN ({budget_share}) IS NOT NULL
+                           THEN greatest(floor(count(*) * ({budget_share})), 1) END AS items
+            FROM {WH}.matching.seeding GROUP BY source),
+        _over AS (
+            SELECT DISTINCT s._prio FROM (
+                SELECT _prio, source, sum(share) OVER (
+                    PARTITION BY source ORDER BY _prio ROWS UNBOUNDED PRECEDING) AS used
+                FROM _sides) s
+            JOIN _budget b USING (source)
+            WHERE b.items IS NOT NULL AND s.used > b.items)
+        SELECT {cols}, _prio FROM _items
+        WHERE _prio {'IN' if backlog else 'NOT IN'} (SELECT _prio FROM _over)"""
+    body = f"SELECT {cols}, _prio FROM ({budgeted})"
+    if check_sample > 0 and not backlog:
+        body += f" UNION ALL SELECT {cols}, NULL FROM ({check_sample_sql(check_sample)})"
+    # the review queue first, most likely true first; then the check sample
+    return (f"SELECT CAST(row_number() OVER (ORDER BY queue DESC, _prio, kind DESC, "
+            f"source_l, record_l, source_r, record_r) AS INTEGER) AS pair_no, "
+            f"{cols} FROM ({body}) q")
+
+
+def _sql_share(v: float | None) -> str:
+    return "NULL" if v is None else repr(float(v))
 
 
 def export_review(home=None, out: str | Path | None = None, settings=None,
@@ -289,7 +343,10 @@ def export_review(home=None, out: str | Path | None = None, settings=None,
     try:
         review.load_effective(con)
         con.execute(f"CREATE OR REPLACE TABLE _queue AS "
-                    f"{review_queue_sql(con, check_sample)}")
+                    f"{review_queue_sql(con, check_sample, settings)}")
+        backlog = con.execute(f"SELECT count(*) FROM ("
+                              f"{review_queue_sql(con, 0, settings, backlog=True)})"
+                              ).fetchall()[0][0]
         feeds = [r[0] for r in con.execute(
             "SELECT DISTINCT source_l FROM _queue UNION SELECT DISTINCT source_r FROM _queue"
         ).fetchall()]
@@ -310,7 +367,8 @@ def export_review(home=None, out: str | Path | None = None, settings=None,
     return {"path": str(out), "pairs": int(len(df)),
             "seed": int((df["kind"] == "seed").sum()) if len(df) else 0,
             "dedupe": int((df["kind"] == "dedupe").sum()) if len(df) else 0,
-            "check": int((df["queue"] == "check").sum()) if len(df) else 0}
+            "check": int((df["queue"] == "check").sum()) if len(df) else 0,
+            "backlog": int(backlog)}
 
 
 # --------------------------------------------------------------------------- one resident

@@ -58,6 +58,11 @@ class SourceThresholds:
     # records at p 0.2-0.5 were 16-48% right and 10-25% of a department's queue on the
     # tuning states (issue 17's decision: the queue <= 2% of records)
     review_threshold: float = QUEUE_FLOOR
+    # the clerical queue's budget, as a share of the source's records (issue 17's
+    # decision: the queue stays <= 2% of records; where that cannot hold with the other
+    # targets, keep it and report the recall reached). The items most likely true go
+    # first, the rest wait as the backlog (evidence.review_queue_sql). None: no budget
+    review_queue_share: float | None = 0.02
     min_margin_weight: float = 0.0
     # log2 prior odds that a record's person is none of its KYR candidates; None (auto):
     # from the size of this run's KYR, log2(n_kyr (1 - r) / r) with r the training's
@@ -107,6 +112,8 @@ class SourceThresholds:
                              "calibration_prior_labels >= 0")
         if self.min_margin_weight < 0:
             raise ValueError("min_margin_weight must be >= 0")
+        if self.review_queue_share is not None and not 0 < self.review_queue_share <= 1:
+            raise ValueError("review_queue_share must be in (0, 1], or null for no budget")
 
 
 @dataclass(frozen=True)

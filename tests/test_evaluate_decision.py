@@ -65,3 +65,13 @@ def test_score_carries_the_measures_and_the_targets_are_checked():
     base = score(pred, truth, set())
     assert base["pds"]["review_queue_items"] == 1
     assert base["pds"]["dup_auto_review_recall"] == base["pds"]["duplicate_recall"]
+
+
+def test_the_backlog_is_reported_beside_the_queue_never_in_it():
+    df = _records()
+    q = _queue([("dedupe", "pds", "d", "pds", "e", "Rd", "Re")])
+    waiting = _queue([("seed", "pds", "c", "uid_kyr", "T1", "Rc", "R1")])
+    m = decision_metrics(df, q, waiting)
+    assert m["review_queue_items"] == 1 and m["dup_auto_review_recall"] == 2 / 4
+    assert m["review_backlog_items"] == 1
+    assert m["dup_auto_review_backlog_recall"] == 1.0  # a-c and b-c, were c reviewed

@@ -33,7 +33,9 @@ def register(app: typer.Typer) -> None:
         waterfall (level, Bayes factor and partial weight of every comparison).
         The queue holds the records in review (queue = review), a check sample of
         seeded records in every posterior band (queue = check) and dedupe pairs in
-        the review band. Fill in decision (match / non_match), reviewer, reason (and
+        the review band, most likely true first and within each source's budget
+        (review_queue_share, 2% of its records by default; the rest wait and come as
+        these are decided). Fill in decision (match / non_match), reviewer, reason (and
         optionally decided_at), then run `srdh review import FILE`. Decisions on
         seeding pairs also check and tune the seed thresholds
         (`srdh review calibration`)."""
@@ -46,6 +48,10 @@ def register(app: typer.Typer) -> None:
         res = export_review(home, out, settings, check_sample=check_sample)
         typer.echo(f"{res['pairs']} pairs ({res['seed']} seeding, of them {res['check']} "
                    f"check sample; {res['dedupe']} dedupe) written to {res['path']}")
+        if res["backlog"]:
+            typer.echo(f"{res['backlog']} more items wait beyond the queue's budget "
+                       f"(review_queue_share of each source's records); the next export "
+                       f"takes the most likely of them as these are decided")
 
     @review.command("calibration")
     def calibration_(
