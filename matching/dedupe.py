@@ -250,7 +250,9 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     ``_birth_apart_sql``) and
     ``corroborated`` (they share more than name, age and gender) and ``contradicted``
     (``dedupe.queue_contradicted``: different full dates of birth, not on a ``dense``
-    list, or different mothers' names: ``_contradicted_sql``).
+    list, or different mothers' names: ``_contradicted_sql``), and ``seeding_keep`` (the
+    seeding's own part of ``keep_probability``, 0 where it does not reach
+    ``keep_on_seeding_posterior``).
 
     Why the seeding's posterior: the pair's probability carries the prior of two records
     drawn from the whole state (``size_prior``), about -17.5 bits at 100k records, so a
@@ -306,7 +308,8 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                {together} AS seeded_together,
                {vetoed} AS vetoed,
                {corroborated} AS corroborated,
-               {contradicted} AS contradicted
+               {contradicted} AS contradicted,
+               CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END AS seeding_keep
         FROM pred_dedupe e
         LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
         LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
@@ -325,8 +328,9 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
     ``dedupe.merge_needs_corroboration`` a pair that shares only name, age and gender is
     no edge (neither merged nor kept on one UID): ``review.dedupe_review_pairs_sql``
     queues it; so, with ``dedupe.queue_contradicted``, is a pair whose records carry
-    different full dates of birth or different mothers' names, unless both are seeded to
-    one UID (the seeding judged them; ``seeded_together``). ``replaced``: the sources
+    different full dates of birth or different mothers' names: the pair model's
+    probability neither joins nor keeps it; two records seeded to one UID stay together
+    only on the seeding's own posterior (``seeding_keep``). ``replaced``: the sources
     measured to replace dates of birth (``dates_replaced``), whose pairs are not vetoed
     for a birth gap alone; ``dense``: this run priced its pairs as a dense list's (dates
     are not checked)."""
@@ -343,7 +347,7 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
         WHERE (match_probability >= {dd.threshold}
                OR keep_probability >= {dd.conflict_pair_threshold})
           AND NOT seeded_apart AND NOT vetoed{guard}
-          AND NOT (contradicted AND NOT seeded_together)
+          AND (NOT contradicted OR seeding_keep >= {dd.conflict_pair_threshold})
     """)
     return "dedupe_edges"
 

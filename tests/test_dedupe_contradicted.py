@@ -156,3 +156,27 @@ def test_the_rule_can_be_switched_off():
     predict.predict_dedupe(con, [feed], model, s)
     res, _ = _decide(con, feed, s)
     assert res["mothers1"] == res["mothers2"] and res["dates1"] == res["dates2"]
+
+
+def test_records_seeded_to_one_uid_stay_together_when_contradicted_only_on_the_seeding():
+    # two boys of one school, both seeded to T1 (one wrongly), their pair at p 0.999
+    # (same name, father's name, block): different mothers and dates. The pair model does
+    # not keep them on the UID; the seeding's own posterior that both are T1's does
+    from test_dedupe_decision import _run
+
+    records = {"a": {"village_code": "V1", "mother_name_std": "CHANDRIKA BANJARE",
+                     "dob": "2015-02-28"},
+               "b": {"village_code": "V1", "mother_name_std": "SUMITRA BANJARE",
+                     "dob": "2015-05-07"}}
+    pairs = [("a", "b", 0.999)]
+    weak = {"a": ("seeded", "T1", 30.0, 1.0), "b": ("seeded", "T1", 30.0, 0.95)}
+    res, seeding, _ = _run(records, pairs, weak)
+    assert res["a"] != res["b"] and seeding.loc["b", "match_status"] == "review"
+    strong = {"a": ("seeded", "T1", 30.0, 1.0), "b": ("seeded", "T1", 30.0, 0.999)}
+    res, seeding, _ = _run(records, pairs, strong)
+    assert res["a"] == res["b"]
+    # without the contradiction the pair itself keeps them
+    same = {k: {**v, "mother_name_std": "CHANDRIKA BANJARE", "dob": "2015-02-28"}
+            for k, v in records.items()}
+    res, _, _ = _run(same, pairs, weak)
+    assert res["a"] == res["b"]
