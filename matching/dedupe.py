@@ -127,20 +127,35 @@ _CORROBORATED = """(coalesce(al.village_code = ar.village_code, al.block_std = a
                     OR coalesce(al.dob = ar.dob, false)
                     OR coalesce(al.uid_token = ar.uid_token, false))"""
 _EVIDENCE_COLUMNS = ("village_code", "block_std", "place_key", "mobile", "relative_name_key",
-                     "dob", "uid_token", "mother_name_std")
+                     "dob", "uid_token")
 
 # what a copy repeats and two namesakes do not (issue 17, edudup; ``dedupe.queue_contradicted``):
 # both records carry a full date of birth and the dates differ, day and month swapped
-# aside (a clerk's slip, comparisons.DAY_MONTH_SWAPPED); both name a mother and the names
-# share nothing (below the lowest agreeing level of the relative's-name comparison, JW 0.80).
-# At 1M residents (tuning seed 7) among edu_scholarship's pairs merged by a model edge (not
-# both seeded to one UID): dates differ 4 false / 1 true, mothers differ 3 false / 0 true.
-MOTHERS_DIFFER = ("jaro_winkler_similarity(al.mother_name_std, ar.mother_name_std) < 0.80")
+# aside (a clerk's slip, comparisons.DAY_MONTH_SWAPPED); both name a mother and her given
+# names share nothing (``mother_given``: the mother's name without the record's own
+# surname, which the family shares - "DRAUPADI KASHYAP" / "PARVATI KASHYAP" is JW 0.87 as
+# written; below the relative's-name comparison's lowest agreeing level, JW 0.80; a given
+# name written as an initial never contradicts). At 1M residents (tuning seed 7) among
+# edu_scholarship's pairs merged by a model edge (not both seeded to one UID): dates
+# differ 4 false / 1 true; among all its merged pairs, mothers' given names differ 3 false
+# / 0 true.
+MOTHERS_DIFFER = ("length(split_part(al.mother_given, ' ', 1)) > 1 AND "
+                  "length(split_part(ar.mother_given, ' ', 1)) > 1 AND "
+                  "jaro_winkler_similarity(al.mother_given, ar.mother_given) < 0.80")
 DATES_DIFFER = ("CAST(al.dob AS DATE) <> CAST(ar.dob AS DATE) AND NOT ("
                 + " AND ".join(f"extract({a} FROM CAST(al.dob AS DATE)) = "
                                f"extract({b} FROM CAST(ar.dob AS DATE))"
                                for a, b in (("year", "year"), ("month", "day"),
                                             ("day", "month"))) + ")")
+
+
+def _mother_given_sql(usable) -> str:
+    """The mother's name without the record's own surname (a token equal to last_name)."""
+    if "mother_name_std" not in usable:
+        return "NULL"
+    surname = "last_name" if "last_name" in usable else "NULL"
+    return (f"nullif(trim(replace(' ' || mother_name_std || ' ', "
+            f"' ' || coalesce({surname}, '') || ' ', ' ')), '')")
 
 
 def _contradicted_sql(dates: bool) -> str:
@@ -155,7 +170,8 @@ def _pair_attrs_sql(tables: list) -> str:
     return " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, unique_id AS record_id, household_ref, "
         f"birth_year_min, birth_year_max, "
-        f"{', '.join(col(f, c) for c in _EVIDENCE_COLUMNS)} FROM {f.table}"
+        f"{', '.join(col(f, c) for c in _EVIDENCE_COLUMNS)}, "
+        f"CAST({_mother_given_sql(f.usable)} AS VARCHAR) AS mother_given FROM {f.table}"
         for f in tables)
 
 

@@ -49,15 +49,19 @@ def _child(rid, first, last, father, mother, dob, block):
 
 # the pairs under test, all of one block, one name and one father's name per pair
 CASES = {
-    # two boys listed under two mothers (the same date of birth)
-    "mothers": (("RAMESH", "NETAM", "SANTOSH", "CHANDRIKA", dt.date(2011, 2, 7)),
-                ("RAMESH", "NETAM", "SANTOSH", "SUKHMATI", dt.date(2011, 2, 7))),
+    # two boys listed under two mothers (the same date of birth): "DRAUPADI KASHYAP" /
+    # "PARVATI KASHYAP" are JW 0.87 as written, the family's surname shared
+    "mothers": (("RAMESH", "KASHYAP", "SANTOSH", "DRAUPADI", dt.date(2011, 2, 7)),
+                ("RAMESH", "KASHYAP", "SANTOSH", "PARVATI", dt.date(2011, 2, 7))),
     # two boys born months apart in one year (no mother on one record)
     "dates": (("LAKHAN", "TIRKEY", "PRAKASH", "DIVYA", dt.date(2014, 4, 16)),
               ("LAKHAN", "TIRKEY", "PRAKASH", None, dt.date(2014, 9, 3))),
     # a copy: its mother on both records, the same date
     "copy": (("DINESH", "KURRE", "SANTOSH", "CHANDRIKA", dt.date(2012, 6, 1)),
              ("DINESH", "KURRE", "SANTOSH", "CHANDRIKA", dt.date(2012, 6, 1))),
+    # a copy whose mother's given name is an initial on one record
+    "initial": (("SURESH", "DHRUW", "HARI", "KAMLA", dt.date(2009, 8, 21)),
+                ("SURESH", "DHRUW", "HARI", "K", dt.date(2009, 8, 21))),
     # a copy whose date a clerk wrote day and month swapped
     "swapped": (("GOPAL", "MANDAVI", "BHOLA", "MANGLI", dt.date(2010, 3, 11)),
                 ("GOPAL", "MANDAVI", "BHOLA", "MANGLI", dt.date(2010, 11, 3))),
@@ -139,7 +143,7 @@ def test_namesake_brothers_are_queued_and_their_copies_merged():
     for case in ("mothers", "dates"):  # two boys: not merged, a clerk decides
         assert res[f"{case}1"] != res[f"{case}2"], case
         assert pair[case] in queue, case
-    for case in ("copy", "swapped"):  # a copy, its date as written or swapped: merged
+    for case in ("copy", "initial", "swapped"):  # a copy: merged
         assert res[f"{case}1"] == res[f"{case}2"], case
     copies = [(f"C{i}", f"C{i}b") for i in range(0, 1500, 15)]
     assert sum(res[a] == res[b] for a, b in copies) >= 0.95 * len(copies)
