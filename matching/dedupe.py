@@ -266,7 +266,8 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     ``_birth_apart_sql``) and
     ``corroborated`` (they share more than name, age and gender) and ``contradicted``
     (``dedupe.queue_contradicted``: different full dates of birth, not on a ``dense``
-    list, or different mothers' names: ``_contradicted_sql``), and ``seeding_keep`` (the
+    list, or different mothers' names: ``_contradicted_sql``; ``mothers_differ``: the
+    latter alone), and ``seeding_keep`` (the
     seeding's own part of ``keep_probability``, 0 where it does not reach
     ``keep_on_seeding_posterior``).
 
@@ -300,13 +301,14 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         corroborated = _CORROBORATED
         contradicted = (_contradicted_sql(dates=not dense) if dd.queue_contradicted
                         else "false")
+        mothers = _contradicted_sql(dates=False) if dd.queue_contradicted else "false"
         # a pair whose birth years are apart is kept on a UID on its own probability only:
         # vetoed, unless the dates are measured to be replaced; then the seeding's
         # posterior, which no birth gap between the two lowered, is no evidence for it
         gap = f"coalesce({_birth_gap_sql('al', 'ar', dd.max_birth_year_gap)}, false)"
     else:
         attr_join, vetoed, with_attrs, corroborated, gap = "", "false", "", "true", "false"
-        contradicted = "false"
+        contradicted = mothers = "false"
     # the seeding's posterior that both are the UID's person, where it reaches the
     # duplicate decision's precision target (a seeding posterior is calibrated: seeded
     # records' mean p is their measured precision within 0.1 point on the tuning states)
@@ -325,6 +327,7 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                {vetoed} AS vetoed,
                {corroborated} AS corroborated,
                {contradicted} AS contradicted,
+               {mothers} AS mothers_differ,
                CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END AS seeding_keep
         FROM pred_dedupe e
         LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
@@ -346,7 +349,8 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
     queues it; so, with ``dedupe.queue_contradicted``, is a pair whose records carry
     different full dates of birth or different mothers' names: the pair model's
     probability neither joins nor keeps it; two records seeded to one UID stay together
-    only on the seeding's own posterior (``seeding_keep``). ``replaced``: the sources
+    only on the seeding's own posterior (``seeding_keep``), and not where their mothers
+    differ (``mothers_differ``: one was seeded to a namesake's UID). ``replaced``: the sources
     measured to replace dates of birth (``dates_replaced``), whose pairs are not vetoed
     for a birth gap alone; ``dense``: this run priced its pairs as a dense list's (dates
     are not checked)."""
@@ -364,6 +368,7 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
                OR keep_probability >= {dd.conflict_pair_threshold})
           AND NOT seeded_apart AND NOT vetoed{guard}
           AND (NOT contradicted OR seeding_keep >= {dd.conflict_pair_threshold})
+          AND NOT mothers_differ
     """)
     return "dedupe_edges"
 

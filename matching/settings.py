@@ -190,8 +190,9 @@ class DedupeSettings:
     # name a mother and the names share nothing (Jaro-Winkler < 0.80) - are not joined by
     # a model edge either: the pair goes to the review queue (issue 17, edudup: at 1M,
     # same-named children with one father's name and birth year). Two records seeded to
-    # one UID keep their seeding's judgement, and a dense list (its own prior above
-    # ``prior_weight``: FEBRL-like copies, whose dates differ often) is not checked on dates
+    # one UID stay together on the seeding's own posterior where only their dates differ,
+    # and a dense list (its own prior above ``prior_weight``: FEBRL-like copies, whose
+    # dates differ often) is not checked on dates
     queue_contradicted: bool = True
     # ... and such a pair is queued even when blocking never scored it (a copy in another
     # block): an unseeded record with exactly one namesake of its source in the state
