@@ -129,6 +129,39 @@ _CORROBORATED = """(coalesce(al.village_code = ar.village_code, al.block_std = a
 _EVIDENCE_COLUMNS = ("village_code", "block_std", "place_key", "mobile", "relative_name_key",
                      "dob", "uid_token")
 
+# what a copy repeats and two namesakes do not (issue 17, edudup; ``dedupe.queue_contradicted``):
+# both records carry a full date of birth and the dates differ, day and month swapped
+# aside (a clerk's slip, comparisons.DAY_MONTH_SWAPPED); both name a mother and her given
+# names share nothing (``mother_given``: the mother's name without the record's own
+# surname, which the family shares - "DRAUPADI KASHYAP" / "PARVATI KASHYAP" is JW 0.87 as
+# written; below the relative's-name comparison's lowest agreeing level, JW 0.80; a given
+# name written as an initial never contradicts). At 1M residents (tuning seed 7) among
+# edu_scholarship's pairs merged by a model edge (not both seeded to one UID): dates
+# differ 4 false / 1 true; among all its merged pairs, mothers' given names differ 3 false
+# / 0 true.
+MOTHERS_DIFFER = ("length(split_part(al.mother_given, ' ', 1)) > 1 AND "
+                  "length(split_part(ar.mother_given, ' ', 1)) > 1 AND "
+                  "jaro_winkler_similarity(al.mother_given, ar.mother_given) < 0.80")
+DATES_DIFFER = ("CAST(al.dob AS DATE) <> CAST(ar.dob AS DATE) AND NOT ("
+                + " AND ".join(f"extract({a} FROM CAST(al.dob AS DATE)) = "
+                               f"extract({b} FROM CAST(ar.dob AS DATE))"
+                               for a, b in (("year", "year"), ("month", "day"),
+                                            ("day", "month"))) + ")")
+
+
+def _mother_given_sql(usable) -> str:
+    """The mother's name without the record's own surname (a token equal to last_name)."""
+    if "mother_name_std" not in usable:
+        return "NULL"
+    surname = "last_name" if "last_name" in usable else "NULL"
+    return (f"nullif(trim(replace(' ' || mother_name_std || ' ', "
+            f"' ' || coalesce({surname}, '') || ' ', ' ')), '')")
+
+
+def _contradicted_sql(dates: bool) -> str:
+    parts = [MOTHERS_DIFFER] + ([DATES_DIFFER] if dates else [])
+    return "coalesce(" + " OR ".join(f"({p})" for p in parts) + ", false)"
+
 
 def _pair_attrs_sql(tables: list) -> str:
     def col(f, c: str) -> str:  # a column the feed never fills is null
@@ -137,7 +170,8 @@ def _pair_attrs_sql(tables: list) -> str:
     return " UNION ALL ".join(
         f"SELECT '{f.feed}' AS source, unique_id AS record_id, household_ref, "
         f"birth_year_min, birth_year_max, "
-        f"{', '.join(col(f, c) for c in _EVIDENCE_COLUMNS)} FROM {f.table}"
+        f"{', '.join(col(f, c) for c in _EVIDENCE_COLUMNS)}, "
+        f"CAST({_mother_given_sql(f.usable)} AS VARCHAR) AS mother_given FROM {f.table}"
         for f in tables)
 
 
@@ -220,7 +254,7 @@ def _birth_apart_sql(left: str, right: str, gap: int, together: str,
 
 def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                 dept_tables: list | None = None,
-                replaced: DatesReplaced | None = None) -> str:
+                replaced: DatesReplaced | None = None, dense: bool = False) -> str:
     """Table ``dedupe_checked``: the scored pairs down to the lower of the review floor
     and the edge floor, each with ``seeded_apart`` (provisionally seeded to two KYR
     residents), ``seeded_together`` (two records of one source seeded to one KYR
@@ -230,7 +264,12 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     ``vetoed`` (two people for certain: same card of one source, birth years apart, but
     not where ``replaced`` says the dates are measured to be replaced:
     ``_birth_apart_sql``) and
-    ``corroborated`` (they share more than name, age and gender).
+    ``corroborated`` (they share more than name, age and gender) and ``contradicted``
+    (``dedupe.queue_contradicted``: different full dates of birth, not on a ``dense``
+    list, or different mothers' names: ``_contradicted_sql``; ``mothers_differ``: the
+    latter alone), and ``seeding_keep`` (the
+    seeding's own part of ``keep_probability``, 0 where it does not reach
+    ``keep_on_seeding_posterior``).
 
     Why the seeding's posterior: the pair's probability carries the prior of two records
     drawn from the whole state (``size_prior``), about -17.5 bits at 100k records, so a
@@ -260,12 +299,16 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
         vetoed = "coalesce(" + " OR ".join(vetoes) + ", false)"
         with_attrs = f", attrs AS ({_pair_attrs_sql(dept_tables)})"
         corroborated = _CORROBORATED
+        contradicted = (_contradicted_sql(dates=not dense) if dd.queue_contradicted
+                        else "false")
+        mothers = _contradicted_sql(dates=False) if dd.queue_contradicted else "false"
         # a pair whose birth years are apart is kept on a UID on its own probability only:
         # vetoed, unless the dates are measured to be replaced; then the seeding's
         # posterior, which no birth gap between the two lowered, is no evidence for it
         gap = f"coalesce({_birth_gap_sql('al', 'ar', dd.max_birth_year_gap)}, false)"
     else:
         attr_join, vetoed, with_attrs, corroborated, gap = "", "false", "", "true", "false"
+        contradicted = mothers = "false"
     # the seeding's posterior that both are the UID's person, where it reaches the
     # duplicate decision's precision target (a seeding posterior is calibrated: seeded
     # records' mean p is their measured precision within 0.1 point on the tuning states)
@@ -282,7 +325,10 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                    AS seeded_apart,
                {together} AS seeded_together,
                {vetoed} AS vetoed,
-               {corroborated} AS corroborated
+               {corroborated} AS corroborated,
+               {contradicted} AS contradicted,
+               {mothers} AS mothers_differ,
+               CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END AS seeding_keep
         FROM pred_dedupe e
         LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
         LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
@@ -295,15 +341,21 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
 
 def build_edges(db, settings: MatchSettings, prov_tables: list[str],
                 dept_tables: list | None = None,
-                replaced: DatesReplaced | None = None) -> str:
+                replaced: DatesReplaced | None = None, dense: bool = False) -> str:
     """Table ``dedupe_edges`` (source_l, record_l, source_r, record_r, match_weight,
     match_probability, keep_probability): candidate same-person pairs after the vetoes. With
     ``dedupe.merge_needs_corroboration`` a pair that shares only name, age and gender is
     no edge (neither merged nor kept on one UID): ``review.dedupe_review_pairs_sql``
-    queues it. ``replaced``: the sources measured to replace dates of birth
-    (``dates_replaced``), whose pairs are not vetoed for a birth gap alone."""
+    queues it; so, with ``dedupe.queue_contradicted``, is a pair whose records carry
+    different full dates of birth or different mothers' names: the pair model's
+    probability neither joins nor keeps it; two records seeded to one UID stay together
+    only on the seeding's own posterior (``seeding_keep``), and not where their mothers
+    differ (``mothers_differ``: one was seeded to a namesake's UID). ``replaced``: the sources
+    measured to replace dates of birth (``dates_replaced``), whose pairs are not vetoed
+    for a birth gap alone; ``dense``: this run priced its pairs as a dense list's (dates
+    are not checked)."""
     dd = settings.dedupe
-    check_pairs(db, settings, prov_tables, dept_tables, replaced)
+    check_pairs(db, settings, prov_tables, dept_tables, replaced, dense)
     together_apart(db, settings, prov_tables, dept_tables, replaced)
     guard = " AND corroborated" if dd.merge_needs_corroboration else ""
     # an edge joins records (``match_probability`` >= threshold) or keeps two records on
@@ -315,6 +367,8 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
         WHERE (match_probability >= {dd.threshold}
                OR keep_probability >= {dd.conflict_pair_threshold})
           AND NOT seeded_apart AND NOT vetoed{guard}
+          AND (NOT contradicted OR seeding_keep >= {dd.conflict_pair_threshold})
+          AND NOT mothers_differ
     """)
     return "dedupe_edges"
 

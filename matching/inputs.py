@@ -41,6 +41,11 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "name_given_only": ("VARCHAR", "the one token a stand-in was written beside"),
     "relative_name_std": ("VARCHAR", None),
     "relative_name_key": ("VARCHAR", None),
+    # --- a second relative, the mother (issue 17, edudup): a feed carries it as a std
+    # extra column ``mother_name`` (ingest/sources/*.yaml ``std_extra``, e.g.
+    # edu_scholarship); upper-cased, letters and single spaces. Null on every other feed:
+    # comparisons.mother_name_comparison's null level, no evidence ---
+    "mother_name_std": ("VARCHAR", "std.mother_name, upper-cased, letters and spaces"),
     "gender": ("VARCHAR", None),
     "dob": ("DATE", None),
     "birth_year": ("INTEGER", None),
@@ -197,6 +202,12 @@ CROSSED_NAMES = {
 }
 
 
+# std.mother_name as a feed delivers it ("Chandrika Kunjam"): the letters, upper-cased,
+# single-spaced. A name in another script keeps no letter here and is null (no evidence).
+MOTHER_NAME_SQL = ("upper(trim(regexp_replace(regexp_replace(CAST(mother_name AS VARCHAR), "
+                   "'[^A-Za-z ]', ' ', 'g'), ' +', ' ', 'g')))")
+
+
 def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str:
     """SQL for one Splink input column; NULL when the std table lacks its source.
     ``kyr``: the KYR side (its mover keys are its previous address)."""
@@ -214,6 +225,8 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
                 if "name_key" in present else "")
     elif col in DERIVED_COLUMNS:
         expr = ""
+    elif col == "mother_name_std":
+        expr = (MOTHER_NAME_SQL if "mother_name" in present else "")
     elif col == "village_code":
         parts = [c for c in ("village_code", "village_std") if c in present]
         expr = f"coalesce({', '.join(parts)})" if parts else ""

@@ -247,7 +247,7 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
     log.info("resolving UID conflicts, clusters and resident ids")
     dense = (ws.dedupe_prior.get("prior") or float("-inf")) > settings.dedupe.prior_weight
     dedupe.build_edges(con, settings, prov_tables, ws.departments,
-                       dedupe.dates_replaced(seed_models, dedupe_model, dense))
+                       dedupe.dates_replaced(seed_models, dedupe_model, dense), dense)
     review.apply_dedupe_decisions(con)  # review hook
     apart = review.apart_pairs(con)  # review hook: rejected pairs are two people
     seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", None, "dedupe_edges",

@@ -192,6 +192,15 @@ class DedupeSettings:
     # village; no mobile, relative's name, date of birth or UID in common) are never
     # merged, nor kept together on one UID: the pair goes to the review queue
     merge_needs_corroboration: bool = True
+    # ... and two records that contradict each other on what a copy repeats - both carry a
+    # full date of birth and the dates differ (not merely day and month swapped), or both
+    # name a mother and the names share nothing (Jaro-Winkler < 0.80) - are not joined by
+    # a model edge either: the pair goes to the review queue (issue 17, edudup: at 1M,
+    # same-named children with one father's name and birth year). Two records seeded to
+    # one UID stay together on the seeding's own posterior where only their dates differ,
+    # and a dense list (its own prior above ``prior_weight``: FEBRL-like copies, whose
+    # dates differ often) is not checked on dates
+    queue_contradicted: bool = True
     # ... and such a pair is queued even when blocking never scored it (a copy in another
     # block): an unseeded record with exactly one namesake of its source in the state
     # (same sorted name key, gender and earliest birth year; dedupe.namesake_pairs)
