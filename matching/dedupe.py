@@ -142,7 +142,11 @@ _EVIDENCE_COLUMNS = ("village_code", "block_std", "place_key", "mobile", "relati
 MOTHERS_DIFFER = ("length(split_part(al.mother_given, ' ', 1)) > 1 AND "
                   "length(split_part(ar.mother_given, ' ', 1)) > 1 AND "
                   "jaro_winkler_similarity(al.mother_given, ar.mother_given) < 0.80")
-DATES_DIFFER = ("CAST(al.dob AS DATE) <> CAST(ar.dob AS DATE) AND NOT ("
+# 1 January is what a clerk writes when only the year is known (as the flags read it,
+# int_enrolment_flags): such a date contradicts nothing
+DATES_DIFFER = ("CAST(al.dob AS DATE) <> CAST(ar.dob AS DATE) AND "
+                "strftime(CAST(al.dob AS DATE), '%m-%d') <> '01-01' AND "
+                "strftime(CAST(ar.dob AS DATE), '%m-%d') <> '01-01' AND NOT ("
                 + " AND ".join(f"extract({a} FROM CAST(al.dob AS DATE)) = "
                                f"extract({b} FROM CAST(ar.dob AS DATE))"
                                for a, b in (("year", "year"), ("month", "day"),
