@@ -77,17 +77,19 @@ def calllist(home: str | Path | None, run_date: dt.date | str | None = None,
 
 def deliver(home: str | Path | None, run_date: dt.date | str | None = None,
             department: str | None = None, run_id: str | None = None,
-            sources_dir: str | Path | None = None) -> Delivered:
+            sources_dir: str | Path | None = None, gate: bool = True) -> Delivered:
     """Write departmental deliveries (all departments, or one) for ``run_date``.
     ``sources_dir``: an extra feed YAML folder (default ``$SRDH_SOURCES``), read with the
-    built-in feeds."""
+    built-in feeds. ``gate``: first scan for raw UIDs (``ingest.uid_scan.uid_gate``);
+    False only where the caller's own gate has just scanned the same bytes."""
     from warehouse.deliver import deliver as deliver_one
     from warehouse.deliver import deliver_all
 
     h = Home.at(home)
     day = run_date or dt.date.today()
     if department:
-        manifests = deliver_one(h, department, day, run_id=run_id, sources_dir=sources_dir)
+        manifests = deliver_one(h, department, day, run_id=run_id, sources_dir=sources_dir,
+                                gate=gate)
     else:
-        manifests = deliver_all(h, day, run_id=run_id, sources_dir=sources_dir)
+        manifests = deliver_all(h, day, run_id=run_id, sources_dir=sources_dir, gate=gate)
     return Delivered(run_date=str(day), manifests=tuple(manifests), department=department)

@@ -139,12 +139,13 @@ def deliver(home: Home, department: str, run_date: dt.date | str,
 
 
 def deliver_all(home: Home, run_date: dt.date | str, run_id: str | None = None,
-                sources_dir: str | Path | None = None) -> list[Path]:
-    """Every department's delivery (see :func:`departments`)."""
+                sources_dir: str | Path | None = None, gate: bool = True) -> list[Path]:
+    """Every department's delivery (see :func:`departments`); ``gate`` as :func:`deliver`."""
     config = departments(sources_dir)
-    from ingest.uid_scan import uid_gate
+    if gate:
+        from ingest.uid_scan import uid_gate
 
-    uid_gate(home, "deliver")  # once for all departments
+        uid_gate(home, "deliver")  # once for all departments
     out: list[Path] = []
     for dept in config:
         out += deliver(home, dept, run_date, run_id=run_id, config=config, gate=False)

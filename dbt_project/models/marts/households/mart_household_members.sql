@@ -31,7 +31,10 @@ member_schemes as (
 
     select
         resident_id,
-        string_agg(scheme_code || ' ' || scheme_status, ', ' order by scheme_code) as schemes,
+        -- status breaks a tie (one scheme held under two statuses): the same text every build
+        string_agg(
+            scheme_code || ' ' || scheme_status, ', ' order by scheme_code, scheme_status
+        ) as schemes,
         coalesce(sum(monthly_amount_inr) filter (where is_active), 0) as member_monthly_inr
     from enrolments
     where resident_id is not null

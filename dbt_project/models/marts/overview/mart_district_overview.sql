@@ -50,8 +50,9 @@ village_centroids as (
     select
         district_name as district,
         count(*) as villages,
-        avg(latitude) as latitude,
-        avg(longitude) as longitude
+        -- summed as decimals: a float sum's last digits follow the threads' order
+        avg(latitude::decimal(18, 9))::double as latitude,
+        avg(longitude::decimal(18, 9))::double as longitude
     from villages
     group by district_name
 
