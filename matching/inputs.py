@@ -43,8 +43,9 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     "relative_name_key": ("VARCHAR", None),
     # --- a second relative, the mother (issue 17, edudup): a feed carries it as a std
     # extra column ``mother_name`` (ingest/sources/*.yaml ``std_extra``, e.g.
-    # edu_scholarship); upper-cased, letters and single spaces. Null on every other feed:
-    # comparisons.mother_name_comparison's null level, no evidence ---
+    # edu_scholarship); upper-cased, letters and single spaces, titles off. Null on every
+    # other feed. Not compared by the models: read by the dedupe decision only
+    # (dedupe.MOTHERS_DIFFER) ---
     "mother_name_std": ("VARCHAR", "std.mother_name, upper-cased, letters and spaces"),
     "gender": ("VARCHAR", None),
     "dob": ("DATE", None),
@@ -202,10 +203,22 @@ CROSSED_NAMES = {
 }
 
 
-# std.mother_name as a feed delivers it ("Chandrika Kunjam"): the letters, upper-cased,
-# single-spaced. A name in another script keeps no letter here and is null (no evidence).
-MOTHER_NAME_SQL = ("upper(trim(regexp_replace(regexp_replace(CAST(mother_name AS VARCHAR), "
-                   "'[^A-Za-z ]', ' ', 'g'), ' +', ' ', 'g')))")
+
+
+def _mother_name_sql() -> str:
+    """std.mother_name as a feed delivers it ("Smt. Chandrika Kunjam"): the letters,
+    upper-cased, single-spaced, leading titles and "late" prefixes taken off as for every
+    name (``reference/honorifics.csv``: SMT, SHRIMATI, KUMARI, LATE, SWA., ...). A name
+    in another script keeps no letter here and is null (no evidence)."""
+    from ingest.standardise.names import honorifics
+
+    alt = "|".join(sorted(honorifics(), key=len, reverse=True))
+    cleaned = ("trim(regexp_replace(regexp_replace(upper(CAST(mother_name AS VARCHAR)), "
+               "'[^A-Z ]', ' ', 'g'), ' +', ' ', 'g'))")
+    return f"nullif(trim(regexp_replace({cleaned}, '^(({alt})( |$))+', '')), '')"
+
+
+MOTHER_NAME_SQL = _mother_name_sql()
 
 
 def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str:

@@ -19,8 +19,7 @@ from ingest.tokens import Keys, token_for
                                  ("Chhaya", "Chaya"), ("Bhagat", "Bhagat"), ("Sanjay", "Sanjai"),
                                  ("Lachhman", "Laxman"), ("Lachhmi", "Lakshmi"),
                                  ("Laksman", "Lakshman"), ("Maqsood", "Maksood"),
-                                 ("Bakhsh", "Baksh"), ("Rukhsana", "Ruksana"),
-                                 ("Rukhsana", "Rukshana")])
+                                 ("Bakhsh", "Baksh")])
 def test_phonetic_key_agrees_on_transliteration_variants(a, b):
     assert phonetic_key(a.upper()) == phonetic_key(b.upper())
 
