@@ -244,7 +244,8 @@ def review_queue_sql(con, check_sample: int = CHECK_SAMPLE, settings=None,
     item: a reviewer of a small list still gets one). They are taken
     most likely true first (``match_probability``; a namesake no rule scored last), a
     pair across two sources counting half to each; an item is left out when it would
-    take either of its sources past its budget. What is left out waits as the backlog
+    take either of its sources past its budget, and only an item taken uses a budget
+    (``_within_budget``). What is left out waits as the backlog
     (``backlog=True`` selects it instead): the records keep their status (``review``
     seeds are not seeded, backlog pairs are not merged), and as reviewers decide items the
     next export takes the next most likely ones."""
@@ -286,30 +287,22 @@ def review_queue_sql(con, check_sample: int = CHECK_SAMPLE, settings=None,
         SELECT *, row_number() OVER (ORDER BY match_probability DESC NULLS LAST, kind,
                                      source_l, record_l, source_r, record_r) AS _prio
         FROM ({review_items}) r WHERE {_undecided('r')}"""
-    budgeted = f"""
-        WITH _items AS ({ranked}),
-        _sides AS (
-            SELECT _prio, source_l AS source,
-                   CASE WHEN kind = 'seed' OR source_l = source_r THEN 1.0 ELSE 0.5 END
-                       AS share
-            FROM _items
-            UNION ALL
-            SELECT _prio, source_r, 0.5 FROM _items
-            WHERE kind = 'dedupe' AND source_l <> source_r),
-        _budget AS (
-            -- greatest() skips a NULL: no budget must stay NULL
-            SELECT source, CASE WHEN ({budget_share}) IS NOT NULL
-                           THEN greatest(floor(count(*) * ({budget_share})), 1) END AS items
-            FROM {WH}.matching.seeding GROUP BY source),
-        _over AS (
-            SELECT DISTINCT s._prio FROM (
-                SELECT _prio, source, sum(share) OVER (
-                    PARTITION BY source ORDER BY _prio ROWS UNBOUNDED PRECEDING) AS used
-                FROM _sides) s
-            JOIN _budget b USING (source)
-            WHERE b.items IS NOT NULL AND s.used > b.items)
-        SELECT {cols}, _prio FROM _items
-        WHERE _prio {'IN' if backlog else 'NOT IN'} (SELECT _prio FROM _over)"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _queue_items AS {ranked}")
+    budgets = {s: (None if n is None else float(n)) for s, n in con.execute(f"""
+        -- greatest() skips a NULL: no budget must stay NULL
+        SELECT source, CASE WHEN ({budget_share}) IS NOT NULL
+                       THEN greatest(floor(count(*) * ({budget_share})), 1) END
+        FROM {WH}.matching.seeding GROUP BY source""").fetchall()}
+    items = con.execute("SELECT _prio, kind, source_l, source_r FROM _queue_items "
+                        "ORDER BY _prio").fetchall()
+    admitted = pd.DataFrame({"_prio": pd.Series(_within_budget(items, budgets),
+                                                dtype="int64")})
+    con.register("_queue_admitted_df", admitted)
+    con.execute("CREATE OR REPLACE TEMP TABLE _queue_admitted AS "
+                "SELECT _prio FROM _queue_admitted_df")
+    con.unregister("_queue_admitted_df")
+    budgeted = (f"SELECT {cols}, _prio FROM _queue_items WHERE _prio "
+                f"{'NOT IN' if backlog else 'IN'} (SELECT _prio FROM _queue_admitted)")
     body = f"SELECT {cols}, _prio FROM ({budgeted})"
     if check_sample > 0 and not backlog:
         body += f" UNION ALL SELECT {cols}, NULL FROM ({check_sample_sql(check_sample)})"
@@ -317,6 +310,24 @@ def review_queue_sql(con, check_sample: int = CHECK_SAMPLE, settings=None,
     return (f"SELECT CAST(row_number() OVER (ORDER BY queue DESC, _prio, kind DESC, "
             f"source_l, record_l, source_r, record_r) AS INTEGER) AS pair_no, "
             f"{cols} FROM ({body}) q")
+
+
+def _within_budget(items: list[tuple], budgets: dict) -> list[int]:
+    """The items (``_prio``, kind, source_l, source_r), in ``_prio`` order, that fit their
+    sources' budgets (items; None = no budget): an item is taken when every source it
+    names has room for its share (a pair across two sources half of each, anything else
+    one of its source's), and only a taken item uses a budget."""
+    used: dict[str, float] = {}
+    out = []
+    for prio, kind, left, right in items:
+        shares = ({left: 1.0} if kind == "seed" or left == right
+                  else {left: 0.5, right: 0.5})
+        if all(budgets.get(s) is None or used.get(s, 0.0) + v <= budgets[s]
+               for s, v in shares.items()):
+            out.append(prio)
+            for s, v in shares.items():
+                used[s] = used.get(s, 0.0) + v
+    return out
 
 
 def _sql_share(v: float | None) -> str:

@@ -88,3 +88,15 @@ def test_no_budget_queues_everything_and_a_source_can_have_its_own(con):
 def test_a_share_outside_0_1_is_refused():
     with pytest.raises(ValueError, match="review_queue_share"):
         replace(load_settings().defaults, review_queue_share=0)
+
+
+def test_an_item_left_out_uses_no_budget():
+    """A pair held back by its other source's full budget leaves this source's room to the
+    next items (the review's case: pen full, pds-pen pairs must not starve pds)."""
+    from matching.evidence import _within_budget
+
+    items = [(1, "dedupe", "pen", "pen")]                           # pen's one item
+    items += [(2 + i, "dedupe", "pds", "pen") for i in range(8)]    # pen is full: wait
+    items += [(10 + i, "seed", "pds", KYR) for i in range(6)]       # pds: 4 fit
+    assert _within_budget(items, {"pds": 4.0, "pen": 1.0}) == [1, 10, 11, 12, 13]
+    assert _within_budget(items, {"pds": 4.0, "pen": None}) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
