@@ -70,9 +70,11 @@ class SparkEngine:
 
     @staticmethod
     def translate(sql: str) -> str:
-        import sqlglot
+        """DuckDB SQL as Spark SQL, Jaro-Winkler as Splink's jar names it on Spark
+        (sqlglot writes ``JAROWINKLER_SIMILARITY``, which Spark does not have)."""
+        from matching.dialect import translate_sql
 
-        return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+        return translate_sql(sql, "duckdb", "spark")
 
     def df(self, sql: str):
         """A Spark DataFrame for a DuckDB-SQL ``SELECT``."""
