@@ -58,11 +58,6 @@ class SourceThresholds:
     # records at p 0.2-0.5 were 16-48% right and 10-25% of a department's queue on the
     # tuning states (issue 17's decision: the queue <= 2% of records)
     review_threshold: float = QUEUE_FLOOR
-    # the clerical queue's budget, as a share of the source's records (issue 17's
-    # decision: the queue stays <= 2% of records; where that cannot hold with the other
-    # targets, keep it and report the recall reached). The items most likely true go
-    # first, the rest wait as the backlog (evidence.review_queue_sql). None: no budget
-    review_queue_share: float | None = 0.02
     min_margin_weight: float = 0.0
     # log2 prior odds that a record's person is none of its KYR candidates; None (auto):
     # from the size of this run's KYR, log2(n_kyr (1 - r) / r) with r the training's
@@ -93,6 +88,12 @@ class SourceThresholds:
     # the size's own prior (16.7 bits there) brings the estimate to the measured
     # precision (matching/README.md, "Scores are size-free")
     null_weight_max: float = math.inf
+    # the clerical queue's budget (last: positional construction keeps its order), as a
+    # share of the source's records (issue 17's decision: the queue stays <= 2% of
+    # records; where that cannot hold with the other
+    # targets, keep it and report the recall reached). The items most likely true go
+    # first, the rest wait as the backlog (evidence.review_queue_sql). None: no budget
+    review_queue_share: float | None = 0.02
 
     @property
     def auto(self) -> bool:
