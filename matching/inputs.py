@@ -204,21 +204,14 @@ CROSSED_NAMES = {
 
 
 
+def mother_name_sql() -> str:
+    """std.mother_name as a feed delivers it ("Smt. Chandrika Kunjam"), read as every name
+    is (``ingest.standardise.names``): the letters, upper-cased, single-spaced, leading
+    titles and "late" prefixes off (``reference/honorifics.csv``), a title alone is no
+    name. A name in another script keeps no letter here and is null (no evidence)."""
+    from ingest.standardise.names import clean_name_sql, strip_honorific_sql
 
-def _mother_name_sql() -> str:
-    """std.mother_name as a feed delivers it ("Smt. Chandrika Kunjam"): the letters,
-    upper-cased, single-spaced, leading titles and "late" prefixes taken off as for every
-    name (``reference/honorifics.csv``: SMT, SHRIMATI, KUMARI, LATE, SWA., ...). A name
-    in another script keeps no letter here and is null (no evidence)."""
-    from ingest.standardise.names import honorifics
-
-    alt = "|".join(sorted(honorifics(), key=len, reverse=True))
-    cleaned = ("trim(regexp_replace(regexp_replace(upper(CAST(mother_name AS VARCHAR)), "
-               "'[^A-Z ]', ' ', 'g'), ' +', ' ', 'g'))")
-    return f"nullif(trim(regexp_replace({cleaned}, '^(({alt})( |$))+', '')), '')"
-
-
-MOTHER_NAME_SQL = _mother_name_sql()
+    return strip_honorific_sql(clean_name_sql("CAST(mother_name AS VARCHAR)"), alone=True)
 
 
 def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str:
@@ -239,7 +232,7 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
     elif col in DERIVED_COLUMNS:
         expr = ""
     elif col == "mother_name_std":
-        expr = (MOTHER_NAME_SQL if "mother_name" in present else "")
+        expr = mother_name_sql() if "mother_name" in present else ""
     elif col == "village_code":
         parts = [c for c in ("village_code", "village_std") if c in present]
         expr = f"coalesce({', '.join(parts)})" if parts else ""

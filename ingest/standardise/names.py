@@ -131,20 +131,31 @@ def honorifics() -> dict[str, str]:
             for r in _table("honorifics.csv")}
 
 
+def clean_name_sql(expr: str) -> str:
+    """SQL: upper-case Latin letters, apostrophes dropped, anything else a space, single
+    spaces; NULL when nothing is left (the macro ``srdh_clean_name``)."""
+    return (f"nullif(trim(regexp_replace(regexp_replace(regexp_replace(upper({expr}), "
+            f"'[''`’]', '', 'g'), '[^A-Z]+', ' ', 'g'), '\\s+', ' ', 'g')), '')")
+
+
+def strip_honorific_sql(expr: str, alone: bool = False) -> str:
+    """SQL: a cleaned name without its leading titles (``honorifics.csv``; the macro
+    ``srdh_strip_honorific``). ``alone``: a title with nothing after it goes too (NULL)."""
+    alt = "|".join(sorted(honorifics(), key=len, reverse=True))
+    end = "( |$)" if alone else " "
+    return f"nullif(trim(regexp_replace({expr}, '^(({alt}){end})+', '')), '')"
+
+
 def macros() -> list[str]:
     """SQL macros: srdh_clean_name, srdh_honorific, srdh_strip_honorific."""
     hon = honorifics()
     alt = "|".join(sorted(hon, key=len, reverse=True))
     case = " ".join(f"WHEN '{a}' THEN '{c}'" for a, c in hon.items())
     return [
-        # upper-case Latin letters, apostrophes dropped, anything else a space, single spaces
-        "CREATE OR REPLACE TEMP MACRO srdh_clean_name(s) AS nullif(trim(regexp_replace("
-        "regexp_replace(regexp_replace(upper(s), '[''`’]', '', 'g'), '[^A-Z]+', ' ', 'g'),"
-        " '\\s+', ' ', 'g')), '')",
+        f"CREATE OR REPLACE TEMP MACRO srdh_clean_name(s) AS {clean_name_sql('s')}",
         f"CREATE OR REPLACE TEMP MACRO srdh_honorific(s) AS "
         f"CASE regexp_extract(s, '^({alt}) ', 1) {case} ELSE NULL END",
-        f"CREATE OR REPLACE TEMP MACRO srdh_strip_honorific(s) AS "
-        f"nullif(regexp_replace(s, '^(({alt}) )+', ''), '')",
+        f"CREATE OR REPLACE TEMP MACRO srdh_strip_honorific(s) AS {strip_honorific_sql('s')}",
     ]
 
 
