@@ -100,6 +100,12 @@ SEED_PREDICTION_RULES = (
     # name ("WHITE") alone paired namesakes that its exact-name level then scored as one
     # person (FEBRL2-link)
     ("!district_std", "!block_std", "first_name_key", "last_name_key"),
+    # the date of birth replaced and two of first name, surname and place misspelt past
+    # their first letters (matching.inputs.TYPO_KEY: "BENJAMIN CANNEKL", Kununuodra /
+    # "BENJAMIN CANNELL", Kununurra), where the feeds carry no village codes (with codes
+    # the village rules and their birth bands pair them); in the district where feeds
+    # carry one, as the place rules above
+    (("!village_code", "typo_key", "district_std"), ("!village_code", "typo_key")),
 )
 
 # --- movers (issue 17) ---

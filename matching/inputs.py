@@ -79,6 +79,9 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     # --- a name written surname first (issue 17, rdrec): blocking only, see CROSSED_NAMES ---
     "given_crossed_key": ("VARCHAR", "KYR: first_name_key; department: last_name_key"),
     "surname_crossed_key": ("VARCHAR", "KYR: last_name_key; department: first_name_key"),
+    # --- the date and two more fields changed (issue 17, febrl): blocking only, see
+    # TYPO_KEY ---
+    "typo_key": ("VARCHAR", "first letters of the first-name, surname and place keys"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
     # not compared: the record's best KYR candidate once seeding has run (dedupe
@@ -203,6 +206,21 @@ CROSSED_NAMES = {
 }
 
 
+# ------------------------------- the date and two more fields changed (issue 17, febrl)
+# A record whose date of birth was replaced and whose surname and village are both
+# misspelt ("BENJAMIN CANNEKL", Kununuodra, 1965 / "BENJAMIN CANNELL", Kununurra, 1985)
+# meets its KYR row on no key: every rule with a name key asks for the date, the whole
+# surname key or the whole place key. A typo rarely touches the first letters of a
+# phonetic key (a consonant skeleton: CANNEKL / CANNELL -> KNKL / KNL, Kyabfam / Kyabram
+# -> KYBFM / KYBRM), so the first TYPO_KEY_CHARS of the first-name, surname and place
+# keys together still agree with the date and any two of those three misspelt past their
+# first letters. Blocking only, for feeds whose places did not resolve to village codes
+# (blocking.SEED_PREDICTION_RULES scopes it by district where feeds carry one); null
+# when a record lacks a surname or a place (a one-word name is paired by other rules).
+TYPO_KEY_CHARS = 2
+TYPO_KEY = " || ' ' || ".join(f"substr({c}, 1, {TYPO_KEY_CHARS})"
+                               for c in ("first_name_key", "last_name_key", "place_key"))
+
 
 def mother_name_sql() -> str:
     """std.mother_name as a feed delivers it ("Smt. Chandrika Kunjam"), read as every name
@@ -226,6 +244,9 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
         expr = expr if expr in present else ""
     elif col in NAME_SHAPE_COLUMNS:
         expr = (_name_shape_sql(col) if {"name_std", "name_key"} <= present else "")
+    elif col == "typo_key":
+        expr = (TYPO_KEY if {"first_name_key", "last_name_key", "place_key"} <= present
+                else "")
     elif col == "name_sorted_key":
         expr = ("array_to_string(list_sort(string_split(name_key, ' ')), ' ')"
                 if "name_key" in present else "")
