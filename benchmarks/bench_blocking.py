@@ -69,6 +69,11 @@ SEED_CANDIDATES = SEED_BEFORE + _SCOPED_CANDIDATES + (
     ("name_sorted_key", "district_std", "birth_year"),
     ("name_key", "relative_name_key"),
     ("name_key", "gender", "birth_year_min", "place_key"),
+    # the typo key (matching.inputs.TYPO_KEY) is a rule only for feeds without village
+    # codes ("!village_code"); measured here on a state whose villages resolve, as if
+    # they had not: its cost within the district, and unscoped (a feed without districts)
+    ("typo_key", "district_std"),
+    ("typo_key",),
 )
 DEDUPE_CANDIDATES = DEDUPE_BEFORE + _SCOPED_CANDIDATES + (
     ("name_key", "place_key", "district_std"),
