@@ -35,14 +35,6 @@ def test_indic_fold_rules():
     assert indic_fold("Phool") == "FUL"
 
 
-@pytest.mark.parametrize("typed,name", [("SANTOSHH", "SANTOSH"), ("SHHARMA", "SHARMA"),
-                                        ("NISHHAD", "NISHAD"), ("PHHOOL", "PHOOL")])
-def test_a_doubled_h_after_s_or_p_keys_as_the_name(typed, name):
-    """A doubled letter is folded last, after SH -> S and PH -> F: "SANTOSHH" kept an H
-    (key SNTX against SANTOSH's SNTS) until those folds took the h's together."""
-    assert phonetic_key(typed) == phonetic_key(name)
-
-
 def test_token_is_letters_only_and_keyed():
     k1, k2 = Keys.from_master(b"\x01" * 32), Keys.from_master(b"\x02" * 32)
     t = token_for(U1, k1.mac)
