@@ -15,6 +15,7 @@ import logging
 import duckdb
 import pandas as pd
 import pytest
+from test_name_stand_ins import _levels as stand_in_levels
 from test_name_stand_ins import _std
 
 from matching import inputs
@@ -46,20 +47,7 @@ def _pair_frames():
 
 def _levels(comparison) -> list[str]:
     """Each PAIRS row's level (the first whose SQL holds, as Splink picks it)."""
-    con = duckdb.connect()
-    dept, kyr = _pair_frames()
-    inputs.load_frame(con, "dept", dept)
-    inputs.load_frame(con, "kyr", kyr)
-    cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in inputs.INPUT_COLUMNS)
-    levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
-    case = " ".join(
-        "ELSE ?" if lv["sql_condition"] == "ELSE" else f"WHEN {lv['sql_condition']} THEN ?"
-        for lv in levels)
-    labels = [lv["label_for_charts"] for lv in levels]
-    return [r[0] for r in con.execute(
-        f"SELECT CASE {case} END FROM (SELECT {cols} FROM inp_dept l JOIN inp_kyr r "
-        f"USING (unique_id) ORDER BY CAST(substr(unique_id, 2) AS INTEGER))",
-        labels).fetchall()]
+    return stand_in_levels(comparison, PAIRS)
 
 
 def test_a_dropped_surname_with_a_misspelt_given_name_has_its_own_level():

@@ -8,9 +8,8 @@ rules add no pair for it. Real Splink + DuckDB."""
 
 from __future__ import annotations
 
-from tests.test_matching_blocking import _pairs, _person
-
 from matching import blocking, inputs
+from tests.test_matching_blocking import _pairs, _person
 
 
 def _at(row: dict, village: str) -> dict:
