@@ -139,6 +139,21 @@ CROSSED_NAME_SEED_RULES = (
 SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + CROSSED_NAME_SEED_RULES
 # --- end crossed names ---
 
+# --- a dropped surname with a misspelt given name (issue 17) ---
+# "RAHLU" / "RAHUL YADAV" with an age a year or two off shares no name key and no birth
+# year with its KYR row. The lone-name keys (matching.inputs.LONE_GIVEN) are the folded
+# initial of a one-word name on one side and of the given name on the other, within the
+# village and a birth band, as the first-name rules above: only one-word names carry the
+# key on their side, so the rules add few pairs (matching/README.md). Seeding only.
+LONE_GIVEN_SEED_RULES = (
+    ("lone_given_initial", "village_code", "birth_band"),
+    ("lone_given_initial", "village_code", "birth_band_shifted"),
+    ("lone_kyr_initial", "village_code", "birth_band"),
+    ("lone_kyr_initial", "village_code", "birth_band_shifted"),
+)
+SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + LONE_GIVEN_SEED_RULES
+# --- end lone names ---
+
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),

@@ -45,6 +45,29 @@ SURNAME_DROPPED = ("(name_key_l LIKE (name_key_r || ' %') OR "
                    "name_key_r LIKE (name_key_l || ' %'))")
 
 
+# A dropped surname with a misspelt given name ("RAHLU" / "RAHUL YADAV", "SANTOH" / "SANTOSH
+# PATEL", "KNAHAIYA" / "KANHAIYA KASHYAP"; issue 17: a dropped surname and a one-letter
+# typo, two of a list's phenomena on one record): where the typo changes the one-word
+# name's key, it is not the other's first key, so "one name is the other without its
+# surname" missed it and the pair fell to "else" (-6.6 bits, as if the names disagreed).
+# On dev_noisy_tuning 100k seed 7, 64 missed records were such a name (rd_mgnrega 29,
+# food_pds 24; 14 of them never paired, 31 unmatched or in review with the true UID best).
+# The one word must be close to the other's first name (JW >= 0.88, spelled or on keys),
+# not its surname (that is ``SURNAME_ALONE``) and not a stand-in alone ("DEVI": its core
+# key is empty). Seeding models only; m by EM, u by sampling, its Bayes factor at most
+# the dropped surname's (``train._bound_names``: a typo never makes the name stronger).
+SURNAME_DROPPED_CLOSE = " OR ".join(
+    f"(last_name_key_{a} IS NULL AND last_name_key_{b} IS NOT NULL "
+    f"AND length(first_name_{a}) > 1 AND coalesce(name_core_key_{a}, '') <> '' "
+    f"AND first_name_key_{a} <> last_name_key_{b} "
+    f"AND (jaro_winkler_similarity(first_name_{a}, first_name_{b}) >= 0.88 OR "
+    f"jaro_winkler_similarity(first_name_key_{a}, first_name_key_{b}) >= 0.88))"
+    for a, b in (("l", "r"), ("r", "l")))
+SURNAME_DROPPED_LABEL = "one name is the other without its surname"
+SURNAME_DROPPED_CLOSE_LABEL = ("the given name close (JW >= 0.88), the surname left out "
+                               "on one side")
+
+
 # A one-word name that is the other's surname ("LESLIE" / "STIRLING LESLIE", "SAHU" /
 # "RAMESH SAHU": the given name left out): it fell in "else" (-6.6 bits), as if the names
 # disagreed, while a one-word given name ("ALICIA" / "ALICIA REID") had its own level. It
@@ -181,8 +204,10 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
             _custom(NAME_SPACED, NAME_SPACED_LABEL).configure(
                 m_probability=NAME_SPACED_M, fix_m_probability=True),
             cll.And(cll.ExactMatchLevel("first_name_key"), cll.ExactMatchLevel("last_name_key")),
-            _custom(SURNAME_DROPPED, "one name is the other without its surname"),
+            _custom(SURNAME_DROPPED, SURNAME_DROPPED_LABEL),
             _custom(first_close, "first and last names close (JW >= 0.88)"),
+            *([_custom(SURNAME_DROPPED_CLOSE, SURNAME_DROPPED_CLOSE_LABEL)]
+              if stand_ins else []),  # reads name_core_key (the stand-in columns)
             *swapped,
             _custom(initial, "first-name initial, same surname"),
             *(_stand_in_levels() if stand_ins else []),

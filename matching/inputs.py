@@ -82,6 +82,12 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     # --- the date and two more fields changed (issue 17, febrl): blocking only, see
     # TYPO_KEY ---
     "typo_key": ("VARCHAR", "first letters of the first-name, surname and place keys"),
+    # --- a dropped surname with a misspelt given name (issue 17): blocking only, see
+    # LONE_GIVEN ---
+    "lone_given_initial": ("VARCHAR", "KYR: its given name's initial; department: that of "
+                                      "a one-word name only"),
+    "lone_kyr_initial": ("VARCHAR", "KYR: the initial of a one-word name only; "
+                                    "department: its given name's initial"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
     # not compared: the record's best KYR candidate once seeding has run (dedupe
@@ -222,6 +228,39 @@ TYPO_KEY = " || ' ' || ".join(f"substr({c}, 1, {TYPO_KEY_CHARS})"
                                for c in ("first_name_key", "last_name_key", "place_key"))
 
 
+# ----------------------- a dropped surname with a misspelt given name (issue 17)
+# "RAHLU" / "RAHUL YADAV", "SANTOH" / "SANTOSH PATEL": one side left the surname out and
+# the given name carries a typo that changes its key, so no name key is shared; with an age
+# a year or two off, no village + birth year rule paired it either (dev_noisy_tuning 100k,
+# seed 7: 14 such records never paired, 8 of them rd_mgnrega's). The one word's folded
+# initial (as ``name_initials`` folds one: V and W -> B, Y -> J) with the village and a
+# birth band (blocking.LONE_GIVEN_SEED_RULES) pairs it; only a one-word name carries the
+# key on its side, so the rules cost a few pairs per such record and none for the others.
+# Both ways: a department's one-word name against KYR's given names, and KYR's one-word
+# name (a KYR that dropped the surname) against the department's. A lone stand-in
+# ("DEVI") or initial carries none. column -> (KYR side, department side)
+LONE_GIVEN = {
+    "lone_given_initial": ("given", "lone"),
+    "lone_kyr_initial": ("lone", "given"),
+}
+
+
+def _lone_given_expr(which: str, present: set[str]) -> str:
+    """The folded initial of ``first_name`` (``given``), or of a one-word name only
+    (``lone``: no surname key, more than one letter, not a stand-in alone)."""
+    from ingest.standardise import names
+
+    if not {"first_name", "last_name_key"} <= present:
+        return ""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    folded = "".join(names.initial_fold(c) for c in letters)
+    initial = f"translate(left(first_name, 1), '{letters}', '{folded}')"
+    if which == "given":
+        return initial
+    return (f"CASE WHEN last_name_key IS NULL AND length(first_name) > 1 AND first_name "
+            f"NOT IN ({_sql_list(names.stand_ins())}) THEN {initial} END")
+
+
 def mother_name_sql() -> str:
     """std.mother_name as a feed delivers it ("Smt. Chandrika Kunjam"), read as every name
     is (``ingest.standardise.names``): the letters, upper-cased, single-spaced, leading
@@ -242,6 +281,8 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
     elif col in CROSSED_NAMES:
         expr = CROSSED_NAMES[col][0 if kyr else 1]
         expr = expr if expr in present else ""
+    elif col in LONE_GIVEN:
+        expr = _lone_given_expr(LONE_GIVEN[col][0 if kyr else 1], present)
     elif col in NAME_SHAPE_COLUMNS:
         expr = (_name_shape_sql(col) if {"name_std", "name_key"} <= present else "")
     elif col == "typo_key":

@@ -218,13 +218,16 @@ def _bound_names(linker) -> None:
         NAME_SPACED_LABEL,
         STAND_IN_LABELS,
         SURNAME_ALONE_LABEL,
+        SURNAME_DROPPED_CLOSE_LABEL,
+        SURNAME_DROPPED_LABEL,
         SURNAME_ONLY_LABEL,
     )
 
     # level label -> the label of the level whose Bayes factor bounds it
     bounded = {**dict.fromkeys((*STAND_IN_LABELS, NAME_SPACED_LABEL),
                                "Exact match on name_key"),
-               SURNAME_ALONE_LABEL: SURNAME_ONLY_LABEL}
+               SURNAME_ALONE_LABEL: SURNAME_ONLY_LABEL,
+               SURNAME_DROPPED_CLOSE_LABEL: SURNAME_DROPPED_LABEL}
     for comp in linker._settings_obj.comparisons:
         levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
         for level in levels:

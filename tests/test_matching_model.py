@@ -61,7 +61,7 @@ def test_missing_values_are_not_penalised(matching_toy):
     """A null mobile / relative / dob scores exactly like no information: the pair's
     weight with the value missing lies between the weights for agree and disagree,
     and equals the weight without that comparison's contribution."""
-    from matching.inputs import BIRTH_BANDS, CROSSED_NAMES, NAME_SHAPE_COLUMNS
+    from matching.inputs import BIRTH_BANDS, CROSSED_NAMES, LONE_GIVEN, NAME_SHAPE_COLUMNS
     from matching.store import HomeModels
 
     model = HomeModels.of(matching_toy["home"].root).load("seed_dept_a")
@@ -78,7 +78,7 @@ def test_missing_values_are_not_penalised(matching_toy):
                                     "block_std", "mobile", "uid_token", "name_sorted_key",
                                     "village_code", *NAME_SHAPE_COLUMNS,
                                     # blocking-only columns: Splink keeps what rules use
-                                    *BIRTH_BANDS, *CROSSED_NAMES)}
+                                    *BIRTH_BANDS, *CROSSED_NAMES, *LONE_GIVEN)}
     left = dict(base, unique_id="k1")
     right = dict(base, unique_id="d1", uid_token=None)
 

@@ -43,14 +43,15 @@ PAIRS = [  # (department's name, KYR's name, level expected in the seeding model
 ]
 
 
-def _levels(comparison) -> list[str]:
-    """Each PAIRS row's level: the inputs built by matching.inputs from std rows, the
-    first level whose SQL holds (as Splink picks it)."""
+def _levels(comparison, pairs=None) -> list[str]:
+    """Each ``pairs`` row's level (PAIRS by default): the inputs built by matching.inputs
+    from std rows, the first level whose SQL holds (as Splink picks it)."""
+    pairs = PAIRS if pairs is None else pairs
     con = duckdb.connect()
     inputs.load_frame(con, "dept", pd.DataFrame(
-        [_std(f"D{i}", d) for i, (d, _k, _lv) in enumerate(PAIRS)]))
+        [_std(f"D{i}", d) for i, (d, _k, _lv) in enumerate(pairs)]))
     inputs.load_frame(con, "kyr", pd.DataFrame(
-        [_std(f"D{i}", k) for i, (_d, k, _lv) in enumerate(PAIRS)]))
+        [_std(f"D{i}", k) for i, (_d, k, _lv) in enumerate(pairs)]))
     cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in inputs.INPUT_COLUMNS)
     levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
     case = " ".join(
