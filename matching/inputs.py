@@ -222,9 +222,10 @@ CROSSED_NAMES = {
 # keys together still agree with the date and any two of those three misspelt past their
 # first letters. Blocking only, for feeds whose places did not resolve to village codes
 # (blocking.SEED_PREDICTION_RULES scopes it by district where feeds carry one); null
-# when a record lacks a surname or a place (a one-word name is paired by other rules).
+# when a record lacks a surname or a place (a one-word name is paired by other rules; an
+# empty key counts as none, so no partial key pairs every record sharing one prefix).
 TYPO_KEY_CHARS = 2
-TYPO_KEY = " || ' ' || ".join(f"substr({c}, 1, {TYPO_KEY_CHARS})"
+TYPO_KEY = " || ' ' || ".join(f"substr(nullif(trim({c}), ''), 1, {TYPO_KEY_CHARS})"
                                for c in ("first_name_key", "last_name_key", "place_key"))
 
 

@@ -58,6 +58,21 @@ def test_the_date_and_two_more_fields_changed_still_pair():
         blocking.SEED_PREDICTION_RULES = orig
 
 
+def test_no_partial_key_a_record_without_surname_or_place_carries_none():
+    con = duckdb.connect()
+    kyr = inputs.load_frame(con, inputs.KYR, pd.DataFrame([
+        _febrl("T1", "ANNA SMITH", dob=dt.date(1950, 1, 1), suburb="PENRITH"),
+        _febrl("T2", "WHITE", dob=dt.date(1950, 1, 1), suburb="PENRITH"),
+        _febrl("T3", "ANNA SMITH", dob=dt.date(1950, 1, 1), suburb="")]))
+    keys = dict(con.execute(f"SELECT unique_id, typo_key FROM {kyr.table}").fetchall())
+    assert keys["T1"] and keys["T1"].count(" ") == 2
+    assert keys["T2"] is None and keys["T3"] is None
+    # an empty key (a std frame from elsewhere) is no key either
+    frame = inputs.TYPO_KEY.replace("first_name_key", "'AN'").replace(
+        "last_name_key", "''").replace("place_key", "'PN'")
+    assert con.execute(f"SELECT {frame}").fetchone()[0] is None
+
+
 def test_the_typo_key_is_a_rule_only_where_no_village_code_resolved():
     cols = {"first_name_key", "last_name_key", "place_key", "typo_key", "village_code",
             "block_std", "district_std", "dob", "name_sorted_key"}
