@@ -257,7 +257,8 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         review.force_confirmed_seeds(con, f.feed, f"seed_{f.feed}", f"pred_seed_{f.feed}",
                                      final=True)
     dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables,
-                             barred=review.barred_links(con))  # review hook
+                             barred=review.barred_links(con),  # review hook
+                             apart=apart)  # never joined through other records
     if run_date is not None:  # stable ids from the registry
         t1 = time.time()
         ids.assign(con, run_date)
