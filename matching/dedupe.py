@@ -24,7 +24,10 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
    resident of its best edge to a seeded record; the remaining unseeded records form
    connected components among themselves (min-label propagation, a few set-based
-   UPDATE rounds); a resident keeps one record per card of a source. Each record gets a
+   UPDATE rounds); a resident keeps one record per card of a source, and never holds
+   two records that cannot link (``review.apart_pairs``: two people for certain, or
+   contradicted: ``check_pairs``' ``cannot_link``) through a chain of other records'
+   edges (``_attach_to_seeded``, ``_split_cannot_link``). Each record gets a
    cluster label (``resident_labels``); ``matching.ids.assign`` turns labels into
    stable resident ids (never a token or UID).
 4. ``namesake_pairs``: unmatched records with exactly one namesake of their age in
@@ -36,6 +39,7 @@ functions), so the same code runs on DuckDB and, translated by sqlglot, on Spark
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -44,6 +48,8 @@ from matching.comparisons import BIRTH_M
 from matching.inputs import DEACTIVATED, KYR
 from matching.replaced_dob import replaced_for_certain
 from matching.settings import QUEUE_FLOOR, MatchSettings
+
+log = logging.getLogger(__name__)
 
 CLERICAL_WEIGHT = 50.0  # edge weight of a reviewer-confirmed pair (beats any model edge)
 
@@ -606,7 +612,7 @@ def _attach_to_seeded(db, veto: str) -> None:
               WHERE e.b_fixed AND h.node IS NULL {veto}) best
         WHERE rk = 1""")
     # plain left joins (no correlated subquery: the SQL also runs on Spark)
-    _relabel(db, "_res_nodes", """
+    db.create("_res_attach_kept", """
         SELECT t.node, t.label
         FROM _res_attach t
         LEFT JOIN _res_cl c ON c.a = t.node
@@ -614,8 +620,14 @@ def _attach_to_seeded(db, veto: str) -> None:
              AND (o.match_weight > t.match_weight
                   OR (o.match_weight = t.match_weight AND o.node < t.node))
         GROUP BY t.node, t.label
-        HAVING count(o.node) = 0""", fix=True)
-    db.drop("_res_attach")
+        HAVING count(o.node) = 0""")
+    _relabel(db, "_res_nodes", "SELECT node, label FROM _res_attach_kept", fix=True)
+    left = db.rows("SELECT (SELECT count(*) FROM _res_attach) "
+                   "- (SELECT count(*) FROM _res_attach_kept)")[0][0]
+    if left:
+        log.info("cannot-link: %d records not attached beside another attached to the "
+                 "same resident", left)
+    db.drop("_res_attach", "_res_attach_kept")
 
 
 def _split_cannot_link(db, table: str, edges: str) -> int:
@@ -651,6 +663,7 @@ def _split_cannot_link(db, table: str, edges: str) -> int:
     db.drop("_res_bad")
     # the records of those clusters start alone
     _relabel(db, table, "SELECT node, 'N:' || node AS label FROM _res_split_nodes")
+    before = db.rows("SELECT count(*) FROM _res_split_nodes")[0][0]
     db.create("_res_split_edges", f"""
         SELECT e.a, e.b, e.match_weight FROM {edges} e
         JOIN _res_split_nodes x ON x.node = e.a JOIN _res_split_nodes y ON y.node = e.b
@@ -698,6 +711,10 @@ def _split_cannot_link(db, table: str, edges: str) -> int:
         db.drop("_res_merges")
         if not merged:
             break
+    after = db.rows(f"SELECT count(DISTINCT t.label) FROM {table} t "
+                    "JOIN _res_split_nodes x ON x.node = t.node")[0][0]
+    log.info("cannot-link: %d unseeded records of clusters holding two that cannot link "
+             "clustered again into %d clusters in %d rounds", before, after, rounds)
     db.drop("_res_split_nodes", "_res_split_edges", "_res_split_cl")
     return rounds
 
