@@ -24,7 +24,10 @@ UIDs are two. Pairwise dedupe evidence is only needed for records *not* seeded.
 3. ``residents``: a seeded record's resident is its UID; an unseeded record joins the
    resident of its best edge to a seeded record; the remaining unseeded records form
    connected components among themselves (min-label propagation, a few set-based
-   UPDATE rounds); a resident keeps one record per card of a source. Each record gets a
+   UPDATE rounds); a resident keeps one record per card of a source, and never holds
+   two records that cannot link (``review.apart_pairs``: two people for certain, or
+   contradicted: ``check_pairs``' ``cannot_link``) through a chain of other records'
+   edges (``_attach_to_seeded``, ``_split_cannot_link``). Each record gets a
    cluster label (``resident_labels``); ``matching.ids.assign`` turns labels into
    stable resident ids (never a token or UID).
 4. ``namesake_pairs``: unmatched records with exactly one namesake of their age in
@@ -36,6 +39,7 @@ functions), so the same code runs on DuckDB and, translated by sqlglot, on Spark
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -44,6 +48,8 @@ from matching.comparisons import BIRTH_M
 from matching.inputs import DEACTIVATED, KYR
 from matching.replaced_dob import replaced_for_certain
 from matching.settings import QUEUE_FLOOR, MatchSettings
+
+log = logging.getLogger(__name__)
 
 CLERICAL_WEIGHT = 50.0  # edge weight of a reviewer-confirmed pair (beats any model edge)
 
@@ -271,9 +277,13 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     ``corroborated`` (they share more than name, age and gender) and ``contradicted``
     (``dedupe.queue_contradicted``: different full dates of birth, not on a ``dense``
     list, or different mothers' names: ``_contradicted_sql``; ``mothers_differ``: the
-    latter alone), and ``seeding_keep`` (the
+    latter alone), ``seeding_keep`` (the
     seeding's own part of ``keep_probability``, 0 where it does not reach
-    ``keep_on_seeding_posterior``).
+    ``keep_on_seeding_posterior``) and ``cannot_link`` (contradicted, and not kept on
+    one UID by ``seeding_keep`` >= ``conflict_pair_threshold``; always where the mothers
+    differ): the pair is no edge (``build_edges``), and no chain of other edges puts its
+    two records in one resident (``review.apart_pairs``: ``seed.resolve`` and
+    ``resident_clusters`` honour it).
 
     Why the seeding's posterior: the pair's probability carries the prior of two records
     drawn from the whole state (``size_prior``), about -17.5 bits at 100k records, so a
@@ -332,7 +342,10 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                {corroborated} AS corroborated,
                {contradicted} AS contradicted,
                {mothers} AS mothers_differ,
-               CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END AS seeding_keep
+               CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END AS seeding_keep,
+               {mothers} OR ({contradicted} AND NOT coalesce(
+                   CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END
+                   >= {dd.conflict_pair_threshold}, false)) AS cannot_link
         FROM pred_dedupe e
         LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
         LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
@@ -354,7 +367,8 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
     different full dates of birth or different mothers' names: the pair model's
     probability neither joins nor keeps it; two records seeded to one UID stay together
     only on the seeding's own posterior (``seeding_keep``), and not where their mothers
-    differ (``mothers_differ``: one was seeded to a namesake's UID). ``replaced``: the sources
+    differ (``mothers_differ``: one was seeded to a namesake's UID): ``cannot_link``, which
+    no chain through a third record overrides either. ``replaced``: the sources
     measured to replace dates of birth (``dates_replaced``), whose pairs are not vetoed
     for a birth gap alone; ``dense``: this run priced its pairs as a dense list's (dates
     are not checked)."""
@@ -371,8 +385,7 @@ def build_edges(db, settings: MatchSettings, prov_tables: list[str],
         WHERE (match_probability >= {dd.threshold}
                OR keep_probability >= {dd.conflict_pair_threshold})
           AND NOT seeded_apart AND NOT vetoed{guard}
-          AND (NOT contradicted OR seeding_keep >= {dd.conflict_pair_threshold})
-          AND NOT mothers_differ
+          AND NOT cannot_link
     """)
     return "dedupe_edges"
 
@@ -557,6 +570,155 @@ def _split_same_card(db, table: str, edges: str) -> None:
     db.drop("_res_card_moves")
 
 
+def _cannot_link_nodes(db, apart: str | None) -> None:
+    """Table ``_res_cl`` (a, b): the ``apart`` pairs (``review.apart_pairs``: two people
+    for certain, or contradicted: ``check_pairs``' ``cannot_link``) as nodes of
+    ``_res_nodes``, both directions, each once."""
+    if not apart:
+        db.create("_res_cl", "SELECT node AS a, node AS b FROM _res_nodes WHERE false")
+        return
+    db.create("_res_cl", f"""
+        WITH p AS (
+            SELECT source_l || '|' || record_l AS a, source_r || '|' || record_r AS b
+            FROM {apart}
+        ), both_dirs AS (SELECT a, b FROM p UNION ALL SELECT b, a FROM p)
+        SELECT DISTINCT d.a, d.b FROM both_dirs d
+        JOIN _res_nodes na ON na.node = d.a JOIN _res_nodes nb ON nb.node = d.b
+        WHERE d.a <> d.b
+    """)
+
+
+def _attach_to_seeded(db, veto: str) -> None:
+    """An unseeded record joins the resident of its strongest edge to a seeded record
+    (``veto`` holds), never one holding a record it cannot link with (``_res_cl``), and of
+    two records that cannot link attached to one resident in this step, the one with the
+    stronger edge (then the smaller node: source | record id) stays; the other is left
+    to the unseeded records' clusters (it does not try its next resident: on the safe
+    side). Ties between residents go to the smaller label, so a rerun gives the same
+    clusters."""
+    db.create("_res_attach", f"""
+        WITH held AS (  -- (record, resident) where the resident holds a record it cannot
+                        -- link with (the residents are the seeded records' so far)
+            SELECT DISTINCT c.a AS node, m.label
+            FROM _res_cl c JOIN _res_nodes m ON m.node = c.b WHERE m.fixed
+        )
+        SELECT node, label, match_weight
+        FROM (SELECT e.a AS node, nb.label, e.match_weight,
+                     row_number() OVER (PARTITION BY e.a
+                                        ORDER BY e.match_weight DESC, nb.label) AS rk
+              FROM _res_edges e JOIN _res_nodes nb ON nb.node = e.b
+              JOIN _res_nodes na ON na.node = e.a
+              LEFT JOIN held h ON h.node = e.a AND h.label = nb.label
+              WHERE e.b_fixed AND h.node IS NULL {veto}) best
+        WHERE rk = 1""")
+    # plain left joins (no correlated subquery: the SQL also runs on Spark)
+    db.create("_res_attach_kept", """
+        SELECT t.node, t.label
+        FROM _res_attach t
+        LEFT JOIN _res_cl c ON c.a = t.node
+        LEFT JOIN _res_attach o ON o.node = c.b AND o.label = t.label
+             AND (o.match_weight > t.match_weight
+                  OR (o.match_weight = t.match_weight AND o.node < t.node))
+        GROUP BY t.node, t.label
+        HAVING count(o.node) = 0""")
+    _relabel(db, "_res_nodes", "SELECT node, label FROM _res_attach_kept", fix=True)
+    left = db.rows("SELECT (SELECT count(*) FROM _res_attach) "
+                   "- (SELECT count(*) FROM _res_attach_kept)")[0][0]
+    if left:
+        log.info("cannot-link: %d records not attached beside another attached to the "
+                 "same resident", left)
+    db.drop("_res_attach", "_res_attach_kept")
+
+
+def _split_cannot_link(db, table: str, edges: str) -> int:
+    """The unseeded records' clusters (min-label propagation over ``edges``: a, b,
+    match_weight) that hold two records that cannot link (``_res_cl``) are clustered
+    again, and only they: their records start alone and are merged greedily in the
+    order of their edges' strength (match weight, then the two labels: 'N:' source |
+    record id, content), never two clusters one of whose records cannot link with one of
+    the other's: single linkage with cannot-link constraints, as Kruskal's algorithm
+    takes the edges. Set-based, in rounds: each cluster's first allowed edge to another
+    cluster in that order; pairs of clusters that are each other's first merge (the
+    globally first allowed edge always is, so every round merges), which gives what
+    taking the edges one by one would. A record shared by two that cannot link (an
+    undated copy) joins the one it has the stronger edge to; the other keeps its own
+    cluster. Returns the number of rounds.
+
+    Known limits: a cluster a record reaches only through a record it cannot link with
+    stays apart from it (single linkage: the chain is cut where the weakest allowed
+    merge would have been); after ``MAX_ROUNDS`` rounds (a long chain whose edges weaken
+    along it merges one pair a round) the clusters not yet merged stay apart (the safe
+    side: their pairs go to the review queue); the constraint is checked among unseeded
+    records only (``_attach_to_seeded`` checks a record against the seeded ones)."""
+    db.create("_res_bad", f"""
+        SELECT DISTINCT na.label
+        FROM _res_cl c JOIN {table} na ON na.node = c.a JOIN {table} nb ON nb.node = c.b
+        WHERE NOT na.fixed AND NOT nb.fixed AND na.label = nb.label
+    """)
+    if not db.rows("SELECT count(*) FROM _res_bad")[0][0]:
+        db.drop("_res_bad")
+        return 0
+    db.create("_res_split_nodes", f"""
+        SELECT t.node FROM {table} t JOIN _res_bad b ON b.label = t.label WHERE NOT t.fixed""")
+    db.drop("_res_bad")
+    # the records of those clusters start alone
+    _relabel(db, table, "SELECT node, 'N:' || node AS label FROM _res_split_nodes")
+    before = db.rows("SELECT count(*) FROM _res_split_nodes")[0][0]
+    db.create("_res_split_edges", f"""
+        SELECT e.a, e.b, e.match_weight FROM {edges} e
+        JOIN _res_split_nodes x ON x.node = e.a JOIN _res_split_nodes y ON y.node = e.b
+    """)
+    db.create("_res_split_cl", """
+        SELECT c.a, c.b FROM _res_cl c
+        JOIN _res_split_nodes x ON x.node = c.a JOIN _res_split_nodes y ON y.node = c.b
+    """)
+    rounds = 0
+    for rounds in range(1, MAX_ROUNDS + 1):
+        db.create("_res_merges", f"""
+            WITH lab AS (
+                SELECT t.node, t.label FROM {table} t
+                JOIN _res_split_nodes x ON x.node = t.node
+            ), ce AS (  -- the strongest edge between two clusters
+                SELECT la.label AS l1, lb.label AS l2, max(e.match_weight) AS w
+                FROM _res_split_edges e
+                JOIN lab la ON la.node = e.a JOIN lab lb ON lb.node = e.b
+                WHERE la.label <> lb.label
+                GROUP BY la.label, lb.label
+            ), barred AS (  -- clusters with two records that cannot link between them
+                SELECT DISTINCT la.label AS l1, lb.label AS l2
+                FROM _res_split_cl c
+                JOIN lab la ON la.node = c.a JOIN lab lb ON lb.node = c.b
+            ), firsts AS (
+                SELECT l1, l2
+                FROM (SELECT ce.l1, ce.l2,
+                             row_number() OVER (PARTITION BY ce.l1
+                                                ORDER BY ce.w DESC, least(ce.l1, ce.l2),
+                                                         greatest(ce.l1, ce.l2)) AS rk
+                      FROM ce LEFT JOIN barred b ON b.l1 = ce.l1 AND b.l2 = ce.l2
+                      WHERE b.l1 IS NULL) r
+                WHERE rk = 1
+            )
+            SELECT f.l2 AS from_label, f.l1 AS to_label
+            FROM firsts f JOIN firsts g ON g.l1 = f.l2 AND g.l2 = f.l1
+            WHERE f.l1 < f.l2
+        """)
+        merged = db.rows("SELECT count(*) FROM _res_merges")[0][0]
+        if merged:
+            _relabel(db, table, f"""
+                SELECT t.node, m.to_label AS label
+                FROM {table} t JOIN _res_split_nodes x ON x.node = t.node
+                JOIN _res_merges m ON m.from_label = t.label""")
+        db.drop("_res_merges")
+        if not merged:
+            break
+    after = db.rows(f"SELECT count(DISTINCT t.label) FROM {table} t "
+                    "JOIN _res_split_nodes x ON x.node = t.node")[0][0]
+    log.info("cannot-link: %d unseeded records of clusters holding two that cannot link "
+             "clustered again into %d clusters in %d rounds", before, after, rounds)
+    db.drop("_res_split_nodes", "_res_split_edges", "_res_split_cl")
+    return rounds
+
+
 def _attach_confirmed(db) -> None:
     """A reviewer-confirmed pair (b, c) whose c joined a KYR resident in the step before
     (by its own edge to a seeded record) takes b there too, and so on along confirmed
@@ -582,11 +744,20 @@ def _attach_confirmed(db) -> None:
 
 
 def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
-                      seed_tables: list[str], barred: str | None = None) -> str:
+                      seed_tables: list[str], barred: str | None = None,
+                      apart: str | None = None) -> str:
     """Table ``residents`` (source, record_id, resident_id) for every record and KYR row.
 
     ``barred`` (source, record_id, label): links a reviewer rejected; such a record never
-    joins that resident through a dedupe edge (``matching.review``)."""
+    joins that resident through a dedupe edge (``matching.review``). ``apart``
+    (``review.apart_pairs``: two people for certain, contradicted pairs, pairs a reviewer
+    rejected): two such records never share a resident through other records, as far
+    as the edges decide: an unseeded record does not join a seeded resident holding a
+    record it cannot link with (``_attach_to_seeded``), and a cluster of unseeded
+    records holding such a pair is split (``_split_cannot_link``). Not checked: records
+    seeded to one UID (``seed.resolve`` decides those, against the same pairs within a
+    source; across sources the seeding's word stands) and a reviewer-confirmed pair
+    (``_attach_confirmed``: the reviewer said they are one person)."""
     db = engine.of(db)
     seeded = " UNION ALL ".join(
         f"SELECT source, source_record_id AS record_id, "
@@ -641,26 +812,20 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
     if barred:  # review hook: a rejected (record, KYR resident) link
         veto += (f" AND NOT EXISTS (SELECT 1 FROM {barred} x WHERE x.source = na.source "
                  "AND x.record_id = na.record_id AND x.label = nb.label)")
-    _relabel(db, "_res_nodes", f"""
-        SELECT a AS node, label
-        FROM (SELECT e.a, nb.label,
-                     row_number() OVER (PARTITION BY e.a
-                                        ORDER BY e.match_weight DESC, nb.label) AS rk
-              FROM _res_edges e JOIN _res_nodes nb ON nb.node = e.b
-              JOIN _res_nodes na ON na.node = e.a
-              WHERE e.b_fixed {veto}) best
-        WHERE rk = 1""", fix=True)
+    _cannot_link_nodes(db, apart)
+    _attach_to_seeded(db, veto)
     _attach_confirmed(db)
     # among unseeded records the same holds: a record in review joins another record's
     # resident only by a reviewer-confirmed pair, else it stays its own resident (two
     # records in review joined at 0.999 were one N: resident; independent review)
     db.create("_res_free_edges", f"""
-        SELECT e.a, e.b FROM _res_edges e
+        SELECT e.a, e.b, e.match_weight FROM _res_edges e
         JOIN _res_nodes na ON na.node = e.a JOIN _res_nodes nb ON nb.node = e.b
         WHERE NOT na.fixed AND NOT nb.fixed
           AND (e.match_weight >= {CLERICAL_WEIGHT} OR NOT (na.in_review OR nb.in_review))
     """)
     _propagate(db, "_res_nodes", "_res_free_edges")
+    _split_cannot_link(db, "_res_nodes", "_res_free_edges")
     if dd.household_veto:
         _split_same_card(db, "_res_nodes", "_res_edges")
     # a deactivated KYR row is a resident only through the records linked to it: the
@@ -679,7 +844,7 @@ def resident_clusters(db, settings: MatchSettings, kyr, linked_tables: list,
         SELECT source, record_id, 'R' || substr(md5(label), 1, 16) AS resident_id
         FROM resident_labels
     """)
-    db.drop("_res_nodes", "_res_edges", "_res_free_edges")
+    db.drop("_res_nodes", "_res_edges", "_res_free_edges", "_res_cl")
     return "residents"
 
 

@@ -250,6 +250,9 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
                        dedupe.dates_replaced(seed_models, dedupe_model, dense), dense)
     review.apply_dedupe_decisions(con)  # review hook
     apart = review.apart_pairs(con)  # review hook: rejected pairs are two people
+    log.info("cannot-link: %d scored pairs contradicted, %d apart pairs in all",
+             con.rows("SELECT count(*) FROM dedupe_checked WHERE cannot_link")[0][0],
+             con.rows(f"SELECT count(*) FROM {apart}")[0][0])
     seed_tables = [seed.resolve(con, f.feed, f"prov_{f.feed}", None, "dedupe_edges",
                                 settings.dedupe.conflict_pair_threshold, apart)
                    for f in ws.linked]
@@ -257,7 +260,8 @@ def match_workspace(ws: Workspace, settings: MatchSettings, seed_models: dict[st
         review.force_confirmed_seeds(con, f.feed, f"seed_{f.feed}", f"pred_seed_{f.feed}",
                                      final=True)
     dedupe.resident_clusters(con, settings, ws.kyr, ws.linked, seed_tables,
-                             barred=review.barred_links(con))  # review hook
+                             barred=review.barred_links(con),  # review hook
+                             apart=apart)  # never joined through other records
     if run_date is not None:  # stable ids from the registry
         t1 = time.time()
         ids.assign(con, run_date)

@@ -209,11 +209,17 @@ def apply_dedupe_decisions(db, edges: str = "dedupe_edges") -> None:
 def apart_pairs(db, checked: str = "dedupe_checked",
                 seeded: str = "dedupe_together_apart") -> str:
     """Table ``dedupe_apart`` (source_l, record_l, source_r, record_r): pairs that are two
-    people for certain: the dedupe vetoes among scored pairs (``checked``) and among the
+    people for certain or that contradict each other: the dedupe vetoes and the
+    contradicted pairs (``cannot_link``: different mothers, or different full dates not
+    kept on one UID by the seeding) among scored pairs (``checked``), the vetoes among the
     records seeded to one UID, scored or not (``seeded``, ``dedupe.together_apart``), and
-    the pairs a reviewer rejected. ``seed.resolve`` never keeps both on one UID."""
+    the pairs a reviewer rejected; never a pair a reviewer confirmed. ``seed.resolve``
+    never keeps both on one UID, ``dedupe.resident_clusters`` never puts both in one
+    resident through other records. A contradicted pair is not ``vetoed``: it stays in
+    the review queue (``dedupe_review_pairs_sql``)."""
     db = engine.of(db)
-    vetoed = (f"SELECT source_l, record_l, source_r, record_r FROM {checked} WHERE vetoed "
+    vetoed = (f"SELECT source_l, record_l, source_r, record_r FROM {checked} "
+              f"WHERE vetoed OR cannot_link "
               f"UNION ALL SELECT source_l, record_l, source_r, record_r FROM {seeded}")
     decided = f"SELECT * FROM {EFFECTIVE} WHERE kind = 'dedupe'"
     if not _any(db, decided):

@@ -74,9 +74,22 @@ CASES = {
 }
 
 
+# chains (issue 17, cannotlink): two brothers under two mothers (1, 2: a contradicted
+# pair) and a copy of the first without his mother's name (3), which contradicts neither
+# and scores high with both; a chain 1 - 3 - 2 must not join the brothers
+CHAINS = {
+    # the copy is the first brother's to the letter, the second brother's father is
+    # written with an initial: the copy's edge to the first is the stronger one
+    "chain": (("ARJUN", "DHRUW", "KANHAIYA", "MANGLI", dt.date(2010, 5, 14)),
+              ("ARJUN", "DHRUW", "K KANHAIYA", "SUKHIYA", dt.date(2010, 5, 14)),
+              ("ARJUN", "DHRUW", "KANHAIYA", None, dt.date(2010, 5, 14))),
+}
+
+
 def _list(seed_=3):
     """~1,600 children of 6-17, one in 15 listed twice (the copy as the original; the
-    mother's name on 60% of the records), and the CASES pairs (ids <case>1, <case>2)."""
+    mother's name on 60% of the records), the CASES pairs (ids <case>1, <case>2) and the
+    CHAINS triples (<chain>1, 2, 3)."""
     rng = random.Random(seed_)
     rows = []
     for i in range(1500):
@@ -91,31 +104,45 @@ def _list(seed_=3):
                                mother if rng.random() < 0.6 else None, dob, block))
     for case, sides in CASES.items():
         rows += [_child(f"{case}{k}", *side, "ARANG") for k, side in enumerate(sides, 1)]
+    for case, sides in CHAINS.items():
+        rows += [_child(f"{case}{k}", *side, "TILDA") for k, side in enumerate(sides, 1)]
     return rows
 
 
-def _decide(con, feed: FeedTable, settings):
-    """The decision phase on ``pred_dedupe``, no record seeded: (resident per record,
-    the dedupe review queue as a set of pairs)."""
+def _decide(con, feed: FeedTable, settings, seeded: dict | None = None, seeding=None):
+    """The decision phase on ``pred_dedupe`` as ``pipeline.match_workspace`` runs it:
+    (resident per record, the dedupe review queue as a set of pairs). ``seeded``: record
+    -> (seeding posterior, match weight) of the records provisionally seeded to KYR's T1;
+    no other record is seeded. ``seeding``: a dict filled with the records' (status,
+    reason). Can run again on the same connection."""
     prov = f"prov_{FEED}"
+    seeded = seeded or {}
     ids = [r[0] for r in con.execute(f"SELECT unique_id FROM {feed.table}").fetchall()]
     con.register("_p", pd.DataFrame({
-        "source": FEED, "source_record_id": ids, "candidate_uid_token": None,
-        "match_probability": 0.1, "match_weight": 0.0, "runner_up_weight": None,
-        "match_status": "unmatched", "reason": "test"}).astype(
+        "source": FEED, "source_record_id": ids,
+        "candidate_uid_token": ["T1" if i in seeded else None for i in ids],
+        "match_probability": [seeded[i][0] if i in seeded else 0.1 for i in ids],
+        "match_weight": [seeded[i][1] if i in seeded else 0.0 for i in ids],
+        "runner_up_weight": None,
+        "match_status": ["seeded" if i in seeded else "unmatched" for i in ids],
+        "reason": "test"}).astype(
             {"candidate_uid_token": "object", "runner_up_weight": "float64"}))
-    con.execute(f"CREATE TABLE {prov} AS SELECT * FROM _p")
-    con.execute("CREATE TABLE inp_uid_kyr AS SELECT 'T1' AS unique_id")
+    con.execute(f"CREATE OR REPLACE TABLE {prov} AS SELECT * FROM _p")
+    con.execute("CREATE OR REPLACE TABLE inp_uid_kyr AS SELECT 'T1' AS unique_id")
     kyr = FeedTable("uid_kyr", "inp_uid_kyr", 1, frozenset({"unique_id"}))
     review.load_effective(con)
     dedupe.build_edges(con, settings, [prov], [feed])
+    apart = review.apart_pairs(con)
     seed_table = seed.resolve(con, FEED, prov, None, "dedupe_edges",
-                              settings.dedupe.conflict_pair_threshold, review.apart_pairs(con))
-    dedupe.resident_clusters(con, settings, kyr, [feed], [seed_table])
+                              settings.dedupe.conflict_pair_threshold, apart)
+    dedupe.resident_clusters(con, settings, kyr, [feed], [seed_table], apart=apart)
     dedupe.namesake_pairs(con, settings, [feed], [seed_table])
-    con.execute(f"CREATE TABLE _seeding AS SELECT * FROM {seed_table}")
+    con.execute(f"CREATE OR REPLACE TABLE _seeding AS SELECT * FROM {seed_table}")
     queue = con.execute(review.dedupe_review_pairs_sql(namesakes="dedupe_namesakes")).df()
     res = dict(con.execute("SELECT record_id, resident_id FROM residents").fetchall())
+    if seeding is not None:
+        seeding.update({r: (st, why) for r, st, why in con.execute(
+            "SELECT source_record_id, match_status, reason FROM _seeding").fetchall()})
     return res, {frozenset((r.record_l, r.record_r)) for r in queue.itertuples()}
 
 
@@ -192,3 +219,52 @@ def test_records_seeded_to_one_uid_and_contradicted_stay_together_only_on_the_se
     same = {k: {**v, "dob": "2015-02-28"} for k, v in dates.items()}
     res, _, _ = _run(same, pairs, weak)
     assert res["a"] == res["b"]
+
+
+def test_a_contradicted_pair_is_never_joined_through_a_copy_of_one_of_them():
+    # brothers 1 and 2 under two mothers, 3 a copy of 1 without his mother's name: the
+    # edges 1-3 and 2-3 contradict nothing, and before the pair was a cannot-link
+    # (issue 17, cannotlink) the chain put both brothers in one resident
+    con = duckdb.connect()
+    feed = inputs.load_frame(con, FEED, pd.DataFrame(_list()))
+    settings = load_settings()
+    model = train.train_dedupe_model(con, [feed], settings, save=False)
+    predict.predict_dedupe(con, [feed], model, settings)
+    scored = {frozenset((a, b)): (w, p) for a, b, w, p in con.execute(
+        "SELECT record_l, record_r, match_weight, match_probability "
+        "FROM pred_dedupe").fetchall()}
+    t = settings.dedupe.threshold
+    a, b, c = "chain1", "chain2", "chain3"
+    brothers = frozenset((a, b))
+    # the model alone would merge all three, and the copy is nearer the first brother
+    assert scored[brothers][1] >= t
+    assert scored[frozenset((a, c))][1] >= t and scored[frozenset((b, c))][1] >= t
+    assert scored[frozenset((a, c))][0] > scored[frozenset((b, c))][0]
+    # nothing seeded: the unseeded records' cluster {1, 2, 3} is split, the copy goes
+    # with the brother it has the stronger edge to, the brothers' pair is queued
+    res, queue = _decide(con, feed, settings)
+    assert res[a] != res[b]
+    assert res[c] == res[a]
+    assert brothers in queue
+    cl = {frozenset(r) for r in con.execute(
+        "SELECT record_l, record_r FROM dedupe_checked WHERE cannot_link").fetchall()}
+    assert brothers in cl and frozenset((a, c)) not in cl and frozenset((b, c)) not in cl
+    # the copies elsewhere in the list are still merged
+    copies = [(f"C{i}", f"C{i}b") for i in range(0, 1500, 15)]
+    assert sum(res[x] == res[y] for x, y in copies) >= 0.95 * len(copies)
+    # the copy seeded to T1, the brothers not: both would join its resident by their
+    # edge to it; the one with the stronger edge does, the other stays apart
+    res, queue = _decide(con, feed, settings, {c: (0.999, 30.0)})
+    assert res[a] == res[c] and res[b] != res[c]
+    assert brothers in queue
+    # the first brother and the copy seeded to T1 (one resident), the second brother not:
+    # his edge to the copy would take him into the resident that holds his brother
+    res, _ = _decide(con, feed, settings, {a: (0.999, 30.0), c: (0.99, 28.0)})
+    assert res[a] == res[c] and res[b] != res[a]
+    # all three seeded to T1, the copy the best: the brothers each keep the UID through
+    # their edge to the copy, never both: the lower-ranked brother goes to review
+    seeding: dict = {}
+    res, _ = _decide(con, feed, settings, {a: (0.99, 28.0), b: (0.99, 27.0),
+                                           c: (0.999, 30.0)}, seeding)
+    assert res[a] == res[c] and res[b] != res[a]
+    assert seeding[b] == ("review", "uid_conflict") and seeding[a][0] == "seeded"

@@ -65,9 +65,10 @@ def _run(records, pairs, prov, rows: int | None = None, **dedupe_settings):
     review.load_effective(con)
     kyr = FeedTable("uid_kyr", "inp_uid_kyr", 2, frozenset({"unique_id"}))
     dedupe.build_edges(con, s, ["prov_pds"], [feed])
+    apart = review.apart_pairs(con)
     seed_table = seed.resolve(con, "pds", "prov_pds", None, "dedupe_edges",
-                              s.dedupe.conflict_pair_threshold, review.apart_pairs(con))
-    dedupe.resident_clusters(con, s, kyr, [feed], [seed_table])
+                              s.dedupe.conflict_pair_threshold, apart)
+    dedupe.resident_clusters(con, s, kyr, [feed], [seed_table], apart=apart)
     dedupe.namesake_pairs(con, s, [feed], [seed_table])
     con.execute(f"CREATE TABLE _seeding AS SELECT * FROM {seed_table}")
     queue = con.execute(review.dedupe_review_pairs_sql(namesakes="dedupe_namesakes")).df()
