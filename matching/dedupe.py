@@ -262,6 +262,35 @@ def _birth_apart_sql(left: str, right: str, gap: int, together: str,
     return f"({apart} AND NOT ({direct} AND ({' OR '.join(lifted)})))"
 
 
+def _joint_posterior_sql(settings: MatchSettings, prov_tables: list[str]) -> str:
+    """SQL: the seeding's posterior that the records ``pl`` and ``pr``, both seeded to one
+    UID, are both its person, from the two records' posteriors alone.
+
+    Each record's posterior p weighs its own KYR candidates; the one that is not the UID's
+    best (not ``top``) also carries the prior that a person is listed twice (the source's
+    ``claimed_weight``, 2^c = d: ``seed.provisional``'s claimed candidate), the top one
+    does not. With raw failure odds f = (1 - p) / p (times d for a record that carries the
+    prior), the hypotheses are: both are the UID's person (prior d), only one is (prior 1
+    each, the other someone else) or neither. So the odds against both are
+    (f_l + f_r + f_l f_r) / d. The product p_l p_r, used before, took the top record to be
+    the UID's person whatever the other's claim: its doubt counted at 1 / d of its weight,
+    and a second claim at p ~ 1 beside a top record at 0.999 was kept at 0.999, where
+    either of the two may be the namesake. With ``claimed_weight`` 0 it is the product."""
+    if not settings.dedupe.joint_claims:
+        return "(pl.match_probability * pr.match_probability)"
+    sources = [t.removeprefix("prov_") for t in prov_tables]
+    cases = " ".join(f"WHEN '{s}' THEN {2.0 ** settings.thresholds(s).claimed_weight!r}"
+                     for s in sources)
+    d = (f"(CASE pl.source {cases} ELSE {2.0 ** settings.defaults.claimed_weight!r} END)"
+         if cases else repr(2.0 ** settings.defaults.claimed_weight))
+
+    def f(side: str) -> str:
+        return (f"((1.0 - {side}.match_probability) / {side}.match_probability "
+                f"* CASE WHEN {side}.top THEN 1.0 ELSE {d} END)")
+
+    return f"(1.0 / (1.0 + ({f('pl')} + {f('pr')} + {f('pl')} * {f('pr')}) / {d}))"
+
+
 def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
                 dept_tables: list | None = None,
                 replaced: DatesReplaced | None = None, dense: bool = False) -> str:
@@ -292,13 +321,21 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     record's seeding posterior ``p`` already weighs every KYR candidate and, for the
     record that is not the UID's best, the prior that a person is listed twice
     (``seed.provisional``'s claimed candidate). KYR lists a person once: when both are
-    that person, which the seeding puts at ``p_l p_r``, they are one person."""
-    prov_union = " UNION ALL ".join(
-        f"SELECT source, source_record_id, candidate_uid_token, match_probability FROM {t} "
-        f"WHERE match_status = 'seeded'" for t in prov_tables
-    ) or ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_record_id, "
-          "NULL::VARCHAR AS candidate_uid_token, NULL::DOUBLE AS match_probability "
-          "WHERE false")
+    that person, which the seeding puts at the joint posterior of the two claims
+    (``_joint_posterior_sql``; ``p_l p_r`` when the top record is certain), they are one
+    person."""
+    # ``top``: the UID's best-scoring seeded record of the source (seed.resolve's winner,
+    # the record that claims it): its posterior carries no "listed twice" prior
+    prov_union = ("SELECT *, row_number() OVER (PARTITION BY source, candidate_uid_token "
+                  "ORDER BY match_weight DESC, source_record_id) = 1 AS top FROM ("
+                  + " UNION ALL ".join(
+                      f"SELECT source, source_record_id, candidate_uid_token, "
+                      f"match_probability, match_weight FROM {t} "
+                      f"WHERE match_status = 'seeded'" for t in prov_tables) + ") s"
+                  if prov_tables else
+                  "SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_record_id, "
+                  "NULL::VARCHAR AS candidate_uid_token, NULL::DOUBLE AS match_probability, "
+                  "NULL::DOUBLE AS match_weight, false AS top WHERE false")
     dd = settings.dedupe
     floor = min(dd.threshold, dd.conflict_pair_threshold, REVIEW_FLOOR)
     together = ("e.source_l = e.source_r AND "
@@ -326,9 +363,9 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     # the seeding's posterior that both are the UID's person, where it reaches the
     # duplicate decision's precision target (a seeding posterior is calibrated: seeded
     # records' mean p is their measured precision within 0.1 point on the tuning states)
-    both = (f"CASE WHEN pl.match_probability * pr.match_probability >= "
-            f"{dd.keep_on_seeding_posterior} THEN pl.match_probability * pr.match_probability "
-            f"ELSE 0.0 END" if dd.keep_on_seeding_posterior else "0.0")
+    joint = _joint_posterior_sql(settings, prov_tables)
+    both = (f"CASE WHEN {joint} >= {dd.keep_on_seeding_posterior} THEN {joint} ELSE 0.0 END"
+            if dd.keep_on_seeding_posterior else "0.0")
     engine.of(db).create("dedupe_checked", f"""
         WITH prov AS ({prov_union}){with_attrs}
         SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,

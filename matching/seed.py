@@ -281,7 +281,7 @@ def resolve(db, source: str, prov_table: str, dedupe_table: str | None = None,
         # both directions as plain equi-joins (an OR in the join condition made DuckDB
         # fall back to a nested-loop join: 20+ minutes at 1M residents)
         # keep_probability: for two records seeded to one KYR resident, the larger of
-        # the pair's probability and the seeding's p_l * p_r where that reaches
+        # the pair's probability and the seeding's joint posterior where that reaches
         # dedupe.keep_on_seeding_posterior (dedupe.check_pairs); else match_probability
         pairs_sql = (f"SELECT record_l AS a, record_r AS b, keep_probability AS "
                      f"match_probability FROM {pairs_table} "

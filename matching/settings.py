@@ -156,11 +156,18 @@ class DedupeSettings:
     # chosen on tuning seeds 7 and 11 at 50k (matching/README.md, "Duplicate decision")
     conflict_pair_threshold: float = 0.97
     # ... or where the seeding's own posterior that both are that resident's person
-    # (the product of the two records' posteriors; the one that is not the resident's
-    # best already carries the prior of a person listed twice) reaches this, issue 17's
-    # precision target for merged pairs: KYR lists a person once (dedupe.check_pairs).
+    # (the joint posterior of the two claims: the one that is not the resident's best
+    # carries the prior of a person listed twice, and so, read jointly, does the best
+    # one's doubt: dedupe._joint_posterior_sql) reaches this, issue 17's precision
+    # target for merged pairs: KYR lists a person once (dedupe.check_pairs).
     # 0: the pair's probability alone
     keep_on_seeding_posterior: float = 0.98
+    # read that posterior jointly (true) or as the product of the two records'
+    # posteriors (false, before session 17), which takes the resident's best record to be
+    # its person whatever the other's claim (matching/README.md, "A second claim on one
+    # UID"): tuning 1M seed 7, food_pds auto precision 0.9933 -> 0.9958, auto recall
+    # 0.681 -> 0.644 (the copies beside a doubtful best record wait in review)
+    joint_claims: bool = True
     # log2 prior odds that two departmental records are one person: the floor, kept for
     # a state's sparse lists (size-free). A dedupe model trained on the home's own data
     # carries the prior it estimated there (``train.estimate_dedupe_prior``: EM over
