@@ -130,12 +130,13 @@ SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + MOVER_SEED_RULES
 # SOMARU within the village and a birth band, as the first-name rules above do for a name
 # in KYR's order. Seeding only (a department against KYR): two department records are
 # written in one order or the other alike, and dedupe keeps the sorted name key.
-CROSSED_NAME_SEED_RULES = (
-    ("given_crossed_key", "village_code", "birth_band"),
-    ("given_crossed_key", "village_code", "birth_band_shifted"),
-    ("surname_crossed_key", "village_code", "birth_band"),
-    ("surname_crossed_key", "village_code", "birth_band_shifted"),
-)
+def _in_village_by_birth_band(*keys: str) -> tuple[tuple[str, ...], ...]:
+    """Each key within the village and a birth band, either way of the band's edge."""
+    return tuple((k, "village_code", band) for k in keys
+                 for band in ("birth_band", "birth_band_shifted"))
+
+
+CROSSED_NAME_SEED_RULES = _in_village_by_birth_band("given_crossed_key", "surname_crossed_key")
 SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + CROSSED_NAME_SEED_RULES
 # --- end crossed names ---
 
@@ -145,12 +146,7 @@ SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + CROSSED_NAME_SEED_RULES
 # initial of a one-word name on one side and of the given name on the other, within the
 # village and a birth band, as the first-name rules above: only one-word names carry the
 # key on their side, so the rules add few pairs (matching/README.md). Seeding only.
-LONE_GIVEN_SEED_RULES = (
-    ("lone_given_initial", "village_code", "birth_band"),
-    ("lone_given_initial", "village_code", "birth_band_shifted"),
-    ("lone_kyr_initial", "village_code", "birth_band"),
-    ("lone_kyr_initial", "village_code", "birth_band_shifted"),
-)
+LONE_GIVEN_SEED_RULES = _in_village_by_birth_band("lone_given_initial", "lone_kyr_initial")
 SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + LONE_GIVEN_SEED_RULES
 # --- end lone names ---
 
