@@ -262,7 +262,7 @@ def _birth_apart_sql(left: str, right: str, gap: int, together: str,
     return f"({apart} AND NOT ({direct} AND ({' OR '.join(lifted)})))"
 
 
-def _joint_posterior_sql(settings: MatchSettings, prov_tables: list[str]) -> str:
+def _joint_posterior_sql(settings: MatchSettings) -> str:
     """SQL: the seeding's posterior that the records ``pl`` and ``pr``, both seeded to one
     UID, are both its person, from the two records' posteriors alone.
 
@@ -278,15 +278,17 @@ def _joint_posterior_sql(settings: MatchSettings, prov_tables: list[str]) -> str
     either of the two may be the namesake. With ``claimed_weight`` 0 it is the product."""
     if not settings.dedupe.joint_claims:
         return "(pl.match_probability * pr.match_probability)"
-    sources = [t.removeprefix("prov_") for t in prov_tables]
-    cases = " ".join(f"WHEN '{s}' THEN {2.0 ** settings.thresholds(s).claimed_weight!r}"
-                     for s in sources)
-    d = (f"(CASE pl.source {cases} ELSE {2.0 ** settings.defaults.claimed_weight!r} END)"
-         if cases else repr(2.0 ** settings.defaults.claimed_weight))
+    # per source from the settings themselves (not from table names); sources with the
+    # defaults' weight fall to ELSE
+    default = 2.0 ** settings.defaults.claimed_weight
+    cases = " ".join(f"WHEN '{s}' THEN {2.0 ** t.claimed_weight!r}"
+                     for s, t in sorted(settings.sources.items())
+                     if 2.0 ** t.claimed_weight != default)
+    d = f"(CASE pl.source {cases} ELSE {default!r} END)" if cases else repr(default)
 
-    def f(side: str) -> str:
-        return (f"((1.0 - {side}.match_probability) / {side}.match_probability "
-                f"* CASE WHEN {side}.top THEN 1.0 ELSE {d} END)")
+    def f(side: str) -> str:  # a seeded record has p > 0; the floor keeps 0 from dividing
+        p = f"greatest({side}.match_probability, 1e-12)"
+        return f"((1.0 - {p}) / {p} * CASE WHEN {side}.top THEN 1.0 ELSE {d} END)"
 
     return f"(1.0 / (1.0 + ({f('pl')} + {f('pr')} + {f('pl')} * {f('pr')}) / {d}))"
 
@@ -363,7 +365,7 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     # the seeding's posterior that both are the UID's person, where it reaches the
     # duplicate decision's precision target (a seeding posterior is calibrated: seeded
     # records' mean p is their measured precision within 0.1 point on the tuning states)
-    joint = _joint_posterior_sql(settings, prov_tables)
+    joint = _joint_posterior_sql(settings)
     both = (f"CASE WHEN {joint} >= {dd.keep_on_seeding_posterior} THEN {joint} ELSE 0.0 END"
             if dd.keep_on_seeding_posterior else "0.0")
     engine.of(db).create("dedupe_checked", f"""

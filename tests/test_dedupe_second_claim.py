@@ -43,23 +43,38 @@ def test_a_copy_beside_a_certain_top_record_stays():
     assert res["a"] == res["b"] and seeding.loc["b", "match_status"] == "seeded"
 
 
-def test_without_a_listed_twice_prior_the_joint_is_the_product():
-    # claimed_weight 0 (no prior on the second record either): the product, 0.998
+def _together(source_weight: float | None, default_weight: float) -> bool:
+    """The first test's pair, with the listed-twice prior ``default_weight`` for every
+    source and ``source_weight`` for the test's own source 'pds' (None: the default)."""
     from dataclasses import replace
 
     import test_dedupe_decision as tdd
 
     real = tdd.load_settings
 
-    def no_prior():
+    def weights():
         s = real()
-        return replace(s, defaults=replace(s.defaults, claimed_weight=0.0), sources={
-            k: replace(v, claimed_weight=0.0) for k, v in s.sources.items()})
+        srcs = {k: replace(v, claimed_weight=default_weight) for k, v in s.sources.items()}
+        if source_weight is not None:
+            srcs["pds"] = replace(s.defaults, claimed_weight=source_weight)
+        return replace(s, defaults=replace(s.defaults, claimed_weight=default_weight),
+                       sources=srcs)
 
-    tdd.load_settings = no_prior
+    tdd.load_settings = weights
     try:
         prov = {"a": ("seeded", "T1", 30.0, 0.998), "b": ("seeded", "T1", 29.0, 0.99999)}
         res, _, _ = _run({"a": V1, "b": V1}, [("a", "b", 0.6)], prov)
     finally:
         tdd.load_settings = real
-    assert res["a"] == res["b"]
+    return res["a"] == res["b"]
+
+
+def test_without_a_listed_twice_prior_the_joint_is_the_product():
+    # claimed_weight 0 (no prior on the second record either): the product, 0.998
+    assert _together(None, 0.0)
+
+
+def test_a_sources_own_listed_twice_prior_is_the_one_read():
+    # the defaults carry no prior, the source its own: the source's decides
+    assert not _together(-5.0, 0.0)
+    assert _together(0.0, -5.0)

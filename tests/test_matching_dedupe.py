@@ -33,6 +33,7 @@ def _setup(records, pairs, seeded, attrs=None, review=None):
                             "uid_token": seeded.get(r[1]),
                             "match_probability": (0.999 if r[1] in seeded else
                                                   0.6 if r[1] in review else 0.1),
+                            "match_weight": 20.0 if r[1] in seeded else 0.0,
                             "match_status": ("seeded" if r[1] in seeded else
                                              "review" if r[1] in review else "unmatched")}
                            for r in records if r[0] == src])

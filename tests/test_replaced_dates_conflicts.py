@@ -30,7 +30,9 @@ SRC = "sw_pension"
 
 def _state(records, pairs, seeded):
     """records: (id, household_ref, birth_year or None); pairs: (id_l, id_r, p);
-    seeded: id -> KYR token (provisionally seeded at p 0.999), the others unmatched.
+    seeded: id -> KYR token (provisionally seeded at p 0.99999: two such claims on one
+    UID are one person at the seeding's joint posterior 0.9997,
+    ``dedupe._joint_posterior_sql``), the others unmatched.
     Every record is in one village (the pairs are corroborated)."""
     con = duckdb.connect()
     df = pd.DataFrame([{"unique_id": r, "household_ref": h, "birth_year_min": y,
@@ -42,7 +44,7 @@ def _state(records, pairs, seeded):
     feed = FeedTable(SRC, f"inp_{SRC}", len(df), frozenset(df.columns))
     prov = pd.DataFrame([{
         "source": SRC, "source_record_id": r, "candidate_uid_token": seeded.get(r),
-        "match_probability": 0.999 if r in seeded else 0.1,
+        "match_probability": 0.99999 if r in seeded else 0.1,
         "match_weight": 30.0 - i if r in seeded else 0.0, "runner_up_weight": None,
         "match_status": "seeded" if r in seeded else "unmatched",
         "reason": "best_link" if r in seeded else "below_review"}
@@ -117,8 +119,8 @@ def test_what_stays_certain_where_dates_are_replaced(measured):
 
 
 def test_a_pair_apart_in_age_is_kept_on_its_own_probability(measured):
-    """Lifted, the gap no longer vetoes the pair, but the seeding's posterior (0.999 each
-    here) says nothing about two records born 30 years apart: the pair keeps the UID on
+    """Lifted, the gap no longer vetoes the pair, but the seeding's posterior (0.99999
+    each here) says nothing about two records born 30 years apart: the pair keeps the UID on
     its own probability only (review's independent finding: a father and his namesake
     son, each seeded to the father's UID, scored 0.001 as a pair, were kept together)."""
     records = [("a", "H1", 1950), ("b", "H2", 1980)]
