@@ -365,32 +365,44 @@ def check_pairs(db, settings: MatchSettings, prov_tables: list[str],
     # the seeding's posterior that both are the UID's person, where it reaches the
     # duplicate decision's precision target (a seeding posterior is calibrated: seeded
     # records' mean p is their measured precision within 0.1 point on the tuning states)
-    joint = _joint_posterior_sql(settings)
-    both = (f"CASE WHEN {joint} >= {dd.keep_on_seeding_posterior} THEN {joint} ELSE 0.0 END"
-            if dd.keep_on_seeding_posterior else "0.0")
+    # the seeding's joint posterior, computed once per pair (``scored``) and read by the
+    # keep, the column and the cannot-link below
+    joint = _joint_posterior_sql(settings) if dd.keep_on_seeding_posterior else "0.0"
+    joint_kept = (f"CASE WHEN joint >= {dd.keep_on_seeding_posterior} THEN joint ELSE 0.0 END"
+                  if dd.keep_on_seeding_posterior else "0.0")
     engine.of(db).create("dedupe_checked", f"""
-        WITH prov AS ({prov_union}){with_attrs}
-        SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
-               e.match_probability,
-               CASE WHEN {together} AND NOT {gap} THEN greatest(e.match_probability, {both})
-                    ELSE e.match_probability END AS keep_probability,
-               coalesce(pl.candidate_uid_token <> pr.candidate_uid_token, false)
-                   AS seeded_apart,
-               {together} AS seeded_together,
-               {vetoed} AS vetoed,
-               {corroborated} AS corroborated,
-               {contradicted} AS contradicted,
-               {mothers} AS mothers_differ,
-               CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END AS seeding_keep,
-               {mothers} OR ({contradicted} AND NOT coalesce(
-                   CASE WHEN {together} AND NOT {gap} THEN {both} ELSE 0.0 END
-                   >= {dd.conflict_pair_threshold}, false)) AS cannot_link
-        FROM pred_dedupe e
-        LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
-        LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
-        {attr_join}
-        WHERE e.match_probability >= {floor}
-           OR ({together} AND {both} > 0)
+        WITH prov AS ({prov_union}){with_attrs},
+        scored AS (
+            SELECT e.source_l, e.record_l, e.source_r, e.record_r, e.match_weight,
+                   e.match_probability,
+                   coalesce(pl.candidate_uid_token <> pr.candidate_uid_token, false)
+                       AS seeded_apart,
+                   {together} AS seeded_together,
+                   {vetoed} AS vetoed,
+                   {corroborated} AS corroborated,
+                   {contradicted} AS contradicted,
+                   {mothers} AS mothers_differ,
+                   {together} AND NOT {gap} AS keepable,
+                   {joint} AS joint
+            FROM pred_dedupe e
+            LEFT JOIN prov pl ON pl.source = e.source_l AND pl.source_record_id = e.record_l
+            LEFT JOIN prov pr ON pr.source = e.source_r AND pr.source_record_id = e.record_r
+            {attr_join}
+            WHERE e.match_probability >= {floor} OR {together}
+        ), kept AS (
+            SELECT *, {joint_kept} AS joint_kept FROM scored
+        ), decided AS (
+            SELECT *, CASE WHEN keepable THEN joint_kept ELSE 0.0 END AS seeding_keep FROM kept
+        )
+        SELECT source_l, record_l, source_r, record_r, match_weight, match_probability,
+               CASE WHEN keepable THEN greatest(match_probability, joint_kept)
+                    ELSE match_probability END AS keep_probability,
+               seeded_apart, seeded_together, vetoed, corroborated, contradicted,
+               mothers_differ, seeding_keep,
+               mothers_differ OR (contradicted AND NOT coalesce(
+                   seeding_keep >= {dd.conflict_pair_threshold}, false)) AS cannot_link
+        FROM decided
+        WHERE match_probability >= {floor} OR (seeded_together AND joint_kept > 0)
     """)
     return "dedupe_checked"
 
