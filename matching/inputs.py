@@ -246,6 +246,16 @@ LONE_GIVEN = {
 }
 
 
+def _folded_initial_sql(expr: str) -> str:
+    """SQL: the first letter of ``expr`` folded as ``names.initial_fold`` folds one (V and
+    W -> B, Y -> J), so two spellings of one name share it."""
+    from ingest.standardise import names
+
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    folded = "".join(names.initial_fold(c) for c in letters)
+    return f"translate(left({expr}, 1), '{letters}', '{folded}')"
+
+
 def _lone_given_expr(which: str, present: set[str]) -> str:
     """The folded initial of ``first_name`` (``given``), or of a one-word name only
     (``lone``: no surname key, more than one letter, not a stand-in alone)."""
@@ -253,9 +263,7 @@ def _lone_given_expr(which: str, present: set[str]) -> str:
 
     if not {"first_name", "last_name_key"} <= present:
         return ""
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    folded = "".join(names.initial_fold(c) for c in letters)
-    initial = f"translate(left(first_name, 1), '{letters}', '{folded}')"
+    initial = _folded_initial_sql("first_name")
     if which == "given":
         return initial
     return (f"CASE WHEN last_name_key IS NULL AND length(first_name) > 1 AND first_name "
@@ -352,10 +360,7 @@ def _name_shape_sql(col: str) -> str:
                    f"OR t NOT IN ({_sql_list(names.fillers())}))")
         return (f"CASE WHEN len({aligned}) = len({keys}) THEN array_to_string("
                 f"list_filter({keys}, lambda k, i: {aligned}[i] NOT IN ({stand})), ' ') END")
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    folded = "".join(names.initial_fold(c) for c in letters)
-    initials = (f"list_sort(list_transform({core}, "
-                f"lambda t: translate(left(t, 1), '{letters}', '{folded}')))")
+    initials = f"list_sort(list_transform({core}, lambda t: {_folded_initial_sql('t')}))"
     if col == "name_initials":
         return f"array_to_string({initials}, '')"
     # abbreviated: a token is one letter. Sorted initials, so "within the other's
