@@ -27,7 +27,8 @@ MASTER = [("1", "Bori", "Arang", "Raipur"), ("2", "Kohkapara", "Arang", "Raipur"
           ("19", "Kohkaa", "Bhatapara", "Baloda Bazar"), ("20", "Kohka", "Arang", "Raipur"),
           ("21", "Korba", "Korba", "Korba"), ("22", "Baikunthpur", "Baikunthpur", "Koriya"),
           ("23", "Lohandiguda", "Lohandiguda", "Bastar"),
-          ("24", "Charama", "Charama", "Kanker"), ("25", "Nawagaon 1", "Arang", "Raipur")]
+          ("24", "Charama", "Charama", "Kanker"), ("25", "Nawagaon 1", "Arang", "Raipur"),
+          ("26", "Sankara", "Tilda", "Raipur"), ("27", "Sankra", "Tilda", "Raipur")]
 
 
 def _resolve(rows: list[tuple]) -> dict[tuple, tuple]:
@@ -84,6 +85,20 @@ def test_ward_numbers_and_village_words_are_not_the_village(village, code):
 ])
 def test_district_written_with_more_than_its_name(district, block, village, want):
     assert _resolve([(district, block, village)])[(district, block, village)] == want
+
+
+@pytest.mark.parametrize("district, block, village, code", [
+    # one letter dropped, added or two swapped near the start: Jaro-Winkler 0.84-0.88,
+    # under the fuzzy cut, yet a single village is one typo away
+    ("Dhamtari", "Dhamtari", "Kamhardih", "7"), ("Dhamtari", "Dhamtari", "Akhamhardih", "7"),
+    ("Bemetara", "Bemetara", "Nvagaon", "8"), ("Raipur", "Arang", "Kohkapara (Ward 3)", "2"),
+    ("Raipur", "Tilda", "Sankar", None),  # one typo from Sankara and from Sankra: either
+    ("Raipur", "Arang", "Bora", None),      # a short name one letter from Bori: a word
+    ("Raipur", "Arang", "Nawagaon 2", None),  # another number is not a typo
+])
+def test_a_village_one_typo_from_a_single_village_is_that_village(district, block, village,
+                                                                  code):
+    assert _resolve([(district, block, village)])[(district, block, village)][1] == code
 
 
 def test_place_words_come_from_the_data_table():

@@ -17,9 +17,10 @@ Resolution works on the distinct (district, block, village) spellings of a feed,
 4. block within the district: exact key, else best Jaro-Winkler >= 0.88;
 5. village within the block (or the district when no block is given): exact, else the
    name without ward numbers and village words (not to a village of another number),
-   else best Jaro-Winkler >= 0.90 (a cleaned name from 6 letters; never a village of
-   another number); a name found in several places of the district, or as close to two
-   villages, stays unresolved.
+   else the one village a single typo away (a name of 6 letters or more), else best
+   Jaro-Winkler >= 0.90 (a cleaned name from 6 letters; never a village of another
+   number); a name found in several places of the district, or as close to two villages
+   (or a typo from two), stays unresolved.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 DISTRICT_JW = 0.88
 BLOCK_JW = 0.88
 VILLAGE_JW = 0.90
+#: a village name one typo from a single master village is that village from this length
+#: (a shorter one is a word of its own: "BORI" / "BORIA", "SIRRI" / "SIRI")
+ONE_EDIT_MIN_LETTERS = 6
 
 NORM_MACRO = ("CREATE OR REPLACE TEMP MACRO srdh_place_norm(s) AS nullif(trim(regexp_replace("
               "upper(s), '[^A-Z0-9]+', ' ', 'g')), '')")
@@ -259,6 +263,22 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
                                      = nullif(regexp_extract(mvn, '[0-9]+'), ''), true))
                        AS same_number
             FROM scope WHERE vc = mvc GROUP BY ALL),
+        -- one letter dropped, added, changed or two swapped ("NNDANPALI BADA", "GNGAGAON",
+        -- "KAANHARBHATA"): Jaro-Winkler marks a slip near the start hard (0.85, 0.89,
+        -- 0.88), under the fuzzy cut, though the name is one typo from a single village.
+        -- A name (or its core) of ONE_EDIT_MIN_LETTERS or more, one edit from exactly one
+        -- village of the scope, is that village; from two, it stays unresolved (no fall
+        -- back to the closer by Jaro-Winkler); another number is never one edit away
+        one_edit AS (
+            SELECT d, b, v, min(village_code) AS code, count(DISTINCT village_code) AS n
+            FROM scope
+            WHERE coalesce(nullif(regexp_extract(vn, '[0-9]+'), '')
+                           = nullif(regexp_extract(mvn, '[0-9]+'), ''), true)
+              AND ((length(vn) >= {ONE_EDIT_MIN_LETTERS}
+                    AND damerau_levenshtein(vn, mvn) = 1)
+                OR (length(vc) >= {ONE_EDIT_MIN_LETTERS}
+                    AND damerau_levenshtein(vc, mvc) = 1))
+            GROUP BY ALL),
         -- a core is fuzzy-matched only when long enough to say something ("BORI" from
         -- "Bori (Ward 12)" is 0.96 to "BORIA"); ties go to the lower code, not to chance
         -- a master village with another number is no candidate ("NAWAGAO 2" / "NAWAGAON
@@ -277,13 +297,16 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             WHERE s = top GROUP BY d, b, v HAVING count(*) = 1)
         SELECT p.*, CASE WHEN e.n = 1 THEN e.code
                          WHEN e.n IS NULL AND c.n = 1 AND c.same_number THEN c.code
-                         WHEN e.n IS NULL AND c.n IS NULL AND f.s >= {VILLAGE_JW}
-                         THEN f.code END AS vcode
+                         WHEN e.n IS NULL AND c.n IS NULL AND o.n = 1 THEN o.code
+                         WHEN e.n IS NULL AND c.n IS NULL AND o.n IS NULL
+                              AND f.s >= {VILLAGE_JW} THEN f.code END AS vcode
         FROM _p3 p
         LEFT JOIN exact e ON p.d IS NOT DISTINCT FROM e.d AND p.b IS NOT DISTINCT FROM e.b
             AND p.v IS NOT DISTINCT FROM e.v
         LEFT JOIN exact_core c ON p.d IS NOT DISTINCT FROM c.d AND p.b IS NOT DISTINCT FROM c.b
             AND p.v IS NOT DISTINCT FROM c.v
+        LEFT JOIN one_edit o ON p.d IS NOT DISTINCT FROM o.d
+            AND p.b IS NOT DISTINCT FROM o.b AND p.v IS NOT DISTINCT FROM o.v
         LEFT JOIN fuzzy f ON p.d IS NOT DISTINCT FROM f.d AND p.b IS NOT DISTINCT FROM f.b
             AND p.v IS NOT DISTINCT FROM f.v;
         CREATE OR REPLACE TEMP TABLE {out} AS
