@@ -124,13 +124,18 @@ def one_typo(s: str, rng: random.Random) -> str | None:
     return s[:i] + s[i + 1:]
 
 
+LATE_PREFIXES = ("Swa.", "Swargiya", "Late", "Lt.")
+
+
 def on_core(fn: Callable) -> Callable:
-    """``fn`` applied to the name after its leading honorifics (Shri, Smt., Kumari...),
-    which are put back in front unchanged."""
+    """``fn`` applied to the name after its leading honorifics (Shri, Smt., Kumari...) and
+    'late' prefixes, which are put back in front unchanged."""
+    skip = HONORIFICS | {p.upper().strip(".") for p in LATE_PREFIXES}
+
     def wrapped(s: str, rng: random.Random) -> str | None:
         words = s.split(" ")
         k = 0
-        while k < len(words) - 1 and words[k].upper().strip(".") in HONORIFICS:
+        while k < len(words) - 1 and words[k].upper().strip(".") in skip:
             k += 1
         out = fn(" ".join(words[k:]), rng)
         return None if out is None else " ".join([*words[:k], out])
@@ -191,11 +196,11 @@ def vowel_fold(s: str, rng: random.Random) -> str | None:
 
 
 # --------------------------------------------------------------- relative phenomena
-LATE_PREFIXES = ("Swa.", "Swargiya", "Late", "Lt.")
-
-
 def late_prefix(s: str, rng: random.Random) -> str | None:
-    """'Late' before the relative's name: Swa., Swargiya, Late, Lt."""
+    """'Late' before the relative's name: Swa., Swargiya, Late, Lt. (not where one is)."""
+    first = s.split(" ")[0].upper().strip(".")
+    if first in {p.upper().strip(".") for p in LATE_PREFIXES}:
+        return None
     return f"{cased(s, rng.choice(LATE_PREFIXES))} {s}"
 
 
@@ -618,7 +623,8 @@ STD_COLS = ["name_std", "relative_name_std", "gender", "dob", "birth_year", "dis
             "block_std", "village_std", "place_text"]
 
 
-def examples(df: pd.DataFrame, ws, groups: list[str], per: int, seed: int) -> str:
+def examples(df: pd.DataFrame, ws, groups: list[str], per: int, seed: int,
+             cause: str | None = None) -> str:
     """Up to ``per`` missed records per named group and source: what was changed, the
     record's std row beside its true KYR row, status, reason, cause, weights."""
     from matching.inputs import WH
@@ -629,6 +635,8 @@ def examples(df: pd.DataFrame, ws, groups: list[str], per: int, seed: int) -> st
     kyr_cols = ", ".join(c for c in STD_COLS)
     for group in groups:
         miss = df[(df["group"] == group) & df["applied"] & df["matchable"] & ~df["correct"]]
+        if cause:
+            miss = miss[miss["cause"] == cause]
         for source, g in miss.groupby("source"):
             g = g.sample(min(per, len(g)), random_state=seed)
             std_cols = [c for c in STD_COLS if c in set(con.execute(
@@ -665,6 +673,8 @@ def main() -> int:
                     help="comma-separated groups whose missed records are printed")
     ap.add_argument("--per", type=int, default=4,
                     help="missed records printed per group and source (4)")
+    ap.add_argument("--cause", default=None,
+                    help="print only the examples of this miss cause (MISS_CAUSES)")
     args = ap.parse_args()
     if args.seed == 1234:
         ap.error("seed 1234 is the scoring seed (issue 17): use 7, 11 or 99")
@@ -680,7 +690,7 @@ def main() -> int:
     print(causes_table(rows))
     wanted = [g.strip() for g in args.examples.split(",") if g.strip()]
     if wanted:
-        print(examples(df, ws, wanted, args.per, args.seed))
+        print(examples(df, ws, wanted, args.per, args.seed, args.cause))
     ws.con.close()
     out = Path(args.out) if args.out else work / f"phenomena_{args.residents}_{args.seed}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
