@@ -30,6 +30,11 @@ really vary in Chhattisgarh's lists) costs seeding recall? The script
    seeded with the true UID (and its difference from the control group), the seeded
    to a wrong UID, and the misses by cause (``matching.evaluate.MISS_CAUSES``).
 
+Read a group's recall against the control group's, not as an absolute: the tuning
+profile's own noise stays underneath every group, the home trains its models (EM,
+no labels) on this altered landing, and a group of a few hundred records moves by a
+point by chance (the table gives the difference's binomial standard error).
+
 Prints a table and writes JSON to ``--out`` (default under ``--work``, never
 benchmarks/results). ``--examples`` prints missed records of the named groups beside
 their true KYR rows. Not part of ``make benchmark``.
