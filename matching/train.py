@@ -213,9 +213,12 @@ def _bound_names(linker) -> None:
     is Splink's default (hence the public ``m_probability``, defaults included): "SAROJINI
     DEVI" / "SAROJINI KUMETI" came out at +14 bits for crs_death (dev_noisy_tuning 50k)
     and a spaced name at +13.3, above an exact namesake's +10 to +11. A one-word name that
-    is the other's surname is kept at most "surname only"'s (it says no more)."""
+    is the other's surname is kept at most "surname only"'s (it says no more), and one
+    token a typo from the other's at most "close"'s (a typo is a kind of closeness)."""
     from matching.comparisons import (
+        CLOSE_LABEL,
         NAME_SPACED_LABEL,
+        ONE_TYPO_LABEL,
         STAND_IN_LABELS,
         SURNAME_ALONE_LABEL,
         SURNAME_DROPPED_CLOSE_LABEL,
@@ -227,7 +230,8 @@ def _bound_names(linker) -> None:
     bounded = {**dict.fromkeys((*STAND_IN_LABELS, NAME_SPACED_LABEL),
                                "Exact match on name_key"),
                SURNAME_ALONE_LABEL: SURNAME_ONLY_LABEL,
-               SURNAME_DROPPED_CLOSE_LABEL: SURNAME_DROPPED_LABEL}
+               SURNAME_DROPPED_CLOSE_LABEL: SURNAME_DROPPED_LABEL,
+               ONE_TYPO_LABEL: CLOSE_LABEL}
     for comp in linker._settings_obj.comparisons:
         levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
         for level in levels:
