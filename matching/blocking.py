@@ -150,6 +150,15 @@ LONE_GIVEN_SEED_RULES = _in_village_by_birth_band("lone_given_initial", "lone_ky
 SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + LONE_GIVEN_SEED_RULES
 # --- end lone names ---
 
+# --- a village that did not resolve (issue 17) ---
+# The department's village spelled past what resolution accepts: the full name key within
+# the block and a birth band, both edges (matching.inputs.UNRESOLVED_BLOCK: only records
+# whose village did not resolve carry the key on the department's side). Seeding only.
+UNRESOLVED_SEED_RULES = tuple(("name_key", "unresolved_block_key", band)
+                              for band in ("birth_band", "birth_band_shifted"))
+SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + UNRESOLVED_SEED_RULES
+# --- end unresolved villages ---
+
 # Dedupe: records of departmental sources among themselves.
 DEDUPE_PREDICTION_RULES = (
     ("uid_token",),

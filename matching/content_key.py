@@ -25,7 +25,7 @@ from matching.inputs import INPUT_COLUMNS
 # initials the given name's first letter (blocking only): no content of their own
 NOT_CONTENT = frozenset({"unique_id", "uid_token", "kyr_anchor", "given_crossed_key",
                          "surname_crossed_key", "typo_key", "lone_given_initial",
-                         "lone_kyr_initial"})
+                         "lone_kyr_initial", "unresolved_block_key"})
 CONTENT_COLUMNS = tuple(c for c in INPUT_COLUMNS if c not in NOT_CONTENT)
 NULL_MARK = "\u2205"  # a null and an empty string must hash apart
 
