@@ -85,6 +85,15 @@ ONE_TYPO = " OR ".join(
     f"AND levenshtein({b}_l, {b}_r) = 1)"
     for a, b in (("first_name", "last_name"), ("last_name", "first_name")))
 ONE_TYPO_LABEL = "one name token the same, the other one typo apart"
+# ... the typo with a fold on the token ("AHOOL" / "RAHUL", "OOMEETRA" / "SUMITRA",
+# "EVANGAN" / "DEWANGAN"): the spelled tokens are two or more edits apart, their phonetic
+# keys (folded, then metaphone) one (AHL / RHL). Keys are short, so other names are one
+# edit apart far more often: its own level, after the spelled one, m and u its own.
+ONE_TYPO_KEY = " OR ".join(
+    f"(({a}_key_l = {a}_key_r) AND least(length({b}_key_l), length({b}_key_r)) >= 3 "
+    f"AND levenshtein({b}_key_l, {b}_key_r) = 1)"
+    for a, b in (("first_name", "last_name"), ("last_name", "first_name")))
+ONE_TYPO_KEY_LABEL = "one name token the same, the other's phonetic key one edit apart"
 CLOSE_LABEL = "first and last names close (JW >= 0.88)"
 
 
@@ -228,7 +237,8 @@ def name_comparison(term_frequencies: bool = False, reordered_tokens: bool = Fal
             _custom(first_close, CLOSE_LABEL),
             *([_custom(SURNAME_DROPPED_CLOSE, SURNAME_DROPPED_CLOSE_LABEL)]
               if stand_ins else []),  # reads name_core_key (the stand-in columns)
-            *([_custom(ONE_TYPO, ONE_TYPO_LABEL)] if swapped_both_ways else []),
+            *([_custom(ONE_TYPO, ONE_TYPO_LABEL), _custom(ONE_TYPO_KEY, ONE_TYPO_KEY_LABEL)]
+              if swapped_both_ways else []),
             *swapped,
             _custom(initial, "first-name initial, same surname"),
             *(_stand_in_levels() if stand_ins else []),

@@ -218,6 +218,7 @@ def _bound_names(linker) -> None:
     from matching.comparisons import (
         CLOSE_LABEL,
         NAME_SPACED_LABEL,
+        ONE_TYPO_KEY_LABEL,
         ONE_TYPO_LABEL,
         STAND_IN_LABELS,
         SURNAME_ALONE_LABEL,
@@ -231,7 +232,7 @@ def _bound_names(linker) -> None:
                                "Exact match on name_key"),
                SURNAME_ALONE_LABEL: SURNAME_ONLY_LABEL,
                SURNAME_DROPPED_CLOSE_LABEL: SURNAME_DROPPED_LABEL,
-               ONE_TYPO_LABEL: CLOSE_LABEL}
+               ONE_TYPO_LABEL: CLOSE_LABEL, ONE_TYPO_KEY_LABEL: CLOSE_LABEL}
     for comp in linker._settings_obj.comparisons:
         levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
         for level in levels:
