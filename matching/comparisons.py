@@ -93,7 +93,7 @@ ONE_TYPO_KEY = " OR ".join(
     f"(({a}_key_l = {a}_key_r) AND least(length({b}_key_l), length({b}_key_r)) >= 3 "
     f"AND levenshtein({b}_key_l, {b}_key_r) = 1)"
     for a, b in (("first_name", "last_name"), ("last_name", "first_name")))
-ONE_TYPO_KEY_LABEL = "one name token the same, the other's phonetic key one edit apart"
+ONE_TYPO_KEY_LABEL = "one name token the same, the phonetic key of the other one edit apart"
 CLOSE_LABEL = "first and last names close (JW >= 0.88)"
 
 

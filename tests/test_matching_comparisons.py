@@ -21,12 +21,12 @@ MODELS = Path(__file__).resolve().parents[1] / "matching" / "models"
 def _level_of(comparison, pairs: list[dict]) -> list[str]:
     """The label of the first level whose SQL condition holds, per pair (as Splink does)."""
     levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
-    case = " ".join(f"ELSE '{lvl['label_for_charts']}'" if lvl["sql_condition"] == "ELSE"
-                    else f"WHEN {lvl['sql_condition']} THEN '{lvl['label_for_charts']}'"
-                    for lvl in levels)
+    case = " ".join("ELSE ?" if lvl["sql_condition"] == "ELSE"
+                    else f"WHEN {lvl['sql_condition']} THEN ?" for lvl in levels)
     con = duckdb.connect()
     con.register("p", pd.DataFrame(pairs))
-    return [r[0] for r in con.execute(f"SELECT CASE {case} END FROM p").fetchall()]
+    return [r[0] for r in con.execute(f"SELECT CASE {case} END FROM p",
+                                      [lvl["label_for_charts"] for lvl in levels]).fetchall()]
 
 
 def _name_pair(l_first, l_last, r_first, r_last, key=lambda s: s[:3]):
@@ -207,3 +207,4 @@ def test_a_relative_written_by_an_initial_with_the_same_surname_has_its_own_leve
                                         pair("K NXT", "KNH SH")])
     assert got[:2] == [label, label] and label not in got[2:]
     assert label not in _level_of(rc(), [pair("K NXT", "KNH NXT")])
+
