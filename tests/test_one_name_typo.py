@@ -2,37 +2,53 @@
 
 "HAWI YADAV" for KYR's "HARI YADAV": Jaro-Winkler marks a slip in a short token hard
 (0.87), under the "close" cut, so the pair fell to "surname only" (a sibling's level). The
-seeding models have a level for one token the same and the other one edit apart (4 letters
-or more), and one for the other's phonetic key one edit apart (a typo on a folded spelling,
-"AHOOL" / "RAHUL"); other names one edit apart (SITA / GITA) are priced by
-the home's own m and u, and the Bayes factors are at most the "close" level's."""
+seeding models have levels for one token the same and the other one edit apart (4 letters
+or more), and for the other's phonetic key one edit apart (a typo on a folded spelling,
+"AHOOL" / "RAHUL"), one per agreeing token. Other names one edit apart (SITA / GITA) are
+priced by the home's own m and u, between two bounds: at most the "close" level's Bayes
+factor, at least that of the level the pair fell in before. A stand-in (DEVI) is no
+agreeing surname."""
 
 from __future__ import annotations
 
-from test_name_stand_ins import _levels as seed_levels
+import logging
+import math
 
+import duckdb
+import pandas as pd
+import pytest
+from test_name_stand_ins import _levels as seed_levels
+from test_name_stand_ins import _std
+
+from matching import inputs
 from matching.comparisons import (
     CLOSE_LABEL,
-    ONE_TYPO_KEY_LABEL,
-    ONE_TYPO_LABEL,
+    FIRST_ONLY_LABEL,
+    ONE_TYPO_GIVEN_KEY_LABEL,
+    ONE_TYPO_GIVEN_LABEL,
+    ONE_TYPO_LEVELS,
+    ONE_TYPO_SURNAME_KEY_LABEL,
+    ONE_TYPO_SURNAME_LABEL,
+    SURNAME_ONLY_LABEL,
     build_comparisons,
     name_comparison,
 )
 
-SURNAME_ONLY = "Exact match on last_name_key"
 PAIRS = [  # (department's name, KYR's name, level expected in the seeding model)
-    ("HAWI YADAV", "HARI YADAV", ONE_TYPO_LABEL),       # a letter replaced
-    ("AYOTI YADAV", "JYOTI YADAV", ONE_TYPO_LABEL),     # ... the first one
-    ("RICU SAHU", "RITU SAHU", ONE_TYPO_LABEL),
-    ("KAVITA WURRE", "KAVITA KURRE", ONE_TYPO_LABEL),   # the surname misspelt
-    ("GHANSHYAM OORI", "GHANSHYAM SORI", ONE_TYPO_LABEL),
-    ("CHANRDIKA BANJARE", "CHANDRIKA BANJARE", CLOSE_LABEL),  # a long token: close
+    ("HAWI YADAV", "HARI YADAV", ONE_TYPO_GIVEN_LABEL),       # a letter replaced
+    ("AYOTI YADAV", "JYOTI YADAV", ONE_TYPO_GIVEN_LABEL),     # ... the first one
+    ("RICU SAHU", "RITU SAHU", ONE_TYPO_GIVEN_LABEL),
+    ("KAVITA WURRE", "KAVITA KURRE", ONE_TYPO_SURNAME_LABEL),  # the surname misspelt
+    ("GHANSHYAM OORI", "GHANSHYAM SORI", ONE_TYPO_SURNAME_LABEL),
     # a typo on a folded spelling: the keys one edit apart (AHL / RHL, EBNKN / TBNKN)
-    ("AHOOL LAHRE", "RAHUL LAHRE", ONE_TYPO_KEY_LABEL),
-    ("DEENESH EVANGAN", "DINESH DEWANGAN", ONE_TYPO_KEY_LABEL),
-    ("RAM YADAV", "RAJ YADAV", SURNAME_ONLY),            # three letters: another name
-    ("SITA SAHU", "GEETA SAHU", SURNAME_ONLY),           # two edits
-    ("HARI YADAV", "HAWI SAHU", "All other comparisons"),  # a typo and another surname
+    ("AHOOL LAHRE", "RAHUL LAHRE", ONE_TYPO_GIVEN_KEY_LABEL),
+    ("DINESH EVANGAN", "DINESH DEWANGAN", ONE_TYPO_SURNAME_KEY_LABEL),
+    ("CHANRDIKA BANJARE", "CHANDRIKA BANJARE", CLOSE_LABEL),  # a long token: close
+    ("RAM YADAV", "RAJ YADAV", SURNAME_ONLY_LABEL),            # three letters: another name
+    ("SITA SAHU", "GEETA SAHU", SURNAME_ONLY_LABEL),           # two edits
+    ("SITA DEVI", "GITA DEVI", SURNAME_ONLY_LABEL),  # a stand-in: not a typo level
+    ("MEENA BAI", "HEENA BAI", SURNAME_ONLY_LABEL),
+    ("HARI YADAV", "HAWI SAHU", "All other comparisons"),      # a typo and another surname
 ]
 
 
@@ -43,6 +59,52 @@ def test_a_one_letter_typo_in_a_short_token_has_its_own_level():
 
 
 def test_the_dedupe_model_keeps_its_name_levels():
-    dedupe = name_comparison(term_frequencies=True, reordered_tokens=True)
-    got = seed_levels(dedupe, PAIRS)
-    assert ONE_TYPO_LABEL not in got and ONE_TYPO_KEY_LABEL not in got
+    got = seed_levels(name_comparison(term_frequencies=True, reordered_tokens=True), PAIRS)
+    assert not set(got) & {label for _sql, label in ONE_TYPO_LEVELS}
+
+
+@pytest.mark.parametrize("m, want_bits", [
+    (1e-9, "floor"),     # EM met almost none: never worse than the level it replaced
+    (0.5, "ceiling"),    # u at its floor: never stronger than "close"
+])
+def test_splink_keeps_a_typo_between_the_level_it_replaced_and_close(m, want_bits):
+    """Real Splink: ``train._bound_names`` moves a typo level's m to its floor (the Bayes
+    factor of "surname only" for a given-name typo, of "first name only" for a surname
+    typo) or its ceiling ("close"), and HAWI / HARI YADAV scores accordingly."""
+    from splink import Linker, SettingsCreator
+
+    from matching import train
+    from matching.settings import load_settings
+
+    con = duckdb.connect()
+    rows = [PAIRS[0], PAIRS[3]]  # a given-name typo, a surname typo
+    inputs.load_frame(con, "dept", pd.DataFrame([_std(f"D{i}", d) for i, (d, _k, _l)
+                                                 in enumerate(rows)]))
+    inputs.load_frame(con, "kyr", pd.DataFrame([_std(f"D{i}", k) for i, (_d, k, _l)
+                                                in enumerate(rows)]))
+    db_api = train.make_db_api(con, load_settings())
+    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
+    sc = SettingsCreator(link_type="link_only",
+                         comparisons=build_comparisons(["name"], kind="seed"),
+                         blocking_rules_to_generate_predictions=["l.unique_id = r.unique_id"],
+                         probability_two_random_records_match=0.5)  # weights = Bayes factors
+    linker = Linker(sdfs, sc, log_level=logging.WARNING)
+    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
+              for lv in c.comparison_levels if not lv.is_null_level}
+    for label, (lm, lu) in {CLOSE_LABEL: (0.06, 3e-4), SURNAME_ONLY_LABEL: (0.015, 0.025),
+                            FIRST_ONLY_LABEL: (0.001, 0.035)}.items():
+        levels[label].m_probability, levels[label].u_probability = lm, lu
+    for _sql, label in ONE_TYPO_LEVELS:
+        levels[label].m_probability, levels[label].u_probability = m, 1e-6
+    train._bound_names(linker)
+    bf = {lb: levels[lb].m_probability / levels[lb].u_probability
+          for lb in (ONE_TYPO_GIVEN_LABEL, ONE_TYPO_SURNAME_LABEL)}
+    if want_bits == "floor":
+        assert bf[ONE_TYPO_GIVEN_LABEL] == pytest.approx(0.015 / 0.025)
+        assert bf[ONE_TYPO_SURNAME_LABEL] == pytest.approx(0.001 / 0.035)
+    else:
+        assert bf[ONE_TYPO_GIVEN_LABEL] == pytest.approx(0.06 / 3e-4)
+        assert bf[ONE_TYPO_SURNAME_LABEL] == pytest.approx(0.06 / 3e-4)
+    scored = linker.inference.predict().as_pandas_dataframe()
+    w = {r.unique_id_l: r.match_weight for r in scored.itertuples()}
+    assert w["D0"] == pytest.approx(math.log2(bf[ONE_TYPO_GIVEN_LABEL]), abs=0.01)

@@ -266,7 +266,8 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
         -- one letter dropped, added, changed or two swapped ("NNDANPALI BADA", "GNGAGAON",
         -- "KAANHARBHATA"): Jaro-Winkler marks a slip near the start hard (0.85, 0.89,
         -- 0.88), under the fuzzy cut, though the name is one typo from a single village.
-        -- A name (or its core) of ONE_EDIT_MIN_LETTERS or more, one edit from exactly one
+        -- A name (or its core) of ONE_EDIT_MIN_LETTERS letters or more (spaces and numbers
+        -- not counted: "BORA 3" is no longer than BORA), one edit from exactly one
         -- village of the scope, is that village; from two, it stays unresolved (no fall
         -- back to the closer by Jaro-Winkler); another number is never one edit away
         one_edit AS (
@@ -274,9 +275,9 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
             FROM scope
             WHERE coalesce(nullif(regexp_extract(vn, '[0-9]+'), '')
                            = nullif(regexp_extract(mvn, '[0-9]+'), ''), true)
-              AND ((length(vn) >= {ONE_EDIT_MIN_LETTERS}
+              AND ((length(regexp_replace(vn, '[^A-Z]', '', 'g')) >= {ONE_EDIT_MIN_LETTERS}
                     AND damerau_levenshtein(vn, mvn) = 1)
-                OR (length(vc) >= {ONE_EDIT_MIN_LETTERS}
+                OR (length(regexp_replace(vc, '[^A-Z]', '', 'g')) >= {ONE_EDIT_MIN_LETTERS}
                     AND damerau_levenshtein(vc, mvc) = 1))
             GROUP BY ALL),
         -- a core is fuzzy-matched only when long enough to say something ("BORI" from
