@@ -270,9 +270,17 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
         -- not counted: "BORA 3" is no longer than BORA), one edit from exactly one
         -- village of the scope, is that village; from two, it stays unresolved (no fall
         -- back to the closer by Jaro-Winkler); another number is never one edit away
+        -- (only names that found nothing exactly: the regexes and edit distances run per
+        -- name and master village, and took the 1M ingest from 50 to 145 s over all names)
+        pending AS (
+            SELECT s.* FROM scope s
+            ANTI JOIN exact e ON s.d IS NOT DISTINCT FROM e.d
+                AND s.b IS NOT DISTINCT FROM e.b AND s.v IS NOT DISTINCT FROM e.v
+            ANTI JOIN exact_core c ON s.d IS NOT DISTINCT FROM c.d
+                AND s.b IS NOT DISTINCT FROM c.b AND s.v IS NOT DISTINCT FROM c.v),
         one_edit AS (
             SELECT d, b, v, min(village_code) AS code, count(DISTINCT village_code) AS n
-            FROM scope
+            FROM pending
             WHERE coalesce(nullif(regexp_extract(vn, '[0-9]+'), '')
                            = nullif(regexp_extract(mvn, '[0-9]+'), ''), true)
               AND ((length(regexp_replace(vn, '[^A-Z]', '', 'g')) >= {ONE_EDIT_MIN_LETTERS}
