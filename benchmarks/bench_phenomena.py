@@ -477,44 +477,12 @@ def build_state(root: Path, residents: int, seed: int) -> None:
 
 
 # ------------------------------------------------------------------------- analysis
-def record_causes(ws, settings, df: pd.DataFrame) -> pd.Series:
-    """Per missed record (matchable, not seeded with its true UID), its cause
-    (``matching.evaluate.MISS_CAUSES``), as ``matching.evaluate.miss_causes`` counts
-    them, kept per record."""
-    from matching import seed as seed_rules
-    from matching.evaluate import classify_misses, true_pair_blocked_sql
-    from matching.inputs import WH
-    from matching.predict import seed_rules as rules_in_use
-
-    con = ws.con
-    cands = con.execute(f"SELECT source, source_record_id, uid_token "
-                        f"FROM {WH}.matching.seed_candidates").df()
-    feeds = {f.feed: f for f in ws.linked}
-    parts = []
-    for source, g in df.groupby("source", sort=True):
-        g = g.copy()
-        f = feeds[source]
-        rules = list(rules_in_use(con, ws.kyr, f, settings))
-        con.register("_ph_missed", g[["source_record_id", "true_token"]])
-        try:
-            blocked = con.execute(true_pair_blocked_sql(
-                f.table, ws.kyr.table, rules, "_ph_missed")).df()
-        finally:
-            con.unregister("_ph_missed")
-        g = g.merge(blocked, on="source_record_id", how="left")
-        null_w = seed_rules.thresholds_for(settings, source, ws.kyr.rows).null_weight
-        g["cause"] = classify_misses(g, cands[cands["source"] == source], null_w).to_numpy()
-        parts.append(g[["source", "source_record_id", "cause"]])
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["source", "source_record_id", "cause"])
-
-
 def joined(root: Path) -> tuple[pd.DataFrame, object, object]:
     """Seeding x truth x groups for the department sources, with a miss cause per
     missed record; also the open workspace and settings (for the examples)."""
     from core.paths import Home
     from matching import pipeline
-    from matching.evaluate import load_truth, vault_token_fn
+    from matching.evaluate import load_truth, record_causes, vault_token_fn
     from matching.inputs import WH
     from matching.settings import load_settings
 
@@ -535,7 +503,7 @@ def joined(root: Path) -> tuple[pd.DataFrame, object, object]:
     df["correct"] = seeded & (df["uid_token"] == df["true_token"])
     df["seeded_wrong"] = seeded & (df["uid_token"] != df["true_token"])
     missed = df[df["matchable"] & ~df["correct"]]
-    causes = record_causes(ws, settings, missed)
+    causes = record_causes(ws.con, ws, missed, settings)
     df = df.merge(causes, on=["source", "source_record_id"], how="left")
     return df, ws, settings
 

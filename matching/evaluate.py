@@ -336,26 +336,24 @@ def classify_misses(df: pd.DataFrame, candidates: pd.DataFrame, null_weight: flo
     return pd.Series(np.select(conds, names, default="unmatched_other_best"), index=df.index)
 
 
-def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
-                settings) -> dict[str, dict[str, int]]:
-    """Per source, the matchable records not seeded with their true UID, by cause
-    (``MISS_CAUSES``; the counts add up to matchable - seeded correctly)."""
+def record_causes(con, ws, missed: pd.DataFrame, settings) -> pd.DataFrame:
+    """``source, source_record_id, cause`` (``MISS_CAUSES``) of each ``missed`` record:
+    seeding rows with ``true_token``, matchable and not seeded with their true UID.
+    Blocking is judged on the rules the run scored with, and a low posterior on the run's
+    null weight. ``miss_causes`` counts them; a diagnostic reads them per record
+    (benchmarks/bench_phenomena.py)."""
+    from matching.predict import seed_rules as rules_in_use
 
-    df = seeding.merge(truth, on=["source", "source_record_id"], how="inner")
-    df = df[df["true_token"].notna() & df["true_token"].isin(kyr_tokens)]
-    df = df[~((df["match_status"] == "seeded") & (df["uid_token"] == df["true_token"]))]
     cands = con.execute(f"SELECT source, source_record_id, uid_token "
                         f"FROM {WH}.matching.seed_candidates").df()
-    out: dict[str, dict[str, int]] = {}
     feeds = {f.feed: f for f in ws.linked}
-    for source, g in df.groupby("source", sort=True):
+    parts = []
+    for source, g in missed.groupby("source", sort=True):
         g = g.copy()
         f = feeds.get(source)
         if f is None:
             g["blocked"] = True
         else:
-            from matching.predict import seed_rules as rules_in_use
-
             # the rules the run scored with: those past the pair budget were left out
             rules = list(rules_in_use(con, ws.kyr, f, settings))
             con.register("_ev_missed", g[["source_record_id", "true_token"]])
@@ -366,10 +364,26 @@ def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens:
                 con.unregister("_ev_missed")
             g = g.merge(blocked, on="source_record_id", how="left")
         # the run's null weight (auto: from the KYR's size), as seed.provisional used it
-        causes = classify_misses(g, cands[cands["source"] == source],
-                                 seed_rules.thresholds_for(settings, source,
-                                                           ws.kyr.rows).null_weight)
-        counts = causes.value_counts()
+        null_weight = seed_rules.thresholds_for(settings, source, ws.kyr.rows).null_weight
+        g["cause"] = classify_misses(g, cands[cands["source"] == source],
+                                     null_weight).to_numpy()
+        parts.append(g[["source", "source_record_id", "cause"]])
+    if not parts:
+        return pd.DataFrame(columns=["source", "source_record_id", "cause"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def miss_causes(con, ws, seeding: pd.DataFrame, truth: pd.DataFrame, kyr_tokens: set[str],
+                settings) -> dict[str, dict[str, int]]:
+    """Per source, the matchable records not seeded with their true UID, by cause
+    (``MISS_CAUSES``; the counts add up to matchable - seeded correctly)."""
+
+    df = seeding.merge(truth, on=["source", "source_record_id"], how="inner")
+    df = df[df["true_token"].notna() & df["true_token"].isin(kyr_tokens)]
+    df = df[~((df["match_status"] == "seeded") & (df["uid_token"] == df["true_token"]))]
+    out: dict[str, dict[str, int]] = {}
+    for source, g in record_causes(con, ws, df, settings).groupby("source", sort=True):
+        counts = g["cause"].value_counts()
         out[source] = {c: int(counts.get(c, 0)) for c in MISS_CAUSES}
     return out
 
