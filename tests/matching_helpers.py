@@ -192,3 +192,31 @@ def birth_linker(learn: bool = True):
     levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
               for lv in c.comparison_levels if not lv.is_null_level}
     return linker, levels
+
+
+def name_linker(dept: pd.DataFrame, kyr: pd.DataFrame, rule: str = "1=1"):
+    """A real Splink linker over std-like name rows (``matching.inputs.load_frame``), holding
+    only the seeding models' name comparison, with Bayes factors as weights (prior 0.5),
+    and its levels by label: for tests that set a level's m and u, run one of
+    ``matching.train``'s bounds on it and score the pairs ``rule`` makes."""
+    import logging
+
+    from splink import Linker, SettingsCreator
+
+    from matching import inputs, train
+    from matching.comparisons import build_comparisons
+    from matching.settings import load_settings
+
+    con = duckdb.connect()
+    inputs.load_frame(con, "dept", dept)
+    inputs.load_frame(con, "kyr", kyr)
+    db_api = train.make_db_api(con, load_settings())
+    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
+    sc = SettingsCreator(link_type="link_only",
+                         comparisons=build_comparisons(["name"], kind="seed"),
+                         blocking_rules_to_generate_predictions=[rule],
+                         probability_two_random_records_match=0.5)
+    linker = Linker(sdfs, sc, log_level=logging.WARNING)
+    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
+              for lv in c.comparison_levels if not lv.is_null_level}
+    return linker, levels

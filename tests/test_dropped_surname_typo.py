@@ -10,15 +10,12 @@ do not fall in it."""
 
 from __future__ import annotations
 
-import logging
-
-import duckdb
 import pandas as pd
 import pytest
+from matching_helpers import name_linker
 from test_name_stand_ins import _levels as stand_in_levels
 from test_name_stand_ins import _std
 
-from matching import inputs
 from matching.comparisons import (
     SURNAME_DROPPED_CLOSE_LABEL,
     SURNAME_DROPPED_LABEL,
@@ -66,24 +63,10 @@ def test_splink_scores_it_above_disagreement_and_at_most_the_dropped_surname():
     """Real Splink: with trained-looking m / u, "RAHLU" / "RAHUL YADAV" is evidence for
     the pair (not the "else" level's penalty), and ``train._bound_names`` keeps a level
     EM made too strong (u at its floor) at the exact dropped surname's Bayes factor."""
-    from splink import Linker, SettingsCreator
-
     from matching import train
-    from matching.settings import load_settings
 
-    con = duckdb.connect()
     dept, kyr = _pair_frames()
-    inputs.load_frame(con, "dept", dept.iloc[[0, 6, 9]])
-    inputs.load_frame(con, "kyr", kyr.iloc[[0, 6, 9]])
-    db_api = train.make_db_api(con, load_settings())
-    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
-    sc = SettingsCreator(link_type="link_only",
-                         comparisons=build_comparisons(["name"], kind="seed"),
-                         blocking_rules_to_generate_predictions=["1=1"],
-                         probability_two_random_records_match=0.5)  # weights = Bayes factors
-    linker = Linker(sdfs, sc, log_level=logging.WARNING)
-    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
-              for lv in c.comparison_levels if not lv.is_null_level}
+    linker, levels = name_linker(dept.iloc[[0, 6, 9]], kyr.iloc[[0, 6, 9]])
     dropped, close = levels[SURNAME_DROPPED_LABEL], levels[SURNAME_DROPPED_CLOSE_LABEL]
     dropped.m_probability, dropped.u_probability = 0.02, 1e-4     # 200
     close.m_probability, close.u_probability = 0.01, 1e-7         # 100,000: too strong

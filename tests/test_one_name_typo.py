@@ -11,16 +11,14 @@ agreeing surname."""
 
 from __future__ import annotations
 
-import logging
 import math
 
-import duckdb
 import pandas as pd
 import pytest
+from matching_helpers import name_linker
 from test_name_stand_ins import _levels as seed_levels
 from test_name_stand_ins import _std
 
-from matching import inputs
 from matching.comparisons import (
     CLOSE_LABEL,
     FIRST_ONLY_LABEL,
@@ -71,26 +69,13 @@ def test_splink_keeps_a_typo_between_the_level_it_replaced_and_close(m, want_bit
     """Real Splink: ``train._bound_names`` moves a typo level's m to its floor (the Bayes
     factor of "surname only" for a given-name typo, of "first name only" for a surname
     typo) or its ceiling ("close"), and HAWI / HARI YADAV scores accordingly."""
-    from splink import Linker, SettingsCreator
-
     from matching import train
-    from matching.settings import load_settings
 
-    con = duckdb.connect()
     rows = [PAIRS[0], PAIRS[3]]  # a given-name typo, a surname typo
-    inputs.load_frame(con, "dept", pd.DataFrame([_std(f"D{i}", d) for i, (d, _k, _l)
-                                                 in enumerate(rows)]))
-    inputs.load_frame(con, "kyr", pd.DataFrame([_std(f"D{i}", k) for i, (_d, k, _l)
-                                                in enumerate(rows)]))
-    db_api = train.make_db_api(con, load_settings())
-    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
-    sc = SettingsCreator(link_type="link_only",
-                         comparisons=build_comparisons(["name"], kind="seed"),
-                         blocking_rules_to_generate_predictions=["l.unique_id = r.unique_id"],
-                         probability_two_random_records_match=0.5)  # weights = Bayes factors
-    linker = Linker(sdfs, sc, log_level=logging.WARNING)
-    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
-              for lv in c.comparison_levels if not lv.is_null_level}
+    linker, levels = name_linker(
+        pd.DataFrame([_std(f"D{i}", d) for i, (d, _k, _l) in enumerate(rows)]),
+        pd.DataFrame([_std(f"D{i}", k) for i, (_d, k, _l) in enumerate(rows)]),
+        rule="l.unique_id = r.unique_id")
     for label, (lm, lu) in {CLOSE_LABEL: (0.06, 3e-4), SURNAME_ONLY_LABEL: (0.015, 0.025),
                             FIRST_ONLY_LABEL: (0.001, 0.035)}.items():
         levels[label].m_probability, levels[label].u_probability = lm, lu
