@@ -91,6 +91,9 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     # --- a village that did not resolve (issue 17): blocking only, see UNRESOLVED_BLOCK ---
     "unresolved_block_key": ("VARCHAR", "KYR: block_std; department: block_std where the "
                                         "record's village did not resolve"),
+    # --- a dropped surname the household tells (issue 17): see IMPLIED_SURNAME ---
+    "implied_surname_key": ("VARCHAR", "a one-word name: its relative's surname key, else "
+                                       "its card-mates' (one key most of them carry)"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
     # not compared: the record's best KYR candidate once seeding has run (dedupe
@@ -100,6 +103,8 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
 
 # Columns filled in by the run itself, not read from std (always usable for blocking)
 DERIVED_COLUMNS = frozenset({"kyr_anchor"})
+# Columns computed over other rows of the feed (``_with_implied_surname``), not per row
+ACROSS_ROWS = frozenset({"implied_surname_key"})
 
 INPUT_COLUMNS = tuple(SPLINK_COLUMNS)
 
@@ -249,6 +254,46 @@ LONE_GIVEN = {
 }
 
 
+# ---------------------------------- a dropped surname the household tells (issue 17)
+# "RAMESH" on a ration card whose other members are SAHUs, or "RAMESH" son of "SHYAM
+# SAHU": the surname a one-word name leaves out is usually its relative's (a son's and an
+# unmarried daughter's are the father's, a wife's the husband's) or its card-mates' (one
+# card is one household). ``implied_surname_key`` is, for a one-word name (more than one
+# letter, not a stand-in alone), the last key of its relative's name where that has two
+# words or more and ends in a surname (no stand-in, no initial); else the surname key
+# that more of its card-mates carry than any other (a tie tells nothing). Null for every
+# other record, and on KYR's side its care-of line plays the relative. Compared by the
+# seeding models (comparisons.household_surname_comparison); they weigh it (EM), the
+# household gives no name it does not carry.
+def _stand_in_key_list() -> str:
+    from ingest.standardise.names import phonetic_key, stand_ins
+
+    return _sql_list({phonetic_key(w) or w for w in stand_ins()})
+
+
+def _with_implied_surname(select_sql: str) -> str:
+    """``select_sql`` (one row per record, ``implied_surname_key`` null) with the column
+    filled in from the record's relative and card-mates."""
+    stand = _stand_in_key_list()
+    rel_keys = "string_split(b.relative_name_key, ' ')"
+    rel_words = "string_split(b.relative_name_std, ' ')"
+    relative = (f"CASE WHEN len({rel_keys}) >= 2 AND length({rel_words}[-1]) > 1 "
+                f"AND {rel_keys}[-1] NOT IN ({stand}) THEN {rel_keys}[-1] END")
+    lone = ("b.last_name_key IS NULL AND length(b.first_name) > 1 "
+            "AND coalesce(b.name_core_key, '') <> ''")
+    return (
+        f"WITH b AS ({select_sql}), "
+        f"mates AS (SELECT household_ref, last_name_key AS k, count(*) AS n FROM b "
+        f"WHERE household_ref IS NOT NULL AND last_name_key IS NOT NULL "
+        f"AND last_name_key NOT IN ({stand}) GROUP BY household_ref, last_name_key), "
+        f"card AS (SELECT household_ref, CASE WHEN count(*) FILTER (WHERE n = top) = 1 "
+        f"THEN max(k) FILTER (WHERE n = top) END AS k FROM (SELECT *, max(n) OVER "
+        f"(PARTITION BY household_ref) AS top FROM mates) GROUP BY household_ref) "
+        f"SELECT b.* REPLACE (CAST(CASE WHEN {lone} THEN coalesce({relative}, card.k) END "
+        f"AS VARCHAR) AS implied_surname_key) "
+        f"FROM b LEFT JOIN card ON card.household_ref = b.household_ref")
+
+
 # ------------------------------------------ a village that did not resolve (issue 17)
 # A department's village spelled past what resolution accepts ("Yonrakhoq" for
 # Aonrakhol) leaves the record without a village code, so every village rule is lost and
@@ -327,7 +372,7 @@ def _column_sql(col: str, typ: str, present: set[str], kyr: bool = False) -> str
     elif col == "name_sorted_key":
         expr = ("array_to_string(list_sort(string_split(name_key, ' ')), ' ')"
                 if "name_key" in present else "")
-    elif col in DERIVED_COLUMNS:
+    elif col in DERIVED_COLUMNS or col in ACROSS_ROWS:
         expr = ""
     elif col == "mother_name_std":
         expr = mother_name_sql() if "mother_name" in present else ""
@@ -520,7 +565,7 @@ def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH
             cols.append(_column_sql(col, typ, present, kyr=feed == KYR))
     order = [c for c in ("batch_id", "source_row") if c in present]
     order_sql = ", ".join(f"{c} DESC" for c in order) or "1"
-    return (
+    return _with_implied_surname(
         f"SELECT {', '.join(cols)} FROM ("
         f"  SELECT *, row_number() OVER (PARTITION BY {id_expr} ORDER BY {order_sql}) AS _rn"
         f"  FROM {source}) WHERE _rn = 1 AND {id_expr} IS NOT NULL"

@@ -76,6 +76,7 @@ def test_missing_values_are_not_penalised(matching_toy):
                                     "relative_name_key", "gender", "dob", "birth_year",
                                     "birth_year_min", "birth_year_max", "district_std",
                                     "block_std", "mobile", "uid_token", "name_sorted_key",
+                                    "implied_surname_key",
                                     "village_code", *NAME_SHAPE_COLUMNS,
                                     # blocking-only columns: Splink keeps what rules use
                                     *BIRTH_BANDS, *CROSSED_NAMES, *LONE_GIVEN)}
