@@ -56,10 +56,15 @@ def _core_macros() -> str:
             f"lambda t: length(t) > 1 AND NOT regexp_full_match(t, '[0-9]+') "
             f"AND t NOT IN ({words})), ' '), '')")
     no_brackets = r"srdh_place_norm(regexp_replace(s, '\([^)]*\)', ' ', 'g'))"
+    # two names with numbers, and the numbers differ ("NAWAGAON 2" / "NAWAGAON 1"): never
+    # one place, however alike the letters (a name without a number says nothing)
+    number = "nullif(regexp_extract({x}, '[0-9]+'), '')"
     return (f"CREATE OR REPLACE TEMP MACRO srdh_place_core(s) AS "
             f"{core.format(x='srdh_place_norm(s)')}; "
             f"CREATE OR REPLACE TEMP MACRO srdh_district_core(s) AS "
-            f"{core.format(x=no_brackets)};")
+            f"{core.format(x=no_brackets)}; "
+            f"CREATE OR REPLACE TEMP MACRO srdh_other_number(a, b) AS "
+            f"coalesce({number.format(x='a')} <> {number.format(x='b')}, false);")
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -259,9 +264,7 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
         -- ("NAWAGAON 2" is not the master's "NAWAGAON 1": two numbers that differ)
         exact_core AS (
             SELECT d, b, v, min(village_code) AS code, count(*) AS n,
-                   bool_and(coalesce(nullif(regexp_extract(vn, '[0-9]+'), '')
-                                     = nullif(regexp_extract(mvn, '[0-9]+'), ''), true))
-                       AS same_number
+                   bool_and(NOT srdh_other_number(vn, mvn)) AS same_number
             FROM scope WHERE vc = mvc GROUP BY ALL),
         -- one letter dropped, added, changed or two swapped ("NNDANPALI BADA", "GNGAGAON",
         -- "KAANHARBHATA"): Jaro-Winkler marks a slip near the start hard (0.85, 0.89,
@@ -281,8 +284,7 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
         one_edit AS (
             SELECT d, b, v, min(village_code) AS code, count(DISTINCT village_code) AS n
             FROM pending
-            WHERE coalesce(nullif(regexp_extract(vn, '[0-9]+'), '')
-                           = nullif(regexp_extract(mvn, '[0-9]+'), ''), true)
+            WHERE NOT srdh_other_number(vn, mvn)
               AND ((length(regexp_replace(vn, '[^A-Z]', '', 'g')) >= {ONE_EDIT_MIN_LETTERS}
                     AND damerau_levenshtein(vn, mvn) = 1)
                 OR (length(regexp_replace(vc, '[^A-Z]', '', 'g')) >= {ONE_EDIT_MIN_LETTERS}
@@ -294,8 +296,7 @@ def resolve(con: duckdb.DuckDBPyConnection, combos: str, out: str) -> None:
         -- 1"); two villages equally close leave the name unresolved, as two exact ones do
         scored AS (
             SELECT d, b, v, village_code, CASE
-                WHEN nullif(regexp_extract(vn, '[0-9]+'), '')
-                     <> nullif(regexp_extract(mvn, '[0-9]+'), '') THEN 0
+                WHEN srdh_other_number(vn, mvn) THEN 0
                 ELSE greatest(jaro_winkler_similarity(vn, mvn),
                    coalesce(CASE WHEN length(vc) >= 6 THEN jaro_winkler_similarity(vc, mvc)
                             END, 0)) END AS s
