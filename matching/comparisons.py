@@ -575,10 +575,25 @@ def uid_token_comparison() -> cl.CustomComparison:
 # (what "first name only", a surname changed, costs) and +5 for the same (u: the
 # surname's share of random pairs), so the household's word separates two namesakes of
 # one village by some 9-10 bits and vetoes nobody.
+# The other side's surname: spelled, a stand-in ("SUNITA DEVI", "RAMESH KUMAR") is none
+# (independent review: KYR's "SUNITA DEVI" had counted as another surname).
 _IMPLIED = "coalesce(implied_surname_key_l, implied_surname_key_r)"
-_OTHER_SURNAME = "coalesce(last_name_key_l, last_name_key_r)"  # the lone side has none
-HOUSEHOLD_SURNAME_NULL = (f"{_IMPLIED} IS NULL OR {_OTHER_SURNAME} IS NULL OR "
-                          f"levenshtein({_IMPLIED}, {_OTHER_SURNAME}) = 1")
+
+
+def _other(col: str) -> str:
+    return f"CASE WHEN implied_surname_key_l IS NOT NULL THEN {col}_r ELSE {col}_l END"
+
+
+def _stand_in_words() -> str:
+    from ingest.standardise.names import stand_ins
+
+    return ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(stand_ins()))
+
+
+HOUSEHOLD_SURNAME_NULL = (
+    f"{_IMPLIED} IS NULL OR {_other('last_name_key')} IS NULL OR "
+    f"coalesce({_other('last_name')} IN ({_stand_in_words()}), false) OR "
+    f"levenshtein({_IMPLIED}, {_other('last_name_key')}) = 1")
 HOUSEHOLD_SURNAME_AGREES_LABEL = "the other's surname is the one the household tells"
 HOUSEHOLD_SURNAME_ELSE_M = 0.05
 
@@ -591,7 +606,7 @@ def household_surname_comparison() -> cl.CustomComparison:
         comparison_levels=[
             _custom(HOUSEHOLD_SURNAME_NULL, "no surname told, or one edit off: no evidence"
                     ).configure(is_null_level=True),
-            _custom(f"{_IMPLIED} = {_OTHER_SURNAME}", HOUSEHOLD_SURNAME_AGREES_LABEL
+            _custom(f"{_IMPLIED} = {_other('last_name_key')}", HOUSEHOLD_SURNAME_AGREES_LABEL
                     ).configure(m_probability=1 - HOUSEHOLD_SURNAME_ELSE_M,
                                 fix_m_probability=True),
             cll.ElseLevel().configure(m_probability=HOUSEHOLD_SURNAME_ELSE_M,

@@ -256,40 +256,43 @@ LONE_GIVEN = {
 
 # ---------------------------------- a dropped surname the household tells (issue 17)
 # "RAMESH" on a ration card whose other members are SAHUs, or "RAMESH" son of "SHYAM
-# SAHU": the surname a one-word name leaves out is usually its relative's (a son's and an
-# unmarried daughter's are the father's, a wife's the husband's) or its card-mates' (one
-# card is one household). ``implied_surname_key`` is, for a one-word name (more than one
-# letter, not a stand-in alone), the last key of its relative's name where that has two
-# words or more and ends in a surname (no stand-in, no initial); else the surname key
-# that more of its card-mates carry than any other (a tie tells nothing). Null for every
-# other record, and on KYR's side its care-of line plays the relative. Compared by the
-# seeding models (comparisons.household_surname_comparison); they weigh it (EM), the
-# household gives no name it does not carry.
-def _stand_in_key_list() -> str:
-    from ingest.standardise.names import phonetic_key, stand_ins
-
-    return _sql_list({phonetic_key(w) or w for w in stand_ins()})
-
-
+# SAHU": the surname a name without one leaves out is usually its card-mates' (one card is
+# one household) or its relative's (a son's and an unmarried daughter's are the father's, a
+# wife's the husband's). ``implied_surname_key`` is, for a one-word name (more than one
+# letter, not a stand-in alone) or a given name beside a stand-in ("SUNITA DEVI", "RAMESH
+# KUMAR": ``name_given_only``), the surname key that more of its card-mates carry than
+# any other (a tie tells nothing; a stand-in is no surname); else the last key of its
+# relative's name where that has two words or more and ends in a word that is no
+# stand-in and no initial. The card first: a relative written surname first ("SAHU
+# SHYAM") or without a surname ("MOHAN LAL") ends in a given name (independent review).
+# Null where the household tells the record's own word ("SAHU" on a SAHUs' card: that
+# is the name comparison's "a one-word name, the surname of the other") and for every
+# other record; on KYR's side its care-of line plays the relative. Compared by the seeding
+# models (comparisons.household_surname_comparison); the household gives no name it does
+# not carry.
 def _with_implied_surname(select_sql: str) -> str:
     """``select_sql`` (one row per record, ``implied_surname_key`` null) with the column
-    filled in from the record's relative and card-mates."""
-    stand = _stand_in_key_list()
+    filled in from the record's card-mates and relative."""
+    from ingest.standardise.names import stand_ins
+
+    stand = _sql_list(stand_ins())  # spelled: DUBEY's key is DEVI's, BHOI's is BAI's
     rel_keys = "string_split(b.relative_name_key, ' ')"
     rel_words = "string_split(b.relative_name_std, ' ')"
     relative = (f"CASE WHEN len({rel_keys}) >= 2 AND length({rel_words}[-1]) > 1 "
-                f"AND {rel_keys}[-1] NOT IN ({stand}) THEN {rel_keys}[-1] END")
-    lone = ("b.last_name_key IS NULL AND length(b.first_name) > 1 "
-            "AND coalesce(b.name_core_key, '') <> ''")
+                f"AND {rel_words}[-1] NOT IN ({stand}) THEN {rel_keys}[-1] END")
+    told = ("(b.last_name_key IS NULL AND length(b.first_name) > 1 "
+            "AND coalesce(b.name_core_key, '') <> '') OR b.name_given_only IS NOT NULL")
+    implied = f"coalesce(card.k, {relative})"
     return (
         f"WITH b AS ({select_sql}), "
         f"mates AS (SELECT household_ref, last_name_key AS k, count(*) AS n FROM b "
         f"WHERE household_ref IS NOT NULL AND last_name_key IS NOT NULL "
-        f"AND last_name_key NOT IN ({stand}) GROUP BY household_ref, last_name_key), "
+        f"AND last_name NOT IN ({stand}) GROUP BY household_ref, last_name_key), "
         f"card AS (SELECT household_ref, CASE WHEN count(*) FILTER (WHERE n = top) = 1 "
         f"THEN max(k) FILTER (WHERE n = top) END AS k FROM (SELECT *, max(n) OVER "
         f"(PARTITION BY household_ref) AS top FROM mates) GROUP BY household_ref) "
-        f"SELECT b.* REPLACE (CAST(CASE WHEN {lone} THEN coalesce({relative}, card.k) END "
+        f"SELECT b.* REPLACE (CAST(CASE WHEN ({told}) AND {implied} "
+        f"IS DISTINCT FROM b.name_core_key THEN {implied} END "
         f"AS VARCHAR) AS implied_surname_key) "
         f"FROM b LEFT JOIN card ON card.household_ref = b.household_ref")
 

@@ -128,7 +128,8 @@ def _rule_sql(rule) -> str:
         return str(rule)
 
 
-def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict[str, Any]:
+def _train(linker, settings: MatchSettings, em_rules: list, finish=None,
+           seeding: bool = False) -> dict[str, Any]:
     t0 = time.time()
     notes = enter_training_notes()
     linker.training.estimate_u_using_random_sampling(
@@ -150,7 +151,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None) -> dict
     if finish is not None:  # a last step on the trained model (dedupe: the prior)
         finish(linker)
     _bound_previous_address(linker)  # after finish: it reads the corrected u
-    _bound_names(linker)
+    _bound_names(linker, seeding)
     _swapped_dob_u(linker)
     _bound_birth(linker)  # after _swapped_dob_u and spread (finish): reads the final u / m
     _bound_by_disagreement(linker)  # last: every level's final m and u
@@ -175,6 +176,51 @@ def u_without_matches(linker, match_share: float, sampled_pairs: float) -> None:
                 continue
             u = (level.u_probability - match_share * level.m_probability) / (1 - match_share)
             level.u_probability = max(u, 1.0 / sampled_pairs)
+
+
+def household_surname_u(linker, rows, kyr_table: str, src_table: str) -> float:
+    """u of ``comparisons.household_surname_comparison``, counted, not sampled: the share
+    of all (one-word name with a told surname, record with a surname) pairs, either way
+    round, whose surname keys are the same. One-word names are rare (0.3% of a tuning
+    state's job cards): a random sample of a million pairs met none of them on three
+    sources, u fell to its floor and the same surname came out at +19.9 bits, as strong
+    as a full date of birth. Returns u of the agreeing level (the other level gets the
+    rest)."""
+    from ingest.standardise.names import stand_ins
+    from matching.comparisons import HOUSEHOLD_SURNAME_AGREES_LABEL
+
+    words = ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(stand_ins()))
+
+    def direction(told: str, other: str) -> tuple[int, int]:
+        """(pairs the comparison speaks on, those that agree): a told surname against
+        every surname of the other side, one edit apart left out (no evidence)."""
+        t = (f"SELECT implied_surname_key AS k, count(*) AS n FROM {told} "
+             f"WHERE implied_surname_key IS NOT NULL GROUP BY implied_surname_key")
+        o = (f"SELECT last_name_key AS k, count(*) AS n FROM {other} "
+             f"WHERE last_name_key IS NOT NULL AND coalesce(last_name NOT IN ({words}), "
+             f"true) GROUP BY last_name_key")
+        n_told, n_other, hits, near = rows(
+            f"SELECT (SELECT coalesce(sum(n), 0) FROM ({t}) t), "
+            f"(SELECT coalesce(sum(n), 0) FROM ({o}) o), "
+            f"(SELECT coalesce(sum(t.n * o.n), 0) FROM ({t}) t JOIN ({o}) o ON t.k = o.k), "
+            f"(SELECT coalesce(sum(t.n * o.n), 0) FROM ({t}) t JOIN ({o}) o "
+            f"ON levenshtein(t.k, o.k) = 1)")[0]
+        return int(n_told) * int(n_other) - int(near), int(hits)
+
+    pairs, hits = map(sum, zip(direction(src_table, kyr_table),
+                               direction(kyr_table, src_table), strict=True))
+    u = max(hits, 1) / max(pairs, 1)
+    for comp in linker._settings_obj.comparisons:
+        if comp.output_column_name != "household_surname":
+            continue
+        for level in comp.comparison_levels:
+            if level.is_null_level:
+                continue
+            level.u_probability = (u if level.label_for_charts
+                                   == HOUSEHOLD_SURNAME_AGREES_LABEL else 1 - u)
+    log.info("household surname: %d of %d pairs share the surname told: u %.4g",
+             hits, pairs, u)
+    return u
 
 
 def _bound_previous_address(linker) -> None:
@@ -207,7 +253,7 @@ def _bound_previous_address(linker) -> None:
                 level.m_probability = new
 
 
-def _bound_names(linker) -> None:
+def _bound_names(linker, seeding: bool = True) -> None:
     """Stand-ins and initials (issue 17): a name written with Devi / Bai / Kumar for its
     surname, or cut to initials, and the same letters spaced differently (RAM KUMAR /
     RAMKUMAR), are never stronger evidence than the same name's key (their Bayes factor
@@ -222,9 +268,13 @@ def _bound_names(linker) -> None:
     fell in without the typo level ("surname only" where the surname agrees, "first name
     only" where the given name does): EM that met few such pairs made a typo -6.6 bits on
     food_pds, worse than another given name (independent review). "One name is the other
-    without its surname" is never evidence against the pair (Bayes factor at least 1):
-    the given name agrees and nothing disagrees, yet EM on one state's ration cards
-    (food_pds, tuning 100k seed 7) made it -6.6 bits, as if the names disagreed."""
+    without its surname" says less than the whole name (at most the exact name key's
+    Bayes factor: one-word names are rare, its sampled u small, and the committed food_pds
+    model had it at +13.8 bits against the exact key's +10.1), and it is never evidence
+    against the pair in the seeding models
+    (``seeding``; Bayes factor at least 1): the given name agrees and nothing disagrees,
+    yet EM on one state's ration cards (food_pds, tuning 100k seed 7) made it -6.6 bits,
+    as if the names disagreed."""
     from matching.comparisons import (
         CLOSE_LABEL,
         FIRST_ONLY_LABEL,
@@ -244,6 +294,7 @@ def _bound_names(linker) -> None:
     bounded = {**dict.fromkeys((*STAND_IN_LABELS, NAME_SPACED_LABEL),
                                "Exact match on name_key"),
                SURNAME_ALONE_LABEL: SURNAME_ONLY_LABEL,
+               SURNAME_DROPPED_LABEL: "Exact match on name_key",
                SURNAME_DROPPED_CLOSE_LABEL: SURNAME_DROPPED_LABEL,
                **dict.fromkeys((ONE_TYPO_GIVEN_LABEL, ONE_TYPO_SURNAME_LABEL,
                                 ONE_TYPO_GIVEN_KEY_LABEL, ONE_TYPO_SURNAME_KEY_LABEL),
@@ -258,7 +309,7 @@ def _bound_names(linker) -> None:
         levels = [lvl for lvl in comp.comparison_levels if not lvl.is_null_level]
         for level in levels:
             m, u = level.m_probability or 0.0, level.u_probability
-            if level.label_for_charts == SURNAME_DROPPED_LABEL and u and m < u:
+            if seeding and level.label_for_charts == SURNAME_DROPPED_LABEL and u and m < u:
                 log.info("%s: %s: Bayes factor %.3g -> 1 (agreement, never evidence "
                          "against)", comp.output_column_name, level.label_for_charts, m / u)
                 level.m_probability = u
@@ -622,10 +673,13 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True,
         def finish(lk) -> None:
             u_without_matches(lk, share,
                               min(settings.training.u_max_pairs, kyr.rows * src.rows))
+            if "household_surname" in comps:
+                household_surname_u(lk, _rows(con, settings), kyr.table, src.table)
             if replaced:  # replaced dates fall in every birth level, as random ones do
                 replaced["replaced_share"] = replaced_dob.spread(lk, replaced["m"])
 
-        model = _train(linker, settings, blocking.training_rules(cols), finish=finish)
+        model = _train(linker, settings, blocking.training_rules(cols), finish=finish,
+                       seeding=True)
     finally:
         content_key.drop(con, kyr_table, settings.backend)
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],

@@ -68,6 +68,8 @@ def test_splink_scores_it_above_disagreement_and_at_most_the_dropped_surname():
     dept, kyr = _pair_frames()
     linker, levels = name_linker(dept.iloc[[0, 6, 9]], kyr.iloc[[0, 6, 9]])
     dropped, close = levels[SURNAME_DROPPED_LABEL], levels[SURNAME_DROPPED_CLOSE_LABEL]
+    exact = levels["Exact match on name_key"]                     # the dropped's own ceiling
+    exact.m_probability, exact.u_probability = 0.15, 1.5e-4       # 1,000
     dropped.m_probability, dropped.u_probability = 0.02, 1e-4     # 200
     close.m_probability, close.u_probability = 0.01, 1e-7         # 100,000: too strong
     train._bound_names(linker)

@@ -25,7 +25,7 @@ from matching.comparisons import (
     build_comparisons,
     household_surname_comparison,
 )
-from matching.train import DEDUPE_COMPARISONS, SEED_COMPARISONS, usable_comparisons
+from matching.train import SEED_COMPARISONS, usable_comparisons
 
 
 def _row(rid: str, name: str, relative: str | None = None, card: str | None = None) -> dict:
@@ -45,41 +45,57 @@ def _implied(rows: list[dict]) -> dict[str, str | None]:
     return dict(con.execute("SELECT unique_id, implied_surname_key FROM inp_dept").fetchall())
 
 
-def test_a_one_word_name_takes_its_relatives_surname_else_its_card_mates():
+def test_a_name_without_a_surname_takes_its_card_mates_else_its_relatives():
     got = _implied([
         _row("1", "RAMESH", card="C1"), _row("2", "SUNITA SAHU", card="C1"),
         _row("3", "AMIT SAHOO", card="C1"), _row("4", "GEETA VERMA", card="C1"),
-        _row("5", "MOHAN", relative="SHYAM NETAM", card="C1"),   # the relative first
-        _row("6", "SURESH", relative="SHYAM KUMAR", card="C1"),  # a stand-in: the card
+        _row("5", "MOHAN", relative="SAHU SHYAM", card="C1"),    # written surname first
+        _row("6", "SURESH", relative="MOHAN LAL", card="C1"),    # a father without one
         _row("7", "RAJU", card="C2"), _row("8", "ANITA SAHU", card="C2"),
         _row("9", "VIJAY YADAV", card="C2"),                     # a tie tells nothing
         _row("10", "DEVI", card="C1"),                           # a stand-in alone: none
-        _row("11", "KIRAN", relative="S", card=None),            # an initial: none
-        _row("12", "RAHUL", relative="R SAHU")])                 # an initial, then a surname
-    assert got["1"] == "SH" and got["6"] == "SH"   # SAHU and SAHOO share a key: two of three
-    assert got["5"] == "NTM"
-    assert got["7"] is None and got["10"] is None and got["11"] is None
-    assert got["12"] == "SH"
-    assert all(got[k] is None for k in ("2", "3", "4", "8", "9"))   # names with a surname
+        _row("11", "SAHU", card="C1"),                           # its own word: none
+        _row("12", "SUNITA DEVI", card="C1"),                    # a given name and Devi
+        _row("13", "KIRAN", relative="S"),                       # an initial: none
+        _row("14", "RAHUL", relative="R NETAM"),                 # no card: the relative
+        _row("15", "GEETA", relative="SHYAM KUMAR"),             # a stand-in: none
+        _row("16", "ASHA", card="C3"), _row("17", "RAM DUBEY", card="C3"),  # DUBEY is a
+        _row("18", "RAVI KUMAR", card="C3")])                    # surname, KUMAR is not
+    assert got["1"] == "SH"            # SAHU and SAHOO share a key: two of three
+    assert got["5"] == "SH" and got["6"] == "SH" and got["12"] == "SH"   # the card first
+    assert got["14"] == "NTM"
+    assert got["16"] == "TB" and got["18"] == "TB"
+    assert all(got[k] is None for k in ("7", "10", "11", "13", "15"))
+    assert all(got[k] is None for k in ("2", "3", "4", "8", "9", "17"))  # own surnames
+
+
+def test_kyr_reads_its_care_of_line_as_the_relative():
+    got = _implied([_row("K1", "SOMARU", relative="BUDHRAM NETAM"),
+                    _row("K2", "SOMARU NETAM", relative="BUDHRAM NETAM")])
+    assert got == {"K1": "NTM", "K2": None}
 
 
 NULL = "no surname told, or one edit off: no evidence"
-PAIRS = [  # (department's name, KYR's name, level expected)
-    ("RAMESH", "RAMESH SAHU", HOUSEHOLD_SURNAME_AGREES_LABEL),    # the card's surname
-    ("RAMESH", "RAMESH SAHOO", HOUSEHOLD_SURNAME_AGREES_LABEL),   # its key
-    ("RAMESH", "RAMESH KUMAR SAHU", HOUSEHOLD_SURNAME_AGREES_LABEL),  # a middle name
-    ("RAMESH", "SURESH SAHU", HOUSEHOLD_SURNAME_AGREES_LABEL),    # a relative: the name says no
-    ("RAMESH", "RAMESH VERMA", "All other comparisons"),          # another surname
-    ("RAMESH", "RAMESH SAHUJI", NULL),                            # one edit off: undecided
-    ("RAMESH", "RAMESH", NULL),                                   # no surname to compare
-    ("RAMESH SAHU", "RAMESH VERMA", NULL),                        # its own surname: the name's
+PAIRS = [  # (department's name, KYR's name, KYR's care-of, level expected)
+    ("RAMESH", "RAMESH SAHU", None, HOUSEHOLD_SURNAME_AGREES_LABEL),   # the card's surname
+    ("RAMESH", "RAMESH SAHOO", None, HOUSEHOLD_SURNAME_AGREES_LABEL),  # its key
+    ("RAMESH", "RAMESH KUMAR SAHU", None, HOUSEHOLD_SURNAME_AGREES_LABEL),  # a middle name
+    ("RAMESH", "SURESH SAHU", None, HOUSEHOLD_SURNAME_AGREES_LABEL),   # a relative: the name
+    ("RAMESH", "RAMESH VERMA", None, "All other comparisons"),         # another surname
+    ("RAMESH", "RAMESH SAHUJI", None, NULL),                           # one edit off
+    ("RAMESH", "RAMESH", None, NULL),                                  # no surname there
+    ("SUNITA", "SUNITA DEVI", None, NULL),                             # a stand-in: none
+    ("SUNITA DEVI", "SUNITA SAHU", None, HOUSEHOLD_SURNAME_AGREES_LABEL),  # Devi for SAHU
+    ("RAMESH SAHU", "RAMESH VERMA", None, NULL),                       # its own surname
+    ("RAMESH SAHU", "RAMESH", "SHYAM SAHU", HOUSEHOLD_SURNAME_AGREES_LABEL),  # KYR's told
+    ("RAMESH SAHU", "RAMESH", "SHYAM VERMA", "All other comparisons"),
 ]
 
 
 def _pair_frames():
     card = [_row(f"M{i}", "SUNITA SAHU", card=f"C{i}") for i in range(len(PAIRS))]
-    dept = [_row(f"D{i}", d, card=f"C{i}") for i, (d, _k, _lv) in enumerate(PAIRS)]
-    kyr = [_row(f"D{i}", k) for i, (_d, k, _lv) in enumerate(PAIRS)]
+    dept = [_row(f"D{i}", d, card=f"C{i}") for i, (d, _k, _co, _lv) in enumerate(PAIRS)]
+    kyr = [_row(f"D{i}", k, relative=co) for i, (_d, k, co, _lv) in enumerate(PAIRS)]
     return pd.DataFrame(dept + card), pd.DataFrame(kyr)
 
 
@@ -103,7 +119,7 @@ def test_the_household_surname_against_the_other_side():
     inputs.load_frame(con, "dept", dept)
     inputs.load_frame(con, "kyr", kyr)
     got = _levels_on(con, household_surname_comparison())
-    for (d, k, want), level in zip(PAIRS, got, strict=True):
+    for (d, k, _co, want), level in zip(PAIRS, got, strict=True):
         assert level == want, (d, k, level)
 
 
@@ -112,26 +128,19 @@ def test_only_the_seeding_models_compare_it_and_only_where_a_side_carries_it():
     kyr = frozenset({"name_std", "last_name_key"})
     assert "household_surname" in usable_comparisons(SEED_COMPARISONS, kyr, both)
     assert "household_surname" not in usable_comparisons(SEED_COMPARISONS, kyr, kyr)
-    assert "household_surname" not in DEDUPE_COMPARISONS
     names = [c.get_comparison("duckdb").output_column_name
              for c in build_comparisons(["name", "household_surname"], kind="seed")]
     assert names == ["name", "household_surname"]
 
 
-def test_splink_tells_two_namesakes_of_the_village_apart():
-    """Real Splink, the seeding models' name comparison and this one: "RAMESH" on a card of
-    SAHUs scores RAMESH SAHU above RAMESH VERMA (before, both fell in "one name is the
-    other without its surname" at one weight), by the fixed m and the sampled u; and a
-    surname told otherwise is no veto."""
-    import math
-
+def _linker(dept: pd.DataFrame, kyr: pd.DataFrame):
+    """A real Splink linker (seeding name and household-surname comparisons) over
+    std-like rows, its workspace connection and its levels by label."""
     from splink import Linker, SettingsCreator
 
     from matching import train
     from matching.settings import load_settings
 
-    dept = pd.DataFrame([_row("D", "RAMESH", card="C"), _row("M", "SUNITA SAHU", card="C")])
-    kyr = pd.DataFrame([_row("K1", "RAMESH SAHU"), _row("K2", "RAMESH VERMA")])
     con = duckdb.connect()
     inputs.load_frame(con, "dept", dept)
     inputs.load_frame(con, "kyr", kyr)
@@ -145,6 +154,39 @@ def test_splink_tells_two_namesakes_of_the_village_apart():
     linker = Linker(sdfs, sc, log_level=logging.WARNING)
     levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
               for lv in c.comparison_levels if not lv.is_null_level}
+    return linker, con, levels
+
+
+def test_u_is_counted_on_the_state_not_sampled():
+    """One-word names are rare: a million random pairs met none on three sources of a
+    tuning state and u fell to its floor (+19.9 bits for the same surname). It is counted:
+    one KYR surname in ten is the one told."""
+    from matching import train
+
+    dept = pd.DataFrame([_row("D", "RAMESH", card="C"), _row("M", "SUNITA SAHU", card="C"),
+                         _row("E", "GEETA", relative="MOHAN SAHU")])
+    kyr = pd.DataFrame([_row("K0", "RAMESH SAHU")] + [
+        _row(f"K{i}", f"RAMESH {s}") for i, s in enumerate(
+            ["VERMA", "YADAV", "NETAM", "KURRE", "MARKAM", "TIRKEY", "DHRUW", "NAG",
+             "EKKA", "SAHUJI", "DEVI"], start=1)])   # one edit off, a stand-in: not counted
+    linker, con, levels = _linker(dept, kyr)
+    u = train.household_surname_u(linker, lambda sql: con.execute(sql).fetchall(),
+                                  "inp_kyr", "inp_dept")
+    assert u == pytest.approx(2 / 20)        # two told names x ten surnames, two agree
+    assert levels[HOUSEHOLD_SURNAME_AGREES_LABEL].u_probability == pytest.approx(0.1)
+    assert levels["All other comparisons"].u_probability == pytest.approx(0.9)
+
+
+def test_splink_tells_two_namesakes_of_the_village_apart():
+    """Real Splink, the seeding models' name comparison and this one: "RAMESH" on a card of
+    SAHUs scores RAMESH SAHU above RAMESH VERMA (before, both fell in "one name is the
+    other without its surname" at one weight), by the fixed m and the sampled u; and a
+    surname told otherwise is no veto."""
+    import math
+
+    dept = pd.DataFrame([_row("D", "RAMESH", card="C"), _row("M", "SUNITA SAHU", card="C")])
+    kyr = pd.DataFrame([_row("K1", "RAMESH SAHU"), _row("K2", "RAMESH VERMA")])
+    linker, _con, levels = _linker(dept, kyr)
     dropped = levels[SURNAME_DROPPED_LABEL]
     dropped.m_probability, dropped.u_probability = 0.003, 1e-5        # 300, both pairs
     agrees, other = levels[HOUSEHOLD_SURNAME_AGREES_LABEL], levels["All other comparisons"]
@@ -168,9 +210,29 @@ def test_a_dropped_surname_is_never_evidence_against_the_pair():
     kyr = pd.DataFrame([_row("K", "RAMESH SAHU")])
     linker, levels = name_linker(dept, kyr)
     dropped = levels[SURNAME_DROPPED_LABEL]
+    exact = levels["Exact match on name_key"]                         # its ceiling: 1,000
+    exact.m_probability, exact.u_probability = 0.15, 1.5e-4
     dropped.m_probability, dropped.u_probability = 1e-7, 1e-5
     train._bound_names(linker)
     assert dropped.m_probability == pytest.approx(1e-5)
     dropped.m_probability = 3e-3                                      # EM's own: kept
     train._bound_names(linker)
     assert dropped.m_probability == pytest.approx(3e-3)
+    dropped.m_probability = 1e-7                                      # the dedupe model's
+    train._bound_names(linker, seeding=False)                         # EM stands
+    assert dropped.m_probability == pytest.approx(1e-7)
+
+
+def test_a_dropped_surname_never_says_more_than_the_whole_name():
+    """The committed food_pds model had "one name is the other without its surname" at
+    +13.8 bits (u sampled small: one-word names are rare) against the exact key's +10.1."""
+    from matching import train
+
+    linker, levels = name_linker(pd.DataFrame([_row("D", "RAMESH")]),
+                                 pd.DataFrame([_row("K", "RAMESH SAHU")]))
+    exact, dropped = levels["Exact match on name_key"], levels[SURNAME_DROPPED_LABEL]
+    exact.m_probability, exact.u_probability = 0.15, 1.5e-4           # 1,000
+    dropped.m_probability, dropped.u_probability = 0.003, 2e-7        # 15,000: too strong
+    for seeding in (True, False):
+        train._bound_names(linker, seeding)
+        assert dropped.m_probability / dropped.u_probability == pytest.approx(1000)
