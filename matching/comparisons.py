@@ -555,7 +555,7 @@ def uid_token_comparison() -> cl.CustomComparison:
 # points of recall, 10 with the age off too; most misses two namesakes of the village
 # and year at one weight). The surname such a name leaves out is usually its
 # relative's (a son's and an unmarried daughter's are the father's, a wife's the
-# husband's) or its card-mates' (``inputs.IMPLIED_SURNAME``). This comparison says
+# husband's) or its card-mates' (``inputs._with_implied_surname``). This comparison says
 # whether the other side's surname is it: the same key, or more than one edit off; one
 # edit off (a typo on either side) and every record without it (a name with its own
 # surname, a household silent) fall in the null level. A comparison of its own, not
@@ -584,15 +584,19 @@ def _other(col: str) -> str:
     return f"CASE WHEN implied_surname_key_l IS NOT NULL THEN {col}_r ELSE {col}_l END"
 
 
-def _stand_in_words() -> str:
+def stand_in_words_sql() -> str:
+    """The stand-ins as spelled (``name_stand_ins.csv``), an SQL list."""
     from ingest.standardise.names import stand_ins
 
     return ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(stand_ins()))
 
 
+# no evidence: nothing told; both sides told ("BAI MANJU" and "RAMESH": neither's last
+# word is a surname to test); the other's surname missing, a stand-in, or one edit off
 HOUSEHOLD_SURNAME_NULL = (
-    f"{_IMPLIED} IS NULL OR {_other('last_name_key')} IS NULL OR "
-    f"coalesce({_other('last_name')} IN ({_stand_in_words()}), false) OR "
+    f"{_IMPLIED} IS NULL OR (implied_surname_key_l IS NOT NULL AND "
+    f"implied_surname_key_r IS NOT NULL) OR {_other('last_name_key')} IS NULL OR "
+    f"coalesce({_other('last_name')} IN ({stand_in_words_sql()}), false) OR "
     f"levenshtein({_IMPLIED}, {_other('last_name_key')}) = 1")
 HOUSEHOLD_SURNAME_AGREES_LABEL = "the other's surname is the one the household tells"
 HOUSEHOLD_SURNAME_ELSE_M = 0.05

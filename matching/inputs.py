@@ -91,7 +91,7 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     # --- a village that did not resolve (issue 17): blocking only, see UNRESOLVED_BLOCK ---
     "unresolved_block_key": ("VARCHAR", "KYR: block_std; department: block_std where the "
                                         "record's village did not resolve"),
-    # --- a dropped surname the household tells (issue 17): see IMPLIED_SURNAME ---
+    # --- a dropped surname the household tells (issue 17): see _with_implied_surname ---
     "implied_surname_key": ("VARCHAR", "a one-word name: its relative's surname key, else "
                                        "its card-mates' (one key most of them carry)"),
     # not compared: dedupe vetoes (same card = two people)
@@ -261,10 +261,11 @@ LONE_GIVEN = {
 # wife's the husband's). ``implied_surname_key`` is, for a one-word name (more than one
 # letter, not a stand-in alone) or a given name beside a stand-in ("SUNITA DEVI", "RAMESH
 # KUMAR": ``name_given_only``), the surname key that more of its card-mates carry than
-# any other (a tie tells nothing; a stand-in is no surname); else the last key of its
-# relative's name where that has two words or more and ends in a word that is no
-# stand-in and no initial. The card first: a relative written surname first ("SAHU
-# SHYAM") or without a surname ("MOHAN LAL") ends in a given name (independent review).
+# any other (a tie tells nothing; a stand-in, an initial or a word beside a stand-in,
+# "BAI MANJU", is no surname); else the last key of its relative's name where that has
+# two words or more and ends in a word that is no stand-in and no initial. The card
+# first: a relative written surname first ("SAHU SHYAM") or without a surname ("MOHAN
+# LAL") ends in a given name (independent review).
 # Null where the household tells the record's own word ("SAHU" on a SAHUs' card: that
 # is the name comparison's "a one-word name, the surname of the other") and for every
 # other record; on KYR's side its care-of line plays the relative. Compared by the seeding
@@ -287,7 +288,8 @@ def _with_implied_surname(select_sql: str) -> str:
         f"WITH b AS ({select_sql}), "
         f"mates AS (SELECT household_ref, last_name_key AS k, count(*) AS n FROM b "
         f"WHERE household_ref IS NOT NULL AND last_name_key IS NOT NULL "
-        f"AND last_name NOT IN ({stand}) GROUP BY household_ref, last_name_key), "
+        f"AND length(last_name) > 1 AND last_name NOT IN ({stand}) "
+        f"AND b.name_given_only IS NULL GROUP BY household_ref, last_name_key), "
         f"card AS (SELECT household_ref, CASE WHEN count(*) FILTER (WHERE n = top) = 1 "
         f"THEN max(k) FILTER (WHERE n = top) END AS k FROM (SELECT *, max(n) OVER "
         f"(PARTITION BY household_ref) AS top FROM mates) GROUP BY household_ref) "

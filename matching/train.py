@@ -129,13 +129,17 @@ def _rule_sql(rule) -> str:
 
 
 def _train(linker, settings: MatchSettings, em_rules: list, finish=None,
-           seeding: bool = False) -> dict[str, Any]:
+           seeding: bool = False, counted_u=None) -> dict[str, Any]:
+    """``counted_u``: a step that replaces sampled u values with counted ones, before EM
+    (EM's m depend on them)."""
     t0 = time.time()
     notes = enter_training_notes()
     linker.training.estimate_u_using_random_sampling(
         max_pairs=settings.training.u_max_pairs, seed=settings.random_seed
     )
     _unobserved_u(linker, settings.training.u_max_pairs)
+    if counted_u is not None:
+        counted_u(linker)
     for rule in em_rules:
         snapshot = copy.deepcopy(linker._settings_obj)
         try:
@@ -184,12 +188,14 @@ def household_surname_u(linker, rows, kyr_table: str, src_table: str) -> float:
     round, whose surname keys are the same. One-word names are rare (0.3% of a tuning
     state's job cards): a random sample of a million pairs met none of them on three
     sources, u fell to its floor and the same surname came out at +19.9 bits, as strong
-    as a full date of birth. Returns u of the agreeing level (the other level gets the
-    rest)."""
-    from ingest.standardise.names import stand_ins
-    from matching.comparisons import HOUSEHOLD_SURNAME_AGREES_LABEL
+    as a full date of birth; and EM, run on that u, took every pair with a told surname
+    for a match (independent review: so it is counted before EM). The pairs are those the
+    comparison speaks on: a told surname against a surname that is no stand-in, on a
+    record not told one itself, one edit apart left out. Returns u of the agreeing level
+    (the other level gets the rest)."""
+    from matching.comparisons import HOUSEHOLD_SURNAME_AGREES_LABEL, stand_in_words_sql
 
-    words = ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(stand_ins()))
+    words = stand_in_words_sql()
 
     def direction(told: str, other: str) -> tuple[int, int]:
         """(pairs the comparison speaks on, those that agree): a told surname against
@@ -197,8 +203,8 @@ def household_surname_u(linker, rows, kyr_table: str, src_table: str) -> float:
         t = (f"SELECT implied_surname_key AS k, count(*) AS n FROM {told} "
              f"WHERE implied_surname_key IS NOT NULL GROUP BY implied_surname_key")
         o = (f"SELECT last_name_key AS k, count(*) AS n FROM {other} "
-             f"WHERE last_name_key IS NOT NULL AND coalesce(last_name NOT IN ({words}), "
-             f"true) GROUP BY last_name_key")
+             f"WHERE last_name_key IS NOT NULL AND implied_surname_key IS NULL "
+             f"AND coalesce(last_name NOT IN ({words}), true) GROUP BY last_name_key")
         n_told, n_other, hits, near = rows(
             f"SELECT (SELECT coalesce(sum(n), 0) FROM ({t}) t), "
             f"(SELECT coalesce(sum(n), 0) FROM ({o}) o), "
@@ -673,13 +679,15 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True,
         def finish(lk) -> None:
             u_without_matches(lk, share,
                               min(settings.training.u_max_pairs, kyr.rows * src.rows))
-            if "household_surname" in comps:
-                household_surname_u(lk, _rows(con, settings), kyr.table, src.table)
             if replaced:  # replaced dates fall in every birth level, as random ones do
                 replaced["replaced_share"] = replaced_dob.spread(lk, replaced["m"])
 
+        def counted_u(lk) -> None:
+            if "household_surname" in comps:
+                household_surname_u(lk, _rows(con, settings), kyr.table, src.table)
+
         model = _train(linker, settings, blocking.training_rules(cols), finish=finish,
-                       seeding=True)
+                       seeding=True, counted_u=counted_u)
     finally:
         content_key.drop(con, kyr_table, settings.backend)
     model["srdh"] = {"kind": "seed", "source": src.feed, "trained_on_rows": [kyr.rows, src.rows],

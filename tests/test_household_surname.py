@@ -25,7 +25,7 @@ from matching.comparisons import (
     build_comparisons,
     household_surname_comparison,
 )
-from matching.train import SEED_COMPARISONS, usable_comparisons
+from matching.train import DEDUPE_COMPARISONS, SEED_COMPARISONS, usable_comparisons
 
 
 def _row(rid: str, name: str, relative: str | None = None, card: str | None = None) -> dict:
@@ -60,11 +60,15 @@ def test_a_name_without_a_surname_takes_its_card_mates_else_its_relatives():
         _row("14", "RAHUL", relative="R NETAM"),                 # no card: the relative
         _row("15", "GEETA", relative="SHYAM KUMAR"),             # a stand-in: none
         _row("16", "ASHA", card="C3"), _row("17", "RAM DUBEY", card="C3"),  # DUBEY is a
-        _row("18", "RAVI KUMAR", card="C3")])                    # surname, KUMAR is not
+        _row("18", "RAVI KUMAR", card="C3"),                     # surname, KUMAR is not
+        _row("19", "RAMESH", card="C4"), _row("20", "SAHU R", card="C4"),  # an initial and
+        _row("21", "BAI MANJU", card="C4"), _row("22", "GEETA SAHU", card="C4")])  # a
+    # word beside a stand-in are no surnames: SAHU alone votes
     assert got["1"] == "SH"            # SAHU and SAHOO share a key: two of three
     assert got["5"] == "SH" and got["6"] == "SH" and got["12"] == "SH"   # the card first
     assert got["14"] == "NTM"
     assert got["16"] == "TB" and got["18"] == "TB"
+    assert got["19"] == "SH" and got["21"] == "SH"
     assert all(got[k] is None for k in ("7", "10", "11", "13", "15"))
     assert all(got[k] is None for k in ("2", "3", "4", "8", "9", "17"))  # own surnames
 
@@ -128,6 +132,7 @@ def test_only_the_seeding_models_compare_it_and_only_where_a_side_carries_it():
     kyr = frozenset({"name_std", "last_name_key"})
     assert "household_surname" in usable_comparisons(SEED_COMPARISONS, kyr, both)
     assert "household_surname" not in usable_comparisons(SEED_COMPARISONS, kyr, kyr)
+    assert "household_surname" not in DEDUPE_COMPARISONS   # seeding only
     names = [c.get_comparison("duckdb").output_column_name
              for c in build_comparisons(["name", "household_surname"], kind="seed")]
     assert names == ["name", "household_surname"]
@@ -164,17 +169,23 @@ def test_u_is_counted_on_the_state_not_sampled():
     from matching import train
 
     dept = pd.DataFrame([_row("D", "RAMESH", card="C"), _row("M", "SUNITA SAHU", card="C"),
-                         _row("E", "GEETA", relative="MOHAN SAHU")])
+                         _row("E", "GEETA", relative="MOHAN SAHU"),
+                         _row("F", "RAM YADAV"), _row("G", "SHYAM NETAM")])
     kyr = pd.DataFrame([_row("K0", "RAMESH SAHU")] + [
         _row(f"K{i}", f"RAMESH {s}") for i, s in enumerate(
             ["VERMA", "YADAV", "NETAM", "KURRE", "MARKAM", "TIRKEY", "DHRUW", "NAG",
-             "EKKA", "SAHUJI", "DEVI"], start=1)])   # one edit off, a stand-in: not counted
+             "EKKA", "SAHUJI", "DEVI"], start=1)]   # one edit off, a stand-in: not counted
+        + [_row("K12", "SOMARU", relative="BUDHRAM YADAV"),   # KYR's care-of tells YADAV
+           _row("K13", "MOHAN", relative="SURESH VERMA")])     # ... and VERMA
     linker, con, levels = _linker(dept, kyr)
     u = train.household_surname_u(linker, lambda sql: con.execute(sql).fetchall(),
                                   "inp_kyr", "inp_dept")
-    assert u == pytest.approx(2 / 20)        # two told names x ten surnames, two agree
-    assert levels[HOUSEHOLD_SURNAME_AGREES_LABEL].u_probability == pytest.approx(0.1)
-    assert levels["All other comparisons"].u_probability == pytest.approx(0.9)
+    # two told department names x ten KYR surnames, two agree; two told KYR names x the
+    # department's three surnames (the told RAMESH and GEETA are none: both sides told
+    # is no evidence), one agrees: (2 + 1) / (20 + 6)
+    assert u == pytest.approx(3 / 26)
+    assert levels[HOUSEHOLD_SURNAME_AGREES_LABEL].u_probability == pytest.approx(3 / 26)
+    assert levels["All other comparisons"].u_probability == pytest.approx(23 / 26)
 
 
 def test_splink_tells_two_namesakes_of_the_village_apart():

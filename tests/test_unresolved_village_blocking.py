@@ -50,3 +50,30 @@ def test_only_a_department_record_whose_village_did_not_resolve_carries_the_key(
     assert {b for (b,) in con.execute(
         f"SELECT unresolved_block_key FROM {kyr.table}").fetchall()} == {"B1"}
     assert set(blocking.UNRESOLVED_SEED_RULES) <= set(blocking.SEED_PREDICTION_RULES)
+
+
+def test_a_lost_village_and_one_name_token_off_meet_on_the_other_token_in_the_block():
+    """The village lost and a name token misspelt too: the first name (a surname written
+    otherwise), the surname (a given name written otherwise) or the relative's name within
+    the block and a birth band, as the village rules ask for them."""
+    kyr = [_placed(_person("T1", "CHANDRIKA NISHAD", "F", by=1961, village="KHAIRKONA"),
+                   "B1", "V1", "KHAIRKONA"),
+           _placed(_person("T2", "FULMATI KANWAR", "F", by=1972, village="NANDANPARA"),
+                   "B1", "V2", "NANDANPARA"),
+           _placed(_person("T3", "GEETA YADAV", "F", by=1985, village="BORI",
+                           relative="SHYAM YADAV"), "B1", "V3", "BORI"),
+           # the same first name in another block: not paired on it
+           _placed(_person("T4", "CHANDRIKA NISHAD", "F", by=1961, village="KOHKA"),
+                   "B2", "V9", "KOHKA")]
+    dept = [_placed(_person("P1", "CHANDRIKA NISHHAD", "F", age_from=63,
+                            village="VHAIVRKONA"), "B1", None, "VHAIVRKONA"),
+            _placed(_person("P2", "FULWATI KANWAR", "F", age_from=50, village="INNDANPARA"),
+                    "B1", None, "INNDANPARA"),                   # FLBT / FLMT
+            _placed(_person("P3", "G YADAO", "F", age_from=38, village="BROI",
+                            relative="SHYAM YADAV"), "B1", None, "BROI")]  # both tokens
+    got = _pairs(kyr, dept)
+    assert {("P1", "T1"), ("P2", "T2"), ("P3", "T3")} <= got
+    assert ("P1", "T4") not in got
+    # where the village resolved, none of these pairs: the village rules do that work
+    resolved = [{**d, "village_code": "V8", "village_std": "V8"} for d in dept]
+    assert not _pairs(kyr, resolved) & {("P1", "T1"), ("P2", "T2"), ("P3", "T3")}
