@@ -156,15 +156,20 @@ SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + LONE_GIVEN_SEED_RULES
 # whose village did not resolve carry the key on the department's side). Seeding only.
 # Then what the village rules above ask for one name token (the first name, the surname)
 # or the relative's name, with the block for the village and a birth band for the year:
-# a village lost *and* a name token misspelt or another word in it ("CHANDRIKA NISHHAD",
-# "PHULMATI BAI KANWAR" / "FULMATI KANWAR", "SAHU SUMITRA") met no rule (bench_phenomena,
-# tuning 50k seed 7: 27 of the village-two-edits group's 54 misses never paired). A name
-# token is the village rules' key, but a block holds many villages and grows with the
-# state: the token comes with the name's initials (``name_initials``: sorted, folded, no
-# stand-ins; a typo past the first letter keeps them, "NISHHAD" / "NISHAD"), which halve
-# the token's pairs (tuning 50k seed 7, the 553 records whose village did not resolve:
-# the six token rules 2,137 pairs, 4,782 with the token alone). Only records whose village
-# did not resolve carry the key.
+# a village lost *and* a name token misspelt ("CHANDRIKA NISHHAD", "SEHA PATEL") or a
+# stand-in in it ("LEELA BAI YADAV" / "LILA YADAV") met no rule (bench_phenomena, tuning
+# 50k seed 7: 27 of the village-two-edits group's 54 misses never paired). The token
+# comes with the name's initials (``name_initials``: sorted, folded, no stand-ins; a typo
+# past the first letter keeps them), which halve its pairs (the 553 records of that state
+# whose village did not resolve: 2,137 pairs, 4,782 with the token alone). Still
+# unpaired: a first letter changed ("PHULMATI" / "FULMATI": P is no F among initials),
+# another word that is no stand-in ("RAJESH RAM SHARA" / "RAJESH SHARMA"), a name written
+# surname first ("SAHU SUMITRA"). Only records whose village did not resolve carry the
+# key, but a block's population grows with the state (blocks are fixed): pairs per such
+# record about 4 at 50k, some 80 at 1M and 2,000 at 30M by that slope, so the rules'
+# pairs grow with the square of the state while the share of unresolved villages holds
+# (1% of 30M records: about 10^9 pairs). Resolving more villages is the lever there;
+# a list whose villages mostly do not resolve meets the per-rule pair budget.
 UNRESOLVED_SEED_RULES = tuple(
     (*keys, "unresolved_block_key", band)
     for keys in (("name_key",), ("first_name_key", "name_initials"),

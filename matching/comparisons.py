@@ -565,16 +565,17 @@ def uid_token_comparison() -> cl.CustomComparison:
 # ("SURESH SAHU" for "RAMESH" of the SAHUs' card): the name comparison's "else" and
 # this level together come near "surname only", as a spelled-out surname gives. Seeding
 # models only. Both levels have a *fixed* m (``HOUSEHOLD_SURNAME_ELSE_M`` and the rest),
-# u by sampling: on generated states every card-mate carries the family's surname, so EM
-# made another surname a veto (-15 to -33 bits on a tuning state), and on a state where
-# EM had already written lone names off (food_pds, tuning 100k seed 7: "one name is the
-# other without its surname" at -6.6 bits) it wrote the agreeing level off too. A
+# u counted on the state (``train.household_surname_u``): on generated states every
+# card-mate carries the family's surname, so EM made another surname a veto (-15 to -33
+# bits on a tuning state), and on a state where EM had already written lone names off
+# (food_pds, tuning 100k seed 7: "one name is the other without its surname" at -6.6
+# bits) it wrote the agreeing level off too. A
 # state's cards list a married daughter under her husband's surname, a son-in-law, a
 # surname written as a caste or clan name: 5% of true pairs is a prior, not a
 # measurement (no label says it on the generator), about -4.3 bits for another surname
-# (what "first name only", a surname changed, costs) and +5 for the same (u: the
-# surname's share of random pairs), so the household's word separates two namesakes of
-# one village by some 9-10 bits and vetoes nobody.
+# (what "first name only", a surname changed, costs) and +3 to +8 for the same (u: the
+# told surnames' share of the other side's; the committed models), so the household's
+# word separates two namesakes of one village by some 8-12 bits and vetoes nobody.
 # The other side's surname: spelled, a stand-in ("SUNITA DEVI", "RAMESH KUMAR") is none
 # (independent review: KYR's "SUNITA DEVI" had counted as another surname).
 _IMPLIED = "coalesce(implied_surname_key_l, implied_surname_key_r)"
