@@ -194,11 +194,13 @@ def birth_linker(learn: bool = True):
     return linker, levels
 
 
-def name_linker(dept: pd.DataFrame, kyr: pd.DataFrame, rule: str = "1=1"):
-    """A real Splink linker over std-like name rows (``matching.inputs.load_frame``), holding
-    only the seeding models' name comparison, with Bayes factors as weights (prior 0.5),
-    and its levels by label: for tests that set a level's m and u, run one of
-    ``matching.train``'s bounds on it and score the pairs ``rule`` makes."""
+def seed_linker(dept: pd.DataFrame, kyr: pd.DataFrame, rule: str = "1=1",
+                comparisons: tuple[str, ...] = ("name",)):
+    """A real Splink linker over std-like rows (``matching.inputs.load_frame``) holding the
+    seeding models' ``comparisons``, with Bayes factors as weights (prior 0.5): the linker,
+    its DuckDB connection (``inp_dept``, ``inp_kyr``) and its levels by label, for tests
+    that set a level's m and u, run one of ``matching.train``'s steps on it and score the
+    pairs ``rule`` makes."""
     import logging
 
     from splink import Linker, SettingsCreator
@@ -213,10 +215,34 @@ def name_linker(dept: pd.DataFrame, kyr: pd.DataFrame, rule: str = "1=1"):
     db_api = train.make_db_api(con, load_settings())
     sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
     sc = SettingsCreator(link_type="link_only",
-                         comparisons=build_comparisons(["name"], kind="seed"),
+                         comparisons=build_comparisons(list(comparisons), kind="seed"),
                          blocking_rules_to_generate_predictions=[rule],
                          probability_two_random_records_match=0.5)
     linker = Linker(sdfs, sc, log_level=logging.WARNING)
     levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
               for lv in c.comparison_levels if not lv.is_null_level}
+    return linker, con, levels
+
+
+def name_linker(dept: pd.DataFrame, kyr: pd.DataFrame, rule: str = "1=1"):
+    """``seed_linker`` with the seeding name comparison alone: the linker and its levels."""
+    linker, _con, levels = seed_linker(dept, kyr, rule)
     return linker, levels
+
+
+def levels_of(con, comparison) -> list[str]:
+    """Each pair of ``inp_dept`` and ``inp_kyr`` rows with one ``unique_id`` (in the order of
+    the number after its first letter): the first level of ``comparison`` whose SQL holds,
+    as Splink picks it."""
+    from matching import inputs
+
+    cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in inputs.INPUT_COLUMNS)
+    levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
+    case = " ".join(
+        "ELSE ?" if lv["sql_condition"] == "ELSE" else f"WHEN {lv['sql_condition']} THEN ?"
+        for lv in levels)
+    labels = [lv["label_for_charts"] for lv in levels]
+    return [r[0] for r in con.execute(
+        f"SELECT CASE {case} END FROM (SELECT {cols} FROM inp_dept l JOIN inp_kyr r "
+        f"USING (unique_id) ORDER BY CAST(substr(unique_id, 2) AS INTEGER))",
+        labels).fetchall()]

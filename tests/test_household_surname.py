@@ -9,12 +9,10 @@ it with the other side's surname (``household_surname``)."""
 
 from __future__ import annotations
 
-import logging
-
 import duckdb
 import pandas as pd
 import pytest
-from matching_helpers import name_linker
+from matching_helpers import levels_of, name_linker, seed_linker
 
 from ingest.standardise.names import name_keys
 from matching import inputs
@@ -79,6 +77,7 @@ def test_kyr_reads_its_care_of_line_as_the_relative():
     assert got == {"K1": "NTM", "K2": None}
 
 
+RULE = "l.unique_id = 'D'"  # the department's record D against every KYR row
 NULL = "no surname told, or one edit off: no evidence"
 PAIRS = [  # (department's name, KYR's name, KYR's care-of, level expected)
     ("RAMESH", "RAMESH SAHU", None, HOUSEHOLD_SURNAME_AGREES_LABEL),   # the card's surname
@@ -103,26 +102,12 @@ def _pair_frames():
     return pd.DataFrame(dept + card), pd.DataFrame(kyr)
 
 
-def _levels_on(con, comparison) -> list[str]:
-    """Each PAIRS row's level: the first whose SQL holds, as Splink picks it."""
-    cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in inputs.INPUT_COLUMNS)
-    levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
-    case = " ".join(
-        "ELSE ?" if lv["sql_condition"] == "ELSE" else f"WHEN {lv['sql_condition']} THEN ?"
-        for lv in levels)
-    labels = [lv["label_for_charts"] for lv in levels]
-    return [r[0] for r in con.execute(
-        f"SELECT CASE {case} END FROM (SELECT {cols} FROM inp_dept l JOIN inp_kyr r "
-        f"USING (unique_id) ORDER BY CAST(substr(unique_id, 2) AS INTEGER))",
-        labels).fetchall()]
-
-
 def test_the_household_surname_against_the_other_side():
     dept, kyr = _pair_frames()
     con = duckdb.connect()
     inputs.load_frame(con, "dept", dept)
     inputs.load_frame(con, "kyr", kyr)
-    got = _levels_on(con, household_surname_comparison())
+    got = levels_of(con, household_surname_comparison())
     for (d, k, _co, want), level in zip(PAIRS, got, strict=True):
         assert level == want, (d, k, level)
 
@@ -136,30 +121,6 @@ def test_only_the_seeding_models_compare_it_and_only_where_a_side_carries_it():
     names = [c.get_comparison("duckdb").output_column_name
              for c in build_comparisons(["name", "household_surname"], kind="seed")]
     assert names == ["name", "household_surname"]
-
-
-def _linker(dept: pd.DataFrame, kyr: pd.DataFrame):
-    """A real Splink linker (seeding name and household-surname comparisons) over
-    std-like rows, its workspace connection and its levels by label."""
-    from splink import Linker, SettingsCreator
-
-    from matching import train
-    from matching.settings import load_settings
-
-    con = duckdb.connect()
-    inputs.load_frame(con, "dept", dept)
-    inputs.load_frame(con, "kyr", kyr)
-    db_api = train.make_db_api(con, load_settings())
-    sdfs = [db_api.register(f"inp_{f}", table_name=f) for f in ("dept", "kyr")]
-    sc = SettingsCreator(link_type="link_only",
-                         comparisons=build_comparisons(["name", "household_surname"],
-                                                       kind="seed"),
-                         blocking_rules_to_generate_predictions=["l.unique_id = 'D'"],
-                         probability_two_random_records_match=0.5)
-    linker = Linker(sdfs, sc, log_level=logging.WARNING)
-    levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
-              for lv in c.comparison_levels if not lv.is_null_level}
-    return linker, con, levels
 
 
 def test_u_is_counted_on_the_state_not_sampled():
@@ -177,7 +138,7 @@ def test_u_is_counted_on_the_state_not_sampled():
              "EKKA", "SAHUJI", "DEVI"], start=1)]   # one edit off, a stand-in: not counted
         + [_row("K12", "SOMARU", relative="BUDHRAM YADAV"),   # KYR's care-of tells YADAV
            _row("K13", "MOHAN", relative="SURESH VERMA")])     # ... and VERMA
-    linker, con, levels = _linker(dept, kyr)
+    linker, con, levels = seed_linker(dept, kyr, RULE, ("name", "household_surname"))
     u = train.household_surname_u(linker, lambda sql: con.execute(sql).fetchall(),
                                   "inp_kyr", "inp_dept")
     # two told department names x ten KYR surnames, two agree; two told KYR names x the
@@ -197,7 +158,7 @@ def test_splink_tells_two_namesakes_of_the_village_apart():
 
     dept = pd.DataFrame([_row("D", "RAMESH", card="C"), _row("M", "SUNITA SAHU", card="C")])
     kyr = pd.DataFrame([_row("K1", "RAMESH SAHU"), _row("K2", "RAMESH VERMA")])
-    linker, _con, levels = _linker(dept, kyr)
+    linker, _con, levels = seed_linker(dept, kyr, RULE, ("name", "household_surname"))
     dropped = levels[SURNAME_DROPPED_LABEL]
     dropped.m_probability, dropped.u_probability = 0.003, 1e-5        # 300, both pairs
     agrees, other = levels[HOUSEHOLD_SURNAME_AGREES_LABEL], levels["All other comparisons"]

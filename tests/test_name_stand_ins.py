@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
+from matching_helpers import levels_of
 
 from ingest.standardise.names import name_keys
 from matching import inputs
@@ -52,16 +53,7 @@ def _levels(comparison, pairs=None) -> list[str]:
         [_std(f"D{i}", d) for i, (d, _k, _lv) in enumerate(pairs)]))
     inputs.load_frame(con, "kyr", pd.DataFrame(
         [_std(f"D{i}", k) for i, (_d, k, _lv) in enumerate(pairs)]))
-    cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in inputs.INPUT_COLUMNS)
-    levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
-    case = " ".join(
-        "ELSE ?" if lv["sql_condition"] == "ELSE" else f"WHEN {lv['sql_condition']} THEN ?"
-        for lv in levels)
-    labels = [lv["label_for_charts"] for lv in levels]
-    return [r[0] for r in con.execute(
-        f"SELECT CASE {case} END FROM (SELECT {cols} FROM inp_dept l JOIN inp_kyr r "
-        f"USING (unique_id) ORDER BY CAST(substr(unique_id, 2) AS INTEGER))",
-        labels).fetchall()]
+    return levels_of(con, comparison)
 
 
 def test_stand_ins_and_initials_have_levels_of_their_own_in_the_seeding_model():
