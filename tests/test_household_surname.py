@@ -208,3 +208,65 @@ def test_a_dropped_surname_never_says_more_than_the_whole_name():
     for seeding in (True, False):
         train._bound_names(linker, seeding)
         assert dropped.m_probability / dropped.u_probability == pytest.approx(1000)
+
+
+def test_a_seeding_model_counts_the_u_before_em(monkeypatch):
+    """``train.train_seed_model`` on a small state whose department lists some names
+    without their surname: the household-surname comparison is in the model, its u is
+    the counted one (not the sampled floor), and the count runs before EM (whose m
+    depend on u: second review)."""
+    import contextlib
+
+    from matching_helpers import key, make_state
+
+    from matching import train
+    from matching.settings import load_settings
+
+    kyr, dept, _truth = make_state(400, 300)
+    lone = dept.index[dept["relative_name_std"].notna()][:40]
+    dept.loc[lone, "name_std"] = dept.loc[lone, "first_name"]
+    dept.loc[lone, "name_key"] = dept.loc[lone, "first_name"].map(key)
+    dept.loc[lone, ["last_name", "last_name_key"]] = None
+    dept.loc[lone, "relative_name_key"] = dept.loc[lone, "relative_name_std"].map(
+        lambda rel: " ".join(key(w) for w in rel.split()))  # the helper's keys, per word
+    order: list[str] = []
+    counted = train.household_surname_u
+    em = train._clamped_em
+
+    def count(*args, **kwargs):
+        order.append("count")
+        return counted(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def em_session():
+        order.append("em")
+        with em():
+            yield
+
+    monkeypatch.setattr(train, "household_surname_u", count)
+    monkeypatch.setattr(train, "_clamped_em", em_session)
+    con = duckdb.connect()
+    kyr_t = inputs.load_frame(con, inputs.KYR, kyr)
+    dept_t = inputs.load_frame(con, "dept_a", dept)
+    model = train.train_seed_model(con, kyr_t, dept_t, load_settings(), save=False)
+    assert order and order[0] == "count" and "em" in order
+    comp = next(c for c in model["comparisons"]
+                if c["output_column_name"] == "household_surname")
+    agree = next(lv for lv in comp["comparison_levels"]
+                 if lv.get("label_for_charts") == HOUSEHOLD_SURNAME_AGREES_LABEL)
+    u = counted(*_linker_args(con, kyr_t, dept_t))
+    # the counted u, less the true pairs' share among all pairs (train.u_without_matches:
+    # about 1 / 400 KYR rows here)
+    assert agree["u_probability"] == pytest.approx(u, rel=0.05)
+    assert agree["u_probability"] > 1e-4     # not the sampled floor (1 / a million pairs)
+
+
+def _linker_args(con, kyr_t, dept_t):
+    """``household_surname_u``'s arguments without a model: a stand-in linker with no
+    comparisons to set, the connection's rows, the two tables."""
+    class _NoComparisons:
+        class _settings_obj:  # noqa: N801 - mirrors Splink's attribute
+            comparisons = ()
+
+    return (_NoComparisons(), lambda sql: con.execute(sql).fetchall(), kyr_t.table,
+            dept_t.table)
