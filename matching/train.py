@@ -222,8 +222,12 @@ def household_surname_u(linker, rows, kyr_table: str, src_table: str) -> float:
         for level in comp.comparison_levels:
             if level.is_null_level:
                 continue
-            level.u_probability = (u if level.label_for_charts
-                                   == HOUSEHOLD_SURNAME_AGREES_LABEL else 1 - u)
+            value = u if level.label_for_charts == HOUSEHOLD_SURNAME_AGREES_LABEL else 1 - u
+            level.u_probability = value
+            # Splink puts back the median of a level's recorded u values after every EM
+            # session: the count is the record, so it is what stays
+            level._trained_u_probabilities = [
+                {"probability": value, "description": "counted", "m_or_u": "u"}]
     log.info("household surname: %d of %d pairs share the surname told: u %.4g",
              hits, pairs, u)
     return u
