@@ -13,6 +13,8 @@ from __future__ import annotations
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 
+from ingest.standardise.names import stand_ins_sql
+
 BASE = "duckdb"  # dialect the custom expressions below are written in
 
 
@@ -134,6 +136,7 @@ SURNAME_ALONE = " OR ".join(
 SURNAME_ALONE_LABEL = "a one-word name, the surname of the other"
 SURNAME_ONLY_LABEL = "Exact match on last_name_key"  # Splink's label of "surname only"
 FIRST_ONLY_LABEL = "Exact match on first_name_key"  # ... and of "first name only"
+NAME_KEY_LABEL = "Exact match on name_key"  # ... and of the whole name key the same
 
 
 # The same name tokens in another order ("SNELL SOPHIE" / "SOPHIE SNELL"), both ways.
@@ -585,19 +588,12 @@ def _other(col: str) -> str:
     return f"CASE WHEN implied_surname_key_l IS NOT NULL THEN {col}_r ELSE {col}_l END"
 
 
-def stand_in_words_sql() -> str:
-    """The stand-ins as spelled (``name_stand_ins.csv``), an SQL list."""
-    from ingest.standardise.names import stand_ins
-
-    return ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(stand_ins()))
-
-
 # no evidence: nothing told; both sides told ("BAI MANJU" and "RAMESH": neither's last
 # word is a surname to test); the other's surname missing, a stand-in, or one edit off
 HOUSEHOLD_SURNAME_NULL = (
     f"{_IMPLIED} IS NULL OR (implied_surname_key_l IS NOT NULL AND "
     f"implied_surname_key_r IS NOT NULL) OR {_other('last_name_key')} IS NULL OR "
-    f"coalesce({_other('last_name')} IN ({stand_in_words_sql()}), false) OR "
+    f"coalesce({_other('last_name')} IN ({stand_ins_sql()}), false) OR "
     f"levenshtein({_IMPLIED}, {_other('last_name_key')}) = 1")
 HOUSEHOLD_SURNAME_AGREES_LABEL = "the other's surname is the one the household tells"
 HOUSEHOLD_SURNAME_ELSE_M = 0.05

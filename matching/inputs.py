@@ -274,9 +274,9 @@ LONE_GIVEN = {
 def _with_implied_surname(select_sql: str) -> str:
     """``select_sql`` (one row per record, ``implied_surname_key`` null) with the column
     filled in from the record's card-mates and relative."""
-    from ingest.standardise.names import stand_ins
+    from ingest.standardise.names import stand_ins_sql
 
-    stand = _sql_list(stand_ins())  # spelled: DUBEY's key is DEVI's, BHOI's is BAI's
+    stand = stand_ins_sql()  # spelled: DUBEY's key is DEVI's, BHOI's is BAI's
     rel_keys = "string_split(b.relative_name_key, ' ')"
     rel_words = "string_split(b.relative_name_std, ' ')"
     relative = (f"CASE WHEN len({rel_keys}) >= 2 AND length({rel_words}[-1]) > 1 "
@@ -342,7 +342,7 @@ def _lone_given_expr(which: str, present: set[str]) -> str:
     if which == "given":
         return initial
     return (f"CASE WHEN last_name_key IS NULL AND length(first_name) > 1 AND first_name "
-            f"NOT IN ({_sql_list(names.stand_ins())}) THEN {initial} END")
+            f"NOT IN ({names.stand_ins_sql()}) THEN {initial} END")
 
 
 def mother_name_sql() -> str:
@@ -426,7 +426,7 @@ def _name_shape_sql(col: str) -> str:
     from ingest.standardise import names
 
     toks = "string_split(name_std, ' ')"
-    stand = _sql_list(names.stand_ins())
+    stand = names.stand_ins_sql()
     core = f"list_filter({toks}, lambda t: t NOT IN ({stand}))"
     if col == "name_given_only":  # "SAROJINI DEVI", "BAI MNAJU": one given name, no surname
         return (f"CASE WHEN len({core}) = 1 AND len({toks}) > 1 "

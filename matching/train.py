@@ -155,7 +155,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None,
     if finish is not None:  # a last step on the trained model (dedupe: the prior)
         finish(linker)
     _bound_previous_address(linker)  # after finish: it reads the corrected u
-    _bound_names(linker, seeding)
+    _bound_names(linker, seeding=seeding)
     _swapped_dob_u(linker)
     _bound_birth(linker)  # after _swapped_dob_u and spread (finish): reads the final u / m
     _bound_by_disagreement(linker)  # last: every level's final m and u
@@ -193,9 +193,10 @@ def household_surname_u(linker, rows, kyr_table: str, src_table: str) -> float:
     comparison speaks on: a told surname against a surname that is no stand-in, on a
     record not told one itself, one edit apart left out. Returns u of the agreeing level
     (the other level gets the rest)."""
-    from matching.comparisons import HOUSEHOLD_SURNAME_AGREES_LABEL, stand_in_words_sql
+    from ingest.standardise.names import stand_ins_sql
+    from matching.comparisons import HOUSEHOLD_SURNAME_AGREES_LABEL
 
-    words = stand_in_words_sql()
+    words = stand_ins_sql()
 
     def direction(told: str, other: str) -> tuple[int, int]:
         """(pairs the comparison speaks on, those that agree): a told surname against
@@ -263,7 +264,7 @@ def _bound_previous_address(linker) -> None:
                 level.m_probability = new
 
 
-def _bound_names(linker, seeding: bool = True) -> None:
+def _bound_names(linker, *, seeding: bool) -> None:
     """Stand-ins and initials (issue 17): a name written with Devi / Bai / Kumar for its
     surname, or cut to initials, and the same letters spaced differently (RAM KUMAR /
     RAMKUMAR), are never stronger evidence than the same name's key (their Bayes factor
@@ -288,6 +289,7 @@ def _bound_names(linker, seeding: bool = True) -> None:
     from matching.comparisons import (
         CLOSE_LABEL,
         FIRST_ONLY_LABEL,
+        NAME_KEY_LABEL,
         NAME_SPACED_LABEL,
         ONE_TYPO_GIVEN_KEY_LABEL,
         ONE_TYPO_GIVEN_LABEL,
@@ -302,9 +304,9 @@ def _bound_names(linker, seeding: bool = True) -> None:
 
     # level label -> the label of the level whose Bayes factor bounds it
     bounded = {**dict.fromkeys((*STAND_IN_LABELS, NAME_SPACED_LABEL),
-                               "Exact match on name_key"),
+                               NAME_KEY_LABEL),
                SURNAME_ALONE_LABEL: SURNAME_ONLY_LABEL,
-               SURNAME_DROPPED_LABEL: "Exact match on name_key",
+               SURNAME_DROPPED_LABEL: NAME_KEY_LABEL,
                SURNAME_DROPPED_CLOSE_LABEL: SURNAME_DROPPED_LABEL,
                **dict.fromkeys((ONE_TYPO_GIVEN_LABEL, ONE_TYPO_SURNAME_LABEL,
                                 ONE_TYPO_GIVEN_KEY_LABEL, ONE_TYPO_SURNAME_KEY_LABEL),

@@ -208,8 +208,8 @@ def test_the_surname_alone_level_is_never_stronger_than_surname_only():
     only, alone = levels[SURNAME_ONLY_LABEL], levels[SURNAME_ALONE_LABEL]
     only.u_probability = 0.0035                          # m fixed 0.015: about 2 bits
     alone.u_probability = 3e-5                           # sampled: 9 bits, too strong
-    train._bound_names(linker)
+    train._bound_names(linker, seeding=True)
     assert alone.m_probability / alone.u_probability == pytest.approx(0.015 / 0.0035)
     alone.m_probability, alone.u_probability = 0.015, 0.01   # weaker: kept
-    train._bound_names(linker)
+    train._bound_names(linker, seeding=True)
     assert alone.m_probability == pytest.approx(0.015)

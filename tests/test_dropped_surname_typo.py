@@ -17,6 +17,7 @@ from test_name_stand_ins import _levels as stand_in_levels
 from test_name_stand_ins import _std
 
 from matching.comparisons import (
+    NAME_KEY_LABEL,
     SURNAME_DROPPED_CLOSE_LABEL,
     SURNAME_DROPPED_LABEL,
     build_comparisons,
@@ -68,11 +69,11 @@ def test_splink_scores_it_above_disagreement_and_at_most_the_dropped_surname():
     dept, kyr = _pair_frames()
     linker, levels = name_linker(dept.iloc[[0, 6, 9]], kyr.iloc[[0, 6, 9]])
     dropped, close = levels[SURNAME_DROPPED_LABEL], levels[SURNAME_DROPPED_CLOSE_LABEL]
-    exact = levels["Exact match on name_key"]                     # the dropped's own ceiling
+    exact = levels[NAME_KEY_LABEL]                     # the dropped's own ceiling
     exact.m_probability, exact.u_probability = 0.15, 1.5e-4       # 1,000
     dropped.m_probability, dropped.u_probability = 0.02, 1e-4     # 200
     close.m_probability, close.u_probability = 0.01, 1e-7         # 100,000: too strong
-    train._bound_names(linker)
+    train._bound_names(linker, seeding=True)
     assert close.m_probability / close.u_probability == pytest.approx(200)
     scored = linker.inference.predict().as_pandas_dataframe()
     w = {(r.unique_id_l, r.unique_id_r): r.match_weight for r in scored.itertuples()}

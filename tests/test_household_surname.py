@@ -19,6 +19,7 @@ from matching import inputs
 from matching.comparisons import (
     HOUSEHOLD_SURNAME_AGREES_LABEL,
     HOUSEHOLD_SURNAME_ELSE_M,
+    NAME_KEY_LABEL,
     SURNAME_DROPPED_LABEL,
     build_comparisons,
     household_surname_comparison,
@@ -182,13 +183,13 @@ def test_a_dropped_surname_is_never_evidence_against_the_pair():
     kyr = pd.DataFrame([_row("K", "RAMESH SAHU")])
     linker, levels = name_linker(dept, kyr)
     dropped = levels[SURNAME_DROPPED_LABEL]
-    exact = levels["Exact match on name_key"]                         # its ceiling: 1,000
+    exact = levels[NAME_KEY_LABEL]                         # its ceiling: 1,000
     exact.m_probability, exact.u_probability = 0.15, 1.5e-4
     dropped.m_probability, dropped.u_probability = 1e-7, 1e-5
-    train._bound_names(linker)
+    train._bound_names(linker, seeding=True)
     assert dropped.m_probability == pytest.approx(1e-5)
     dropped.m_probability = 3e-3                                      # EM's own: kept
-    train._bound_names(linker)
+    train._bound_names(linker, seeding=True)
     assert dropped.m_probability == pytest.approx(3e-3)
     dropped.m_probability = 1e-7                                      # the dedupe model's
     train._bound_names(linker, seeding=False)                         # EM stands
@@ -202,11 +203,11 @@ def test_a_dropped_surname_never_says_more_than_the_whole_name():
 
     linker, levels = name_linker(pd.DataFrame([_row("D", "RAMESH")]),
                                  pd.DataFrame([_row("K", "RAMESH SAHU")]))
-    exact, dropped = levels["Exact match on name_key"], levels[SURNAME_DROPPED_LABEL]
+    exact, dropped = levels[NAME_KEY_LABEL], levels[SURNAME_DROPPED_LABEL]
     exact.m_probability, exact.u_probability = 0.15, 1.5e-4           # 1,000
     dropped.m_probability, dropped.u_probability = 0.003, 2e-7        # 15,000: too strong
     for seeding in (True, False):
-        train._bound_names(linker, seeding)
+        train._bound_names(linker, seeding=seeding)
         assert dropped.m_probability / dropped.u_probability == pytest.approx(1000)
 
 

@@ -16,7 +16,7 @@ from matching_helpers import levels_of
 
 from ingest.standardise.names import name_keys
 from matching import inputs
-from matching.comparisons import build_comparisons, name_comparison
+from matching.comparisons import NAME_KEY_LABEL, build_comparisons, name_comparison
 
 
 def _std(rid: str, name: str) -> dict:
@@ -104,7 +104,7 @@ def test_a_stand_in_level_is_never_stronger_than_the_exact_name_key():
     linker = Linker(sdfs, sc, log_level=logging.WARNING)
     levels = {lv.label_for_charts: lv for c in linker._settings_obj.comparisons
               for lv in c.comparison_levels if not lv.is_null_level}
-    key = levels["Exact match on name_key"]
+    key = levels[NAME_KEY_LABEL]
     key.m_probability, key.u_probability = 0.25, 0.0005           # 500
     core, initials = levels[STAND_IN_LABELS[0]], levels[STAND_IN_LABELS[3]]
     core.m_probability, core.u_probability = 0.02, 1e-6            # 20,000: too strong
@@ -114,7 +114,7 @@ def test_a_stand_in_level_is_never_stronger_than_the_exact_name_key():
     given._m_probability, given.u_probability = None, 1e-6
     spaced = levels[NAME_SPACED_LABEL]                            # fixed m 0.01, u floor
     spaced.u_probability = 1e-6
-    train._bound_names(linker)
+    train._bound_names(linker, seeding=True)
     assert core.m_probability / core.u_probability == pytest.approx(500)
     assert initials.m_probability == pytest.approx(0.01)
     assert given.m_probability / given.u_probability == pytest.approx(500)

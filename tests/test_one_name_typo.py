@@ -81,7 +81,7 @@ def test_splink_keeps_a_typo_between_the_level_it_replaced_and_close(m, want_bit
         levels[label].m_probability, levels[label].u_probability = lm, lu
     for _sql, label in ONE_TYPO_LEVELS:
         levels[label].m_probability, levels[label].u_probability = m, 1e-6
-    train._bound_names(linker)
+    train._bound_names(linker, seeding=True)
     bf = {lb: levels[lb].m_probability / levels[lb].u_probability
           for lb in (ONE_TYPO_GIVEN_LABEL, ONE_TYPO_SURNAME_LABEL)}
     if want_bits == "floor":

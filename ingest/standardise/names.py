@@ -57,6 +57,12 @@ def stand_ins() -> frozenset[str]:
     return frozenset(r["token"].strip().upper() for r in _table("name_stand_ins.csv"))
 
 
+def stand_ins_sql() -> str:
+    """``stand_ins()`` as spelled, an SQL list (matching's inputs, comparisons and u
+    counts test a word against it: DUBEY's phonetic key is DEVI's, so not by key)."""
+    return ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(stand_ins()))
+
+
 def initial_fold(letter: str) -> str:
     """The letter an initial stands for once folded (``name_folds.csv``): V and W -> B,
     Y and Z -> J, Q -> K; so "B" is the initial of VINOD as of BINOD."""
