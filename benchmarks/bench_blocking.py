@@ -173,7 +173,8 @@ def measure_seed(con, ws, movers: set | None = None) -> dict:
     out = _summarise(allf, pairs, current, [_name(r) for r in SEED_BEFORE], "seed")
     if movers:  # issue 17: residents who moved after the department listed them
         moved = person.isin(movers).to_numpy()
-        mover_rules = [_name(r) for r in blocking.MOVER_SEED_RULES]
+        mover_rules = [_name(r) for r in (*blocking.MOVER_SEED_RULES,
+                                          *blocking.MOVER_MORE_SEED_RULES)]
         without = [c for c in current if c not in mover_rules]
         out["movers"] = {
             "true_pairs": int(moved.sum()),

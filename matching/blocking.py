@@ -183,7 +183,7 @@ SEED_PREDICTION_RULES = SEED_PREDICTION_RULES + UNRESOLVED_SEED_RULES
 # --- a mover whose name or age is written otherwise too (issue 17) ---
 # The mover rules above ask the old village for an exact surname, or an exact birth year,
 # or the old block for the whole name key and the year: a mover listed surname first
-# ("DESHMUKH CHANDRIKA"), with a misspelt token, or with an age a year off met none of
+# ("DESHMUKH CHANDRIKA"), with a misspelt token, or with an age a few years off met none of
 # them (dev_noisy_tuning 100k seed 7: 15 rd_mgnrega and 15 sw_pension movers whose listed
 # village KYR's history holds were never paired, most of the misses among movers). So the
 # old village gets what the village rules give the current one: the sorted name key, the
@@ -295,7 +295,7 @@ def training_rules(columns: set[str], spec=EM_TRAINING_RULES) -> list:
 
 # --- a pair budget per rule (issue 17: cost that grows with the state, not its square) ---
 #: Tables past this many rows are first counted on a sample (a GROUP BY per rule over a
-#: 1M-row KYR costs about a second on 2 cores; 18 rules x 5 feeds would add minutes):
+#: 1M-row KYR costs about a second on 2 cores; every rule x every feed would add minutes):
 #: about one row in SAMPLE_EVERY of each side (a pair survives with 1 / SAMPLE_EVERY^2)
 EXACT_UP_TO_ROWS = 200_000
 SAMPLE_EVERY = 20

@@ -52,7 +52,7 @@ def test_a_collapsed_name_level_is_no_worse_than_unrelated_names():
     name[beside].m_probability, name[beside].u_probability = 1e-28, 1e-4
     name["Exact match on first_name_key"].m_probability = 1e-7
     name["Exact match on first_name_key"].u_probability = 1e-2
-    exact = name["Exact match on name_key"]
+    exact = name[comparisons.NAME_KEY_LABEL]
     exact.m_probability, exact.u_probability = 0.5, 1e-4
     other = name[train.ELSE_LABEL]
     other.m_probability, other.u_probability = 0.01, 0.97
@@ -66,7 +66,7 @@ def test_a_collapsed_name_level_is_no_worse_than_unrelated_names():
             assert _bits(lv) == before[lb], lb
     assert _bits(name[swapped]) == _bits(name["Exact match on first_name_key"]) \
         == _bits(name[beside]) == _bits(other)
-    assert _bits(exact) == before["Exact match on name_key"]
+    assert _bits(exact) == before[comparisons.NAME_KEY_LABEL]
 
 
 def test_two_different_spellings_of_a_village_are_no_evidence_for_a_pair():
