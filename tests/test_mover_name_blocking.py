@@ -27,8 +27,6 @@ def _dept(row: dict, village: str) -> dict:
 
 KYR = [_kyr(_person("T1", "CHANDRIKA DESHMUKH", "F", by=1966), "V9", "V1"),
        _kyr(_person("T2", "DRAUPADI UIKE", "F", by=1954), "V8", "V1"),
-       _kyr(_person("T3", "SANTOSH YADAV", "M", by=1962), "V7", "V1"),
-       _kyr(_person("T4", "CHANDRIKA NETAM", "F", by=1955), "V7", "V1"),
        _kyr(_person("T5", "MANJU DEVI MARKAM", "F", by=1960, relative="DUKALU MARKAM"),
             "V7", "V1"),
        # the same names, never in V1: not paired on the old village
@@ -37,12 +35,10 @@ KYR = [_kyr(_person("T1", "CHANDRIKA DESHMUKH", "F", by=1966), "V9", "V1"),
 # ages on 2025-01-01, each a few years off KYR's year of birth
 DEPT = [_dept(_person("P1", "DESHMUKH CHANDRIKA", "F", age_from=57), "V1"),  # surname first
         _dept(_person("P2", "DRAUPADI UHIKE", "F", age_from=69), "V1"),      # surname misspelt
-        _dept(_person("P3", "YADAV SANTOH", "M", age_from=60), "V1"),  # first, given misspelt
-        _dept(_person("P4", "NETWAM CHANDRIKA", "F", age_from=68), "V1"),  # first, surname
         # both tokens misspelt, aged 63 (KYR: 1960): the relative's name is left
         _dept(_person("P5", "MAJNU MARKAN", "F", age_from=63, relative="DUKALU MARKAM"),
               "V1")]
-TRUE = {("P1", "T1"), ("P2", "T2"), ("P3", "T3"), ("P4", "T4"), ("P5", "T5")}
+TRUE = {("P1", "T1"), ("P2", "T2"), ("P5", "T5")}
 
 
 def _base(monkeypatch, *family: str) -> None:
@@ -56,15 +52,13 @@ def test_movers_written_otherwise_meet_their_kyr_row_in_the_old_village(monkeypa
     got = _pairs(KYR, DEPT)
     assert got >= TRUE
     assert not got & {("P1", "T6"), ("P2", "T7")}
-    _base(monkeypatch)  # without the new rules none of the five pairs is made
+    _base(monkeypatch)  # without the new rules none of the three pairs is made
     assert not _pairs(KYR, DEPT) & TRUE
 
 
 @pytest.mark.parametrize(("family", "pair"), [
     ("name_sorted_key", ("P1", "T1")),
     ("first_name_key", ("P2", "T2")),
-    ("surname_crossed_key", ("P3", "T3")),
-    ("given_crossed_key", ("P4", "T4")),
     ("relative_name_key", ("P5", "T5")),
 ])
 def test_each_key_earns_its_rules(monkeypatch, family, pair):
