@@ -56,11 +56,15 @@ def test_movers_written_otherwise_meet_their_kyr_row_in_the_old_village(monkeypa
     assert not _pairs(KYR, DEPT) & TRUE
 
 
-@pytest.mark.parametrize(("family", "pair"), [
-    ("name_sorted_key", ("P1", "T1")),
-    ("first_name_key", ("P2", "T2")),
-    ("relative_name_key", ("P5", "T5")),
-])
+CASES = [("name_sorted_key", ("P1", "T1")), ("first_name_key", ("P2", "T2")),
+         ("relative_name_key", ("P5", "T5"))]
+
+
+def test_every_key_of_the_rules_has_its_case():
+    assert {f for f, _ in CASES} == {r[0] for r in blocking.MOVER_MORE_SEED_RULES}
+
+
+@pytest.mark.parametrize(("family", "pair"), CASES)
 def test_each_key_earns_its_rules(monkeypatch, family, pair):
     """Each key's rules alone, beside the rules before them, pair the case it is for."""
     _base(monkeypatch, family)
