@@ -183,7 +183,7 @@ def test_a_dropped_surname_is_never_evidence_against_the_pair():
     kyr = pd.DataFrame([_row("K", "RAMESH SAHU")])
     linker, levels = name_linker(dept, kyr)
     dropped = levels[SURNAME_DROPPED_LABEL]
-    exact = levels[NAME_KEY_LABEL]                         # its ceiling: 1,000
+    exact = levels[NAME_KEY_LABEL]                                    # its ceiling: 1,000
     exact.m_probability, exact.u_probability = 0.15, 1.5e-4
     dropped.m_probability, dropped.u_probability = 1e-7, 1e-5
     train._bound_names(linker, seeding=True)
