@@ -24,10 +24,11 @@ from matching.inputs import INPUT_COLUMNS
 # the crossed name keys and the typo key copy the name and place keys, the lone-name
 # initials the given name's first letter (blocking only): no content of their own; nor
 # has the household's surname on KYR's side (its name and care-of line: a department's
-# ids are content already)
+# ids are content already), nor the card-mates (null on KYR's side)
 NOT_CONTENT = frozenset({"unique_id", "uid_token", "kyr_anchor", "given_crossed_key",
                          "surname_crossed_key", "typo_key", "lone_given_initial",
-                         "lone_kyr_initial", "unresolved_block_key", "implied_surname_key"})
+                         "lone_kyr_initial", "unresolved_block_key", "implied_surname_key",
+                         "card_mate_keys"})
 CONTENT_COLUMNS = tuple(c for c in INPUT_COLUMNS if c not in NOT_CONTENT)
 NULL_MARK = "\u2205"  # a null and an empty string must hash apart
 

@@ -94,6 +94,9 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
     # --- a dropped surname the household tells (issue 17): see _with_implied_surname ---
     "implied_surname_key": ("VARCHAR", "a one-word name: its relative's surname key, else "
                                        "its card-mates' (one key most of them carry)"),
+    # --- card-mates who name the relative (issue 17, households): see _with_card_mates ---
+    "card_mate_keys": ("VARCHAR[]", "department: the name keys of the record's card-mates; "
+                                    "KYR: null"),
     # not compared: dedupe vetoes (same card = two people)
     "household_ref": ("VARCHAR", None),
     # not compared: the record's best KYR candidate once seeding has run (dedupe
@@ -104,7 +107,7 @@ SPLINK_COLUMNS: dict[str, tuple[str, str | None]] = {
 # Columns filled in by the run itself, not read from std (always usable for blocking)
 DERIVED_COLUMNS = frozenset({"kyr_anchor"})
 # Columns computed over other rows of the feed (``_with_implied_surname``), not per row
-ACROSS_ROWS = frozenset({"implied_surname_key"})
+ACROSS_ROWS = frozenset({"implied_surname_key", "card_mate_keys"})
 
 INPUT_COLUMNS = tuple(SPLINK_COLUMNS)
 
@@ -297,6 +300,34 @@ def _with_implied_surname(select_sql: str) -> str:
         f"IS DISTINCT FROM b.name_core_key THEN {implied} END "
         f"AS VARCHAR) AS implied_surname_key) "
         f"FROM b LEFT JOIN card ON card.household_ref = b.household_ref")
+
+
+# ------------------------------------------ card-mates who name the relative (issue 17)
+# A ration card or job card lists one household. A department record with no relative's
+# name ("SANTOSH SAHU", no father written) often shares its card with that relative ("HARI
+# SAHU", his father; "RAMESH SAHU", her husband), while KYR's care-of line names the
+# relative of each of its candidates. ``card_mate_keys`` holds the name keys of the
+# record's card-mates (the other records of its feed with the same ``household_ref``);
+# comparisons.card_mate_relative_comparison asks whether one of them is a candidate's
+# care-of. KYR's side stays null (CIDR's KYR carries no household link). A card of more
+# than ``CARD_MATES_MAX`` records is no household (a placeholder number shared by a
+# block's records): its records get no card-mates, and the self-join stays linear.
+CARD_MATES_MAX = 20
+
+
+def _with_card_mates(select_sql: str) -> str:
+    """``select_sql`` (one row per record, ``card_mate_keys`` null) with the column filled
+    in from the record's card-mates."""
+    return (
+        f"WITH b AS ({select_sql}), "
+        f"sized AS (SELECT unique_id, household_ref, name_key, count(*) OVER "
+        f"(PARTITION BY household_ref) AS card_size FROM b WHERE household_ref IS NOT NULL), "
+        f"cm AS (SELECT a.unique_id, list(DISTINCT c.name_key ORDER BY c.name_key) AS k "
+        f"FROM sized a JOIN sized c ON c.household_ref = a.household_ref "
+        f"AND c.unique_id <> a.unique_id AND c.name_key IS NOT NULL "
+        f"WHERE a.card_size <= {CARD_MATES_MAX} GROUP BY a.unique_id) "
+        f"SELECT b.* REPLACE (CAST(cm.k AS VARCHAR[]) AS card_mate_keys) "
+        f"FROM b LEFT JOIN cm ON cm.unique_id = b.unique_id")
 
 
 # ------------------------------------------ a village that did not resolve (issue 17)
@@ -570,11 +601,12 @@ def feed_select_sql(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH
             cols.append(_column_sql(col, typ, present, kyr=feed == KYR))
     order = [c for c in ("batch_id", "source_row") if c in present]
     order_sql = ", ".join(f"{c} DESC" for c in order) or "1"
-    return _with_implied_surname(
+    select = _with_implied_surname(
         f"SELECT {', '.join(cols)} FROM ("
         f"  SELECT *, row_number() OVER (PARTITION BY {id_expr} ORDER BY {order_sql}) AS _rn"
         f"  FROM {source}) WHERE _rn = 1 AND {id_expr} IS NOT NULL"
     )
+    return select if feed == KYR else _with_card_mates(select)
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed: str, catalog: str = WH,

@@ -22,7 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from matching import blocking, content_key, engine, replaced_dob
-from matching.comparisons import COMPARISONS, ONE_SIDE_COLUMNS, build_comparisons
+from matching.comparisons import (
+    COMPARISONS,
+    CROSS_SIDE_COLUMNS,
+    ONE_SIDE_COLUMNS,
+    build_comparisons,
+)
 from matching.dialect import for_dialect
 from matching.settings import MatchSettings
 from matching.splink_notes import enter_training_notes
@@ -30,7 +35,7 @@ from matching.splink_notes import enter_training_notes
 log = logging.getLogger(__name__)
 
 SEED_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "place", "mobile",
-                    "uid_token", "household_surname")
+                    "uid_token", "household_surname", "card_mate_relative")
 DEDUPE_COMPARISONS = ("name", "relative_name", "birth", "gender", "location", "place", "mobile",
                       "uid_token")
 
@@ -56,13 +61,19 @@ def model_path(settings: MatchSettings, name: str) -> Path:
 
 def usable_comparisons(wanted: tuple[str, ...], *usable_sets: frozenset[str]) -> list[str]:
     """Comparisons whose columns have values on every side (else EM cannot train them),
-    and their ``ONE_SIDE_COLUMNS`` on one side at least."""
+    their ``ONE_SIDE_COLUMNS`` on one side at least and their ``CROSS_SIDE_COLUMNS`` on
+    two sides, one each."""
     out = []
     for name in wanted:
         cols = COMPARISONS[name][1]
         one_side = ONE_SIDE_COLUMNS.get(name, ())
+        cross = CROSS_SIDE_COLUMNS.get(name)
         if all(all(c in u for c in cols) for u in usable_sets) and (
-                not one_side or any(all(c in u for c in one_side) for u in usable_sets)):
+                not one_side or any(all(c in u for c in one_side) for u in usable_sets)) and (
+                cross is None or any(
+                    all(c in a for c in cross[0]) and all(c in b for c in cross[1])
+                    for i, a in enumerate(usable_sets) for j, b in enumerate(usable_sets)
+                    if i != j)):
             out.append(name)
     return out
 
@@ -155,6 +166,7 @@ def _train(linker, settings: MatchSettings, em_rules: list, finish=None,
     if finish is not None:  # a last step on the trained model (dedupe: the prior)
         finish(linker)
     _bound_previous_address(linker)  # after finish: it reads the corrected u
+    _bound_card_mates(linker)
     _bound_names(linker, seeding=seeding)
     _swapped_dob_u(linker)
     _bound_birth(linker)  # after _swapped_dob_u and spread (finish): reads the final u / m
@@ -217,21 +229,74 @@ def household_surname_u(linker, rows, kyr_table: str, src_table: str) -> float:
     pairs, hits = map(sum, zip(direction(src_table, kyr_table),
                                direction(kyr_table, src_table), strict=True))
     u = max(hits, 1) / max(pairs, 1)
+    _set_counted_u(linker, "household_surname", HOUSEHOLD_SURNAME_AGREES_LABEL, u)
+    log.info("household surname: %d of %d pairs share the surname told: u %.4g",
+             hits, pairs, u)
+    return u
+
+
+def card_mate_relative_u(linker, rows, kyr_table: str, src_table: str) -> float:
+    """u of ``comparisons.card_mate_relative_comparison``'s agreeing level, counted among
+    the pairs of one village and one surname where it speaks: a department record with
+    card-mates and no relative's name against every KYR row of its village with its surname
+    and a care-of line. True pairs are among them (one per record at most), so the count is
+    an upper bound of u: the level is never stronger than the state shows. Without village
+    codes on both sides, among the pairs of one block. Returns u of the agreeing level (the
+    other level gets the rest)."""
+    from matching.comparisons import CARD_MATE_AGREES_LABEL
+
+    place = "village_code" if _has_values(rows, src_table, "village_code") else "block_std"
+    pairs, hits = rows(
+        f"SELECT count(*), count(*) FILTER (WHERE list_contains(d.card_mate_keys, "
+        f"k.relative_name_key)) FROM "
+        f"(SELECT {place} AS p, last_name_key, card_mate_keys FROM {src_table} "
+        f"WHERE card_mate_keys IS NOT NULL AND relative_name_key IS NULL "
+        f"AND last_name_key IS NOT NULL AND {place} IS NOT NULL) d JOIN "
+        f"(SELECT {place} AS p, last_name_key, relative_name_key FROM {kyr_table} "
+        f"WHERE relative_name_key IS NOT NULL AND last_name_key IS NOT NULL "
+        f"AND {place} IS NOT NULL) k ON k.p = d.p AND k.last_name_key = d.last_name_key")[0]
+    u = max(int(hits), 1) / max(int(pairs), 1)
+    _set_counted_u(linker, "card_mate_relative", CARD_MATE_AGREES_LABEL, u)
+    log.info("card-mates: %d of %d pairs of one %s and surname name the care-of: u %.4g",
+             hits, pairs, place, u)
+    return u
+
+
+def _has_values(rows, table: str, column: str) -> bool:
+    return bool(rows(f"SELECT count({column}) > 0 FROM {table}")[0][0])
+
+
+def _set_counted_u(linker, comparison: str, agrees_label: str, u: float) -> None:
+    """The counted u of a two-level comparison: ``u`` for the agreeing level, the rest for
+    the other, recorded as the levels' trained value (Splink puts back the median of a
+    level's recorded u values after every EM session: the count is the record)."""
     for comp in linker._settings_obj.comparisons:
-        if comp.output_column_name != "household_surname":
+        if comp.output_column_name != comparison:
             continue
         for level in comp.comparison_levels:
             if level.is_null_level:
                 continue
-            value = u if level.label_for_charts == HOUSEHOLD_SURNAME_AGREES_LABEL else 1 - u
+            value = u if level.label_for_charts == agrees_label else 1 - u
             level.u_probability = value
-            # Splink puts back the median of a level's recorded u values after every EM
-            # session: the count is the record, so it is what stays
             level._trained_u_probabilities = [
                 {"probability": value, "description": "counted", "m_or_u": "u"}]
-    log.info("household surname: %d of %d pairs share the surname told: u %.4g",
-             hits, pairs, u)
-    return u
+
+
+def _bound_card_mates(linker) -> None:
+    """A card-mate named in the care-of line is never evidence against a pair, nor one
+    not named evidence for it: where EM learnt otherwise (few such pairs), m = u."""
+    from matching.comparisons import CARD_MATE_AGREES_LABEL
+
+    for comp in linker._settings_obj.comparisons:
+        if comp.output_column_name != "card_mate_relative":
+            continue
+        for level in comp.comparison_levels:
+            if level.is_null_level or level.m_probability is None or not level.u_probability:
+                continue
+            agrees = level.label_for_charts == CARD_MATE_AGREES_LABEL
+            if (level.m_probability < level.u_probability) if agrees else (
+                    level.m_probability > level.u_probability):
+                level.m_probability = level.u_probability
 
 
 def _bound_previous_address(linker) -> None:
@@ -691,6 +756,8 @@ def train_seed_model(con, kyr, src, settings: MatchSettings, save: bool = True,
         def counted_u(lk) -> None:
             if "household_surname" in comps:
                 household_surname_u(lk, _rows(con, settings), kyr.table, src.table)
+            if "card_mate_relative" in comps:
+                card_mate_relative_u(lk, _rows(con, settings), kyr.table, src.table)
 
         model = _train(linker, settings, blocking.training_rules(cols), finish=finish,
                        seeding=True, counted_u=counted_u)
