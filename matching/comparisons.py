@@ -631,7 +631,7 @@ def household_surname_comparison() -> cl.CustomComparison:
 # agreeing level is never overstated); m is learnt by EM, and the agreeing level is never
 # evidence against a pair nor the other one evidence for it (``train._bound_card_mates``).
 def _card_mate_speaks(a: str, b: str) -> str:
-    return (f"card_mate_keys_{a} IS NOT NULL AND relative_name_key_{a} IS NULL "
+    return (f"card_mate_keys_{a} IS NOT NULL AND relative_name_std_{a} IS NULL "
             f"AND relative_name_key_{b} IS NOT NULL AND last_name_key_{a} = last_name_key_{b}")
 
 

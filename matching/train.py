@@ -228,7 +228,7 @@ def household_surname_u(linker, rows, kyr_table: str, src_table: str) -> float:
 
     pairs, hits = map(sum, zip(direction(src_table, kyr_table),
                                direction(kyr_table, src_table), strict=True))
-    u = max(hits, 1) / max(pairs, 1)
+    u = counted_share(hits, pairs)
     _set_counted_u(linker, "household_surname", HOUSEHOLD_SURNAME_AGREES_LABEL, u)
     log.info("household surname: %d of %d pairs share the surname told: u %.4g",
              hits, pairs, u)
@@ -241,25 +241,35 @@ def card_mate_relative_u(linker, rows, kyr_table: str, src_table: str) -> float:
     card-mates and no relative's name against every KYR row of its village with its surname
     and a care-of line. True pairs are among them (one per record at most), so the count is
     an upper bound of u: the level is never stronger than the state shows. Without village
-    codes on both sides, among the pairs of one block. Returns u of the agreeing level (the
-    other level gets the rest)."""
+    codes on both sides, among the pairs of one block; with no such pair, 0.5
+    (``counted_share``). Returns u of the agreeing level (the other level gets the rest)."""
     from matching.comparisons import CARD_MATE_AGREES_LABEL
 
-    place = "village_code" if _has_values(rows, src_table, "village_code") else "block_std"
+    place = ("village_code" if all(_has_values(rows, t, "village_code")
+                                   for t in (src_table, kyr_table)) else "block_std")
     pairs, hits = rows(
         f"SELECT count(*), count(*) FILTER (WHERE list_contains(d.card_mate_keys, "
         f"k.relative_name_key)) FROM "
         f"(SELECT {place} AS p, last_name_key, card_mate_keys FROM {src_table} "
-        f"WHERE card_mate_keys IS NOT NULL AND relative_name_key IS NULL "
+        f"WHERE card_mate_keys IS NOT NULL AND relative_name_std IS NULL "
         f"AND last_name_key IS NOT NULL AND {place} IS NOT NULL) d JOIN "
         f"(SELECT {place} AS p, last_name_key, relative_name_key FROM {kyr_table} "
         f"WHERE relative_name_key IS NOT NULL AND last_name_key IS NOT NULL "
         f"AND {place} IS NOT NULL) k ON k.p = d.p AND k.last_name_key = d.last_name_key")[0]
-    u = max(int(hits), 1) / max(int(pairs), 1)
+    u = counted_share(int(hits), int(pairs))
     _set_counted_u(linker, "card_mate_relative", CARD_MATE_AGREES_LABEL, u)
     log.info("card-mates: %d of %d pairs of one %s and surname name the care-of: u %.4g",
              hits, pairs, place, u)
     return u
+
+
+def counted_share(hits: int, pairs: int) -> float:
+    """A counted u: ``hits`` of ``pairs``, kept inside (0, 1) so that neither level gets
+    u = 0 (Splink refuses it): at least one hit, and at most all but one of the pairs
+    (no pair at all: 0.5, evidence neither way until EM's m says otherwise)."""
+    if pairs <= 0:
+        return 0.5
+    return min(max(hits, 1) / pairs, 1 - 1 / max(pairs, 2))
 
 
 def _has_values(rows, table: str, column: str) -> bool:

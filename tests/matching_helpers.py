@@ -61,6 +61,22 @@ def _person_row(source, rid, first, last, rel, gender, dob, by, bmin, bmax, prec
     }
 
 
+def household_row(rid: str, name: str, relative: str | None = None, card: str | None = None,
+                  **extra) -> dict:
+    """A std-like person row keyed as SRDH keys names (``name_keys``), with a relative's
+    name and a card (``household_ref``); ``extra`` columns as given."""
+    from ingest.standardise.names import name_keys
+
+    full, first, last = name_keys([name])
+    toks = name.split(" ")
+    rel_key = name_keys([relative])[0][0] if relative else None
+    return {"source_record_id": rid, "name_std": name, "first_name": toks[0],
+            "last_name": toks[-1] if len(toks) > 1 else None, "name_key": full[0],
+            "first_name_key": first[0], "last_name_key": last[0],
+            "relative_name_std": relative, "relative_name_key": rel_key,
+            "household_ref": card, **extra}
+
+
 def make_state(n_residents: int = 800, n_dept: int = 500, seed: int = 7):
     """(kyr, dept, truth): truth maps dept source_record_id -> true KYR token or None."""
     rng = random.Random(seed)

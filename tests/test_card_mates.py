@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from matching_helpers import levels_of, seed_linker
+from matching_helpers import household_row, levels_of, seed_linker
 
 from ingest.standardise.names import name_keys
 from matching import inputs, train
@@ -30,14 +30,7 @@ ELSE = "All other comparisons"
 
 def _row(rid: str, name: str, relative: str | None = None, card: str | None = None,
          village: str = "V1") -> dict:
-    full, first, last = name_keys([name])
-    toks = name.split(" ")
-    rel_key = name_keys([relative])[0][0] if relative else None
-    return {"source_record_id": rid, "name_std": name, "first_name": toks[0],
-            "last_name": toks[-1] if len(toks) > 1 else None, "name_key": full[0],
-            "first_name_key": first[0], "last_name_key": last[0],
-            "relative_name_std": relative, "relative_name_key": rel_key,
-            "household_ref": card, "village_code": village, "district_std": "D"}
+    return household_row(rid, name, relative, card, village_code=village, district_std="D")
 
 
 def _mates(rows: list[dict]) -> dict[str, list[str] | None]:
@@ -48,14 +41,19 @@ def _mates(rows: list[dict]) -> dict[str, list[str] | None]:
 
 def test_a_record_carries_its_card_mates_name_keys():
     key = lambda n: name_keys([n])[0][0]  # noqa: E731
+    most = [_row(f"A{i}", f"RAM{'A' * i} NETAM", card="MOST")
+            for i in range(inputs.CARD_MATES_MAX)]
     big = [_row(f"B{i}", f"RAM{'A' * i} NETAM", card="BIG")
            for i in range(inputs.CARD_MATES_MAX + 1)]
+    unkeyed = dict(_row("7", "SUNITA SAHU", card="C1"), name_key=None)
     got = _mates([_row("1", "SANTOSH SAHU", card="C1"), _row("2", "HARI SAHU", card="C1"),
                   _row("3", "GEETA SAHU", card="C1"), _row("4", "HARI SAHU", card="C1"),
-                  _row("5", "RAJU YADAV", card="C2"), _row("6", "MOHAN VERMA"), *big])
-    assert got["1"] == sorted({key("HARI SAHU"), key("GEETA SAHU")})   # distinct
+                  _row("5", "RAJU YADAV", card="C2"), _row("6", "MOHAN VERMA"), unkeyed,
+                  *most, *big])
+    assert got["1"] == sorted({key("HARI SAHU"), key("GEETA SAHU")})   # distinct, no null
     assert got["2"] == sorted({key("SANTOSH SAHU"), key("GEETA SAHU"), key("HARI SAHU")})
     assert got["5"] is None and got["6"] is None       # alone on its card; no card
+    assert got["A0"] == [key("RAM NETAM")]     # the largest household allowed (one key)
     assert all(got[f"B{i}"] is None for i in range(len(big)))   # no household that big
 
 
@@ -95,11 +93,14 @@ def _pair_frames():
     return pd.DataFrame(dept), pd.DataFrame(kyr)
 
 
-def test_the_card_mates_against_the_care_of_line():
+@pytest.mark.parametrize("department_on", ["left", "right"])
+def test_the_card_mates_against_the_care_of_line(department_on):
+    """Either way round: Splink may put KYR on either side of a pair."""
     dept, kyr = _pair_frames()
+    left, right = (dept, kyr) if department_on == "left" else (kyr, dept)
     con = duckdb.connect()
-    inputs.load_frame(con, "dept", dept)
-    inputs.load_frame(con, "kyr", kyr)
+    inputs.load_frame(con, "dept", left)
+    inputs.load_frame(con, "kyr", right)
     got = levels_of(con, card_mate_relative_comparison())
     for (d, rel, mate, k, co, want), level in zip(PAIRS, got, strict=True):
         assert level == want, (d, rel, mate, k, co, level)
@@ -182,3 +183,76 @@ def test_the_levels_never_turn_against_their_sense():
     agrees.m_probability, other.m_probability = 0.4, 0.6     # in their sense: kept
     train._bound_card_mates(linker)
     assert (agrees.m_probability, other.m_probability) == (0.4, 0.6)
+
+
+def test_a_count_with_nothing_to_tell_gives_no_u_of_zero():
+    """Splink refuses a u of 0: no pair, or every pair agreeing, keeps both levels open."""
+    assert train.counted_share(0, 0) == 0.5
+    assert train.counted_share(3, 3) == pytest.approx(2 / 3)
+    assert train.counted_share(0, 10) == pytest.approx(1 / 10)   # at least one hit
+    assert train.counted_share(7, 100) == pytest.approx(7 / 100)
+
+
+def test_a_seeding_model_counts_the_u_before_em_and_bounds_the_levels(monkeypatch):
+    """``train.train_seed_model`` on a small state whose cards list each record with its
+    relative's namesake: the comparison is in the model, its u is the counted one, counted
+    before EM, and the bounds run."""
+    import contextlib
+
+    from matching_helpers import make_state
+
+    from matching.settings import load_settings
+
+    kyr, dept, _truth = make_state(400, 300)
+    dept["household_ref"] = [f"C{i // 3}" for i in range(len(dept))]   # cards of three
+    # the record's relative, written as a card-mate instead of on the record
+    mates = dept.index[dept["relative_name_std"].notna()][:60]
+    for i in mates:
+        mate = household_row(f"{dept.at[i, 'source_record_id']}M", dept.at[i, "relative_name_std"],
+                             card=dept.at[i, "household_ref"])
+        for col in ("village_code", "district_std", "block_std", "gender"):
+            mate[col] = dept.at[i, col]
+        dept.loc[len(dept)] = pd.Series(mate)
+    dept.loc[mates, ["relative_name_std", "relative_name_key"]] = None
+    order: list[str] = []
+    counted, em, bound = train.card_mate_relative_u, train._clamped_em, train._bound_card_mates
+
+    def count(*args, **kwargs):
+        order.append("count")
+        return counted(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def em_session():
+        order.append("em")
+        with em():
+            yield
+
+    def bounds(linker):
+        order.append("bound")
+        return bound(linker)
+
+    monkeypatch.setattr(train, "card_mate_relative_u", count)
+    monkeypatch.setattr(train, "_clamped_em", em_session)
+    monkeypatch.setattr(train, "_bound_card_mates", bounds)
+    con = duckdb.connect()
+    kyr_t = inputs.load_frame(con, inputs.KYR, kyr)
+    dept_t = inputs.load_frame(con, "dept_a", dept)
+    model = train.train_seed_model(con, kyr_t, dept_t, load_settings(), save=False)
+    assert order[0] == "count" and "em" in order and order[-1] == "bound"
+    comp = next(c for c in model["comparisons"]
+                if c["output_column_name"] == "card_mate_relative")
+    agree = next(lv for lv in comp["comparison_levels"]
+                 if lv.get("label_for_charts") == CARD_MATE_AGREES_LABEL)
+
+    class _NoComparisons:
+        class _settings_obj:  # noqa: N801 - mirrors Splink's attribute
+            comparisons = ()
+
+    u = counted(_NoComparisons(), lambda sql: con.execute(sql).fetchall(), kyr_t.table,
+                dept_t.table)
+    assert 1e-3 < u < 0.5      # counted on these cards, not a sampled floor
+    # the counted u, less the true pairs among them (train.u_without_matches: their share
+    # is the model's lambda, about 1 / 400 KYR rows here), not a sampled value
+    share = train.seed_lambda(kyr_t.rows, load_settings())
+    want = (u - share * agree["m_probability"]) / (1 - share)
+    assert agree["u_probability"] == pytest.approx(want, rel=0.05)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from matching_helpers import levels_of, name_linker, seed_linker
+from matching_helpers import household_row, levels_of, name_linker, seed_linker
 
-from ingest.standardise.names import name_keys
 from matching import inputs
 from matching.comparisons import (
     HOUSEHOLD_SURNAME_AGREES_LABEL,
@@ -26,16 +25,7 @@ from matching.comparisons import (
 )
 from matching.train import DEDUPE_COMPARISONS, SEED_COMPARISONS, usable_comparisons
 
-
-def _row(rid: str, name: str, relative: str | None = None, card: str | None = None) -> dict:
-    full, first, last = name_keys([name])
-    toks = name.split(" ")
-    rel_key = name_keys([relative])[0][0] if relative else None
-    return {"source_record_id": rid, "name_std": name, "first_name": toks[0],
-            "last_name": toks[-1] if len(toks) > 1 else None, "name_key": full[0],
-            "first_name_key": first[0], "last_name_key": last[0],
-            "relative_name_std": relative, "relative_name_key": rel_key,
-            "household_ref": card}
+_row = household_row
 
 
 def _implied(rows: list[dict]) -> dict[str, str | None]:
