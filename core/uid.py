@@ -148,6 +148,21 @@ def find_uids(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def round_floats(obj, ndigits: int = 3):
+    """``obj`` (JSON-like: dicts, lists, numbers) with every float rounded to ``ndigits``
+    decimals, for what SRDH writes as text into a home. A float written with exactly 12
+    digits ("2242.00000001", a step's seconds) reads as a UID to :func:`find_uids` one time
+    in ten, and the gate then stops publish: a 3M run's ``matching.runs`` summary did
+    (session 21). Rounded, a number of seconds has at most 4 + 3 digits."""
+    if isinstance(obj, float):
+        return round(obj, ndigits)
+    if isinstance(obj, dict):
+        return {k: round_floats(v, ndigits) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [round_floats(v, ndigits) for v in obj]
+    return obj
+
+
 def masked_uid(digits: str) -> str:
     """The display form of a UID found in text: ``XXXX-XXXX-1234``."""
     return f"XXXX-XXXX-{digits[-4:]}"

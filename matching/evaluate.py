@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.uid import round_floats
 from matching import seed as seed_rules
 from matching.inputs import WH
 
@@ -575,6 +576,7 @@ def run_evaluation(home=None, truth_dir=None, baselines: bool | list[str] = True
     out_path = Path(out_path) if out_path else h.root / "reports" / "evaluation.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".json.tmp")
+    report["timings"] = round_floats(report["timings"])  # see core.uid.round_floats
     tmp.write_text(json.dumps(report, indent=2, default=float) + "\n")
     tmp.replace(out_path)
     report["path"] = str(out_path)

@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from core.uid import round_floats
 from matching import dedupe, engine, ids, inputs, predict, review, seed, store, train
 from matching.inputs import KYR, WH
 from matching.settings import MatchSettings, load_settings
@@ -432,12 +433,15 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     timings["total"] = time.time() - t_all
     result.timings = timings
     ws.con.execute(f"INSERT INTO {WH}.matching.runs VALUES (CAST(? AS DATE), now(), ?)",
-                   [run_date, json.dumps({"counts": result.counts, "timings": timings,
+                   [run_date, json.dumps({"counts": result.counts,
+                                          # seconds and bits, rounded: a float of exactly
+                                          # 12 digits reads as a UID to the gate
+                                          "timings": round_floats(timings),
                                           "trained": list(models.trained),
                                           "model": {"source": models.source,
                                                     "home_version": models.version},
                                           "thresholds": ws.thresholds,
-                                          "dedupe_prior": ws.dedupe_prior,
+                                          "dedupe_prior": round_floats(ws.dedupe_prior, 6),
                                           "backend": settings.backend})])
     ws.con.close()
     if ws.exchange is not None:  # the hand-over files (not Spark's checkpoints)

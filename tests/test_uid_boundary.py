@@ -216,3 +216,16 @@ def test_a_household_card_in_the_home_shows_its_ration_card_but_no_uid(boundary)
         assert found.masked.endswith(N6[-4:]) and RATION[-4:] not in found.masked
     finally:
         out.unlink()
+
+
+def test_seconds_written_as_text_never_read_as_a_uid():
+    """A float written with exactly 12 digits reads as a UID one time in ten: a 3M run's
+    ``matching.runs`` summary held such a step time, and the gate stopped publish (session
+    21). What SRDH writes as text rounds its floats (``core.uid.round_floats``)."""
+    from core.uid import find_uids, round_floats
+
+    summary = {"timings": {"total": 2242.00000001, "parts": [366.123456789]},
+               "dedupe_prior": {"prior": -23.4567890123}, "counts": {"x": 12}}
+    assert find_uids(json.dumps(summary))                 # each of these reads as a UID
+    assert not find_uids(json.dumps(round_floats(summary)))
+    assert round_floats(summary)["counts"] == {"x": 12}  # whole numbers left as they are
