@@ -67,8 +67,12 @@ def run_profile(profile: str, residents: int, seed: int, work: Path,
         costs["evaluate"] = srdh_usage("evaluate", "--truth", str(root / "landing-truth"),
                                        "--no-baselines", home=home)
         report = json.loads((home / "reports" / "evaluation.json").read_text())
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    except BaseException:
+        # a failed run keeps its state for `srdh scan`, `srdh status` and the logs: a 3M
+        # run stopped at publish lost the one home that showed why (session 21)
+        print(f"kept for inspection: {root} (remove it when done)", file=sys.stderr)
+        raise
+    shutil.rmtree(root, ignore_errors=True)
     costs["total_s"] = time.time() - t0
     costs["load_end"] = os.getloadavg()[0]
     return report, costs

@@ -434,13 +434,13 @@ def run_matching(home: str | Path | None = None, settings: MatchSettings | None 
     result.timings = timings
     ws.con.execute(f"INSERT INTO {WH}.matching.runs VALUES (CAST(? AS DATE), now(), ?)",
                    [run_date, json.dumps({"counts": result.counts,
-                                          # seconds and bits, rounded: a float of exactly
-                                          # 12 digits reads as a UID to the gate
+                                          # seconds, probabilities and bits rounded: a
+                                          # float of exactly 12 digits reads as a UID
                                           "timings": round_floats(timings),
                                           "trained": list(models.trained),
                                           "model": {"source": models.source,
                                                     "home_version": models.version},
-                                          "thresholds": ws.thresholds,
+                                          "thresholds": round_floats(ws.thresholds, 9),
                                           "dedupe_prior": round_floats(ws.dedupe_prior, 6),
                                           "backend": settings.backend})])
     ws.con.close()
