@@ -262,3 +262,40 @@ def levels_of(con, comparison) -> list[str]:
         f"SELECT CASE {case} END FROM (SELECT {cols} FROM inp_dept l JOIN inp_kyr r "
         f"USING (unique_id) ORDER BY CAST(substr(unique_id, 2) AS INTEGER))",
         labels).fetchall()]
+
+
+def record_training_steps(monkeypatch, **steps: str) -> list[str]:
+    """Patch ``matching.train``'s functions named by ``steps`` (name -> tag) and its EM
+    sessions (tag "em") to append their tag to the returned list when they run, for tests
+    that check the order of a training's steps."""
+    import contextlib
+
+    from matching import train
+
+    order: list[str] = []
+    for name, tag in steps.items():
+        fn = getattr(train, name)
+        monkeypatch.setattr(train, name, lambda *a, _f=fn, _t=tag, **k: (
+            order.append(_t), _f(*a, **k))[1])
+    em = train._clamped_em
+
+    @contextlib.contextmanager
+    def em_session():
+        order.append("em")
+        with em():
+            yield
+
+    monkeypatch.setattr(train, "_clamped_em", em_session)
+    return order
+
+
+def count_args(con, kyr_t, dept_t) -> tuple:
+    """A counted-u function's arguments without a model (``train.household_surname_u``,
+    ``train.card_mate_relative_u``): a stand-in linker with no comparisons to set, the
+    connection's rows, the two tables."""
+    class _NoComparisons:
+        class _settings_obj:  # noqa: N801 - mirrors Splink's attribute
+            comparisons = ()
+
+    return (_NoComparisons(), lambda sql: con.execute(sql).fetchall(), kyr_t.table,
+            dept_t.table)

@@ -197,9 +197,7 @@ def test_a_seeding_model_counts_the_u_before_em_and_bounds_the_levels(monkeypatc
     """``train.train_seed_model`` on a small state whose cards list each record with its
     relative's namesake: the comparison is in the model, its u is the counted one, counted
     before EM, and the bounds run."""
-    import contextlib
-
-    from matching_helpers import make_state
+    from matching_helpers import count_args, make_state, record_training_steps
 
     from matching.settings import load_settings
 
@@ -214,26 +212,9 @@ def test_a_seeding_model_counts_the_u_before_em_and_bounds_the_levels(monkeypatc
             mate[col] = dept.at[i, col]
         dept.loc[len(dept)] = pd.Series(mate)
     dept.loc[mates, ["relative_name_std", "relative_name_key"]] = None
-    order: list[str] = []
-    counted, em, bound = train.card_mate_relative_u, train._clamped_em, train._bound_card_mates
-
-    def count(*args, **kwargs):
-        order.append("count")
-        return counted(*args, **kwargs)
-
-    @contextlib.contextmanager
-    def em_session():
-        order.append("em")
-        with em():
-            yield
-
-    def bounds(linker):
-        order.append("bound")
-        return bound(linker)
-
-    monkeypatch.setattr(train, "card_mate_relative_u", count)
-    monkeypatch.setattr(train, "_clamped_em", em_session)
-    monkeypatch.setattr(train, "_bound_card_mates", bounds)
+    counted = train.card_mate_relative_u
+    order = record_training_steps(monkeypatch, card_mate_relative_u="count",
+                                  _bound_card_mates="bound")
     con = duckdb.connect()
     kyr_t = inputs.load_frame(con, inputs.KYR, kyr)
     dept_t = inputs.load_frame(con, "dept_a", dept)
@@ -244,12 +225,7 @@ def test_a_seeding_model_counts_the_u_before_em_and_bounds_the_levels(monkeypatc
     agree = next(lv for lv in comp["comparison_levels"]
                  if lv.get("label_for_charts") == CARD_MATE_AGREES_LABEL)
 
-    class _NoComparisons:
-        class _settings_obj:  # noqa: N801 - mirrors Splink's attribute
-            comparisons = ()
-
-    u = counted(_NoComparisons(), lambda sql: con.execute(sql).fetchall(), kyr_t.table,
-                dept_t.table)
+    u = counted(*count_args(con, kyr_t, dept_t))
     assert 1e-3 < u < 0.5      # counted on these cards, not a sampled floor
     # the counted u, less the true pairs among them (train.u_without_matches: their share
     # is the model's lambda, about 1 / 400 KYR rows here), not a sampled value

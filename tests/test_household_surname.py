@@ -206,9 +206,7 @@ def test_a_seeding_model_counts_the_u_before_em(monkeypatch):
     without their surname: the household-surname comparison is in the model, its u is
     the counted one (not the sampled floor), and the count runs before EM (whose m
     depend on u: second review)."""
-    import contextlib
-
-    from matching_helpers import key, make_state
+    from matching_helpers import count_args, key, make_state, record_training_steps
 
     from matching import train
     from matching.settings import load_settings
@@ -220,22 +218,8 @@ def test_a_seeding_model_counts_the_u_before_em(monkeypatch):
     dept.loc[lone, ["last_name", "last_name_key"]] = None
     dept.loc[lone, "relative_name_key"] = dept.loc[lone, "relative_name_std"].map(
         lambda rel: " ".join(key(w) for w in rel.split()))  # the helper's keys, per word
-    order: list[str] = []
     counted = train.household_surname_u
-    em = train._clamped_em
-
-    def count(*args, **kwargs):
-        order.append("count")
-        return counted(*args, **kwargs)
-
-    @contextlib.contextmanager
-    def em_session():
-        order.append("em")
-        with em():
-            yield
-
-    monkeypatch.setattr(train, "household_surname_u", count)
-    monkeypatch.setattr(train, "_clamped_em", em_session)
+    order = record_training_steps(monkeypatch, household_surname_u="count")
     con = duckdb.connect()
     kyr_t = inputs.load_frame(con, inputs.KYR, kyr)
     dept_t = inputs.load_frame(con, "dept_a", dept)
@@ -245,7 +229,7 @@ def test_a_seeding_model_counts_the_u_before_em(monkeypatch):
                 if c["output_column_name"] == "household_surname")
     agree = next(lv for lv in comp["comparison_levels"]
                  if lv.get("label_for_charts") == HOUSEHOLD_SURNAME_AGREES_LABEL)
-    u = counted(*_linker_args(con, kyr_t, dept_t))
+    u = counted(*count_args(con, kyr_t, dept_t))
     # the counted u, less the true pairs among them (train.u_without_matches: their share
     # is the model's lambda, about 1 / 400 KYR rows here): not the sampled value, which EM
     # would otherwise put back (Splink keeps the median of a level's recorded u values)
@@ -253,14 +237,3 @@ def test_a_seeding_model_counts_the_u_before_em(monkeypatch):
     want = (u - share * (1 - HOUSEHOLD_SURNAME_ELSE_M)) / (1 - share)
     assert agree["u_probability"] == pytest.approx(want, rel=1e-6)
     assert agree["u_probability"] > 1e-4     # not the sampled floor (1 / a million pairs)
-
-
-def _linker_args(con, kyr_t, dept_t):
-    """``household_surname_u``'s arguments without a model: a stand-in linker with no
-    comparisons to set, the connection's rows, the two tables."""
-    class _NoComparisons:
-        class _settings_obj:  # noqa: N801 - mirrors Splink's attribute
-            comparisons = ()
-
-    return (_NoComparisons(), lambda sql: con.execute(sql).fetchall(), kyr_t.table,
-            dept_t.table)
